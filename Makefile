@@ -1,0 +1,47 @@
+# The two commands of the README (make run, make test), and the tools around them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format bench install messages migrate clean
+
+$(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --build-constraint build-constraints.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+.secret_key:
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
+
+messages: $(STAMP)
+	SECRET_KEY=build $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+# make run: SQLite, tasks in-process, mail printed on the console, demo data loaded.
+run: $(STAMP) .secret_key messages
+	DEBUG=1 SECRET_KEY=$$(cat .secret_key) $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=1 SECRET_KEY=$$(cat .secret_key) $(BIN)/python manage.py seed_demo
+	DEBUG=1 SECRET_KEY=$$(cat .secret_key) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# make test: PostgreSQL when DATABASE_URL is set, SQLite otherwise.
+test: $(STAMP) messages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,151 @@
+"""The one access check every portal view goes through.
+
+A view declares who may use it by subclassing one of the gates below (or setting `roles`);
+`dispatch` resolves the person's roles and, in the provider and employer portals, the
+organization they act for, and sets `request.portal`, `request.membership` and
+`request.organization`. Views then scope their querysets to `request.organization` (or to the
+signed-in person), so another organization's or person's object is a 404.
+
+The role × URL test (tests/cvms/test_access_matrix.py) reads these declarations, so a view
+added without one fails the suite.
+"""
+
+from typing import ClassVar
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from cvms.models import Membership, User
+from cvms.roles import MFA_REQUIRED_ROLES, ORGANIZATION_PORTALS, PORTAL_ROLES, Portal, Role
+
+SESSION_ORGANIZATION_KEY = "cvms.organization.{portal}"
+
+
+def has_mfa(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def portal_memberships(user: User, portal: Portal, roles: frozenset[Role]):
+    """The memberships through which `user` may act in an organization portal."""
+    return (
+        Membership.objects.filter(
+            user=user,
+            role__in=roles,
+            organization__kind=ORGANIZATION_PORTALS[portal],
+            organization__status="approved",
+        )
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
+
+
+def portals_for(user: User) -> list[Portal]:
+    """The portals `user` can enter, in the order of the `Portal` enum."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    available = []
+    for portal, roles in PORTAL_ROLES.items():
+        if portal in ORGANIZATION_PORTALS:
+            if portal_memberships(user, portal, roles).exists():
+                available.append(portal)
+        elif user.roles & roles:
+            available.append(portal)
+    return available
+
+
+class Gate:
+    """Base of every CVMS view's access declaration.
+
+    `access` is one of "public" (anyone), "signed_in" (any signed-in person) or "portal"
+    (the roles in `roles`, within `portal`).
+    """
+
+    access: ClassVar[str] = "portal"
+    portal: ClassVar[Portal | None] = None
+    roles: ClassVar[frozenset[Role] | None] = None  # None: every role of the portal
+    # Set on views that answer a GET with a redirect (the access matrix expects it).
+    redirects_on_get: ClassVar[bool] = False
+
+    @classmethod
+    def allowed_roles(cls) -> frozenset[Role]:
+        if cls.access != "portal":
+            return frozenset(Role)
+        return cls.roles if cls.roles is not None else PORTAL_ROLES[cls.portal]
+
+    def dispatch(self, request, *args, **kwargs):
+        answer = self.check_access(request)
+        if answer is not None:
+            return answer
+        return super().dispatch(request, *args, **kwargs)
+
+    def check_access(self, request):
+        """Return a response that refuses or redirects, or None to let the view run."""
+        request.portal = self.portal
+        request.membership = None
+        request.organization = None
+        if self.access == "public":
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if self.access == "signed_in":
+            return None
+        return self._check_portal(request, user)
+
+    def _check_portal(self, request, user: User):
+        roles = self.allowed_roles()
+        if self.portal in ORGANIZATION_PORTALS:
+            membership = self._current_membership(request, user, roles)
+            if membership is None:
+                raise PermissionDenied
+            request.membership = membership
+            request.organization = membership.organization
+        elif not user.roles & roles:
+            raise PermissionDenied
+        if user.roles & MFA_REQUIRED_ROLES & roles and not has_mfa(user):
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+        return None
+
+    def _current_membership(self, request, user: User, roles: frozenset[Role]):
+        """The membership chosen in this session, or the first one."""
+        memberships = list(portal_memberships(user, self.portal, roles))
+        if not memberships:
+            return None
+        chosen = request.session.get(SESSION_ORGANIZATION_KEY.format(portal=self.portal))
+        return next((m for m in memberships if m.organization_id == chosen), memberships[0])
+
+    @cached_property
+    def organization(self):
+        return self.request.organization
+
+
+class PublicView(Gate):
+    access = "public"
+
+
+class SignedInView(Gate):
+    access = "signed_in"
+
+
+class StatePortalView(Gate):
+    portal = Portal.STATE
+
+
+class ProviderPortalView(Gate):
+    portal = Portal.PROVIDER
+
+
+class EmployerPortalView(Gate):
+    portal = Portal.EMPLOYER
+
+
+class RecipientPortalView(Gate):
+    portal = Portal.RECIPIENT
+
+
+class HelpdeskPortalView(Gate):
+    portal = Portal.HELPDESK

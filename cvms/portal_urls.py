@@ -1,0 +1,28 @@
+"""The core's pages in each portal: the dashboard, and the organization switcher."""
+
+from django.urls import path
+
+from cvms import views
+from cvms.roles import Portal
+
+portals = {
+    Portal.STATE: [path("", views.StateDashboardView.as_view(), name="dashboard")],
+    Portal.PROVIDER: [
+        path("", views.ProviderDashboardView.as_view(), name="dashboard"),
+        path(
+            "organizations/<int:organization_pk>/switch/",
+            views.ProviderSwitchOrganizationView.as_view(),
+            name="organization.switch",
+        ),
+    ],
+    Portal.EMPLOYER: [
+        path("", views.EmployerDashboardView.as_view(), name="dashboard"),
+        path(
+            "organizations/<int:organization_pk>/switch/",
+            views.EmployerSwitchOrganizationView.as_view(),
+            name="organization.switch",
+        ),
+    ],
+    Portal.RECIPIENT: [path("", views.RecipientDashboardView.as_view(), name="dashboard")],
+    Portal.HELPDESK: [path("", views.HelpdeskDashboardView.as_view(), name="dashboard")],
+}

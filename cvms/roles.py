@@ -1,0 +1,50 @@
+"""The roles of CVMS and the portals they open.
+
+A role is a Django group of the same name. Which organization a person acts for is a
+`Membership`; which location a vaccinator may work at is a guardian object permission.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STATE_OFFICIAL = "state_official", _("State official")
+    PROVIDER_ADMIN = "provider_admin", _("Provider administrator")
+    VACCINATOR = "vaccinator", _("Vaccinator")
+    EMPLOYER_ADMIN = "employer_admin", _("Employer administrator")
+    RECIPIENT = "recipient", _("Recipient")
+    HELPDESK_AGENT = "helpdesk_agent", _("Helpdesk agent")
+
+
+class Portal(models.TextChoices):
+    """Each portal is a URL namespace; the value is also its URL prefix."""
+
+    STATE = "state", _("State")
+    PROVIDER = "provider", _("Provider")
+    EMPLOYER = "employer", _("Employer")
+    RECIPIENT = "me", _("My vaccination")
+    HELPDESK = "help", _("Help")
+
+
+PORTAL_ROLES: dict[Portal, frozenset[Role]] = {
+    Portal.STATE: frozenset({Role.STATE_OFFICIAL}),
+    Portal.PROVIDER: frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR}),
+    Portal.EMPLOYER: frozenset({Role.EMPLOYER_ADMIN}),
+    Portal.RECIPIENT: frozenset({Role.RECIPIENT}),
+    Portal.HELPDESK: frozenset({Role.HELPDESK_AGENT}),
+}
+
+# In these portals a person acts for an organization, through an active Membership; the value
+# is the organization kind the portal serves.
+ORGANIZATION_PORTALS: dict[Portal, str] = {
+    Portal.PROVIDER: "provider",
+    Portal.EMPLOYER: "employer",
+}
+
+# These roles see many people's data: they must turn on two-factor authentication first.
+MFA_REQUIRED_ROLES = frozenset({Role.STATE_OFFICIAL, Role.HELPDESK_AGENT})
+
+
+def portal_of(role: Role) -> Portal:
+    return next(portal for portal, roles in PORTAL_ROLES.items() if role in roles)

@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from cvms.access import (
+    SESSION_ORGANIZATION_KEY,
+    EmployerPortalView,
+    HelpdeskPortalView,
+    ProviderPortalView,
+    PublicView,
+    RecipientPortalView,
+    StatePortalView,
+    portal_memberships,
+    portals_for,
+)
+from cvms.hooks import dashboard_panels
+
+
+class HomeView(PublicView, TemplateView):
+    """The landing page: signed-in people see the portals they may enter."""
+
+    template_name = "cvms/home.html"
+
+    def get(self, request, *args, **kwargs):
+        portals = portals_for(request.user)
+        if len(portals) == 1:
+            # One role, one portal: land there. People with several roles choose.
+            return redirect(f"{portals[0].value}:dashboard")
+        return self.render_to_response(self.get_context_data(portals=portals, **kwargs))
+
+
+class DashboardView(TemplateView):
+    template_name = "cvms/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = dashboard_panels(self.request)
+        context["memberships"] = (
+            portal_memberships(self.request.user, self.portal, self.allowed_roles())
+            if self.request.organization
+            else []
+        )
+        return context
+
+
+class StateDashboardView(StatePortalView, DashboardView):
+    pass
+
+
+class ProviderDashboardView(ProviderPortalView, DashboardView):
+    pass
+
+
+class EmployerDashboardView(EmployerPortalView, DashboardView):
+    pass
+
+
+class RecipientDashboardView(RecipientPortalView, DashboardView):
+    pass
+
+
+class HelpdeskDashboardView(HelpdeskPortalView, DashboardView):
+    pass
+
+
+class SwitchOrganizationView(View):
+    """Choose which of one's organizations to act for in this portal (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, organization_pk: int):
+        memberships = portal_memberships(request.user, self.portal, self.allowed_roles())
+        membership = get_object_or_404(memberships, organization_id=organization_pk)
+        request.session[SESSION_ORGANIZATION_KEY.format(portal=self.portal)] = membership.organization_id
+        messages.success(
+            request, _("You are now acting for %(name)s.") % {"name": membership.organization.name}
+        )
+        return redirect(f"{self.portal}:dashboard")
+
+
+class ProviderSwitchOrganizationView(ProviderPortalView, SwitchOrganizationView):
+    pass
+
+
+class EmployerSwitchOrganizationView(EmployerPortalView, SwitchOrganizationView):
+    pass

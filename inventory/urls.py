@@ -1,0 +1,3 @@
+"""URLs of the inventory app, one list per portal (composed in cvms/urls.py)."""
+
+portals: dict = {}

@@ -1,0 +1,86 @@
+"""The role × URL matrix: every URL of every portal, as every persona.
+
+The URLs come from the URL configuration, so a new view is covered the moment it is routed. A
+URL keyword argument (`location_pk`, `application_pk`, …) names the object it points at; the
+object is made for the "home" side by a builder registered in `tests/<app>/access_objects.py`
+as `BUILDERS = {"location_pk": build_location, ...}` (a function of personas and portal,
+returning the value). A persona of the "other" side must get 404 for it.
+"""
+
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from cvms.access import Gate
+from cvms.roles import ORGANIZATION_PORTALS, Portal, Role
+
+TESTS_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class PortalURL:
+    name: str  # "provider:dashboard"
+    portal: Portal
+    pattern: URLPattern
+
+    @property
+    def view_class(self):
+        return getattr(self.pattern.callback, "view_class", None)
+
+    @property
+    def kwarg_names(self) -> list[str]:
+        return sorted(getattr(self.pattern.pattern, "converters", {}))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _walk(patterns, namespace: str, portal: Portal):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, inner, portal)
+        else:
+            yield PortalURL(name=f"{namespace}:{entry.name}", portal=portal, pattern=entry)
+
+
+def portal_urls() -> list[PortalURL]:
+    found = []
+    portals = {portal.value: portal for portal in Portal}
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in portals:
+            found.extend(_walk(entry.url_patterns, entry.namespace, portals[entry.namespace]))
+    return found
+
+
+def builders() -> dict:
+    """Every app's object builders, from tests/<app>/access_objects.py."""
+    found = {}
+    for module_file in sorted(TESTS_DIR.glob("*/access_objects.py")):
+        module = import_module(f"tests.{module_file.parent.name}.access_objects")
+        found.update(module.BUILDERS)
+    return found
+
+
+def is_member_of_portal(role: Role, portal: Portal) -> bool:
+    """Personas with organization roles are members of their side's organizations."""
+    return portal not in ORGANIZATION_PORTALS or role in {
+        Role.PROVIDER_ADMIN,
+        Role.VACCINATOR,
+        Role.EMPLOYER_ADMIN,
+    }
+
+
+def expected_answer(view_class: type[Gate], role: Role | None, side: str, has_objects: bool) -> str:
+    """One of "login", "ok", "403", "404"."""
+    if view_class.access == "public":
+        return "ok"
+    if role is None:
+        return "login"
+    if view_class.access == "signed_in":
+        return "404" if side == "other" and has_objects else "ok"
+    if role not in view_class.allowed_roles() or not is_member_of_portal(role, view_class.portal):
+        return "403"
+    return "404" if side == "other" and has_objects else "ok"

@@ -1,0 +1,49 @@
+"""Shared fixtures: personas for every role, and the markers for real services.
+
+Tests marked `postgres`, `redis` or `browser` need that service. Outside CI a missing service
+skips them with the reason; in CI (CI=true) it fails them, so a green CI run has really run them.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    if item.get_closest_marker("redis") and not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        return "needs Redis: set CELERY_BROKER_URL=redis://..."
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        return f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    reason = _missing_service(request.node)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def personas(db):
+    return factories.Personas.build()

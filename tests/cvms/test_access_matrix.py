@@ -1,0 +1,55 @@
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from cvms.access import Gate
+from cvms.roles import Role
+from tests.access_matrix import builders, expected_answer, portal_urls
+
+URLS = portal_urls()
+PERSONAS = [(None, "anonymous")] + [(role, side) for side in ("home", "other") for role in Role]
+
+
+def test_every_portal_has_urls_in_the_matrix():
+    assert {url.portal.value for url in URLS} == {"state", "provider", "employer", "me", "help"}
+
+
+@pytest.mark.parametrize("url", URLS, ids=str)
+def test_access_matrix(url, personas, client):
+    view_class = url.view_class
+    assert view_class is not None, f"{url}: not a class-based view, so it has no access rule"
+    assert issubclass(view_class, Gate), f"{url}: view doesn't go through cvms.access (no access rule)"
+    assert url.pattern.name, f"{url}: unnamed URL"
+
+    known = builders()
+    missing = [name for name in url.kwarg_names if name not in known]
+    assert not missing, f"{url}: no builder for {missing} in tests/<app>/access_objects.py"
+    kwargs = {name: known[name](personas, url.portal) for name in url.kwarg_names}
+    path = reverse(url.name, kwargs=kwargs)
+    post_only = "get" not in view_class.http_method_names
+
+    answers = {}
+    for role, side in PERSONAS:
+        client.logout()
+        if role is not None:
+            client.force_login(getattr(personas, side)[role])
+        response = client.post(path) if post_only else client.get(path)
+        expected = expected_answer(view_class, role, side, has_objects=bool(url.kwarg_names))
+        answers[(role, side)] = (expected, _answer(response, view_class, post_only))
+
+    wrong = {key: value for key, value in answers.items() if value[0] != value[1]}
+    assert not wrong, f"{url} ({path}): expected vs got {wrong}"
+
+
+def _answer(response, view_class, post_only: bool) -> str:
+    login = resolve_url(settings.LOGIN_URL)
+    if response.status_code == 302 and response["Location"].startswith(login):
+        return "login"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    if response.status_code == 200:
+        return "ok"
+    if response.status_code == 302 and (post_only or view_class.redirects_on_get):
+        return "ok"
+    return f"unexpected {response.status_code}"

@@ -1,0 +1,121 @@
+"""factory-boy factories and the personas used across the suite."""
+
+from dataclasses import dataclass
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group
+
+from cvms.models import Membership, User
+from cvms.roles import MFA_REQUIRED_ROLES, Role
+from enrollment.enums import OrganizationKind, OrganizationStatus
+from enrollment.models import Location, Organization
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            group, _ = Group.objects.get_or_create(name=Role(role).value)
+            self.groups.add(group)
+            if role in MFA_REQUIRED_ROLES:
+                TOTP.activate(self, generate_totp_secret())
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    kind = OrganizationKind.PROVIDER
+    status = OrganizationStatus.APPROVED
+    pin = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.kind == OrganizationKind.PROVIDER),
+        yes_declaration=factory.Sequence(lambda n: f"NCA{700000 + n:06d}"),
+        no_declaration=None,
+    )
+
+
+class EmployerFactory(OrganizationFactory):
+    kind = OrganizationKind.EMPLOYER
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Location {n}")
+    county_id = "37183"
+    is_active = True
+    refrigerated_capacity = 1000
+    frozen_capacity = 1000
+    ultra_cold_capacity = 1000
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.PROVIDER_ADMIN
+
+
+def member(organization: Organization, role: Role, **user_fields) -> User:
+    """A user holding `role` in `organization`."""
+    user = UserFactory(roles=[role], **user_fields)
+    MembershipFactory(user=user, organization=organization, role=role)
+    return user
+
+
+@dataclass
+class Personas:
+    """One user per role in "home" organizations, and the same roles in "other" ones.
+
+    `home` and `other` map a role to its user; `organizations` names each side's provider and
+    employer.
+    """
+
+    home: dict
+    other: dict
+    organizations: dict
+
+    @classmethod
+    def build(cls) -> "Personas":
+        organizations = {
+            "home_provider": OrganizationFactory(name="Home Clinic"),
+            "home_employer": EmployerFactory(name="Home Employer"),
+            "other_provider": OrganizationFactory(name="Other Clinic"),
+            "other_employer": EmployerFactory(name="Other Employer"),
+        }
+        sides = {}
+        for side in ("home", "other"):
+            provider = organizations[f"{side}_provider"]
+            employer = organizations[f"{side}_employer"]
+            sides[side] = {
+                Role.STATE_OFFICIAL: UserFactory(roles=[Role.STATE_OFFICIAL]),
+                Role.PROVIDER_ADMIN: member(provider, Role.PROVIDER_ADMIN),
+                Role.VACCINATOR: member(provider, Role.VACCINATOR),
+                Role.EMPLOYER_ADMIN: member(employer, Role.EMPLOYER_ADMIN),
+                Role.RECIPIENT: UserFactory(roles=[Role.RECIPIENT]),
+                Role.HELPDESK_AGENT: UserFactory(roles=[Role.HELPDESK_AGENT]),
+            }
+        return cls(home=sides["home"], other=sides["other"], organizations=organizations)
