@@ -173,7 +173,7 @@ STORAGES = {
     },
 }
 # Uploaded files are private: they are served by views that check access, never under a URL.
-MEDIA_URL = None
+MEDIA_URL = "/private-media/"  # never routed
 
 # --- E-mail -----------------------------------------------------------------------------------
 _email = dj_email_url.parse(env_str("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25"))

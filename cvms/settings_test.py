@@ -24,3 +24,5 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Serve static files straight from the finders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# No persistent connections: live-server and worker threads must not hold the test database open.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

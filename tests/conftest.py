@@ -13,6 +13,8 @@ from django.db import connection
 
 from tests import factories
 
+pytest_plugins = ["tests.browser"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 
@@ -47,3 +49,4 @@ def _fresh_cache():
 @pytest.fixture
 def personas(db):
     return factories.Personas.build()
+
