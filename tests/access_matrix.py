@@ -5,6 +5,10 @@ URL keyword argument (`location_pk`, `application_pk`, …) names the object it 
 object is made for the "home" side by a builder registered in `tests/<app>/access_objects.py`
 as `BUILDERS = {"location_pk": build_location, ...}` (a function of personas and portal,
 returning the value). A persona of the "other" side must get 404 for it.
+
+When only some personas may see the object (an application seen by its applicant alone), the
+builder returns `Owned(value, owners={(Role.PROVIDER_ADMIN, "home")})`: every other persona that
+passes the gate must then get 404.
 """
 
 from dataclasses import dataclass
@@ -17,6 +21,14 @@ from cvms.access import Gate
 from cvms.roles import ORGANIZATION_PORTALS, Portal, Role
 
 TESTS_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A URL value whose object only the `owners` personas ((role, side) pairs) may see."""
+
+    value: object
+    owners: frozenset
 
 
 @dataclass(frozen=True)
@@ -73,14 +85,21 @@ def is_member_of_portal(role: Role, portal: Portal) -> bool:
     }
 
 
-def expected_answer(view_class: type[Gate], role: Role | None, side: str, has_objects: bool) -> str:
-    """One of "login", "ok", "403", "404"."""
+def expected_answer(
+    view_class: type[Gate], role: Role | None, side: str, has_objects: bool, owners: frozenset | None = None
+) -> str:
+    """One of "login", "ok", "403", "404". `owners`: the personas that alone may see the
+    URL's objects (None: every persona of the home side that passes the gate)."""
     if view_class.access == "public":
         return "ok"
     if role is None:
         return "login"
-    if view_class.access == "signed_in":
-        return "404" if side == "other" and has_objects else "ok"
-    if role not in view_class.allowed_roles() or not is_member_of_portal(role, view_class.portal):
+    if view_class.access == "portal" and (
+        role not in view_class.allowed_roles() or not is_member_of_portal(role, view_class.portal)
+    ):
         return "403"
-    return "404" if side == "other" and has_objects else "ok"
+    if not has_objects:
+        return "ok"
+    if owners is not None:
+        return "ok" if (role, side) in owners else "404"
+    return "404" if side == "other" else "ok"

@@ -49,4 +49,3 @@ def _fresh_cache():
 @pytest.fixture
 def personas(db):
     return factories.Personas.build()
-

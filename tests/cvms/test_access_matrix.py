@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from cvms.access import Gate
 from cvms.roles import Role
-from tests.access_matrix import builders, expected_answer, portal_urls
+from tests.access_matrix import Owned, builders, expected_answer, portal_urls
 
 URLS = portal_urls()
 PERSONAS = [(None, "anonymous")] + [(role, side) for side in ("home", "other") for role in Role]
@@ -25,7 +25,10 @@ def test_access_matrix(url, personas, client):
     known = builders()
     missing = [name for name in url.kwarg_names if name not in known]
     assert not missing, f"{url}: no builder for {missing} in tests/<app>/access_objects.py"
-    kwargs = {name: known[name](personas, url.portal) for name in url.kwarg_names}
+    built = {name: known[name](personas, url.portal) for name in url.kwarg_names}
+    kwargs = {name: value.value if isinstance(value, Owned) else value for name, value in built.items()}
+    owner_sets = [value.owners for value in built.values() if isinstance(value, Owned)]
+    owners = frozenset.intersection(*owner_sets) if owner_sets else None
     path = reverse(url.name, kwargs=kwargs)
     post_only = "get" not in view_class.http_method_names
 
@@ -35,7 +38,7 @@ def test_access_matrix(url, personas, client):
         if role is not None:
             client.force_login(getattr(personas, side)[role])
         response = client.post(path) if post_only else client.get(path)
-        expected = expected_answer(view_class, role, side, has_objects=bool(url.kwarg_names))
+        expected = expected_answer(view_class, role, side, has_objects=bool(url.kwarg_names), owners=owners)
         answers[(role, side)] = (expected, _answer(response, view_class, post_only))
 
     wrong = {key: value for key, value in answers.items() if value[0] != value[1]}
