@@ -76,6 +76,21 @@ def builders() -> dict:
     return found
 
 
+def rule_problems(url: PortalURL, known_builders: dict) -> list[str]:
+    """Why `url` can't be checked: no access rule, no name, or no builder for a kwarg."""
+    problems = []
+    if url.view_class is None:
+        problems.append(f"{url}: not a class-based view, so it has no access rule")
+    elif not issubclass(url.view_class, Gate):
+        problems.append(f"{url}: the view doesn't go through cvms.access (no access rule)")
+    if not url.pattern.name:
+        problems.append(f"{url}: unnamed URL")
+    missing = [name for name in url.kwarg_names if name not in known_builders]
+    if missing:
+        problems.append(f"{url}: no builder for {missing} in tests/<app>/access_objects.py")
+    return problems
+
+
 def is_member_of_portal(role: Role, portal: Portal) -> bool:
     """Personas with organization roles are members of their side's organizations."""
     return portal not in ORGANIZATION_PORTALS or role in {
