@@ -38,6 +38,26 @@ def _require_services(request):
         pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_connections(django_db_setup, django_db_blocker):
+    """Live-server request threads may still hold a connection when the session ends; end them
+    so that the test database can be dropped."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _keep_reference_data(django_db_serialized_rollback):
+    """Transactional tests flush the database; serialized rollback restores what the migrations
+    loaded (counties, ZIP codes, priority groups, role groups) for each of them."""
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
