@@ -47,8 +47,5 @@ def serious_accessibility_violations(page) -> list[str]:
     results = Axe().run(
         page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
     )
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — {[n['target'] for n in violation['nodes']]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
+    serious = [v for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}" for v in serious]
