@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format bench install messages migrate clean
+APPS := enrollment inventory employers recipients administration helpdesk
+
+.PHONY: run test lint format bench install messages messages-extract clean
 
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +22,15 @@ install: $(STAMP)
 
 messages: $(STAMP)
 	SECRET_KEY=build $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+# Refresh the Spanish catalogues: the core's in locale/, each app's in <app>/locale/. Apps are
+# extracted without settings, so that their strings stay in their own catalogue.
+messages-extract: $(STAMP)
+	SECRET_KEY=build $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=tests \
+		--ignore=docs --ignore=bench $(APPS:%=--ignore=%) --no-obsolete -v0
+	for app in $(APPS); do \
+		(cd $$app && mkdir -p locale && env -u DJANGO_SETTINGS_MODULE ../$(BIN)/django-admin makemessages -l es --no-obsolete -v0); \
+	done
 
 # make run: SQLite, tasks in-process, mail printed on the console, demo data loaded.
 run: $(STAMP) .secret_key messages
