@@ -51,7 +51,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# make bench: every bench/*.py, each printing what it measured.
 bench: $(STAMP)
+	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks in bench/ yet."; exit 0; }
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
