@@ -53,8 +53,8 @@ format: $(STAMP)
 
 # make bench: every bench/*.py, each printing what it measured.
 bench: $(STAMP)
-	@ls bench/*.py >/dev/null 2>&1 || { echo "No benchmarks in bench/ yet."; exit 0; }
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@if ! ls bench/*.py >/dev/null 2>&1; then echo "No benchmarks in bench/ yet."; else \
+		for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done; fi
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
