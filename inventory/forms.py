@@ -237,7 +237,9 @@ class InventoryLevelsForm(forms.Form):
                 "wasted": self[f"wasted_{stock.lot.pk}"],
                 "reason": self[f"reason_{stock.lot.pk}"],
                 "note": self[f"note_{stock.lot.pk}"],
-                "fields": [self[f"{name}_{stock.lot.pk}"] for name in ("counted", "wasted", "reason", "note")],
+                "fields": [
+                    self[f"{name}_{stock.lot.pk}"] for name in ("counted", "wasted", "reason", "note")
+                ],
             }
             for stock in self.stocks
         ]

@@ -15,7 +15,11 @@ def home_location(personas, portal):
 def home_shipment(personas, portal):
     location = LocationFactory(organization=personas.organizations["home_provider"])
     allocation = services.allocation_create(
-        week=LotFactory().expires_on, product=LotFactory().product, location=location, doses=10, by=UserFactory()
+        week=LotFactory().expires_on,
+        product=LotFactory().product,
+        location=location,
+        doses=10,
+        by=UserFactory(),
     )
     return allocation.shipment.pk
 
