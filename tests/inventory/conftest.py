@@ -18,3 +18,13 @@ def home(personas):
         state = personas.home[Role.STATE_OFFICIAL]
 
     return Home
+
+
+@pytest.fixture
+def wake_county(db):
+    """The county LocationFactory uses. Migrations load it, but the flush after a transactional
+    test (ours, or another app's) empties the table: transactional tests put it back this way
+    (serialized_rollback would clash with the content types a flush recreates)."""
+    from enrollment.models import County
+
+    return County.objects.get_or_create(fips="37183", defaults={"name": "Wake", "population": 1})[0]

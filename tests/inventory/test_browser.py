@@ -14,8 +14,11 @@ from inventory import selectors
 from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
 from tests.inventory.factories import ProductFactory
 
-# serialized_rollback: the live server's flush empties the counties the location needs.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("wake_county"),
+]
 
 
 def sign_in_as(page, live_server, user) -> None:

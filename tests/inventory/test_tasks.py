@@ -11,7 +11,7 @@ from inventory import tasks
 from tests.factories import LocationFactory, member
 from tests.inventory.factories import LotFactory, stock
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("wake_county")]
 
 
 def test_administrators_are_warned_once_of_lots_expiring_within_a_week(settings):
