@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 import xstatic.pkg.bootstrap
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -218,4 +219,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Inventory ---------------------------------------------------------------------------------
+# Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
+CELERY_BEAT_SCHEDULE["inventory-warn-expiring-lots"] = {
+    "task": "inventory.tasks.warn_expiring_lots",
+    "schedule": crontab(hour=env_int("INVENTORY_EXPIRY_WARNING_HOUR", 7), minute=0),
 }
