@@ -32,7 +32,9 @@ def approve(application, official):
 def test_submission_moves_a_complete_draft_to_the_state(django_capture_on_commit_callbacks):
     application = ApplicationFactory()
 
-    submitted = services.application_submit(application=application, attested_name="Dana Doe", by=application.applicant)
+    submitted = services.application_submit(
+        application=application, attested_name="Dana Doe", by=application.applicant
+    )
 
     assert submitted.status == ApplicationStatus.SUBMITTED
     assert submitted.submitted_at is not None
@@ -64,7 +66,10 @@ def test_approving_a_provider_issues_a_new_pin_activates_locations_and_makes_the
     locations = Location.objects.filter(organization=organization).order_by("name")
     assert [(loc.name, loc.is_active) for loc in locations][-1] == ("Second site", True)
     assert locations.get(name="Second site").ultra_cold_capacity == 300
-    assert Membership.objects.get(user=application.applicant, organization=organization).role == Role.PROVIDER_ADMIN
+    assert (
+        Membership.objects.get(user=application.applicant, organization=organization).role
+        == Role.PROVIDER_ADMIN
+    )
     assert AuditEvent.objects.filter(action="enrollment.application.approved").count() == 1
     # The approval e-mail, in the applicant's language, names the PIN.
     (message,) = mail.outbox
@@ -115,7 +120,9 @@ def test_a_decided_application_cant_be_decided_again(official):
     application = approve(SubmittedApplicationFactory(), official)
 
     with pytest.raises(services.EnrollmentError, match="already been decided"):
-        services.application_deny(application=application, version=application.version, reason="No", by=official)
+        services.application_deny(
+            application=application, version=application.version, reason="No", by=official
+        )
 
 
 def test_a_decision_on_a_stale_version_is_refused(official):
@@ -128,11 +135,16 @@ def test_a_decision_on_a_stale_version_is_refused(official):
 def test_denial_needs_a_reason_and_tells_the_applicant(official, django_capture_on_commit_callbacks):
     application = SubmittedApplicationFactory()
     with pytest.raises(services.EnrollmentError):
-        services.application_deny(application=application, version=application.version, reason=" ", by=official)
+        services.application_deny(
+            application=application, version=application.version, reason=" ", by=official
+        )
 
     with django_capture_on_commit_callbacks(execute=True):
         denied = services.application_deny(
-            application=application, version=application.version, reason="Not a licensed provider.", by=official
+            application=application,
+            version=application.version,
+            reason="Not a licensed provider.",
+            by=official,
         )
 
     assert denied.status == ApplicationStatus.DENIED
@@ -177,7 +189,9 @@ def test_suspending_and_reinstating_an_organization_are_audited(official):
     organization.refresh_from_db()
     assert organization.status == OrganizationStatus.APPROVED
     assert list(
-        AuditEvent.objects.filter(target_id=str(organization.pk)).order_by("id").values_list("action", flat=True)
+        AuditEvent.objects.filter(target_id=str(organization.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
     ) == ["enrollment.organization.suspended", "enrollment.organization.reinstated"]
 
 
@@ -215,7 +229,10 @@ def test_a_location_of_another_organization_cant_be_assigned():
 
     with pytest.raises(services.EnrollmentError):
         services.person_update(
-            membership=Membership.objects.get(user=vaccinator), role=Role.VACCINATOR, locations=[elsewhere], by=admin
+            membership=Membership.objects.get(user=vaccinator),
+            role=Role.VACCINATOR,
+            locations=[elsewhere],
+            by=admin,
         )
     assert get_perms(vaccinator, elsewhere) == []
 
@@ -296,7 +313,9 @@ def test_an_employer_cant_invite_a_vaccinator():
     admin = member(organization, Role.EMPLOYER_ADMIN)
 
     with pytest.raises(services.EnrollmentError):
-        services.invitation_create(organization=organization, email="x@example.org", role=Role.VACCINATOR, by=admin)
+        services.invitation_create(
+            organization=organization, email="x@example.org", role=Role.VACCINATOR, by=admin
+        )
 
 
 def test_duplicate_tax_id_is_refused_by_the_database():

@@ -42,7 +42,9 @@ def test_phone_refuses_other_shapes(value):
         validate_phone(value)
 
 
-@pytest.mark.parametrize("value,ok", [("27601", True), ("27601-1234", True), ("2760", False), ("ABCDE", False)])
+@pytest.mark.parametrize(
+    "value,ok", [("27601", True), ("27601-1234", True), ("2760", False), ("ABCDE", False)]
+)
 def test_zip_code_shape(value, ok):
     if ok:
         validate_zip(value)
