@@ -29,7 +29,8 @@ class HomeView(PublicView, TemplateView):
             return redirect(f"{portals[0].value}:dashboard")
         # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling).
         start_links = portal_menu("home") if request.user.is_authenticated and not portals else []
-        return self.render_to_response(self.get_context_data(portals=portals, start_links=start_links, **kwargs))
+        context = self.get_context_data(portals=portals, start_links=start_links, **kwargs)
+        return self.render_to_response(context)
 
 
 class DashboardView(TemplateView):
