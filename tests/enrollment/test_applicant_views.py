@@ -162,10 +162,11 @@ def test_duplicate_tax_id_is_also_refused_at_submission(client):
     response = client.post(step_url(application, "submit"), {"agree": "on", "attested_name": "Dana Doe"})
 
     assert response.status_code == 200
-    assert (
-        "EIN or tax id",
-        "The EIN or tax id 56-7654321 is already enrolled or under review as “Earlier Applicant”. An organization enrolls once: if you act for it, ask its administrator to invite you.",
-    ) in response.context["problems"]
+    message = (
+        "The EIN or tax id 56-7654321 is already enrolled or under review as “Earlier Applicant”. An "
+        "organization enrolls once: if you act for it, ask its administrator to invite you."
+    )
+    assert ("EIN or tax id", message) in response.context["problems"]
     assert unchanged(application)
 
 

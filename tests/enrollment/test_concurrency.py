@@ -24,7 +24,7 @@ def run_together(functions):
         try:
             barrier.wait()
             outcomes[index] = function()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+        except Exception as error:
             outcomes[index] = error
         finally:
             connection.close()
