@@ -25,7 +25,8 @@ def as_signed_in(page, live_server, user) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_new_provider_signs_up_saves_a_draft_resumes_submits_and_is_approved(page, live_server):
     url = live_server.url
 

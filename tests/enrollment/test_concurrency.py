@@ -1,7 +1,4 @@
-"""Two reviewers approving one application at the same moment: one wins, once.
-
-Transactional tests empty the database afterwards; `serialized_rollback` brings back the data that
-migrations load (counties, priority groups, the readiness checklist)."""
+"""Two reviewers approving one application at the same moment: one wins, once."""
 
 import threading
 
@@ -38,7 +35,8 @@ def run_together(functions):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 @pytest.mark.parametrize("round_", range(3))
 def test_two_concurrent_approvals_leave_one_decision_one_pin_one_audit_event(round_):
     application = SubmittedApplicationFactory()
@@ -65,7 +63,8 @@ def test_two_concurrent_approvals_leave_one_decision_one_pin_one_audit_event(rou
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_concurrent_approvals_of_different_applications_get_different_pins():
     applications = SubmittedApplicationFactory.create_batch(4)
     reviewer = UserFactory(roles=[Role.STATE_OFFICIAL])
