@@ -145,3 +145,13 @@ def test_password_page_sends_requesters_with_their_own_password_to_the_account_p
     response = client.get(reverse("help:password.set"))
 
     assert response["Location"] == reverse("account_change_password")
+
+
+def test_registration_page_and_email_are_in_spanish_for_spanish_speakers(client, commit):
+    client.cookies["django_language"] = "es"
+    assert "Código de registro" in client.get(REGISTER).content.decode()
+
+    register(client, commit)
+
+    assert "Contraseña temporal" in mail.outbox[0].body
+    assert User.objects.get(email="dana@clinic.example").language == "es"
