@@ -13,7 +13,7 @@ from cvms.services import role_grant, user_create
 from helpdesk import selectors
 from helpdesk.enums import Category, Priority
 from helpdesk.models import Article, Case, RequesterProfile, RoutingRule, Team, TrainingSession
-from helpdesk.services import case_file, case_note_add
+from helpdesk.services import case_file, case_note_add, team_default_ensure
 
 REQUESTER_EMAIL = "clinic@example.org"
 
@@ -53,7 +53,7 @@ ARTICLES = [
 
 def seed(*, stdout) -> None:
     agent = demo_user(Role.HELPDESK_AGENT)
-    default = Team.objects.get(is_default=True)
+    default = team_default_ensure()
     default.members.add(agent)
     for name, categories in TEAMS.items():
         team, _ = Team.objects.get_or_create(name=name)
@@ -62,7 +62,9 @@ def seed(*, stdout) -> None:
     Team.objects.get(name="Inventory desk").members.add(agent)
 
     for title, category, body in ARTICLES:
-        Article.objects.get_or_create(title=title, defaults={"category": category, "body": body, "author": agent})
+        Article.objects.get_or_create(
+            title=title, defaults={"category": category, "body": body, "author": agent}
+        )
 
     provider = selectors.organization_by_pin("NCA650001")
     password = secrets.token_urlsafe(9)
@@ -85,7 +87,7 @@ def seed(*, stdout) -> None:
             category=Category.INVENTORY,
             priority=Priority.HIGH,
             subject="Shipment arrived warm",
-            description="The shipment of this morning arrived with the indicator showing a temperature excursion.",
+            description="This morning's shipment arrived with its indicator showing a temperature excursion.",
             location=provider.locations.first() if provider else None,
         )
         asked = case_file(
@@ -107,5 +109,6 @@ def seed(*, stdout) -> None:
     )
     stdout.write(
         f"Helpdesk: {Team.objects.count()} teams ({agent.email} in General support and Inventory desk); "
-        f"generic registration code VAC2021\n  {'Helpdesk requester':<24} {REQUESTER_EMAIL:<26} password: {password}"
+        "generic registration code VAC2021"
     )
+    stdout.write(f"  {'Helpdesk requester':<24} {REQUESTER_EMAIL:<26} password: {password}")

@@ -30,9 +30,9 @@ def requester_locations(user: User) -> QuerySet[Location]:
     ).select_related("county")
 
 
-def route_team(*, category: str, county_id: str | None, organization_kind: str | None) -> Team:
+def route_team(*, category: str, county_id: str | None, organization_kind: str | None) -> Team | None:
     """The team of the most specific rule matching the case (county and organization type count
-    when the rule sets them; county weighs more), else the default team."""
+    when the rule sets them; county weighs more), else the default team (None if it is gone)."""
     candidates = RoutingRule.objects.filter(category=category).select_related("team")
     matching = [
         rule
@@ -42,7 +42,7 @@ def route_team(*, category: str, county_id: str | None, organization_kind: str |
     ]
     if matching:
         return min(matching, key=lambda rule: (-rule.specificity, rule.position, rule.pk)).team
-    return Team.objects.get(is_default=True)
+    return Team.objects.filter(is_default=True).first()
 
 
 def requester_cases(user: User) -> QuerySet[Case]:

@@ -25,6 +25,7 @@ from helpdesk.models import (
     CaseEvent,
     CaseNote,
     RequesterProfile,
+    Team,
     TrainingSession,
     TrainingSignup,
 )
@@ -111,6 +112,16 @@ def requester_password_set(*, user: User, password: str, request=None) -> None:
 
 # --- Cases --------------------------------------------------------------------------------------
 
+DEFAULT_TEAM_NAME = "General support"
+
+
+def team_default_ensure() -> Team:
+    """The default team (created by migration; made again if a flushed database lost it)."""
+    team = Team.objects.filter(is_default=True).first()
+    if team is None:
+        team, _ = Team.objects.update_or_create(name=DEFAULT_TEAM_NAME, defaults={"is_default": True})
+    return team
+
 
 def _event(case: Case, action: CaseAction, by: User | None, detail: str = "") -> None:
     CaseEvent.objects.create(case=case, actor=by, action=action, detail=detail[:300])
@@ -165,10 +176,13 @@ def case_file(
     if location is not None and (organization is None or location.organization_id != organization.pk):
         raise HelpdeskError(_("Choose one of your organization's locations."))
     county = location.county if location is not None else county
-    team = selectors.route_team(
-        category=category,
-        county_id=county.pk if county else None,
-        organization_kind=organization.kind if organization else None,
+    team = (
+        selectors.route_team(
+            category=category,
+            county_id=county.pk if county else None,
+            organization_kind=organization.kind if organization else None,
+        )
+        or team_default_ensure()
     )
     case = Case.objects.create(
         requester=requester,

@@ -150,7 +150,9 @@ def test_reopening_is_refused_after_14_days(client, case, team):
 
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         client.force_login(case.requester)  # a fresh session: the old one would have expired
-        response = client.post(reverse("help:case.reply", args=[case.pk]), {"body": "Still ringing."}, follow=True)
+        response = client.post(
+            reverse("help:case.reply", args=[case.pk]), {"body": "Still ringing."}, follow=True
+        )
 
     case.refresh_from_db()
     assert case.status == Status.RESOLVED

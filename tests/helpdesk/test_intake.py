@@ -1,4 +1,3 @@
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -211,5 +210,3 @@ def test_uploads_are_not_reachable_under_a_media_url(client, db):
     attachment = AttachmentFactory()
     assert client.get("/private-media/" + attachment.file.name).status_code == 404
     assert client.get("/media/" + attachment.file.name).status_code == 404
-
-

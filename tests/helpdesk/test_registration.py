@@ -15,7 +15,13 @@ REGISTER = reverse("help:register")
 
 
 def form(**overrides):
-    return {"first_name": "Dana", "last_name": "Diaz", "email": "dana@clinic.example", "code": "VAC2021", **overrides}
+    return {
+        "first_name": "Dana",
+        "last_name": "Diaz",
+        "email": "dana@clinic.example",
+        "code": "VAC2021",
+        **overrides,
+    }
 
 
 def temporary_password(message) -> str:
@@ -127,7 +133,8 @@ def test_first_sign_in_requires_a_new_password_before_anything_else(client, comm
     refused = client.post(reverse("help:password.set"), {"password1": "short", "password2": "short"})
     assert "too short" in refused.content.decode()
     response = client.post(
-        reverse("help:password.set"), {"password1": "blue-harbor-lantern-7", "password2": "blue-harbor-lantern-7"}
+        reverse("help:password.set"),
+        {"password1": "blue-harbor-lantern-7", "password2": "blue-harbor-lantern-7"},
     )
     assert response["Location"] == reverse("help:dashboard")
     assert client.get(reverse("help:cases")).status_code == 200  # still signed in, free to go

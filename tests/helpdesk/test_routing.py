@@ -22,7 +22,9 @@ def teams_by_category(db):
 
 @pytest.mark.parametrize("category", list(Category))
 def test_each_category_routes_to_its_team(teams_by_category, category):
-    assert route_team(category=category, county_id=None, organization_kind=None) == teams_by_category[category]
+    assert (
+        route_team(category=category, county_id=None, organization_kind=None) == teams_by_category[category]
+    )
 
 
 @pytest.mark.parametrize("category", list(Category))
@@ -51,9 +53,14 @@ def test_a_county_rule_wins_over_a_category_rule_in_its_county_only(teams_by_cat
 
 def test_an_organization_kind_rule_applies_to_that_kind_only(teams_by_category):
     employer_team = TeamFactory(name="Employer enrollment")
-    RoutingRuleFactory(category=Category.ENROLLMENT, organization_kind=OrganizationKind.EMPLOYER, team=employer_team)
+    RoutingRuleFactory(
+        category=Category.ENROLLMENT, organization_kind=OrganizationKind.EMPLOYER, team=employer_team
+    )
 
-    assert route_team(category=Category.ENROLLMENT, county_id=None, organization_kind="employer") == employer_team
+    assert (
+        route_team(category=Category.ENROLLMENT, county_id=None, organization_kind="employer")
+        == employer_team
+    )
     assert (
         route_team(category=Category.ENROLLMENT, county_id=None, organization_kind="provider")
         == teams_by_category[Category.ENROLLMENT]
@@ -64,10 +71,25 @@ def test_the_most_specific_rule_wins_then_the_position(db):
     wake = County.objects.get(pk=WAKE)
     by_kind = RoutingRuleFactory(category=Category.OTHER, organization_kind="provider").team
     by_county = RoutingRuleFactory(category=Category.OTHER, county=wake, position=50).team
-    both = RoutingRuleFactory(category=Category.OTHER, county=wake, organization_kind="provider", position=200).team
+    both = RoutingRuleFactory(
+        category=Category.OTHER, county=wake, organization_kind="provider", position=200
+    ).team
     first = RoutingRuleFactory(category=Category.OTHER, county=wake, position=10).team
 
     assert route_team(category=Category.OTHER, county_id=WAKE, organization_kind="provider") == both
     assert route_team(category=Category.OTHER, county_id=WAKE, organization_kind="employer") == first
     assert route_team(category=Category.OTHER, county_id=DURHAM, organization_kind="provider") == by_kind
     assert by_county != first
+
+
+def test_a_case_goes_to_a_recreated_default_team_if_the_default_was_lost(db):
+    from helpdesk.services import case_file
+    from tests.helpdesk.factories import requester
+
+    Team.objects.all().delete()
+
+    case = case_file(
+        requester=requester(), category=Category.OTHER, priority="normal", subject="x", description="y"
+    )
+
+    assert case.team.is_default and case.team.name == "General support"
