@@ -13,6 +13,7 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from cvms.access import ProviderPortalView
 from cvms.roles import Role
 from enrollment.models import Location
+from enrollment.selectors import locations_for
 from inventory import exports, selectors, services
 from inventory.enums import ShipmentStatus
 from inventory.forms import (
@@ -28,15 +29,20 @@ from inventory.models import Shipment
 ADMINS = frozenset({Role.PROVIDER_ADMIN})
 
 
+def my_locations(request):
+    """The locations the person may work at: all of the organization's for its administrators,
+    the assigned ones for a vaccinator."""
+    return locations_for(request.user, request.organization)
+
+
 class LocationMixin:
-    """Resolves `location_pk` within the organization the person acts for (404 otherwise)."""
+    """Resolves `location_pk` among the locations the person may work at (404 otherwise)."""
 
     def get_location(self) -> Location:
         if not hasattr(self, "_location"):
             self._location = get_object_or_404(
-                Location.objects.select_related("organization", "county"),
+                my_locations(self.request).select_related("organization", "county"),
                 pk=self.kwargs["location_pk"],
-                organization=self.request.organization,
             )
         return self._location
 
@@ -49,13 +55,13 @@ class StockView(ProviderPortalView, ListView):
     context_object_name = "stocks"
 
     def get_queryset(self):
-        return selectors.stock_levels(organization=self.request.organization)
+        return selectors.stock_levels(organization=self.request.organization).filter(
+            location__in=my_locations(self.request)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["locations"] = Location.objects.filter(organization=self.request.organization).order_by(
-            "name"
-        )
+        context["locations"] = my_locations(self.request).order_by("name")
         context["expected"] = (
             selectors.shipments_for(organization=self.request.organization)
             .filter(status=ShipmentStatus.EXPECTED)

@@ -1,6 +1,8 @@
 """Objects that inventory URLs point at (see tests/access_matrix.py): each belongs to the
 "home" provider, so the "other" provider's people get 404."""
 
+from guardian.shortcuts import assign_perm
+
 from cvms.roles import Portal, Role
 from inventory import services
 from tests.access_matrix import Owned
@@ -9,7 +11,10 @@ from tests.inventory.factories import LotFactory, stock
 
 
 def home_location(personas, portal):
-    return LocationFactory(organization=personas.organizations["home_provider"]).pk
+    """A location of the home provider where the home vaccinator is assigned to work."""
+    location = LocationFactory(organization=personas.organizations["home_provider"])
+    assign_perm("enrollment.work_at_location", personas.home[Role.VACCINATOR], location)
+    return location.pk
 
 
 def home_shipment(personas, portal):

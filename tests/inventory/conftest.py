@@ -1,4 +1,5 @@
 import pytest
+from guardian.shortcuts import assign_perm
 
 from cvms.roles import Role
 from tests.factories import LocationFactory
@@ -6,7 +7,8 @@ from tests.factories import LocationFactory
 
 @pytest.fixture
 def home(personas):
-    """The home provider, one of its locations, its administrator and vaccinator."""
+    """The home provider, one of its locations, its administrator and its vaccinator (who is
+    assigned to work at that location)."""
 
     class Home:
         organization = personas.organizations["home_provider"]
@@ -17,6 +19,7 @@ def home(personas):
         vaccinator = personas.home[Role.VACCINATOR]
         state = personas.home[Role.STATE_OFFICIAL]
 
+    assign_perm("enrollment.work_at_location", Home.vaccinator, Home.location)
     return Home
 
 

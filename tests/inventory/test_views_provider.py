@@ -384,3 +384,26 @@ def test_wastage_page_sums_by_reason(client, home):
 def test_user_in_no_organization_is_refused(client):
     client.force_login(UserFactory())
     assert client.get(reverse("provider:inventory.stock")).status_code == 403
+
+
+def test_vaccinator_sees_only_the_locations_they_are_assigned_to(client, personas):
+    from guardian.shortcuts import assign_perm
+
+    from cvms.roles import Role
+    from tests.factories import LocationFactory
+
+    organization = personas.organizations["home_provider"]
+    assigned = LocationFactory(organization=organization, name="Assigned Site")
+    elsewhere = LocationFactory(organization=organization, name="Unassigned Site")
+    vaccinator = personas.home[Role.VACCINATOR]
+    assign_perm("enrollment.work_at_location", vaccinator, assigned)
+    client.force_login(vaccinator)
+
+    stock_page = client.get(reverse("provider:inventory.stock")).content.decode()
+    assigned_ledger = client.get(reverse("provider:inventory.ledger", kwargs={"location_pk": assigned.pk}))
+    other_ledger = client.get(reverse("provider:inventory.ledger", kwargs={"location_pk": elsewhere.pk}))
+
+    assert "Assigned Site" in stock_page
+    assert "Unassigned Site" not in stock_page
+    assert assigned_ledger.status_code == 200
+    assert other_ledger.status_code == 404
