@@ -309,6 +309,11 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
             upload = RosterUpload.objects.select_for_update().filter(pk=upload_id).first()
             if upload is None or upload.status != UploadStatus.IMPORTING:
                 return
+            if connection.vendor == "postgresql":
+                # Check foreign keys row by row, not at commit, so a bad row stops the import
+                # where it is (the whole transaction still rolls back).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             new, updated, invited = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cvms.roles import Role
+from enrollment.models import PriorityGroup
 from tests.factories import EmployerFactory, OrganizationFactory, member
 
 FILES = Path(__file__).parent / "files"
@@ -27,7 +28,18 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def employer(db):
+def priority_groups(db):
+    """North Carolina's groups, as the data migration loads them (a transactional test
+    elsewhere in the suite may have flushed them)."""
+
+    for position, code in enumerate(["1", "2", "3a", "3b", "4a", "4b", "5"], start=1):
+        PriorityGroup.objects.get_or_create(
+            code=code, defaults={"position": position, "label": f"Group {code}"}
+        )
+
+
+@pytest.fixture
+def employer(priority_groups):
     return EmployerFactory(name="Triangle Test Works")
 
 
@@ -37,7 +49,7 @@ def employer_admin(employer):
 
 
 @pytest.fixture
-def provider(db):
+def provider(priority_groups):
     return OrganizationFactory(name="Test Clinic")
 
 
