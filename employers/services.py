@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.emails import render_email
-from cvms.models import User
+from cvms.models import AuditEvent, User
 from employers import rosterfiles
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterError, RosterRow, RosterUpload
@@ -62,12 +62,14 @@ class InvitationInvalid(Exception):
 
 
 @transaction.atomic
-def roster_upload_create(*, organization: Organization, file, by: User, request=None) -> RosterUpload:
+def roster_upload_create(
+    *, organization: Organization, file, by: User, language: str | None = None, request=None
+) -> RosterUpload:
     """Accept a roster file for reading, or raise RosterFileError saying why it is refused.
 
     The file is checked as a whole here (size, type, that it is what it claims, that its
     first row is a roster's header), so the person hears at once; the rows are read by a
-    worker after commit."""
+    worker after commit. Row errors are written in `language` (the uploader's)."""
     name = file.name or "roster"
     file_format = rosterfiles.detect_format(file, name, max_bytes=settings.EMPLOYERS_ROSTER_MAX_BYTES)
     sheet = rosterfiles.open_sheet(file, file_format)
@@ -78,7 +80,7 @@ def roster_upload_create(*, organization: Organization, file, by: User, request=
         uploaded_by=by,
         original_name=name[:255],
         file_format=file_format,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language or settings.LANGUAGE_CODE,
     )
     upload.file.save(f"{organization.pk}-{secrets.token_hex(8)}.{file_format}", file, save=False)
     upload.save()
@@ -444,23 +446,23 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
         .select_related("invitee__organization", "upload__uploaded_by")
         .order_by("pk")
     )
-    sent = 0
-    remaining = set(claimed)
-    with get_connection() as mail:
-        for invitation in invitations:
-            message = _invitation_message(invitation)
-            try:
+    sent: list[Invitation] = []
+    try:
+        with get_connection() as mail:
+            for invitation in invitations:
+                message = _invitation_message(invitation)
                 message.connection = mail
                 message.send()
-            except OSError:
-                Invitation.objects.filter(pk__in=remaining, status=DeliveryStatus.SENDING).update(
-                    status=DeliveryStatus.PENDING
-                )
-                raise
-            remaining.discard(invitation.pk)
-            _mark_sent(invitation)
-            sent += 1
-    return sent
+                sent.append(invitation)
+    except OSError:
+        # The SMTP server failed us: what wasn't sent goes back to pending for the retry.
+        Invitation.objects.filter(
+            pk__in=set(claimed) - {i.pk for i in sent}, status=DeliveryStatus.SENDING
+        ).update(status=DeliveryStatus.PENDING)
+        raise
+    finally:
+        _mark_sent(sent)
+    return len(sent)
 
 
 def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
@@ -485,19 +487,29 @@ def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
 
 
 @transaction.atomic
-def _mark_sent(invitation: Invitation) -> None:
+def _mark_sent(invitations: list[Invitation]) -> None:
+    """Mark a batch's sent invitations (set-based: three statements for the batch)."""
+    if not invitations:
+        return
     now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, status=DeliveryStatus.SENDING).update(
+    ids = [invitation.pk for invitation in invitations]
+    Invitation.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, sent_at=now
     )
-    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
+    Invitee.objects.filter(pk__in=[i.invitee_id for i in invitations], status__in=INVITABLE).update(
         status=InviteeStatus.INVITED, updated_at=now
     )
-    audit(
-        action="employers.invitation.sent",
-        by=None,
-        target=invitation,
-        data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                action="employers.invitation.sent",
+                target_type=Invitation._meta.label_lower,
+                target_id=str(invitation.pk),
+                data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
+            )
+            for invitation in invitations
+        ]
     )
 
 

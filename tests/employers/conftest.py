@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
@@ -25,6 +26,13 @@ def _media_in_tmp(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test(settings):
+    """A request in Spanish leaves its language active in the thread; start each test in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
