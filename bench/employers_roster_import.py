@@ -24,12 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cvms.settings_test")
 
-import django  # noqa: E402
+import django
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 
 def write_roster(path: Path, rows: int) -> None:
+    # Not for security: a repeatable spread of names and groups.
     random.seed(7)
     groups = ["1", "3a", "3b", "4a", "4b", ""]
     first = ["Ana", "José", "Mary", "Kwame", "Lin", "Zoë", "Omar", "Priya"]
@@ -41,10 +42,11 @@ def write_roster(path: Path, rows: int) -> None:
         for n in range(rows):
             year, month, day = 1940 + n % 60, 1 + n % 12, 1 + n % 28
             dob = f"{year}-{month:02d}-{day:02d}" if n % 2 else f"{month}/{day}/{year}"
-            out.write(
-                f"{random.choice(first)},{random.choice(last)},worker{n}@example.org,"
-                f"919-555-{n % 10000:04d},{dob},{random.choice(groups)},Line operator,{'es' if n % 3 else 'en'}\r\n"
-            )
+            name = f"{random.choice(first)},{random.choice(last)}"  # noqa: S311
+            group = random.choice(groups)  # noqa: S311
+            language = "es" if n % 3 else "en"
+            phone = f"919-555-{n % 10000:04d}"
+            out.write(f"{name},worker{n}@example.org,{phone},{dob},{group},Line operator,{language}\r\n")
 
 
 def main() -> None:
