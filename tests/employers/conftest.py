@@ -35,15 +35,18 @@ def _english_after_each_test(settings):
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.fixture
-def priority_groups(db):
+def ensure_priority_groups() -> None:
     """North Carolina's groups, as the data migration loads them (a transactional test
     elsewhere in the suite may have flushed them)."""
-
     for position, code in enumerate(["1", "2", "3a", "3b", "4a", "4b", "5"], start=1):
         PriorityGroup.objects.get_or_create(
             code=code, defaults={"position": position, "label": f"Group {code}"}
         )
+
+
+@pytest.fixture
+def priority_groups(db):
+    ensure_priority_groups()
 
 
 @pytest.fixture
