@@ -244,3 +244,13 @@ CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
     "task": "helpdesk.tasks.send_training_reminders",
     "schedule": 60 * 60,  # hourly; each signup is reminded once, on the day before its session
 }
+
+# --- Employers: rosters and invitations ------------------------------------------------------
+# People younger than this can't be on a roster (the vaccines are authorized from 16).
+EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
+# How long an invitation link works after it is sent.
+EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
+# Roster files larger than this are refused before they are read.
+EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# Invitations sent by one task (over one SMTP connection).
+EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
