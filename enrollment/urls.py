@@ -43,7 +43,7 @@ def people_patterns(portal: Portal) -> list:
             name="enrollment.people.remove",
         ),
         path(
-            "people/invitations/<int:invitation_pk>/cancel/",
+            "people/invitations/<int:colleague_invitation_pk>/cancel/",
             views["people.invitation.cancel"].as_view(),
             name="enrollment.people.invitation.cancel",
         ),

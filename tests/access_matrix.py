@@ -69,10 +69,18 @@ def portal_urls() -> list[PortalURL]:
 
 def builders() -> dict:
     """Every app's object builders, from tests/<app>/access_objects.py."""
-    found = {}
+    found, owner = {}, {}
     for module_file in sorted(TESTS_DIR.glob("*/access_objects.py")):
-        module = import_module(f"tests.{module_file.parent.name}.access_objects")
-        found.update(module.BUILDERS)
+        app = module_file.parent.name
+        module = import_module(f"tests.{app}.access_objects")
+        for name, builder in module.BUILDERS.items():
+            # One name, one kind of object: two apps using `invitation_pk` for different models
+            # would test one of them against the other's objects.
+            if name in found and found[name] is not builder and not getattr(builder, "overrides", False):
+                raise ValueError(
+                    f"URL argument {name!r} is built by both tests/{owner[name]} and tests/{app}"
+                )
+            found[name], owner[name] = builder, app
     return found
 
 

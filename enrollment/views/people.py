@@ -132,8 +132,10 @@ class RemovePersonView(PeopleMixin, TemplateView):
 class CancelInvitationView(PeopleMixin, View):
     http_method_names = ["post"]
 
-    def post(self, request, invitation_pk: int):
-        invitation = get_object_or_404(Invitation, pk=invitation_pk, organization=request.organization)
+    def post(self, request, colleague_invitation_pk: int):
+        invitation = get_object_or_404(
+            Invitation, pk=colleague_invitation_pk, organization=request.organization
+        )
         try:
             services.invitation_cancel(invitation=invitation, by=request.user, request=request)
         except services.EnrollmentError as error:

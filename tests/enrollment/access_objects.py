@@ -34,6 +34,9 @@ def organization(personas, portal):
     return home_organization(personas, portal)
 
 
+organization.overrides = True  # extends the core's builder of the same name (see access_matrix.builders)
+
+
 def membership(personas, portal):
     side = "home_provider" if portal == Portal.PROVIDER else "home_employer"
     role = Role.VACCINATOR if portal == Portal.PROVIDER else Role.EMPLOYER_ADMIN
@@ -52,5 +55,5 @@ BUILDERS = {
     "application_pk": application,
     "organization_pk": organization,
     "membership_pk": membership,
-    "invitation_pk": invitation,
+    "colleague_invitation_pk": invitation,
 }
