@@ -219,3 +219,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Employers: rosters and invitations ------------------------------------------------------
+# People younger than this can't be on a roster (the vaccines are authorized from 16).
+EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
+# How long an invitation link works after it is sent.
+EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
+# Roster files larger than this are refused before they are read.
+EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# Invitations sent by one task (over one SMTP connection).
+EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
