@@ -103,6 +103,9 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # For an attended first dose of a two-dose product: when the person was reminded to book the
+    # second (so the daily task reminds once).
+    next_dose_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # The appointment this one replaced when the person rescheduled.
     rescheduled_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -68,9 +68,10 @@ class Recipient(models.Model):
     )
     # The state's screening questions (ScreeningQuestion) and this person's answers, by code.
     screening_answers = models.JSONField(default=dict, blank=True)
-    # The organization whose invitation the person registered through (the first, if several).
-    invited_by = models.ForeignKey(
-        "enrollment.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    # The organizations whose invitations the person used (one person may be invited by several;
+    # clinics limited to an organization's invited people read this).
+    invited_by = models.ManyToManyField(
+        "enrollment.Organization", blank=True, related_name="+", verbose_name=_("invited by")
     )
     source = models.CharField(max_length=16, choices=RegistrationSource.choices)
     created_at = models.DateTimeField(default=timezone.now)
