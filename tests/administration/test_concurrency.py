@@ -46,13 +46,17 @@ def test_fifty_people_booking_a_slot_of_ten_get_ten_appointments_and_forty_full_
     PriorityGroup.objects.filter(code="2").update(is_open=True)
 
     def booking(person):
-        return lambda: services.appointment_book(recipient=person, slot_id=slot.pk, dose_number=1, by=person.user)
+        return lambda: services.appointment_book(
+            recipient=person, slot_id=slot.pk, dose_number=1, by=person.user
+        )
 
     results = run_together([booking(person) for person in people])
 
     booked = [r for r in results if isinstance(r, Appointment)]
     full = [r for r in results if isinstance(r, services.SlotFull)]
-    assert (len(booked), len(full)) == (10, 40), [r for r in results if not isinstance(r, Appointment | services.SlotFull)]
+    assert (len(booked), len(full)) == (10, 40), [
+        r for r in results if not isinstance(r, Appointment | services.SlotFull)
+    ]
     assert {str(r) for r in full} == {"This time is full. Choose another time."}
     assert Appointment.objects.filter(slot=slot, status=AppointmentStatus.BOOKED).count() == 10
     assert Slot.objects.get(pk=slot.pk).booked == 10
@@ -66,8 +70,12 @@ def test_one_person_booking_the_same_dose_twice_at_once_gets_one_appointment():
 
     results = run_together(
         [
-            lambda: services.appointment_book(recipient=person, slot_id=first.pk, dose_number=1, by=person.user),
-            lambda: services.appointment_book(recipient=person, slot_id=second.pk, dose_number=1, by=person.user),
+            lambda: services.appointment_book(
+                recipient=person, slot_id=first.pk, dose_number=1, by=person.user
+            ),
+            lambda: services.appointment_book(
+                recipient=person, slot_id=second.pk, dose_number=1, by=person.user
+            ),
         ]
     )
 
