@@ -254,3 +254,15 @@ EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
 EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
+
+# --- Administration: clinics and appointments ------------------------------------------------
+# Reminders the day before an appointment (each appointment is claimed once, so the hourly run
+# reminds nobody twice), and reminders to book a second dose (daily, 09:00 state time).
+CELERY_BEAT_SCHEDULE["administration.appointment_reminders"] = {
+    "task": "administration.tasks.send_appointment_reminders",
+    "schedule": crontab(minute=5),
+}
+CELERY_BEAT_SCHEDULE["administration.next_dose_reminders"] = {
+    "task": "administration.tasks.send_next_dose_reminders",
+    "schedule": crontab(hour=9, minute=0),
+}
