@@ -636,6 +636,29 @@ def invitation_use(*, invitation: Invitation, recipient_id: int, by: User | None
 
 
 @transaction.atomic
+def invitee_recipient_reassign(*, from_recipient_id: int, to_recipient_id: int, by: User | None) -> list[int]:
+    """Two recipient records were merged: the roster entries and used links of the removed one
+    now belong to the surviving one (they point at recipients by id, not by foreign key, because
+    employers sits below recipients). Returns the roster entries moved."""
+    invitee_ids = list(Invitee.objects.filter(recipient_id=from_recipient_id).values_list("pk", flat=True))
+    Invitee.objects.filter(pk__in=invitee_ids).update(recipient_id=to_recipient_id, updated_at=timezone.now())
+    Invitation.objects.filter(used_by_recipient_id=from_recipient_id).update(
+        used_by_recipient_id=to_recipient_id
+    )
+    if invitee_ids:
+        audit(
+            action="employers.invitee.recipient_reassigned",
+            by=by,
+            data={
+                "invitees": invitee_ids,
+                "from_recipient": from_recipient_id,
+                "to_recipient": to_recipient_id,
+            },
+        )
+    return invitee_ids
+
+
+@transaction.atomic
 def invitee_status_set(*, invitee_ids, status: InviteeStatus, by: User | None = None) -> int:
     """Show these people's progress on their rosters (registered, booked, vaccinated).
     Returns how many rows changed."""

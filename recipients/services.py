@@ -9,7 +9,6 @@ from cvms.audit import audit
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers import selectors as employer_selectors
 from employers import services as employer_services
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
@@ -319,8 +318,10 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
             _("Both records hold an active appointment for the same dose. Cancel one of them, then merge.")
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
-    # must re-point them (see the report; employers has no service for it yet).
-    invitee_ids = employer_selectors.invitee_ids_for_recipient(duplicate.pk)
+    # re-points them.
+    invitee_ids = employer_services.invitee_recipient_reassign(
+        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by
+    )
     duplicate_user = duplicate.user
     snapshot = {
         "duplicate": duplicate.pk,

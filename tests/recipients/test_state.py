@@ -15,6 +15,7 @@ from enrollment.models import PriorityGroup
 from recipients import selectors, services
 from recipients.models import Recipient
 from tests.administration.factories import clinic
+from tests.employers.factories import InvitationFactory
 from tests.factories import EmployerFactory, UserFactory
 from tests.recipients.factories import RecipientFactory
 
@@ -85,6 +86,9 @@ def test_merging_keeps_every_appointment_and_invitation_and_is_audited(client, o
     duplicate = RecipientFactory(group="2", user=None, email=survivor.email)
     employer = EmployerFactory()
     duplicate.invited_by.add(employer)
+    roster_entry = InvitationFactory(
+        invitee__organization=employer, invitee__recipient_id=duplicate.pk, used_by_recipient_id=duplicate.pk
+    )
     appointment = booking.appointment_book(
         recipient=duplicate, slot_id=clinic().slots.first().pk, dose_number=1, by=official
     )
@@ -96,6 +100,12 @@ def test_merging_keeps_every_appointment_and_invitation_and_is_audited(client, o
     assert not Recipient.objects.filter(pk=duplicate.pk).exists()
     assert Appointment.objects.get(pk=appointment.pk).recipient_id == survivor.pk
     assert list(survivor.invited_by.all()) == [employer]
+    roster_entry.refresh_from_db()
+    roster_entry.invitee.refresh_from_db()
+    assert (roster_entry.invitee.recipient_id, roster_entry.used_by_recipient_id) == (
+        survivor.pk,
+        survivor.pk,
+    )
     event = AuditEvent.objects.get(action="recipients.recipient.merged")
     assert event.data["duplicate"] == duplicate.pk
     assert event.data["moved"] == {"administration.appointment": 1}
