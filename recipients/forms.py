@@ -8,6 +8,7 @@ from enrollment.models import County, PriorityGroup, ZipCode
 from recipients.enums import Race, YesNoUnknown
 from recipients.models import Recipient
 from recipients.selectors import screening_questions
+from recipients.services import PERSON_FIELDS
 
 ANSWERS = [("no", _("No")), ("yes", _("Yes"))]
 
@@ -74,26 +75,8 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
 
     class Meta:
         model = Recipient
-        fields = [
-            "first_name",
-            "middle_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "races",
-            "ethnicity",
-            "phone",
-            "street",
-            "street_2",
-            "city",
-            "state",
-            "zip_code",
-            "county",
-            "language",
-            "priority_group",
-            "occupation",
-            "comorbidity",
-        ]
+        # Every person field but the screening answers, which have questions of their own.
+        fields = [name for name in PERSON_FIELDS if name != "screening_answers"]
         widgets = {
             "date_of_birth": DateInput(),
             "sex": forms.RadioSelect,
