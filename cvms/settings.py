@@ -219,3 +219,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Administration: registry reporting and SMART Health Cards ------------------------------------
+# The state's SMART Health Card issuer (https, no trailing slash) and signing key (a P-256 PEM or
+# JWK, given inline or as a file); see administration/reporting/keys.py.
+SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL).rstrip("/")
+SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
+SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
+SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published
+SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)  # a key derived from SECRET_KEY
+# CVRS files are named yyyymmdd_NN_AAA.txt with the submitting entity's code (NCA: North Carolina).
+CVRS_SUBMITTER_CODE = env_str("CVRS_SUBMITTER_CODE", "NCA")
+# HL7 MSH-3 to MSH-6: this system, the state's facility code, the registry and its facility.
+HL7_SENDING_APPLICATION = env_str("HL7_SENDING_APPLICATION", "CVMS")
+HL7_SENDING_FACILITY = env_str("HL7_SENDING_FACILITY", "NCA")
+HL7_RECEIVING_APPLICATION = env_str("HL7_RECEIVING_APPLICATION", "NCIR")
+HL7_RECEIVING_FACILITY = env_str("HL7_RECEIVING_FACILITY", "NCDHHS")
+HL7_PROCESSING_ID = env_str("HL7_PROCESSING_ID", "P")
