@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 import xstatic.pkg.bootstrap
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -218,6 +219,28 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Employers: rosters and invitations ------------------------------------------------------
+# People younger than this can't be on a roster (the vaccines are authorized from 16).
+EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
+# How long an invitation link works after it is sent.
+EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
+# Roster files larger than this are refused before they are read.
+EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# Invitations sent by one task (over one SMTP connection).
+EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
+
+# --- Administration: clinics and appointments ------------------------------------------------
+# Reminders the day before an appointment (each appointment is claimed once, so the hourly run
+# reminds nobody twice), and reminders to book a second dose (daily, 09:00 state time).
+CELERY_BEAT_SCHEDULE["administration.appointment_reminders"] = {
+    "task": "administration.tasks.send_appointment_reminders",
+    "schedule": crontab(minute=5),
+}
+CELERY_BEAT_SCHEDULE["administration.next_dose_reminders"] = {
+    "task": "administration.tasks.send_next_dose_reminders",
+    "schedule": crontab(hour=9, minute=0),
 }
 
 # --- Administration: registry reporting and SMART Health Cards ------------------------------------

@@ -1,0 +1,35 @@
+"""Administration in the portals' menus, and the recipient's appointments panel."""
+
+from django.utils.translation import gettext_lazy as _
+
+from administration import selectors
+from cvms.hooks import Panel
+from cvms.roles import Portal
+from recipients.selectors import recipient_for_user
+
+MENU = {
+    Portal.PROVIDER.value: [(_("Clinics"), "provider:administration.clinics")],
+    Portal.RECIPIENT.value: [
+        (_("Find a clinic"), "me:administration.clinics"),
+        (_("My appointments"), "me:administration.appointments"),
+        (_("My vaccination record"), "me:administration.record"),
+    ],
+}
+
+
+def dashboard_panels(request) -> list[Panel]:
+    if getattr(request, "portal", None) != Portal.RECIPIENT:
+        return []
+    recipient = recipient_for_user(request.user)
+    if recipient is None:
+        return []
+    return [
+        Panel(
+            title=_("My appointments"),
+            template="administration/panel_appointments.html",
+            context={
+                "appointments": list(selectors.active_appointments(recipient)[:3]),
+                "next_dose": selectors.next_dose(recipient),
+            },
+        )
+    ]

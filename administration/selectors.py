@@ -1,0 +1,272 @@
+"""Reads of clinics, slots and appointments, for the provider and recipient pages, and for the
+apps that ask how many appointments are booked ahead (inventory)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from administration.enums import AppointmentStatus, ClinicStatus
+from administration.models import Appointment, Clinic, Slot
+from enrollment.models import Location, Organization, ZipCode
+from inventory import selectors as inventory_selectors
+from inventory.models import Product
+from recipients.models import Recipient
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One dose on a person's vaccination record."""
+
+    dose_number: int
+    given_on: date
+    product_name: str
+    product_id: int
+    cvx: str
+    lot_number: str
+    place: str
+    county: str = ""
+
+
+def doses_for(recipient: Recipient) -> list[Dose]:
+    """The doses given to `recipient`, oldest first.
+
+    The administration records (issue 6: AdministrationRecord) fill this; until they exist, no
+    dose is on record and the vaccination record page says so.
+    """
+    return []
+
+
+# --- Stock and places ------------------------------------------------------------------------
+
+
+def booked_ahead(*, location: Location, product: Product, since: date) -> int:
+    """Active appointments at `location` for `product` from `since` on (the inventory hook)."""
+    return Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED,
+        slot__clinic__location=location,
+        slot__clinic__product=product,
+        slot__starts_at__date__gte=since,
+    ).count()
+
+
+def doses_available(*, location: Location, product: Product, on: date | None = None) -> int:
+    """Doses of `product` usable at `location` (on hand in unexpired lots, plus shipments still
+    expected) not yet promised to a booked appointment: the places clinics may still offer."""
+    today = on or timezone.localdate()
+    supply = inventory_selectors.stock_usable(
+        location=location, product=product, on=today
+    ) + inventory_selectors.doses_expected(location=location, product=product)
+    return max(supply - booked_ahead(location=location, product=product, since=today), 0)
+
+
+def places_warning(*, clinic: Clinic) -> dict | None:
+    """When the free places of this location's coming clinics with this product outrun the
+    doses available: {"places", "doses"}; otherwise None."""
+    today = timezone.localdate()
+    places = (
+        Slot.objects.filter(
+            clinic__location_id=clinic.location_id,
+            clinic__product_id=clinic.product_id,
+            clinic__status=ClinicStatus.SCHEDULED,
+            starts_at__date__gte=today,
+        ).aggregate(free=Coalesce(Sum("capacity"), 0) - Coalesce(Sum("booked"), 0))["free"]
+        or 0
+    )
+    doses = doses_available(location=clinic.location, product=clinic.product, on=today)
+    if places > doses:
+        return {"places": places, "doses": doses}
+    return None
+
+
+# --- Provider pages --------------------------------------------------------------------------
+
+
+def clinics_for(*, organization: Organization, include_past: bool = False) -> QuerySet[Clinic]:
+    """An organization's clinics with their places and bookings counted (one query)."""
+    clinics = Clinic.objects.filter(location__organization=organization)
+    if not include_past:
+        clinics = clinics.filter(date__gte=timezone.localdate())
+    return (
+        clinics.select_related("location", "product")
+        .annotate(
+            places=Coalesce(Sum("slots__capacity"), 0),
+            booked=Coalesce(Sum("slots__booked"), 0),
+        )
+        .order_by("date", "opens_at", "id")
+    )
+
+
+def clinic_appointments(*, clinic: Clinic) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(slot__clinic=clinic)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("recipient", "slot")
+        .order_by("slot__starts_at", "recipient__last_name", "recipient__first_name", "id")
+    )
+
+
+# --- Recipient pages -------------------------------------------------------------------------
+
+
+def counties_for_zip(zip_code: str) -> list[str]:
+    return list(ZipCode.objects.filter(zip=zip_code.strip()[:5]).values_list("county_id", flat=True))
+
+
+def clinics_open_for_booking(
+    *, county_id: str = "", zip_code: str = "", on: date | None = None, product_id: int | None = None
+) -> QuerySet[Clinic]:
+    """Scheduled clinics from today (or on `on`) with free places, in a county or the counties
+    of a ZIP code, each annotated with `free` (places not booked). Whether a person may book a
+    limited clinic is checked by `clinic_admits`; the stock cap by `doses_available`."""
+    now = timezone.now()
+    clinics = Clinic.objects.filter(status=ClinicStatus.SCHEDULED, date__gte=timezone.localdate())
+    if on is not None:
+        clinics = clinics.filter(date=on)
+    if county_id:
+        clinics = clinics.filter(location__county_id=county_id)
+    elif zip_code:
+        clinics = clinics.filter(location__county_id__in=counties_for_zip(zip_code))
+    if product_id is not None:
+        clinics = clinics.filter(product_id=product_id)
+    return (
+        clinics.select_related("location__county", "product")
+        .annotate(
+            free=Coalesce(Sum("slots__capacity", filter=Q(slots__starts_at__gt=now)), 0)
+            - Coalesce(Sum("slots__booked", filter=Q(slots__starts_at__gt=now)), 0)
+        )
+        .filter(free__gt=0)
+        .order_by("date", "opens_at", "id")
+    )
+
+
+def clinic_admits(*, clinic: Clinic, recipient: Recipient) -> bool:
+    """May this person book this clinic? A public clinic: anyone whose priority group is open.
+    A limited clinic: the people invited by one of its organizations, and the people of its
+    priority groups once their group is open."""
+    if clinic.is_public:
+        return recipient.is_eligible
+    organizations = set(clinic.organizations.values_list("pk", flat=True))
+    if organizations & set(recipient.invited_by.values_list("pk", flat=True)):
+        return True
+    groups = set(clinic.priority_groups.values_list("pk", flat=True))
+    return recipient.priority_group_id in groups and recipient.is_eligible
+
+
+def slots_for_booking(*, clinic: Clinic) -> QuerySet[Slot]:
+    return Slot.objects.filter(clinic=clinic, starts_at__gt=timezone.now()).order_by("starts_at", "id")
+
+
+def appointments_of(recipient: Recipient) -> QuerySet[Appointment]:
+    return (
+        Appointment.objects.filter(recipient=recipient)
+        .select_related("slot__clinic__location__county", "slot__clinic__product")
+        .order_by("-slot__starts_at", "-id")
+    )
+
+
+def active_appointments(recipient: Recipient) -> QuerySet[Appointment]:
+    return appointments_of(recipient).filter(status=AppointmentStatus.BOOKED).order_by("slot__starts_at")
+
+
+def first_dose(recipient: Recipient) -> dict | None:
+    """The first dose the second is counted from: a dose on record, else an attended or
+    booked first-dose appointment. {"on": date, "product": Product id, "given": bool}."""
+    doses = [d for d in doses_for(recipient) if d.dose_number == 1]
+    if doses:
+        return {"on": doses[0].given_on, "product": doses[0].product_id, "given": True}
+    appointment = (
+        Appointment.objects.filter(
+            recipient=recipient,
+            dose_number=1,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED],
+        )
+        .select_related("slot__clinic")
+        .order_by("-status", "slot__starts_at")  # "booked" sorts after "attended"
+        .first()
+    )
+    if appointment is None:
+        return None
+    return {
+        "on": timezone.localtime(appointment.slot.starts_at).date(),
+        "product": appointment.slot.clinic.product_id,
+        "given": appointment.status == AppointmentStatus.ATTENDED,
+    }
+
+
+def next_dose(recipient: Recipient) -> dict | None:
+    """The dose the person may book next, and from when: {"dose_number", "earliest", "product"}
+    (product None: any). None when nothing is left to book."""
+    doses = doses_for(recipient)
+    booked = set(
+        Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED).values_list(
+            "dose_number", flat=True
+        )
+    )
+    attended = set(
+        Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.ATTENDED).values_list(
+            "dose_number", flat=True
+        )
+    )
+    done = {d.dose_number for d in doses} | attended
+    if 1 not in done and 1 not in booked:
+        return {"dose_number": 1, "earliest": timezone.localdate(), "product": None}
+    first = first_dose(recipient)
+    if first is None:
+        return None
+    product = Product.objects.filter(pk=first["product"]).first()
+    if product is None or product.series_doses < 2 or 2 in done or 2 in booked:
+        return None
+    earliest = max(first["on"] + timedelta(days=product.min_interval_days or 0), timezone.localdate())
+    return {"dose_number": 2, "earliest": earliest, "product": product}
+
+
+def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
+    """Active appointments on `day` (state time) not reminded yet."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return Appointment.objects.filter(
+        status=AppointmentStatus.BOOKED,
+        reminder_sent_at__isnull=True,
+        slot__starts_at__gte=start,
+        slot__starts_at__lt=start + timedelta(days=1),
+    ).select_related("recipient", "slot__clinic__location", "slot__clinic__product")
+
+
+def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
+    """Attended first doses of two-dose products whose second dose may be booked within a week
+    and which have no second-dose appointment yet; not reminded before."""
+    appointments = (
+        Appointment.objects.filter(
+            status=AppointmentStatus.ATTENDED,
+            dose_number=1,
+            next_dose_reminder_sent_at__isnull=True,
+            slot__clinic__product__series_doses__gte=2,
+        )
+        .exclude(
+            Exists(
+                Appointment.objects.filter(
+                    recipient_id=OuterRef("recipient_id"), dose_number=2, status=AppointmentStatus.BOOKED
+                )
+            )
+        )
+        .select_related("recipient", "slot__clinic__product")
+    )
+    return [
+        a
+        for a in appointments
+        if timezone.localtime(a.slot.starts_at).date()
+        + timedelta(days=(a.slot.clinic.product.min_interval_days or 0) - 7)
+        <= today
+    ]
+
+
+def slot_counts(*, clinic: Clinic) -> dict:
+    return clinic.slots.aggregate(
+        places=Coalesce(Sum("capacity"), 0), booked=Coalesce(Sum("booked"), 0), slots=Count("id")
+    )
+
+
+def prefetch_slots(clinics: QuerySet[Clinic]) -> QuerySet[Clinic]:
+    return clinics.prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("starts_at")))

@@ -1,0 +1,16 @@
+"""Thin Celery tasks: appointment reminders (the day before) and second-dose reminders, run by
+beat (the schedule is in cvms/settings.py, "Administration")."""
+
+from celery import shared_task
+
+from administration import services
+
+
+@shared_task(name="administration.tasks.send_appointment_reminders")
+def send_appointment_reminders() -> int:
+    return services.reminders_send()
+
+
+@shared_task(name="administration.tasks.send_next_dose_reminders")
+def send_next_dose_reminders() -> int:
+    return services.next_dose_reminders_send()

@@ -1,0 +1,197 @@
+"""Rosters (uploads, their checked rows and errors), the people on them, and their invitations."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from employers.enums import DeliveryStatus, FileFormat, InviteeStatus, Language, UploadStatus
+
+
+class RosterUpload(models.Model):
+    """A roster file an organization sent, and how far reading and importing it have gone."""
+
+    organization = models.ForeignKey(
+        "enrollment.Organization", on_delete=models.CASCADE, related_name="roster_uploads"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="rosters/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8, choices=FileFormat.choices)
+    # The language of the person who uploaded: row errors are written in it.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    status = models.CharField(max_length=16, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the current phase.")
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    invitations_created = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="rosterupload_progress_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RosterRow(models.Model):
+    """A valid row of an upload, waiting for the organization to choose to import it.
+
+    A staging table: rows are COPYed in while the file is read and deleted once imported or
+    discarded. On PostgreSQL it is UNLOGGED (migration 0002), since it can be rebuilt from the
+    file. `priority_group_id` is a plain number, not a foreign key, so that the state may still
+    change its groups while a roster waits; the import then checks it.
+    """
+
+    # No foreign-key constraint: checking one per COPYed row would slow the load for nothing
+    # (rows are written only by the worker, for an upload it has just read).
+    upload = models.ForeignKey(
+        RosterUpload, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    line = models.PositiveIntegerField()
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.CharField(max_length=254)
+    phone = models.CharField(max_length=32, blank=True)
+    date_of_birth = models.DateField()
+    priority_group_id = models.BigIntegerField(null=True)
+    occupation = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8)
+
+    class Meta:
+        indexes = [models.Index(fields=["upload", "email"], name="rosterrow_upload_email")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.email}"
+
+
+class RosterError(models.Model):
+    """What is wrong with one cell (or row) of an upload, by line and column."""
+
+    upload = models.ForeignKey(RosterUpload, on_delete=models.CASCADE, related_name="errors")
+    line = models.PositiveIntegerField()
+    column = models.CharField(max_length=100, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["upload", "line"], name="rostererror_upload_line")]
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.column}: {self.message}"
+
+
+class Invitee(models.Model):
+    """A person on an organization's roster, before (and after) they register.
+
+    One row per organization and e-mail address: a later roster that names the same person
+    updates this row. `recipient_id` is set by the recipients app (a higher layer, so no
+    foreign key from here) when the person registers.
+    """
+
+    organization = models.ForeignKey(
+        "enrollment.Organization", on_delete=models.CASCADE, related_name="invitees"
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.CharField(_("e-mail"), max_length=254)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    priority_group = models.ForeignKey(
+        "enrollment.PriorityGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occupation = models.CharField(_("occupation"), max_length=200, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
+    status = models.CharField(max_length=16, choices=InviteeStatus.choices, default=InviteeStatus.ADDED)
+    recipient_id = models.BigIntegerField(null=True, blank=True)
+    # The upload that first put this person on the roster, and the latest that named them.
+    created_by_upload = models.ForeignKey(
+        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_upload = models.ForeignKey(
+        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="invitee_unique_email"),
+            # The import relies on addresses being stored in lower case (one person, one row).
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitee_email_lower"),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="invitee_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Invitation(models.Model):
+    """One e-mailed link for one invitee: signed (see `employers.selectors.invitation_token`),
+    expiring, and good for one registration."""
+
+    invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="invitations")
+    upload = models.ForeignKey(
+        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The random part of the link; the link carries it signed with the site's secret key.
+    key = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by_recipient_id = models.BigIntegerField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status"], name="invitation_status")]
+        constraints = [
+            # A link is used at most once and never after it was revoked.
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_not_used_and_revoked",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} ({self.status})"
+
+    def link_state(self, now: datetime | None = None) -> str:
+        """ "valid", "used", "revoked", "expired" or "unsent" (not mailed yet)."""
+        now = now or timezone.now()
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is None:
+            return "unsent"
+        if self.expires_at <= now:
+            return "expired"
+        return "valid"

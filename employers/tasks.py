@@ -1,0 +1,29 @@
+"""Thin Celery tasks: keyword ids in, one service call."""
+
+from celery import shared_task
+
+from cvms.models import User
+from employers import services
+
+
+@shared_task
+def roster_validate(*, upload_id: int) -> None:
+    services.roster_upload_validate(upload_id=upload_id)
+
+
+@shared_task
+def roster_import(*, upload_id: int, by_id: int | None = None) -> None:
+    services.roster_rows_import(upload_id=upload_id, by=User.objects.filter(pk=by_id).first())
+
+
+@shared_task
+def invitations_dispatch(*, upload_id: int) -> None:
+    """Split an imported roster's pending invitations into batches, one task each."""
+    for batch in services.invitation_batches(upload_id=upload_id):
+        invitations_send_batch.delay(invitation_ids=batch)
+
+
+# SMTP hiccups (OSError) are retried with backoff; the invitations already sent are skipped.
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def invitations_send_batch(*, invitation_ids: list[int]) -> int:
+    return services.invitations_send(invitation_ids=invitation_ids)

@@ -1,0 +1,266 @@
+"""The roster pages, shared by the employer and the provider portals.
+
+These classes hold no access rule: `views/employer.py` and `views/provider.py` put each one
+behind its portal's gate. Everything is scoped to `request.organization`, so another
+organization's roster, people and uploads answer 404.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, TemplateView, View
+
+from employers import selectors, services
+from employers.enums import UPLOAD_WORKING, UploadStatus
+from employers.forms import RosterFilterForm, RosterUploadForm
+from employers.models import Invitation, RosterUpload
+from employers.rosterfiles import COLUMNS, TEMPLATE_HEADERS, RosterFileError, escape_cell
+
+
+class Echo:
+    """A file-like object whose write returns the line, for streaming CSV."""
+
+    def write(self, value):
+        return value
+
+
+def csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    """Stream a CSV download; every cell is escaped against formula injection."""
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield "\ufeff"  # so that Excel reads the file as UTF-8
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([escape_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class RosterMixin:
+    """Gives templates the portal's namespace (`ns`) so one template serves both portals."""
+
+    def url(self, name: str, *args) -> str:
+        from django.urls import reverse
+
+        return reverse(f"{self.request.portal}:{name}", args=args)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["ns"] = f"{self.request.portal}:"
+        return context
+
+    def uploads(self):
+        return selectors.organization_uploads(organization=self.request.organization)
+
+
+class RosterView(RosterMixin, ListView):
+    template_name = "employers/roster.html"
+    context_object_name = "invitees"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filters = RosterFilterForm(self.request.GET or None)
+        cleaned = self.filters.cleaned_data if self.filters.is_valid() else {}
+        return selectors.roster_invitees(
+            organization=self.request.organization,
+            status=cleaned.get("status", ""),
+            search=cleaned.get("q", ""),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = self.filters
+        context["counts"] = selectors.roster_counts(organization=self.request.organization)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class RosterExportView(RosterMixin, View):
+    def get(self, request):
+        invitees = selectors.roster_invitees(organization=request.organization).prefetch_related(None)
+        header = [str(TEMPLATE_HEADERS[c]) for c in COLUMNS] + [_("Status")]
+        rows = (
+            [
+                i.first_name,
+                i.last_name,
+                i.email,
+                i.phone,
+                i.date_of_birth.isoformat(),
+                i.priority_group.code if i.priority_group else "",
+                i.occupation,
+                i.language,
+                i.get_status_display(),
+            ]
+            for i in invitees.iterator(chunk_size=2000)
+        )
+        return csv_response("roster.csv", header, rows)
+
+
+class RosterTemplateView(RosterMixin, View):
+    def get(self, request):
+        example = [
+            "Ana",
+            "García",
+            "ana.garcia@example.org",
+            "919-555-0100",
+            "1985-04-23",
+            "3b",
+            "Machinist",
+            "es",
+        ]
+        return csv_response("roster-template.csv", [TEMPLATE_HEADERS[c] for c in COLUMNS], [example])
+
+
+class RosterResendView(RosterMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        ids = [value for value in request.POST.getlist("invitee") if value.isdigit()]
+        count = services.invitations_resend(
+            organization=request.organization, invitee_ids=ids, by=request.user, request=request
+        )
+        if count:
+            messages.success(request, _("%(count)s invitation(s) will be sent again.") % {"count": count})
+        else:
+            messages.warning(request, _("Nobody chosen can be invited (already registered, or none chosen)."))
+        return redirect(
+            self.url("employers.roster") + (f"?{request.POST['next']}" if request.POST.get("next") else "")
+        )
+
+
+class UploadsView(RosterMixin, FormView):
+    template_name = "employers/uploads.html"
+    form_class = RosterUploadForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["uploads"] = self.uploads()[:20]
+        return context
+
+    def form_valid(self, form):
+        try:
+            upload = services.roster_upload_create(
+                organization=self.request.organization,
+                file=form.cleaned_data["file"],
+                by=self.request.user,
+                request=self.request,
+            )
+        except RosterFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, _("The roster was received; it is being checked."))
+        return HttpResponseRedirect(self.url("employers.upload", upload.pk))
+
+
+class UploadMixin(RosterMixin):
+    def get_upload(self) -> RosterUpload:
+        return get_object_or_404(self.uploads(), pk=self.kwargs["upload_pk"])
+
+
+class UploadDetailView(UploadMixin, DetailView):
+    template_name = "employers/upload_detail.html"
+    context_object_name = "upload"
+    errors_shown = 100
+
+    def get_object(self, queryset=None):
+        return self.get_upload()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        upload = self.object
+        context["working"] = upload.status in UPLOAD_WORKING
+        context["errors"] = list(upload.errors.all()[: self.errors_shown])
+        context["more_errors"] = len(context["errors"]) == self.errors_shown
+        context["can_choose"] = upload.status == UploadStatus.VALIDATED
+        return context
+
+
+class UploadProgressView(UploadMixin, View):
+    """A small JSON answer polled by the upload page's script."""
+
+    def get(self, request, upload_pk):
+        upload = self.get_upload()
+        return JsonResponse(
+            {
+                "status": upload.status,
+                "label": upload.get_status_display(),
+                "progress": upload.progress,
+                "working": upload.status in UPLOAD_WORKING,
+            }
+        )
+
+
+class UploadErrorsView(UploadMixin, View):
+    def get(self, request, upload_pk):
+        upload = self.get_upload()
+        rows = upload.errors.values_list("line", "column", "value", "message").iterator(chunk_size=2000)
+        return csv_response(
+            f"roster-errors-{upload.pk}.csv", [_("Line"), _("Column"), _("Value"), _("Problem")], rows
+        )
+
+
+class UploadImportView(UploadMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, upload_pk):
+        upload = self.get_upload()
+        try:
+            services.roster_upload_import(upload=upload, by=request.user, request=request)
+        except services.RosterRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Importing the valid rows."))
+        return redirect(self.url("employers.upload", upload.pk))
+
+
+class UploadDiscardView(UploadMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, upload_pk):
+        upload = self.get_upload()
+        try:
+            services.roster_upload_discard(upload=upload, by=request.user, request=request)
+        except services.RosterRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Nothing was imported; the roster is unchanged."))
+        return redirect(self.url("employers.upload", upload.pk))
+
+
+class InvitationRevokeView(RosterMixin, TemplateView):
+    """GET asks for confirmation; POST revokes."""
+
+    template_name = "employers/invitation_revoke.html"
+
+    def get_invitation(self) -> Invitation:
+        return get_object_or_404(
+            Invitation.objects.select_related("invitee"),
+            pk=self.kwargs["invitation_pk"],
+            invitee__organization=self.request.organization,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invitation"] = self.get_invitation()
+        return context
+
+    def post(self, request, invitation_pk):
+        invitation = self.get_invitation()
+        try:
+            services.invitation_revoke(invitation=invitation, by=request.user, request=request)
+        except services.RosterRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("The invitation of %(name)s no longer works.") % {"name": invitation.invitee.full_name},
+            )
+        return redirect(self.url("employers.roster"))

@@ -1,0 +1,200 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import County, PriorityGroup, ZipCode
+from recipients.enums import Race, YesNoUnknown
+from recipients.models import Recipient
+from recipients.selectors import screening_questions
+
+ANSWERS = [("no", _("No")), ("yes", _("Yes"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AddressMixin:
+    """ZIP code and county agree (a ZIP may touch several counties); the county is found from
+    the ZIP when it touches only one."""
+
+    def clean(self):
+        cleaned = super().clean()
+        zip_code = (cleaned.get("zip_code") or "").strip()
+        county = cleaned.get("county")
+        if zip_code:
+            counties = list(ZipCode.objects.filter(zip=zip_code[:5]).values_list("county_id", flat=True))
+            if county is None and len(counties) == 1:
+                cleaned["county"] = County.objects.get(pk=counties[0])
+            elif county is not None and counties and county.pk not in counties:
+                self.add_error(
+                    "county",
+                    _("ZIP code %(zip)s is not in %(county)s County.")
+                    % {"zip": zip_code, "county": county.name},
+                )
+        return cleaned
+
+    def clean_zip_code(self):
+        value = self.cleaned_data["zip_code"].strip()
+        digits = value.replace("-", "")
+        if not digits.isdigit() or len(digits) not in (5, 9):
+            raise forms.ValidationError(_("Enter a ZIP code of 5 digits (or 5+4)."))
+        return value
+
+
+class RegistrationForm(AddressMixin, forms.ModelForm):
+    """What state reporting needs about a person, and the state's screening questions."""
+
+    races = forms.MultipleChoiceField(
+        label=_("Race (choose all that apply)"), choices=Race.choices, widget=forms.CheckboxSelectMultiple
+    )
+    county = forms.ModelChoiceField(
+        label=_("County"),
+        queryset=County.objects.all(),
+        required=False,
+        help_text=_("Found from your ZIP code when left empty."),
+    )
+    priority_group = forms.ModelChoiceField(
+        label=_("Which group describes you best?"),
+        queryset=PriorityGroup.objects.all(),
+        widget=forms.RadioSelect,
+        required=False,
+        empty_label=None,
+    )
+    comorbidity = forms.ChoiceField(
+        label=_("Do you have a medical condition that puts you at high risk from COVID-19?"),
+        choices=YesNoUnknown.choices,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Recipient
+        fields = [
+            "first_name",
+            "middle_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "races",
+            "ethnicity",
+            "phone",
+            "street",
+            "street_2",
+            "city",
+            "state",
+            "zip_code",
+            "county",
+            "language",
+            "priority_group",
+            "occupation",
+            "comorbidity",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "sex": forms.RadioSelect,
+            "ethnicity": forms.RadioSelect,
+            "language": forms.RadioSelect,
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "street": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "street_2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "zip_code": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, with_password: bool = False, group_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = self.fields["sex"].choices[1:]  # no empty choice with radios
+        self.fields["ethnicity"].choices = self.fields["ethnicity"].choices[1:]
+        self.fields["priority_group"].required = group_required
+        self.fields["priority_group"].label_from_instance = lambda group: f"{group.code}: {group.label}"
+        language = get_language() or "en"
+        self.questions = list(screening_questions())
+        for question in self.questions:
+            self.fields[f"screening_{question.code}"] = forms.ChoiceField(
+                label=question.text(language), choices=ANSWERS, widget=forms.RadioSelect
+            )
+        if with_password:
+            self.fields["password1"] = forms.CharField(
+                label=_("Choose a password"),
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                help_text=password_validation.password_validators_help_text_html(),
+            )
+            self.fields["password2"] = forms.CharField(
+                label=_("Repeat the password"),
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth can't be in the future."))
+        if value.year < 1900:
+            raise forms.ValidationError(_("Enter a date of birth after 1900."))
+        return value
+
+    def clean_races(self):
+        races = self.cleaned_data["races"]
+        if len(races) > 1 and {"UNK", "POL"} & set(races):
+            raise forms.ValidationError(_("Choose races, or “Unknown” or “Prefer not to say”, not both."))
+        if len(races) > 6:
+            raise forms.ValidationError(_("Choose at most six."))
+        return races
+
+    def clean(self):
+        cleaned = super().clean()
+        if "password1" in self.fields:
+            first, second = cleaned.get("password1"), cleaned.get("password2")
+            if first and second and first != second:
+                self.add_error("password2", _("The two passwords differ."))
+            elif first:
+                try:
+                    password_validation.validate_password(first)
+                except forms.ValidationError as error:
+                    self.add_error("password1", error)
+        cleaned["screening_answers"] = {
+            q.code: cleaned.get(f"screening_{q.code}")
+            for q in self.questions
+            if cleaned.get(f"screening_{q.code}")
+        }
+        return cleaned
+
+
+class ContactForm(AddressMixin, forms.ModelForm):
+    county = forms.ModelChoiceField(label=_("County"), queryset=County.objects.all(), required=False)
+
+    class Meta:
+        model = Recipient
+        fields = ["email", "phone", "street", "street_2", "city", "state", "zip_code", "county", "language"]
+        widgets = {"language": forms.RadioSelect, "phone": forms.TextInput(attrs={"type": "tel"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = self.fields["language"].choices
+
+
+class PriorityGroupForm(forms.Form):
+    priority_group = forms.ModelChoiceField(
+        label=_("Which group describes you best?"),
+        queryset=PriorityGroup.objects.all(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority_group"].label_from_instance = lambda group: f"{group.code}: {group.label}"
+
+
+class SelfRegistrationSettingForm(forms.Form):
+    self_registration_open = forms.BooleanField(label=_("Self-registration is open"), required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, e-mail or date of birth (YYYY-MM-DD)"), required=False)

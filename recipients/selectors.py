@@ -1,0 +1,119 @@
+"""Reads of recipients, for this app's views and for administration (booking, the record)."""
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from cvms.models import User
+from enrollment.models import PriorityGroup
+from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion
+
+
+def recipient_for_user(user: User) -> Recipient | None:
+    """The signed-in person's own record, or None if they haven't registered."""
+    if not user.is_authenticated:
+        return None
+    return Recipient.objects.select_related("priority_group", "county").filter(user=user).first()
+
+
+def registration_settings() -> RegistrationSettings:
+    settings, _created = RegistrationSettings.objects.get_or_create(pk=1)
+    return settings
+
+
+def self_registration_open() -> bool:
+    return registration_settings().self_registration_open
+
+
+def screening_questions() -> QuerySet[ScreeningQuestion]:
+    return ScreeningQuestion.objects.filter(is_active=True)
+
+
+def priority_groups() -> QuerySet[PriorityGroup]:
+    return PriorityGroup.objects.order_by("position", "code")
+
+
+def eligibility(recipient: Recipient) -> dict:
+    """What the recipient pages say about eligibility, plainly: {"eligible": bool, "message"}."""
+    group = recipient.priority_group
+    if group is None:
+        return {
+            "eligible": False,
+            "message": _(
+                "We don't know your priority group yet. Tell us which group describes you on your "
+                "details page, or wait for an invitation from your employer or care provider."
+            ),
+        }
+    if group.is_open:
+        return {
+            "eligible": True,
+            "message": _("You are eligible now: Group %(code)s (%(label)s) is open for booking.")
+            % {"code": group.code, "label": group.label},
+        }
+    return {
+        "eligible": False,
+        "message": _(
+            "You are not eligible yet: Group %(code)s (%(label)s) is not open for booking. We will "
+            "e-mail you when it opens."
+        )
+        % {"code": group.code, "label": group.label},
+    }
+
+
+def recipients_search(*, query: str = "") -> QuerySet[Recipient]:
+    """State officials' search by name, e-mail or date of birth (YYYY-MM-DD)."""
+    found = Recipient.objects.select_related("county", "priority_group")
+    for word in query.split()[:5]:
+        condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        if len(word) == 10 and word[4] == "-" and word[7] == "-":
+            condition |= Q(date_of_birth=word)
+        found = found.filter(condition)
+    return found.order_by("last_name", "first_name", "id")
+
+
+def duplicate_candidates() -> list[dict]:
+    """Possible duplicates: records sharing a name and date of birth, or an e-mail address.
+
+    Two grouped queries find the shared keys, one more reads the records of those keys (so the
+    cost doesn't grow with the number of pairs). Returns [{"reason", "records": [Recipient]}].
+    """
+    by_name = (
+        Recipient.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
+        .values("first", "last", "date_of_birth")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("last", "first", "date_of_birth")[:200]
+    )
+    by_email = (
+        Recipient.objects.annotate(mail=Lower("email"))
+        .values("mail")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("mail")[:200]
+    )
+    name_keys = [(row["first"], row["last"], row["date_of_birth"]) for row in by_name]
+    mail_keys = [row["mail"] for row in by_email]
+    if not name_keys and not mail_keys:
+        return []
+    condition = Q(pk__in=[])
+    for first, last, dob in name_keys:
+        condition |= Q(first_name__iexact=first, last_name__iexact=last, date_of_birth=dob)
+    for mail in mail_keys:
+        condition |= Q(email__iexact=mail)
+    records = list(Recipient.objects.filter(condition).order_by("created_at", "id"))
+    groups = []
+    for first, last, dob in name_keys:
+        members = [
+            r
+            for r in records
+            if (r.first_name.lower(), r.last_name.lower(), r.date_of_birth) == (first, last, dob)
+        ]
+        groups.append({"reason": _("Same name and date of birth"), "records": members})
+    for mail in mail_keys:
+        members = [r for r in records if r.email.lower() == mail]
+        groups.append({"reason": _("Same e-mail address"), "records": members})
+    return groups
+
+
+def account_exists(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()

@@ -1,0 +1,129 @@
+"""State officials' pages: priority groups and self-registration, finding people, duplicates."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, TemplateView, View
+
+from cvms.access import StatePortalView
+from enrollment.models import PriorityGroup
+from recipients import selectors, services
+from recipients.forms import SearchForm
+from recipients.models import Recipient
+
+
+class GroupsView(StatePortalView, TemplateView):
+    template_name = "recipients/state_groups.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["groups"] = selectors.priority_groups()
+        context["settings"] = selectors.registration_settings()
+        return context
+
+
+class GroupOpenView(StatePortalView, View):
+    http_method_names = ["post"]
+
+    def post(self, request, priority_group_pk: int):
+        group = get_object_or_404(PriorityGroup, pk=priority_group_pk)
+        services.priority_group_open(group=group, by=request.user, request=request)
+        messages.success(
+            request, _("Group %(code)s is open for booking and self-registration.") % {"code": group.code}
+        )
+        return redirect("state:recipients.groups")
+
+
+class GroupCloseView(StatePortalView, View):
+    http_method_names = ["post"]
+
+    def post(self, request, priority_group_pk: int):
+        group = get_object_or_404(PriorityGroup, pk=priority_group_pk)
+        services.priority_group_close(group=group, by=request.user, request=request)
+        messages.success(
+            request,
+            _("Group %(code)s is closed for new bookings; booked appointments stay.") % {"code": group.code},
+        )
+        return redirect("state:recipients.groups")
+
+
+class SelfRegistrationView(StatePortalView, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        is_open = request.POST.get("self_registration_open") == "on"
+        services.self_registration_set(is_open=is_open, by=request.user, request=request)
+        messages.success(
+            request, _("Self-registration is open.") if is_open else _("Self-registration is closed.")
+        )
+        return redirect("state:recipients.groups")
+
+
+class RecipientsView(StatePortalView, ListView):
+    template_name = "recipients/state_recipients.html"
+    paginate_by = 50
+    context_object_name = "recipients"
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET or None)
+        query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        return selectors.recipients_search(query=query)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        context["query"] = self.request.GET.get("q", "")
+        return context
+
+
+class RecipientDetailView(StatePortalView, TemplateView):
+    """A person's record as a state official sees it; every view is on the audit trail."""
+
+    template_name = "recipients/state_recipient.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        recipient = get_object_or_404(
+            Recipient.objects.select_related("county", "priority_group", "user"),
+            pk=self.kwargs["recipient_pk"],
+        )
+        services.recipient_viewed(recipient=recipient, by=self.request.user, request=self.request)
+        context["recipient"] = recipient
+        context["invited_by"] = list(recipient.invited_by.all())
+        return context
+
+
+class DuplicatesView(StatePortalView, TemplateView):
+    template_name = "recipients/state_duplicates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["groups"] = selectors.duplicate_candidates()
+        return context
+
+
+class MergeView(StatePortalView, TemplateView):
+    """Merge a duplicate into a record: a confirmation page showing both, then the merge."""
+
+    template_name = "recipients/state_merge.html"
+
+    def _records(self):
+        survivor = get_object_or_404(Recipient, pk=self.kwargs["recipient_pk"])
+        duplicate = get_object_or_404(Recipient, pk=self.kwargs["duplicate_pk"])
+        return survivor, duplicate
+
+    def get(self, request, *args, **kwargs):
+        survivor, duplicate = self._records()
+        for recipient in (survivor, duplicate):
+            services.recipient_viewed(recipient=recipient, by=request.user, request=request, what="merge")
+        return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
+
+    def post(self, request, *args, **kwargs):
+        survivor, duplicate = self._records()
+        try:
+            services.recipient_merge(survivor=survivor, duplicate=duplicate, by=request.user, request=request)
+        except services.MergeRefused as refused:
+            messages.error(request, str(refused))
+            return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
+        messages.success(request, _("The two records are now one."))
+        return redirect("state:recipients.recipient", recipient_pk=survivor.pk)

@@ -1,0 +1,78 @@
+"""Stock under concurrent requests, with real threads against PostgreSQL (acceptance 2)."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from inventory import selectors, services
+from inventory.enums import MovementKind
+from inventory.models import StockMovement
+from tests.factories import LocationFactory
+from tests.inventory.factories import stock
+
+# serialized_rollback: the flush after a transactional test empties the reference data (counties,
+# products) that migrations load; it is put back for the next one.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def run_together(count: int, work) -> list:
+    """Run `work()` in `count` threads released at the same moment; return what each returned
+    or raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+    return results
+
+
+def test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals():
+    location, lot = stock(doses=10)
+
+    results = run_together(20, lambda: services.stock_administer(location=location, lot=lot, by=None))
+
+    refusals = [r for r in results if isinstance(r, services.InsufficientStock)]
+    taken = [r for r in results if isinstance(r, StockMovement)]
+    assert (len(taken), len(refusals)) == (10, 10), results
+    assert StockMovement.objects.filter(location=location, kind=MovementKind.ADMINISTERED).count() == 10
+    assert selectors.stock_on_hand(location=location, lot=lot) == 0
+    assert selectors.ledger_total(location=location, lot=lot) == 0
+
+
+def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
+    """A → B and B → A of the same lot at the same moment: the rows are locked in one order,
+    so both complete (or are refused cleanly) and the total is unchanged."""
+    here, lot = stock(doses=50)
+    there = LocationFactory(organization=here.organization)
+    stock(location=there, lot=lot, doses=50)
+
+    def move(index: int):
+        source, target = (here, there) if index % 2 else (there, here)
+        return services.transfer_create(from_location=source, to_location=target, lot=lot, doses=1, by=None)
+
+    counter = iter(range(1000))
+    lock = threading.Lock()
+
+    def work():
+        with lock:
+            index = next(counter)
+        return move(index)
+
+    results = run_together(10, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert selectors.stock_on_hand(location=here) + selectors.stock_on_hand(location=there) == 100
