@@ -221,6 +221,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# --- Inventory ---------------------------------------------------------------------------------
+# Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
+CELERY_BEAT_SCHEDULE["inventory-warn-expiring-lots"] = {
+    "task": "inventory.tasks.warn_expiring_lots",
+    "schedule": crontab(hour=env_int("INVENTORY_EXPIRY_WARNING_HOUR", 7), minute=0),
+}
+
 # --- Employers: rosters and invitations ------------------------------------------------------
 # People younger than this can't be on a roster (the vaccines are authorized from 16).
 EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)

@@ -11,9 +11,11 @@ from inventory.models import StockMovement
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
 
-# serialized_rollback: the flush after a transactional test empties the reference data (counties,
-# products) that migrations load; it is put back for the next one.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("wake_county"),
+]
 
 
 def run_together(count: int, work) -> list:

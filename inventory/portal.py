@@ -1,0 +1,19 @@
+"""The inventory app's menus (read by cvms.hooks)."""
+
+from django.utils.translation import gettext_lazy as _
+
+MENU = {
+    "provider": [
+        (_("Stock"), "provider:inventory.stock"),
+        (_("Shipments"), "provider:inventory.shipments"),
+        (_("Transfers"), "provider:inventory.transfers"),
+        (_("Wastage"), "provider:inventory.wastage"),
+    ],
+    "state": [
+        (_("Allocations"), "state:inventory.allocations"),
+        (_("Stock"), "state:inventory.stock"),
+        (_("Products"), "state:inventory.products"),
+        (_("Transfers"), "state:inventory.transfers"),
+        (_("Wastage"), "state:inventory.wastage"),
+    ],
+}

@@ -1,0 +1,168 @@
+"""Inventory pages of the state portal: allocations, the catalogue, stock across the state,
+transfers awaiting approval, wastage."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import CreateView, ListView, TemplateView, View
+
+from cvms.access import StatePortalView
+from inventory import selectors, services
+from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
+from inventory.models import Product
+
+
+class StateStockView(StatePortalView, ListView):
+    """Stock on hand across the state by product, lot and county."""
+
+    template_name = "inventory/state/stock.html"
+    paginate_by = 50
+    context_object_name = "stocks"
+
+    def get_queryset(self):
+        self.form = StateStockFilterForm(self.request.GET or None)
+        data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
+        county = data.get("county")
+        self.county_id = county.pk if county else None
+        return selectors.stock_levels(
+            product=data.get("product"), county_id=self.county_id, lot_number=data.get("lot", "")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.form
+        context["totals"] = selectors.stock_totals(county_id=self.county_id)
+        context["query"] = self.request.GET.urlencode()
+        context["soon_days"] = selectors.EXPIRING_SOON_DAYS
+        return context
+
+
+class AllocationListView(StatePortalView, ListView):
+    template_name = "inventory/state/allocations.html"
+    paginate_by = 50
+    context_object_name = "allocations"
+
+    def get_queryset(self):
+        return selectors.allocations()
+
+
+class AllocationCreateView(StatePortalView, TemplateView):
+    """Choose a week, product and location: the form shows the location's capacity, stock,
+    throughput and booked appointments; then allocate doses within its capacity."""
+
+    template_name = "inventory/state/allocation_form.html"
+
+    def get(self, request, *args, **kwargs):
+        form = AllocationForm(
+            request.GET or None, initial={"week": services.week_start(timezone.localdate())}
+        )
+        planning = None
+        if form.is_bound and form.is_valid():
+            planning = selectors.allocation_planning(
+                location=form.cleaned_data["location"], product=form.cleaned_data["product"]
+            )
+        return self.render_to_response(self.get_context_data(form=form, planning=planning))
+
+    def post(self, request, *args, **kwargs):
+        form = AllocationForm(request.POST, require_doses=True)
+        planning = None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.allocation_create(
+                    week=data["week"],
+                    product=data["product"],
+                    location=data["location"],
+                    doses=data["doses"],
+                    by=request.user,
+                )
+            except services.InventoryError as error:
+                form.add_error("doses", str(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(doses)s doses of %(product)s allocated to %(location)s.")
+                    % {
+                        "doses": data["doses"],
+                        "product": data["product"].name,
+                        "location": data["location"].name,
+                    },
+                )
+                return redirect("state:inventory.allocations")
+            planning = selectors.allocation_planning(location=data["location"], product=data["product"])
+        return self.render_to_response(self.get_context_data(form=form, planning=planning))
+
+
+class ProductListView(StatePortalView, ListView):
+    template_name = "inventory/state/products.html"
+    paginate_by = 50
+    context_object_name = "products"
+
+    def get_queryset(self):
+        products = Product.objects.order_by("-is_active", "name", "ndc")
+        query = self.request.GET.get("q", "").strip()
+        if query:
+            products = (
+                products.filter(name__icontains=query)
+                | products.filter(ndc__icontains=query)
+                | (products.filter(cvx=query))
+            )
+        return products
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(q=self.request.GET.get("q", ""), **kwargs)
+
+
+class ProductCreateView(StatePortalView, CreateView):
+    template_name = "inventory/state/product_form.html"
+    form_class = ProductForm
+
+    def form_valid(self, form):
+        try:
+            product = services.product_create(by=self.request.user, **form.cleaned_data)
+        except services.InventoryError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(product)s was added to the catalogue.") % {"product": product})
+        return redirect("state:inventory.products")
+
+
+class TransferApprovalListView(StatePortalView, ListView):
+    template_name = "inventory/state/transfers.html"
+    paginate_by = 50
+    context_object_name = "transfers"
+
+    def get_queryset(self):
+        return selectors.transfers_awaiting_approval()
+
+
+class TransferDecideView(StatePortalView, View):
+    http_method_names = ["post"]
+
+    def post(self, request, transfer_pk: int):
+        transfer = get_object_or_404(selectors.transfers_awaiting_approval(), pk=transfer_pk)
+        form = TransferDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose to approve or refuse the transfer."))
+            return redirect("state:inventory.transfers")
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.transfer_approve(transfer=transfer, by=request.user)
+                messages.success(request, _("The transfer was approved and the doses moved."))
+            else:
+                services.transfer_refuse(transfer=transfer, by=request.user, note=form.cleaned_data["note"])
+                messages.success(request, _("The transfer was refused."))
+        except services.InventoryError as error:
+            messages.error(request, str(error))
+        return redirect("state:inventory.transfers")
+
+
+class StateWastageView(StatePortalView, TemplateView):
+    template_name = "inventory/wastage.html"
+
+    def get_context_data(self, **kwargs):
+        since = timezone.localdate().replace(day=1) - timedelta(days=365)
+        return super().get_context_data(rows=selectors.wastage_by_reason(since=since), **kwargs)

@@ -1,0 +1,43 @@
+"""Objects that inventory URLs point at (see tests/access_matrix.py): each belongs to the
+"home" provider, so the "other" provider's people get 404."""
+
+from cvms.roles import Portal, Role
+from inventory import services
+from tests.access_matrix import Owned
+from tests.factories import LocationFactory, UserFactory
+from tests.inventory.factories import LotFactory, stock
+
+
+def home_location(personas, portal):
+    return LocationFactory(organization=personas.organizations["home_provider"]).pk
+
+
+def home_shipment(personas, portal):
+    location = LocationFactory(organization=personas.organizations["home_provider"])
+    allocation = services.allocation_create(
+        week=LotFactory().expires_on,
+        product=LotFactory().product,
+        location=location,
+        doses=10,
+        by=UserFactory(),
+    )
+    return allocation.shipment.pk
+
+
+def transfer_awaiting_approval(personas, portal):
+    """A transfer from the home provider to another organization; the state decides it, so every
+    state official may see it (the decision URL is in the state portal only)."""
+    location, lot = stock(location=LocationFactory(organization=personas.organizations["home_provider"]))
+    transfer = services.transfer_create(
+        from_location=location, to_location=LocationFactory(), lot=lot, doses=1, by=None
+    )
+    if portal == Portal.STATE:
+        return Owned(transfer.pk, frozenset({(Role.STATE_OFFICIAL, "home"), (Role.STATE_OFFICIAL, "other")}))
+    return transfer.pk
+
+
+BUILDERS = {
+    "location_pk": home_location,
+    "shipment_pk": home_shipment,
+    "transfer_pk": transfer_awaiting_approval,
+}
