@@ -2,7 +2,9 @@
 
 from django.urls import path
 
+from administration.views import health_cards
 from administration.views import provider_clinics as provider
+from administration.views import provider_records as records
 from administration.views import recipient_booking as booking
 from cvms.roles import Portal
 
@@ -31,6 +33,11 @@ portals: dict = {
             provider.NoShowView.as_view(),
             name="administration.appointment.no_show",
         ),
+        path(
+            "clinics/<int:clinic_pk>/appointments/<int:appointment_pk>/record/",
+            records.RecordDoseView.as_view(),
+            name="administration.dose.record",
+        ),
     ],
     Portal.RECIPIENT: [
         path("clinics/", booking.FindClinicsView.as_view(), name="administration.clinics"),
@@ -48,5 +55,14 @@ portals: dict = {
         ),
         path("record/", booking.RecordView.as_view(), name="administration.record"),
         path("record/pdf/", booking.RecordPdfView.as_view(), name="administration.record.pdf"),
+        path(
+            "record/card.smart-health-card",
+            health_cards.HealthCardFileView.as_view(),
+            name="administration.record.card",
+        ),
     ],
 }
+
+public = [
+    path(".well-known/jwks.json", health_cards.JwksView.as_view(), name="administration.jwks"),
+]
