@@ -1,5 +1,9 @@
 """The provider portal's dose recording: from an appointment of the day's clinic."""
 
+from decimal import Decimal
+
+from decimal import Decimal
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -37,7 +41,10 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     def get_form(self):
         initial = {
             "dose_number": self.appointment.dose_number,
-            "volume_ml": self.clinic.product.dose_volume_ml,
+            # The catalogue keeps 3 decimals; a dose volume is recorded with 2 (0.30 mL).
+            "volume_ml": self.clinic.product.dose_volume_ml.quantize(Decimal("0.01"))
+            if self.clinic.product.dose_volume_ml is not None
+            else None,
         }
         return DoseForm(self.request.POST or None, stocks=self.stocks, initial=initial)
 
