@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
