@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     EMPLOYER_ADMIN = "employer_admin", _("Employer administrator")
     RECIPIENT = "recipient", _("Recipient")
     HELPDESK_AGENT = "helpdesk_agent", _("Helpdesk agent")
+    # A provider or organization that asks the helpdesk for help (registered by code).
+    HELPDESK_REQUESTER = "helpdesk_requester", _("Helpdesk requester")
 
 
 class Portal(models.TextChoices):
@@ -32,7 +34,7 @@ PORTAL_ROLES: dict[Portal, frozenset[Role]] = {
     Portal.PROVIDER: frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR}),
     Portal.EMPLOYER: frozenset({Role.EMPLOYER_ADMIN}),
     Portal.RECIPIENT: frozenset({Role.RECIPIENT}),
-    Portal.HELPDESK: frozenset({Role.HELPDESK_AGENT}),
+    Portal.HELPDESK: frozenset({Role.HELPDESK_AGENT, Role.HELPDESK_REQUESTER}),
 }
 
 # In these portals a person acts for an organization, through an active Membership; the value

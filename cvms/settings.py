@@ -266,3 +266,20 @@ HL7_SENDING_FACILITY = env_str("HL7_SENDING_FACILITY", "NCA")
 HL7_RECEIVING_APPLICATION = env_str("HL7_RECEIVING_APPLICATION", "NCIR")
 HL7_RECEIVING_FACILITY = env_str("HL7_RECEIVING_FACILITY", "NCDHHS")
 HL7_PROCESSING_ID = env_str("HL7_PROCESSING_ID", "P")
+
+# --- Helpdesk ---------------------------------------------------------------------------------
+# The registration code for people without a provider PIN (the demo's is VAC2021).
+HELPDESK_GENERIC_CODE = env_str("HELPDESK_GENERIC_CODE", "VAC2021")
+# Registration attempts per hour, per IP address and per e-mail address.
+HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP", 10)
+HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
+HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
+# Requesters signed in with an e-mailed temporary password must choose their own first.
+MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
+# The user guides' screenshots (docs/guides/img), served as static files.
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
+CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
+    "task": "helpdesk.tasks.send_training_reminders",
+    "schedule": 60 * 60,  # hourly; each signup is reminded once, on the day before its session
+}

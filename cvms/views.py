@@ -14,7 +14,7 @@ from cvms.access import (
     portal_memberships,
     portals_for,
 )
-from cvms.hooks import dashboard_panels
+from cvms.hooks import dashboard_panels, portal_menu
 
 
 class HomeView(PublicView, TemplateView):
@@ -27,7 +27,10 @@ class HomeView(PublicView, TemplateView):
         if len(portals) == 1:
             # One role, one portal: land there. People with several roles choose.
             return redirect(f"{portals[0].value}:dashboard")
-        return self.render_to_response(self.get_context_data(portals=portals, **kwargs))
+        # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling).
+        start_links = portal_menu("home") if request.user.is_authenticated and not portals else []
+        context = self.get_context_data(portals=portals, start_links=start_links, **kwargs)
+        return self.render_to_response(context)
 
 
 class DashboardView(TemplateView):

@@ -117,5 +117,6 @@ class Personas:
                 Role.EMPLOYER_ADMIN: member(employer, Role.EMPLOYER_ADMIN),
                 Role.RECIPIENT: UserFactory(roles=[Role.RECIPIENT]),
                 Role.HELPDESK_AGENT: UserFactory(roles=[Role.HELPDESK_AGENT]),
+                Role.HELPDESK_REQUESTER: UserFactory(roles=[Role.HELPDESK_REQUESTER]),
             }
         return cls(home=sides["home"], other=sides["other"], organizations=organizations)

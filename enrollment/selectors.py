@@ -1,0 +1,176 @@
+"""Reads of enrollment data reused by views, services and other apps."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user
+
+from cvms.models import Membership, User
+from cvms.roles import Role
+from enrollment.enums import ApplicationStatus, OrganizationKind, ReadinessScope
+from enrollment.models import (
+    EnrollmentApplication,
+    IssuedPin,
+    Location,
+    Organization,
+    ReadinessItem,
+)
+from enrollment.validators import validate_licence_number
+
+ADMIN_ROLE = {OrganizationKind.PROVIDER: Role.PROVIDER_ADMIN, OrganizationKind.EMPLOYER: Role.EMPLOYER_ADMIN}
+ORGANIZATION_ROLES = {
+    OrganizationKind.PROVIDER: (Role.PROVIDER_ADMIN, Role.VACCINATOR),
+    OrganizationKind.EMPLOYER: (Role.EMPLOYER_ADMIN,),
+}
+# Applications the state still has to look at, or that are back with the applicant.
+OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
+
+
+def locations_for(user: User, organization: Organization) -> QuerySet[Location]:
+    """The active locations where `user` may work for `organization`: every location for its
+    administrator, the ones assigned (object permission `enrollment.work_at_location`) for a
+    vaccinator, none for anyone else."""
+    locations = Location.objects.filter(organization=organization, is_active=True)
+    role = (
+        Membership.objects.filter(user=user, organization=organization).values_list("role", flat=True).first()
+    )
+    if role == Role.PROVIDER_ADMIN:
+        return locations
+    if role == Role.VACCINATOR:
+        return get_objects_for_user(
+            user, "enrollment.work_at_location", locations, accept_global_perms=False, with_superuser=False
+        )
+    return locations.none()
+
+
+def readiness_items_for(kind: str) -> QuerySet[ReadinessItem]:
+    return ReadinessItem.objects.filter(is_active=True, applies_to__in=[ReadinessScope.ALL, kind])
+
+
+def pin_taken(six_digits: str) -> bool:
+    return (
+        IssuedPin.objects.filter(number=int(six_digits)).exists()
+        or Organization.objects.filter(pin=f"NCA{six_digits}").exists()
+    )
+
+
+def tax_id_holder(tax_id: str, *, exclude_application: EnrollmentApplication | None = None) -> str | None:
+    """The name of the organization or open application that already holds `tax_id`, if any."""
+    if not tax_id:
+        return None
+    organization = Organization.objects.filter(tax_id=tax_id).values_list("name", flat=True).first()
+    if organization:
+        return organization
+    applications = EnrollmentApplication.objects.filter(tax_id=tax_id, status__in=OPEN_STATUSES)
+    if exclude_application is not None:
+        applications = applications.exclude(pk=exclude_application.pk)
+    return applications.values_list("legal_name", flat=True).first()
+
+
+def duplicate_tax_id_message(tax_id: str, holder: str) -> str:
+    return _(
+        "The EIN or tax id %(tax_id)s is already enrolled or under review as “%(name)s”. An organization "
+        "enrolls once: if you act for it, ask its administrator to invite you."
+    ) % {"tax_id": tax_id, "name": holder}
+
+
+def application_problems(application: EnrollmentApplication) -> list[tuple[str, str]]:
+    """What stops `application` from being submitted, as (field label, message) pairs."""
+    problems = []
+    field = EnrollmentApplication._meta.get_field
+    required = ["legal_name", "address", "city", "zip_code", "county", "tax_id", "priority_group"]
+    required += ["contact_name", "contact_email", "contact_phone"]
+    if application.kind == OrganizationKind.PROVIDER:
+        required += [
+            "provider_type",
+            "licence_number",
+            "licensing_authority",
+            "prescriber_name",
+            "prescriber_credential",
+        ]
+    else:
+        required += ["employer_type", "employee_count"]
+    for name in required:
+        if getattr(application, field(name).attname) in (None, ""):
+            problems.append((str(field(name).verbose_name).capitalize(), _("This field is required.")))
+    if application.kind == OrganizationKind.PROVIDER and application.licence_number:
+        try:
+            validate_licence_number(application.licence_number)
+        except Exception as error:
+            problems.append(
+                (str(field("licence_number").verbose_name).capitalize(), " ".join(error.messages))
+            )
+    holder = tax_id_holder(application.tax_id, exclude_application=application)
+    if holder:
+        problems.append(
+            (str(field("tax_id").verbose_name), duplicate_tax_id_message(application.tax_id, holder))
+        )
+    if application.vfc_pin and pin_taken(application.vfc_pin):
+        problems.append(
+            (str(field("vfc_pin").verbose_name), _("This VFC PIN is already the PIN of another provider."))
+        )
+    if application.kind == OrganizationKind.PROVIDER and not application.locations.exists():
+        problems.append((_("Locations"), _("Add at least one location.")))
+    for item in readiness_items_for(application.kind):
+        if application.readiness.get(str(item.pk)) is not True:
+            problems.append(
+                (_("Readiness: %(item)s") % {"item": item.text}, _("Every item must be answered yes."))
+            )
+    if not application.attested_name:
+        problems.append((_("Agreement"), _("Type your name to sign the agreement.")))
+    return problems
+
+
+def applications_of(user: User, kind: str) -> QuerySet[EnrollmentApplication]:
+    return EnrollmentApplication.objects.filter(applicant=user, kind=kind).select_related("organization")
+
+
+def review_queue(
+    *, status: str = "", kind: str = "", county: str = "", phase: str = "", search: str = ""
+) -> QuerySet[EnrollmentApplication]:
+    """Applications for the state, by prioritization phase, then by submission time; drafts
+    stay with their applicants."""
+    applications = (
+        EnrollmentApplication.objects.exclude(status=ApplicationStatus.DRAFT)
+        .select_related("county", "priority_group", "applicant")
+        .annotate(location_count=Count("locations"))
+        .order_by("priority_group__position", "submitted_at", "id")
+    )
+    if status:
+        applications = applications.filter(status=status)
+    if kind:
+        applications = applications.filter(kind=kind)
+    if county:
+        applications = applications.filter(county_id=county)
+    if phase:
+        applications = applications.filter(priority_group__code=phase)
+    if search:
+        applications = applications.filter(
+            Q(legal_name__icontains=search) | Q(contact_name__icontains=search)
+        )
+    return applications
+
+
+def waiting_for_review_count() -> int:
+    return EnrollmentApplication.objects.filter(status=ApplicationStatus.SUBMITTED).count()
+
+
+def organizations_for_state(*, search: str = "", kind: str = "", status: str = "") -> QuerySet[Organization]:
+    organizations = Organization.objects.annotate(
+        location_count=Count("locations", distinct=True), people_count=Count("memberships", distinct=True)
+    ).order_by("name", "id")
+    if search:
+        organizations = organizations.filter(Q(name__icontains=search) | Q(pin__iexact=search))
+    if kind:
+        organizations = organizations.filter(kind=kind)
+    if status:
+        organizations = organizations.filter(status=status)
+    return organizations
+
+
+def people_of(organization: Organization) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization=organization).select_related("user").order_by("user__email")
+
+
+def organization_by_pin(pin: str) -> Organization | None:
+    """The provider with this PIN (the helpdesk's registration code), approved or not."""
+    return Organization.objects.filter(pin__iexact=(pin or "").strip()).first()

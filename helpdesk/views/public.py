@@ -1,0 +1,140 @@
+"""Pages of the help portal open to everyone: registration, knowledge base, user guides."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from cvms.access import PublicView
+from cvms.audit import client_ip
+from cvms.roles import Portal
+from helpdesk import selectors, services
+from helpdesk.enums import Category
+from helpdesk.forms import RegistrationForm
+from helpdesk.guides import GUIDES
+from helpdesk.markdown import render_markdown
+from helpdesk.models import Article
+from helpdesk.ratelimit import attempt_allowed
+
+
+class HelpPublicView(PublicView):
+    portal = Portal.HELPDESK
+
+
+class RegisterView(HelpPublicView, FormView):
+    template_name = "helpdesk/register.html"
+    form_class = RegistrationForm
+
+    def post(self, request, *args, **kwargs):
+        # Counted before validation, so that guessing codes costs attempts too.
+        email = request.POST.get("email", "").strip().lower()
+        by_ip = attempt_allowed(
+            scope="register-ip",
+            key=client_ip(request) or "",
+            limit=settings.HELPDESK_REGISTRATION_LIMIT_PER_IP,
+            period=3600,
+        )
+        by_email = not email or attempt_allowed(
+            scope="register-email",
+            key=email,
+            limit=settings.HELPDESK_REGISTRATION_LIMIT_PER_EMAIL,
+            period=3600,
+        )
+        if not (by_ip and by_email):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many registration attempts. Please wait an hour and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.requester_register(
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                email=form.cleaned_data["email"],
+                code=form.cleaned_data["code"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                request=self.request,
+            )
+        except services.HelpdeskError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("You are registered. We sent your username and a temporary password to %(email)s.")
+            % {"email": form.cleaned_data["email"]},
+        )
+        return redirect("account_login")
+
+
+class ArticleListView(HelpPublicView, TemplateView):
+    template_name = "helpdesk/article_list.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "")
+        category = self.request.GET.get("category", "")
+        articles = selectors.article_search(query, category=category if category in Category.values else "")
+        page = Paginator(articles, 20).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page, query=query, category=category, categories=Category.choices, **kwargs
+        )
+
+
+class ArticleDetailView(HelpPublicView, TemplateView):
+    template_name = "helpdesk/article_detail.html"
+
+    def get_context_data(self, **kwargs):
+        article = get_object_or_404(Article, pk=self.kwargs["article_pk"], is_published=True)
+        return super().get_context_data(article=article, body=render_markdown(article.body), **kwargs)
+
+
+class ArticleSuggestView(HelpPublicView, View):
+    """Articles matching a case's subject, for the intake form (JSON)."""
+
+    def get(self, request):
+        found = selectors.article_suggestions(request.GET.get("subject", "")[:200])
+        return JsonResponse(
+            {
+                "articles": [
+                    {"title": article.title, "url": reverse("help:kb.article", args=[article.pk])}
+                    for article in found
+                ]
+            }
+        )
+
+
+class GuideListView(HelpPublicView, TemplateView):
+    template_name = "helpdesk/guide_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(guides=GUIDES.values(), **kwargs)
+
+
+def _guide(slug: str):
+    guide = GUIDES.get(slug)
+    if guide is None or not guide.path.exists():
+        raise Http404
+    return guide
+
+
+class GuideDetailView(HelpPublicView, TemplateView):
+    template_name = "helpdesk/guide_detail.html"
+
+    def get_context_data(self, **kwargs):
+        guide = _guide(self.kwargs["guide_slug"])
+        return super().get_context_data(guide=guide, body=guide.html(), **kwargs)
+
+
+class GuidePdfView(HelpPublicView, View):
+    def get(self, request, guide_slug: str):
+        guide = _guide(guide_slug)
+        response = HttpResponse(guide.pdf(), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="cvms-guide-{guide.slug}.pdf"'
+        return response

@@ -1,0 +1,80 @@
+"""Two reviewers approving one application at the same moment: one wins, once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from cvms.models import AuditEvent
+from cvms.roles import Role
+from enrollment import services
+from enrollment.models import ApplicationEvent, EnrollmentApplication, IssuedPin, Organization
+from tests.enrollment.factories import SubmittedApplicationFactory
+from tests.factories import UserFactory
+
+
+def run_together(functions):
+    barrier = threading.Barrier(len(functions))
+    outcomes = [None] * len(functions)
+
+    def run(index, function):
+        try:
+            barrier.wait()
+            outcomes[index] = function()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+@pytest.mark.parametrize("round_", range(3))
+def test_two_concurrent_approvals_leave_one_decision_one_pin_one_audit_event(round_):
+    application = SubmittedApplicationFactory()
+    reviewers = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+
+    def approve_as(reviewer):
+        def approve():
+            fresh = EnrollmentApplication.objects.get(pk=application.pk)
+            return services.application_approve(application=fresh, version=fresh.version, by=reviewer)
+
+        return approve
+
+    outcomes = run_together([approve_as(reviewer) for reviewer in reviewers])
+
+    winners = [o for o in outcomes if isinstance(o, EnrollmentApplication)]
+    losers = [o for o in outcomes if isinstance(o, services.EnrollmentError)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1, outcomes
+    assert "already been decided" in str(losers[0])
+    assert ApplicationEvent.objects.filter(application=application, action="approved").count() == 1
+    assert Organization.objects.filter(name=application.legal_name).count() == 1
+    assert IssuedPin.objects.count() == 1
+    assert AuditEvent.objects.filter(action="enrollment.application.approved").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_concurrent_approvals_of_different_applications_get_different_pins():
+    applications = SubmittedApplicationFactory.create_batch(4)
+    reviewer = UserFactory(roles=[Role.STATE_OFFICIAL])
+
+    outcomes = run_together(
+        [
+            (lambda a=a: services.application_approve(application=a, version=a.version, by=reviewer))
+            for a in applications
+        ]
+    )
+
+    pins = [o.organization.pin for o in outcomes]
+    assert len(set(pins)) == 4, outcomes

@@ -1,0 +1,164 @@
+"""An organization's administrator manages its people; nobody reaches another organization's."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from guardian.shortcuts import get_perms
+
+from cvms.models import Membership
+from cvms.roles import Role
+from enrollment import services
+from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    organization = OrganizationFactory(name="Clinic A")
+    return {
+        "organization": organization,
+        "admin": member(organization, Role.PROVIDER_ADMIN),
+        "vaccinator": member(organization, Role.VACCINATOR),
+        "location": LocationFactory(organization=organization, name="A downtown"),
+    }
+
+
+@pytest.fixture
+def other_clinic():
+    organization = OrganizationFactory(name="Clinic B")
+    return {
+        "organization": organization,
+        "admin": member(organization, Role.PROVIDER_ADMIN),
+        "vaccinator": member(organization, Role.VACCINATOR),
+        "location": LocationFactory(organization=organization, name="B uptown"),
+    }
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def person_url(user, name="person"):
+    return reverse(f"provider:enrollment.people.{name}", args=[Membership.objects.get(user=user).pk])
+
+
+def test_people_page_lists_only_the_organizations_people(clinic, other_clinic):
+    page = signed_in(clinic["admin"]).get(reverse("provider:enrollment.people")).content.decode()
+
+    assert clinic["vaccinator"].email in page
+    assert other_clinic["vaccinator"].email not in page
+
+
+def test_a_vaccinator_cant_manage_people(clinic):
+    client = signed_in(clinic["vaccinator"])
+
+    assert client.get(reverse("provider:enrollment.people")).status_code == 403
+    assert client.post(person_url(clinic["admin"], "remove")).status_code == 403
+    assert Membership.objects.filter(user=clinic["admin"]).exists()
+
+
+def test_admin_invites_a_colleague_by_email(clinic, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(clinic["admin"]).post(
+            reverse("provider:enrollment.people.invite"),
+            {"email": "newbie@example.org", "role": "vaccinator"},
+        )
+
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["newbie@example.org"]
+    assert "Clinic A" in message.subject
+    assert "/invitations/" in message.body
+
+
+def test_invited_colleague_signs_up_then_accepts_the_invitation(clinic, client):
+    invitation = services.invitation_create(
+        organization=clinic["organization"],
+        email="newbie@example.org",
+        role=Role.VACCINATOR,
+        by=clinic["admin"],
+    )
+    url = reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+
+    anonymous_page = client.get(url).content.decode()
+    assert "Create an account" in anonymous_page
+    # The colleague's new account (allauth signup, e-mail confirmed).
+    colleague = UserFactory(email="newbie@example.org")
+    client.force_login(colleague)
+    response = client.post(url)
+
+    assert response.url == reverse("provider:dashboard")
+    assert Membership.objects.get(user=colleague).organization == clinic["organization"]
+    assert client.get(reverse("provider:dashboard")).status_code == 200
+    # Single use: the same link refuses a second time.
+    assert "already been used" in client.get(url).content.decode()
+
+
+def test_admin_assigns_a_vaccinator_to_a_location(clinic):
+    response = signed_in(clinic["admin"]).post(
+        person_url(clinic["vaccinator"]), {"role": "vaccinator", "locations": [clinic["location"].pk]}
+    )
+
+    assert response.status_code == 302
+    assert get_perms(clinic["vaccinator"], clinic["location"]) == ["work_at_location"]
+
+
+def test_a_location_id_of_another_organization_in_the_form_is_refused(clinic, other_clinic):
+    response = signed_in(clinic["admin"]).post(
+        person_url(clinic["vaccinator"]), {"role": "vaccinator", "locations": [other_clinic["location"].pk]}
+    )
+
+    assert response.status_code == 200
+    assert "locations" in response.context["form"].errors
+    assert get_perms(clinic["vaccinator"], other_clinic["location"]) == []
+
+
+def test_another_organizations_people_are_404_by_editing_ids(clinic, other_clinic):
+    client = signed_in(clinic["admin"])
+    target = other_clinic["vaccinator"]
+
+    assert client.get(person_url(target)).status_code == 404
+    assert client.post(person_url(target), {"role": "provider_admin"}).status_code == 404
+    assert client.get(person_url(target, "remove")).status_code == 404
+    assert client.post(person_url(target, "remove")).status_code == 404
+    assert Membership.objects.get(user=target).role == Role.VACCINATOR
+    invitation = services.invitation_create(
+        organization=other_clinic["organization"],
+        email="b@example.org",
+        role="vaccinator",
+        by=other_clinic["admin"],
+    )
+    cancel = reverse("provider:enrollment.people.invitation.cancel", args=[invitation.pk])
+    assert client.post(cancel).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+
+
+def test_removed_person_loses_access_at_the_next_request(clinic):
+    vaccinator_client = signed_in(clinic["vaccinator"])
+    assert vaccinator_client.get(reverse("provider:dashboard")).status_code == 200
+
+    confirm = signed_in(clinic["admin"]).get(person_url(clinic["vaccinator"], "remove"))
+    assert "Remove access" in confirm.content.decode()
+    signed_in(clinic["admin"]).post(person_url(clinic["vaccinator"], "remove"))
+
+    assert vaccinator_client.get(reverse("provider:dashboard")).status_code == 403
+
+
+def test_provider_dashboard_shows_a_vaccinators_locations(clinic):
+    services.person_update(
+        membership=Membership.objects.get(user=clinic["vaccinator"]),
+        role=Role.VACCINATOR,
+        locations=[clinic["location"]],
+        by=clinic["admin"],
+    )
+    LocationFactory(organization=clinic["organization"], name="Not mine")
+
+    page = signed_in(clinic["vaccinator"]).get(reverse("provider:dashboard")).content.decode()
+
+    assert "A downtown" in page
+    assert "Not mine" not in page
