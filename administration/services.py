@@ -245,6 +245,9 @@ def appointment_book(
     """Book a place in a slot for one dose. Refuses a full slot (`SlotFull`), a clinic the
     person may not book (`NotEligible`), a second dose too early (`TooEarly`) and a second
     active appointment for the same dose (`AlreadyBooked`); nothing changes when refused."""
+    # Re-read the person with their group: whether it is open is decided now, not when the
+    # caller loaded them.
+    recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
     slot = _bookable_slot(slot_id)
     clinic = slot.clinic
     if not selectors.clinic_admits(clinic=clinic, recipient=recipient):
@@ -278,7 +281,11 @@ def appointment_book(
 def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, request=None) -> Appointment:
     """Move an appointment to another slot: the old place is given back and the new one taken
     in one transaction, so a refusal (full, too early) leaves the old appointment as it was."""
-    old = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+    old = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("slot", "recipient__priority_group")
+        .get(pk=appointment.pk)
+    )
     if old.status != AppointmentStatus.BOOKED:
         raise BookingError(_("Only a booked appointment can be rescheduled."))
     slot = _bookable_slot(slot_id)

@@ -17,7 +17,7 @@ from recipients import selectors, services
 from recipients.forms import ContactForm, PriorityGroupForm, RegistrationForm
 from recipients.views.mixins import RecipientRecordMixin
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
 def _use_language(response, language: str):

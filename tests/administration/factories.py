@@ -1,4 +1,7 @@
-"""Factories of people, clinics and appointments for the dose-record tests (made directly: the
+"""Factories of people, clinics and appointments.
+
+`clinic` makes a clinic the way providers do (through the service, which generates the slots);
+`clinic_with_stock` and `appointment_at` make them directly for the dose-record tests (the
 recipients and booking services have their own tests)."""
 
 from datetime import date, datetime, time, timedelta
@@ -6,9 +9,11 @@ from datetime import date, datetime, time, timedelta
 import factory
 from django.utils import timezone
 
+from administration import services
 from administration.models import Appointment, Clinic, Slot
+from cvms.roles import Role
 from recipients.models import Recipient
-from tests.factories import LocationFactory, UserFactory
+from tests.factories import LocationFactory, UserFactory, member
 from tests.inventory.factories import LotFactory, stock
 
 
@@ -60,4 +65,39 @@ def appointment_at(clinic: Clinic, *, recipient=None, dose_number: int = 1) -> A
         slot=slot,
         dose_number=dose_number,
         confirmation_code=f"C{Appointment.objects.count():07d}",
+    )
+
+
+def clinic(
+    *,
+    location=None,
+    product=None,
+    days_ahead: int = 3,
+    opens_at: time = time(9, 0),
+    closes_at: time = time(10, 0),
+    slot_minutes: int = 30,
+    slot_capacity: int = 5,
+    doses: int = 100,
+    is_public: bool = True,
+    organizations=(),
+    priority_groups=(),
+):
+    """A scheduled clinic `days_ahead` from today with `doses` of its product on hand."""
+    location = location or LocationFactory()
+    lot = LotFactory(product=product) if product is not None else LotFactory()
+    if doses:
+        stock(location=location, lot=lot, doses=doses)
+    by = member(location.organization, Role.PROVIDER_ADMIN)
+    return services.clinic_create(
+        location=location,
+        product=lot.product,
+        day=timezone.localdate() + timedelta(days=days_ahead),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        slot_minutes=slot_minutes,
+        slot_capacity=slot_capacity,
+        is_public=is_public,
+        organizations=organizations,
+        priority_groups=priority_groups,
+        by=by,
     )

@@ -1,0 +1,73 @@
+"""Factories of recipients."""
+
+from datetime import date
+
+import factory
+
+from cvms.roles import Role
+from recipients.enums import Ethnicity, Race, RegistrationSource, Sex
+from recipients.models import Recipient
+from tests.factories import UserFactory
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    """A registered person with an account (role recipient) in Wake County."""
+
+    class Meta:
+        model = Recipient
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, roles=[Role.RECIPIENT])
+    first_name = factory.LazyAttribute(lambda r: r.user.first_name if r.user else "Ana")
+    last_name = factory.LazyAttribute(lambda r: r.user.last_name if r.user else "García")
+    date_of_birth = date(1960, 5, 17)
+    sex = Sex.FEMALE
+    races = factory.LazyFunction(lambda: [Race.WHITE.value])
+    ethnicity = Ethnicity.NOT_HISPANIC
+    email = factory.LazyAttribute(lambda r: r.user.email if r.user else "someone@example.org")
+    phone = "919-555-0100"
+    street = "1 Main Street"
+    city = "Raleigh"
+    zip_code = "27601"
+    county_id = "37183"
+    language = "en"
+    source = RegistrationSource.INVITATION
+
+    @factory.post_generation
+    def group(self, create, extracted, **kwargs):
+        """`group="2"`: put the person in that priority group (by code)."""
+        if create and extracted:
+            from enrollment.models import PriorityGroup
+
+            self.priority_group = PriorityGroup.objects.get(code=extracted)
+            self.save(update_fields=["priority_group"])
+
+
+def registration_data(**overrides) -> dict:
+    """What a person types into the registration form (POST data)."""
+    data = {
+        "first_name": "Lucía",
+        "middle_name": "",
+        "last_name": "Fernández",
+        "date_of_birth": "1958-02-03",
+        "sex": "F",
+        "races": ["2106-3"],
+        "ethnicity": "2135-2",
+        "phone": "919-555-0199",
+        "street": "12 Oak Street",
+        "street_2": "",
+        "city": "Raleigh",
+        "state": "NC",
+        "zip_code": "27601",
+        "county": "",
+        "language": "es",
+        "priority_group": "",
+        "occupation": "",
+        "comorbidity": "NO",
+        "screening_severe_allergy": "no",
+        "screening_covid_symptoms": "no",
+        "password1": "a-long-and-unusual-passphrase",
+        "password2": "a-long-and-unusual-passphrase",
+    }
+    data.update(overrides)
+    return data
