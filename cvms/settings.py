@@ -283,3 +283,12 @@ CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
     "task": "helpdesk.tasks.send_training_reminders",
     "schedule": 60 * 60,  # hourly; each signup is reminded once, on the day before its session
 }
+
+# --- Administration: files made in the background -------------------------------------------------
+# Registry exports and printed forms are kept (privately, in the default storage) this many days,
+# then their files are deleted by the daily task below.
+ADMINISTRATION_EXPORT_DAYS = env_int("ADMINISTRATION_EXPORT_DAYS", 7)
+CELERY_BEAT_SCHEDULE["administration.exports_expired_delete"] = {
+    "task": "administration.tasks.exports_expired_delete",
+    "schedule": crontab(hour=3, minute=30),
+}
