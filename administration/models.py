@@ -133,4 +133,4 @@ class Appointment(models.Model):
 
 
 # The dose records (issue 6) live in their own module.
-from administration.record_models import AdministrationRecord, AdverseEvent, OfflineForm  # noqa: E402, F401
+from administration.record_models import AdministrationRecord, AdverseEvent, ExportJob, OfflineForm  # noqa: E402, F401

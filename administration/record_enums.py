@@ -52,3 +52,18 @@ class Severity(models.TextChoices):
     MODERATE = "moderate", _("Moderate")
     SEVERE = "severe", _("Severe")
     LIFE_THREATENING = "life_threatening", _("Life-threatening")
+
+
+class ExportKind(models.TextChoices):
+    CVRS = "cvrs", _("CDC CVRS file")
+    HL7 = "hl7", _("HL7 VXU batch")
+    FORMS_BLANK = "forms_blank", _("Blank registration and administration forms")
+    FORMS_CLINIC = "forms_clinic", _("Registration and administration forms for a clinic's bookings")
+    INVENTORY_LEVELS = "inventory_levels", _("Inventory levels form")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.record_enums import Route, Site
+from administration.record_enums import RefusalReason, Route, Severity, Site
 
 
 class DoseForm(forms.Form):
@@ -30,3 +30,70 @@ class DoseForm(forms.Form):
             + str(_("exp. %(date)s · %(n)s on hand") % {"date": stock.lot.expires_on, "n": stock.on_hand})
         )
         self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class RefusalForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for the refusal"),
+        choices=RefusalReason.choices,
+        initial=RefusalReason.PATIENT_DECISION,
+    )
+    refused_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["product"] = forms.ModelChoiceField(
+                queryset=products, label=_("Vaccine offered"), empty_label=None
+            )
+        self.fields["refused_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class CorrectionForm(DoseForm):
+    """A recorded dose's details, corrected by a provider administrator, with the reason."""
+
+    location = forms.ModelChoiceField(queryset=None, label=_("Location"), empty_label=None)
+    reason = forms.CharField(label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["location", "lot", "dose_number", "administered_at", "route", "site", "volume_ml"]
+
+    def __init__(self, *args, lots, locations, **kwargs):
+        super().__init__(*args, stocks=lots, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["lot"].label_from_instance = lambda lot: (
+            f"{lot.number} · {lot.product.name} · {lot.expires_on}"
+        )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding the record"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand the record stays, marked void, and the dose goes back into stock."),
+        required=True,
+    )
+
+
+class AdverseEventForm(forms.Form):
+    onset_at = forms.DateTimeField(
+        label=_("Onset (date and time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    reported_to_vaers = forms.BooleanField(label=_("Reported to VAERS"), required=False)
+    vaers_number = forms.CharField(label=_("VAERS report number"), required=False, max_length=30)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reported_to_vaers") and not data.get("vaers_number", "").strip():
+            self.add_error("vaers_number", _("Give the VAERS report number."))
+        return data
+
+
+class WalkInSearchForm(forms.Form):
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,4 +1,4 @@
-"""Services of the dose records: record a dose or a refusal, correct it, void it, back-fill it.
+"""Services of the dose records: record a dose or a refusal, correct it, void it, adverse events.
 
 Recording takes the person's row lock first (so two vaccinators can't record the same dose at
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from administration.enums import AppointmentStatus
 from administration.models import Appointment
-from administration.record_enums import RecordSource, RecordStatus
-from administration.record_models import AdministrationRecord
+from administration.record_enums import RecordSource, RecordStatus, RefusalReason, Severity
+from administration.record_models import AdministrationRecord, AdverseEvent
 from cvms.audit import audit
-from cvms.models import User
+from cvms.models import Membership, User
+from cvms.roles import Role
 from enrollment.models import Location
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
@@ -119,6 +120,7 @@ def dose_record(
     appointment: Appointment | None = None,
     source: str = RecordSource.ONLINE,
     form_number: str | None = None,
+    vaccinator: User | None = None,
     request=None,
 ) -> AdministrationRecord:
     """Record a dose given at `location`, take it out of stock, and complete the appointment."""
@@ -150,7 +152,7 @@ def dose_record(
                 route=details.route,
                 site=details.site,
                 volume_ml=details.volume_ml,
-                vaccinator=by,
+                vaccinator=vaccinator or by,
                 screening_answers=details.screening_answers or {},
                 product_exception=details.product_exception.strip(),
                 source=source,
@@ -186,14 +188,21 @@ def dose_record(
     return record
 
 
+def _locked(record: AdministrationRecord) -> AdministrationRecord:
+    # `of=("self",)`: the lot is a nullable join (refusals have none), which FOR UPDATE can't lock.
+    return (
+        AdministrationRecord.objects.select_for_update(of=("self",))
+        .select_related("location", "lot", "product", "recipient")
+        .get(pk=record.pk)
+    )
+
+
 @transaction.atomic
 def dose_void(*, record: AdministrationRecord, reason: str, by: User, request=None) -> AdministrationRecord:
     """Void a record entered in error: kept, marked voided, and its dose put back in stock."""
     if not reason.strip():
         raise RecordingError(_("Give the reason for voiding this record."))
-    record = (
-        AdministrationRecord.objects.select_for_update().select_related("location", "lot").get(pk=record.pk)
-    )
+    record = _locked(record)
     if record.status == RecordStatus.VOIDED:
         raise RecordingError(_("This record is already voided."))
     if not record.refused:
@@ -215,3 +224,202 @@ def dose_void(*, record: AdministrationRecord, reason: str, by: User, request=No
         data={"reason": reason.strip()},
     )
     return record
+
+
+@transaction.atomic
+def refusal_record(
+    *,
+    recipient: Recipient,
+    location: Location,
+    product: Product,
+    refused_at: datetime,
+    reason: str,
+    by: User,
+    appointment: Appointment | None = None,
+    source: str = RecordSource.ONLINE,
+    form_number: str | None = None,
+    vaccinator: User | None = None,
+    request=None,
+) -> AdministrationRecord:
+    """Record that `recipient` declined `product` (reported as a refusal: no lot, no stock moved)."""
+    if reason not in RefusalReason.values:
+        raise RecordingError(_("Choose the reason for the refusal."))
+    if refused_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("A refusal can't be recorded in the future."))
+    if appointment is not None:
+        appointment = (
+            Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
+        )
+        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+            raise RecordingError(_("This appointment is not this person's at this location."))
+    record = AdministrationRecord.objects.create(
+        recipient=recipient,
+        location=location,
+        appointment=appointment,
+        product=product,
+        administered_at=refused_at,
+        refused=True,
+        refusal_reason=reason,
+        vaccinator=vaccinator or by,
+        source=source,
+        form_number=form_number,
+        recorded_by=by,
+    )
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+        )
+    audit(
+        action="administration.refusal.recorded",
+        by=by,
+        target=record,
+        request=request,
+        data={"recipient": recipient.pk, "product": product.cvx, "reason": reason, "source": source},
+    )
+    return record
+
+
+def _is_provider_admin(user: User, location: Location) -> bool:
+    return Membership.objects.filter(
+        user=user, organization_id=location.organization_id, role=Role.PROVIDER_ADMIN
+    ).exists()
+
+
+def _snapshot(record: AdministrationRecord) -> dict:
+    return {
+        "location": record.location_id,
+        "lot": record.lot.number if record.lot else None,
+        "dose": record.dose_number,
+        "at": record.administered_at.isoformat(),
+        "route": record.route,
+        "site": record.site,
+        "volume_ml": str(record.volume_ml) if record.volume_ml is not None else None,
+    }
+
+
+@transaction.atomic
+def dose_correct(
+    *,
+    record: AdministrationRecord,
+    details: DoseDetails,
+    reason: str,
+    by: User,
+    location: Location | None = None,
+    request=None,
+) -> AdministrationRecord:
+    """Correct a recorded dose (a provider administrator, with a reason). When the lot or the
+    location changes, the dose goes back to the old lot's stock and out of the new one's, in this
+    transaction. The record's version goes up, so the HL7 export sends it again as an update."""
+    if not reason.strip():
+        raise RecordingError(_("Give the reason for the correction."))
+    recipient = Recipient.objects.select_for_update().get(pk=record.recipient_id)  # as dose_record
+    record = _locked(record)
+    location = location or record.location
+    if (
+        not _is_provider_admin(by, record.location)
+        or location.organization_id != record.location.organization_id
+    ):
+        raise RecordingError(_("Only a provider administrator of this organization can correct a record."))
+    if record.status == RecordStatus.VOIDED:
+        raise RecordingError(_("A voided record can't be corrected."))
+    if record.refused:
+        raise RecordingError(_("A refusal can't be corrected: void it and record it again."))
+    if details.administered_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("A dose can't be recorded in the future."))
+    moved = details.lot.pk != record.lot_id or location.pk != record.location_id
+    if moved:
+        _check_lot(location=location, details=details)
+    _check_series(recipient=recipient, details=details, exclude_pk=record.pk)
+    before = _snapshot(record)
+    if moved:
+        try:
+            inventory_services.stock_return(
+                location=record.location,
+                lot=record.lot,
+                by=by,
+                reason=reason.strip(),
+                reference=record.event_id,
+            )
+            inventory_services.stock_administer(
+                location=location,
+                lot=details.lot,
+                by=by,
+                reference=record.event_id,
+                at=details.administered_at,
+            )
+        except inventory_services.InventoryError as refused:
+            raise RecordingError(str(refused)) from refused
+    try:
+        with transaction.atomic():
+            AdministrationRecord.objects.filter(pk=record.pk).update(
+                location=location,
+                product=details.product,
+                lot=details.lot,
+                dose_number=details.dose_number,
+                administered_at=details.administered_at,
+                route=details.route,
+                site=details.site,
+                volume_ml=details.volume_ml,
+                product_exception=details.product_exception.strip(),
+                status=RecordStatus.CORRECTED,
+                status_reason=reason.strip(),
+                version=record.version + 1,
+                changed_at=timezone.now(),
+            )
+    except IntegrityError as clash:
+        raise DuplicateDose(
+            _("Dose %(n)s is already on this person's record.") % {"n": details.dose_number}
+        ) from clash
+    record.refresh_from_db()
+    audit(
+        action="administration.dose.corrected",
+        by=by,
+        target=record,
+        request=request,
+        data={"reason": reason.strip(), "before": before, "after": _snapshot(record)},
+    )
+    return record
+
+
+@transaction.atomic
+def adverse_event_record(
+    *,
+    record: AdministrationRecord,
+    onset_at: datetime,
+    description: str,
+    severity: str,
+    reported_to_vaers: bool,
+    vaers_number: str = "",
+    by: User,
+    request=None,
+) -> AdverseEvent:
+    """An adverse event seen after a dose, recorded against it."""
+    if record.refused:
+        raise RecordingError(_("An adverse event is recorded against a dose given, not a refusal."))
+    if severity not in Severity.values:
+        raise RecordingError(_("Choose the severity."))
+    if not description.strip():
+        raise RecordingError(_("Describe the adverse event."))
+    if onset_at < record.administered_at - timedelta(minutes=1):
+        raise RecordingError(_("The onset can't be before the dose was given."))
+    if onset_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("The onset can't be in the future."))
+    if reported_to_vaers and not vaers_number.strip():
+        raise RecordingError(_("Give the VAERS report number."))
+    event = AdverseEvent.objects.create(
+        record=record,
+        onset_at=onset_at,
+        description=description.strip(),
+        severity=severity,
+        reported_to_vaers=reported_to_vaers,
+        vaers_number=vaers_number.strip() if reported_to_vaers else "",
+        recorded_by=by,
+    )
+    audit(
+        action="administration.adverse_event.recorded",
+        by=by,
+        target=event,
+        request=request,
+        data={"record": record.pk, "severity": severity, "vaers": event.vaers_number},
+    )
+    return event

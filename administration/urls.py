@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from administration import record_urls
 from administration.views import health_cards
 from administration.views import provider_clinics as provider
 from administration.views import provider_records as records
@@ -38,7 +39,9 @@ portals: dict = {
             records.RecordDoseView.as_view(),
             name="administration.dose.record",
         ),
+        *record_urls.provider,
     ],
+    Portal.STATE: record_urls.state,
     Portal.RECIPIENT: [
         path("clinics/", booking.FindClinicsView.as_view(), name="administration.clinics"),
         path("clinics/<int:clinic_pk>/", booking.ClinicSlotsView.as_view(), name="administration.clinic"),

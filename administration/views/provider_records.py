@@ -3,19 +3,28 @@
 from decimal import Decimal
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from administration import recording
 from administration.models import Appointment
-from administration.record_forms import DoseForm
+from administration.record_forms import DoseForm, RefusalForm
 from administration.views.provider_clinics import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.roles import Role
+from enrollment.selectors import locations_for
 from inventory import selectors as inventory_selectors
 
 VACCINATORS = frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR})
+
+
+def dose_volume(product) -> Decimal | None:
+    """The product's dose volume as recorded: the catalogue keeps 3 decimals, a record 2 (0.30 mL)."""
+    if product.dose_volume_ml is None:
+        return None
+    return product.dose_volume_ml.quantize(Decimal("0.01"))
 
 
 class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
@@ -26,6 +35,13 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
 
     def dispatch_objects(self):
         self.clinic = self.get_clinic()
+        # A vaccinator records only at the locations they are assigned to.
+        if (
+            not locations_for(self.request.user, self.request.organization)
+            .filter(pk=self.clinic.location_id)
+            .exists()
+        ):
+            raise Http404
         self.appointment = get_object_or_404(
             Appointment.objects.select_related("recipient", "slot"),
             pk=self.kwargs["appointment_pk"],
@@ -39,12 +55,10 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     def get_form(self):
         initial = {
             "dose_number": self.appointment.dose_number,
-            # The catalogue keeps 3 decimals; a dose volume is recorded with 2 (0.30 mL).
-            "volume_ml": self.clinic.product.dose_volume_ml.quantize(Decimal("0.01"))
-            if self.clinic.product.dose_volume_ml is not None
-            else None,
+            "volume_ml": dose_volume(self.clinic.product),
         }
-        return DoseForm(self.request.POST or None, stocks=self.stocks, initial=initial)
+        data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
+        return DoseForm(data, stocks=self.stocks, initial=initial)
 
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
@@ -56,11 +70,14 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             "clinic": self.clinic,
             "appointment": self.appointment,
             "recipient": self.appointment.recipient,
+            "refusal_form": kwargs.get("refusal_form") or RefusalForm(),
         }
         return context
 
     def post(self, request, *args, **kwargs):
         self.dispatch_objects()
+        if request.POST.get("action") == "refuse":
+            return self._refuse()
         form = self.get_form()
         if form.is_valid():
             data = form.cleaned_data
@@ -93,3 +110,28 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
                 )
                 return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
         return self.render_to_response(self.get_context_data(form=form))
+
+    def _refuse(self):
+        """The person declined the vaccine: recorded as a refusal (no lot, no stock moved)."""
+        form = RefusalForm(self.request.POST)
+        if form.is_valid():
+            try:
+                recording.refusal_record(
+                    recipient=self.appointment.recipient,
+                    location=self.clinic.location,
+                    product=self.clinic.product,
+                    refused_at=form.cleaned_data["refused_at"],
+                    reason=form.cleaned_data["reason"],
+                    appointment=self.appointment,
+                    by=self.request.user,
+                    request=self.request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    self.request,
+                    _("Refusal recorded for %(name)s.") % {"name": self.appointment.recipient.full_name},
+                )
+                return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+        return self.render_to_response(self.get_context_data(form=self.get_form(), refusal_form=form))

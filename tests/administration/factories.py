@@ -101,3 +101,12 @@ def clinic(
         priority_groups=priority_groups,
         by=by,
     )
+
+
+def works_at(user, *locations) -> None:
+    """Assign a vaccinator to locations (as a provider administrator does on the people page):
+    a vaccinator records only where assigned (`enrollment.selectors.locations_for`)."""
+    from guardian.shortcuts import assign_perm
+
+    for location in locations:
+        assign_perm("enrollment.work_at_location", user, location)

@@ -7,7 +7,7 @@ from django.test import Client
 
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock
+from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
 from tests.factories import OrganizationFactory, UserFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,6 +33,7 @@ def test_vaccinator_records_a_dose_and_the_recipient_sees_it_with_the_card(page,
     organization = OrganizationFactory(name="Wake Health")
     vaccinator = member(organization, Role.VACCINATOR)
     clinic, lot = clinic_with_stock(organization=organization, doses=10)
+    works_at(vaccinator, clinic.location)
     person = UserFactory(roles=[Role.RECIPIENT])
     recipient = RecipientFactory(user=person, first_name="Ana", last_name="López")
     appointment_at(clinic, recipient=recipient)

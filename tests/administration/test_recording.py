@@ -14,7 +14,7 @@ from administration.record_models import AdministrationRecord
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock
+from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
 from tests.factories import LocationFactory, member
 from tests.inventory.factories import LotFactory, stock
 
@@ -185,6 +185,7 @@ def _record_url(clinic, appointment):
 def test_vaccinator_records_a_dose_from_the_page(client, personas, vaccinator):
     clinic, lot = clinic_with_stock(organization=personas.organizations["home_provider"])
     appointment = appointment_at(clinic)
+    works_at(vaccinator, clinic.location)
     client.force_login(vaccinator)
     page = client.get(_record_url(clinic, appointment))
     assert lot.number in page.content.decode()
@@ -214,6 +215,7 @@ def test_recording_page_lists_only_usable_lots_of_this_location(client, personas
         location=LocationFactory(organization=personas.organizations["home_provider"]),
         lot=LotFactory(product=clinic.product),
     )
+    works_at(vaccinator, clinic.location)
     client.force_login(vaccinator)
     text = client.get(_record_url(clinic, appointment_at(clinic))).content.decode()
     assert lot.number in text and expired.number not in text and elsewhere.number not in text
@@ -238,3 +240,13 @@ def test_another_organizations_records_are_not_on_its_clinic_page(client, person
         client.get(reverse("provider:administration.clinic", kwargs={"clinic_pk": clinic.pk})).status_code
         == 404
     )
+
+
+def test_vaccinator_not_assigned_to_the_clinics_location_gets_404(client, personas, vaccinator):
+    clinic, _lot = clinic_with_stock(organization=personas.organizations["home_provider"])
+    appointment = appointment_at(clinic)
+    works_at(vaccinator, LocationFactory(organization=personas.organizations["home_provider"]))
+    client.force_login(vaccinator)
+    assert client.get(_record_url(clinic, appointment)).status_code == 404
+    assert client.post(_record_url(clinic, appointment), {"lot": 1}).status_code == 404
+    assert AdministrationRecord.objects.count() == 0
