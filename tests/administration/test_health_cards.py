@@ -72,3 +72,36 @@ def test_no_card_without_a_dose(client, personas):
     client.force_login(person)
     assert client.get(reverse("me:administration.record.card")).status_code == 404
     assert "<svg" not in client.get(reverse("me:administration.record")).content.decode()
+
+
+def test_record_page_and_card_read_in_spanish(client, personas):
+    clinic, lot = clinic_with_stock()
+    person = personas.home[Role.RECIPIENT]
+    recording.dose_record(
+        recipient=RecipientFactory(user=person),
+        location=clinic.location,
+        details=_details(lot),
+        by=personas.home[Role.VACCINATOR],
+    )
+    client.force_login(person)
+    text = client.get(reverse("me:administration.record"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Descargar la SMART Health Card" in text
+    assert "Muestre este código QR para demostrar su vacunación" in text
+
+
+def test_paper_form_prints_in_spanish():
+    import io
+
+    import pypdf
+
+    from administration.offline import documents
+    from administration.offline.numbers import form_number_new
+
+    pdf = documents.registration_forms_pdf(
+        [documents.RegistrationPage(form_number=form_number_new())],
+        heading=documents.FormHeading(organization="Wake Health", location="Raleigh"),
+        language="es",
+    )
+    text = " ".join(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "Formulario de registro del vacunado y administración de la vacuna" in text
+    assert "Apellido legal" in text
