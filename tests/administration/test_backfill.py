@@ -1,6 +1,8 @@
 """Back-fill of paper forms: one at a time and by CSV, keyed by form number (acceptance 2: a form
 entered twice is recorded once), new people, stock, the paper source."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +39,7 @@ def paper_row(lot, **overrides) -> dict:
         "city": "Durham",
         "state": "NC",
         "zip_code": "27701",
-        "administered_on": timezone.localdate().isoformat(),
+        "administered_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
         "administered_at_time": "09:30",
         "refused": "NO",
         "ndc": lot.product.ndc,
@@ -130,7 +132,7 @@ def test_backfilled_refusal_is_recorded_without_a_lot(home):
 
 def test_backfill_of_a_dose_from_an_expired_lot_is_refused(home):
     type(home["lot"]).objects.filter(pk=home["lot"].pk).update(
-        expires_on=timezone.localdate() - timezone.timedelta(days=30)
+        expires_on=timezone.localdate() - timedelta(days=30)
     )
     with pytest.raises(backfill.BackfillError, match="expired"):
         backfill.form_backfill(location=home["location"], row=paper_row(home["lot"]), by=home["admin"])

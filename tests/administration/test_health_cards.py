@@ -4,7 +4,7 @@ import json
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from administration import recording
 from administration.reporting import shc
@@ -84,7 +84,10 @@ def test_record_page_and_card_read_in_spanish(client, personas):
         by=personas.home[Role.VACCINATOR],
     )
     client.force_login(person)
-    text = client.get(reverse("me:administration.record"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    try:
+        text = client.get(reverse("me:administration.record"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    finally:
+        translation.activate("en")  # LocaleMiddleware leaves the request's language on the thread
     assert "Descargar la SMART Health Card" in text
     assert "Muestre este código QR para demostrar su vacunación" in text
 
