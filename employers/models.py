@@ -106,16 +106,23 @@ class Invitee(models.Model):
     foreign key from here) when the person registers.
     """
 
+    # No index of its own: the unique (organization, email) index serves it.
     organization = models.ForeignKey(
-        "enrollment.Organization", on_delete=models.CASCADE, related_name="invitees"
+        "enrollment.Organization", on_delete=models.CASCADE, related_name="invitees", db_index=False
     )
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     email = models.CharField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     date_of_birth = models.DateField(_("date of birth"))
+    # No index: nobody looks people up by group, and each index slows a large import.
     priority_group = models.ForeignKey(
-        "enrollment.PriorityGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "enrollment.PriorityGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     language = models.CharField(
@@ -124,11 +131,25 @@ class Invitee(models.Model):
     status = models.CharField(max_length=16, choices=InviteeStatus.choices, default=InviteeStatus.ADDED)
     recipient_id = models.BigIntegerField(null=True, blank=True)
     # The upload that first put this person on the roster, and the latest that named them.
+    # Bookkeeping for the import, without database constraints: a foreign-key check per row
+    # would slow a large import by a third for references the import itself just made.
     created_by_upload = models.ForeignKey(
-        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RosterUpload,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     last_upload = models.ForeignKey(
-        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RosterUpload,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -155,8 +176,9 @@ class Invitation(models.Model):
     expiring, and good for one registration."""
 
     invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="invitations")
+    # Which import made it (no constraint, as for Invitee.created_by_upload).
     upload = models.ForeignKey(
-        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
     # The random part of the link; the link carries it signed with the site's secret key.
     key = models.CharField(max_length=64, unique=True)
@@ -171,7 +193,6 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status"], name="invitation_status")]
         constraints = [
             # A link is used at most once and never after it was revoked.
             models.CheckConstraint(

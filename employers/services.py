@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.emails import render_email
-from cvms.models import User
+from cvms.models import AuditEvent, User
 from employers import rosterfiles
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterError, RosterRow, RosterUpload
@@ -62,12 +62,14 @@ class InvitationInvalid(Exception):
 
 
 @transaction.atomic
-def roster_upload_create(*, organization: Organization, file, by: User, request=None) -> RosterUpload:
+def roster_upload_create(
+    *, organization: Organization, file, by: User, language: str | None = None, request=None
+) -> RosterUpload:
     """Accept a roster file for reading, or raise RosterFileError saying why it is refused.
 
     The file is checked as a whole here (size, type, that it is what it claims, that its
     first row is a roster's header), so the person hears at once; the rows are read by a
-    worker after commit."""
+    worker after commit. Row errors are written in `language` (the uploader's)."""
     name = file.name or "roster"
     file_format = rosterfiles.detect_format(file, name, max_bytes=settings.EMPLOYERS_ROSTER_MAX_BYTES)
     sheet = rosterfiles.open_sheet(file, file_format)
@@ -78,7 +80,7 @@ def roster_upload_create(*, organization: Organization, file, by: User, request=
         uploaded_by=by,
         original_name=name[:255],
         file_format=file_format,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language or settings.LANGUAGE_CODE,
     )
     upload.file.save(f"{organization.pk}-{secrets.token_hex(8)}.{file_format}", file, save=False)
     upload.save()
@@ -138,20 +140,23 @@ def _validate(upload: RosterUpload) -> None:
             today=timezone.localdate(),
         )
         stage = _staging_writer(upload.pk)
-        check = checker.check
-        blank = rosterfiles._blank
+        fast, check, blank = checker.fast, checker.check, rosterfiles.is_blank
         rows, errors = [], []
         read = invalid = 0
         for line, cells in sheet.rows:
-            if blank(cells):
-                continue
+            row = fast(line, cells)
+            if row is None:  # blank, invalid, or valid in a way the fast path doesn't know
+                if blank(cells):
+                    continue
+                clean, row_errors = check(line, cells)
+                if clean is None:
+                    read += 1
+                    invalid += 1
+                    errors.extend(row_errors)
+                    continue
+                row = clean.as_tuple()
             read += 1
-            row, row_errors = check(line, cells)
-            if row is None:
-                invalid += 1
-                errors.extend(row_errors)
-            else:
-                rows.append(row.as_tuple())
+            rows.append(row)
             if len(rows) >= CHUNK_ROWS:
                 stage(rows)
                 rows = []
@@ -309,6 +314,11 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
             upload = RosterUpload.objects.select_for_update().filter(pk=upload_id).first()
             if upload is None or upload.status != UploadStatus.IMPORTING:
                 return
+            if connection.vendor == "postgresql":
+                # Check foreign keys row by row, not at commit, so a bad row stops the import
+                # where it is (the whole transaction still rolls back).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             new, updated, invited = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(
@@ -343,52 +353,68 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
-    invitee = Invitee._meta.db_table
-    staging = RosterRow._meta.db_table
-    user = User._meta.db_table
+    """Upsert the staged rows into the roster and make the invitations; return (new, updated,
+    invitations)."""
+    invitee, staging, invitation = Invitee._meta.db_table, RosterRow._meta.db_table, Invitation._meta.db_table
     now = timezone.now()
-    # Random keys made by the database, so the invitations need no round trip per row. On
-    # PostgreSQL gen_random_uuid() draws from the OS's secure generator; SQLite's randomblob is
-    # good enough for `make run`. Either way the link also carries a signature (selectors).
-    key = (
-        "replace(gen_random_uuid()::text, '-', '')"
-        if connection.vendor == "postgresql"
-        else "lower(hex(randomblob(16)))"
-    )
-    fields = "first_name, last_name, phone, date_of_birth, priority_group_id, occupation, language"
+    fields = [
+        "first_name",
+        "last_name",
+        "phone",
+        "date_of_birth",
+        "priority_group_id",
+        "occupation",
+        "language",
+    ]
+    upsert = f"""
+        INSERT INTO {invitee} (organization_id, email, {", ".join(fields)}, status, created_by_upload_id,
+            last_upload_id, created_at, updated_at)
+        SELECT %(organization)s, r.email, {", ".join("r." + f for f in fields)},
+            CASE WHEN EXISTS (SELECT 1 FROM {User._meta.db_table} AS u WHERE lower(u.email) = r.email)
+                 THEN %(has_account)s ELSE %(added)s END,
+            %(upload)s, %(upload)s, %(now)s, %(now)s
+        FROM {staging} AS r WHERE r.upload_id = %(upload)s
+        ON CONFLICT (organization_id, email) DO UPDATE SET
+            {", ".join(f"{f} = EXCLUDED.{f}" for f in fields)},
+            last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at"""  # noqa: S608
+    params = {
+        "organization": upload.organization_id,
+        "upload": upload.pk,
+        "now": now,
+        "has_account": InviteeStatus.HAS_ACCOUNT,
+        "added": InviteeStatus.ADDED,
+        "pending": DeliveryStatus.PENDING,
+    }
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the upsert returns each row and whether it was inserted (xmax = 0
+            # for a fresh tuple), and the new people without an account get their invitation,
+            # with a random key from the OS's secure generator (gen_random_uuid).
+            cursor.execute(
+                f"""WITH upserted AS ({upsert} RETURNING id, status, (xmax = 0) AS inserted),
+                    invited AS (
+                        INSERT INTO {invitation} (invitee_id, upload_id, key, status, created_at)
+                        SELECT id, %(upload)s, replace(gen_random_uuid()::text, '-', ''), %(pending)s, %(now)s
+                        FROM upserted WHERE inserted AND status = %(added)s
+                        RETURNING 1)
+                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                        (SELECT count(*) FROM invited)
+                    FROM upserted""",  # noqa: S608
+                params,
+            )
+            return cursor.fetchone()
+        # SQLite (`make run`): the same upsert, then the invitations of the rows it inserted.
+        cursor.execute(upsert, params)
+        named = cursor.rowcount
         cursor.execute(
-            f"""INSERT INTO {invitee} (organization_id, email, {fields}, status, created_by_upload_id,
-                    last_upload_id, created_at, updated_at)
-                SELECT %s, r.email, {", ".join("r." + f.strip() for f in fields.split(","))},
-                    CASE WHEN EXISTS (SELECT 1 FROM {user} AS u WHERE lower(u.email) = r.email)
-                         THEN %s ELSE %s END,
-                    %s, %s, %s, %s
-                FROM {staging} AS r WHERE r.upload_id = %s
-                ON CONFLICT (organization_id, email) DO UPDATE SET
-                    {", ".join(f"{f.strip()} = EXCLUDED.{f.strip()}" for f in fields.split(","))},
-                    last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at""",  # noqa: S608
-            [
-                upload.organization_id,
-                InviteeStatus.HAS_ACCOUNT,
-                InviteeStatus.ADDED,
-                upload.pk,
-                upload.pk,
-                now,
-                now,
-                upload.pk,
-            ],
-        )
-        cursor.execute(
-            f"""INSERT INTO {Invitation._meta.db_table} (invitee_id, upload_id, key, status, created_at)
-                SELECT i.id, %s, {key}, %s, %s FROM {invitee} AS i
-                WHERE i.created_by_upload_id = %s AND i.status = %s""",  # noqa: S608
-            [upload.pk, DeliveryStatus.PENDING, now, upload.pk, InviteeStatus.ADDED],
+            f"""INSERT INTO {invitation} (invitee_id, upload_id, key, status, created_at)
+                SELECT i.id, %(upload)s, lower(hex(randomblob(16))), %(pending)s, %(now)s FROM {invitee} AS i
+                WHERE i.created_by_upload_id = %(upload)s AND i.status = %(added)s""",  # noqa: S608
+            params,
         )
         invited = cursor.rowcount
-    new = Invitee.objects.filter(created_by_upload=upload).count()
-    updated = Invitee.objects.filter(last_upload=upload).count() - new
-    return new, updated, invited
+    new = Invitee.objects.filter(organization_id=upload.organization_id, created_by_upload=upload).count()
+    return new, named - new, invited
 
 
 # --- Sending invitations --------------------------------------------------------------------
@@ -439,23 +465,23 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
         .select_related("invitee__organization", "upload__uploaded_by")
         .order_by("pk")
     )
-    sent = 0
-    remaining = set(claimed)
-    with get_connection() as mail:
-        for invitation in invitations:
-            message = _invitation_message(invitation)
-            try:
+    sent: list[Invitation] = []
+    try:
+        with get_connection() as mail:
+            for invitation in invitations:
+                message = _invitation_message(invitation)
                 message.connection = mail
                 message.send()
-            except OSError:
-                Invitation.objects.filter(pk__in=remaining, status=DeliveryStatus.SENDING).update(
-                    status=DeliveryStatus.PENDING
-                )
-                raise
-            remaining.discard(invitation.pk)
-            _mark_sent(invitation)
-            sent += 1
-    return sent
+                sent.append(invitation)
+    except OSError:
+        # The SMTP server failed us: what wasn't sent goes back to pending for the retry.
+        Invitation.objects.filter(
+            pk__in=set(claimed) - {i.pk for i in sent}, status=DeliveryStatus.SENDING
+        ).update(status=DeliveryStatus.PENDING)
+        raise
+    finally:
+        _mark_sent(sent)
+    return len(sent)
 
 
 def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
@@ -480,19 +506,29 @@ def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
 
 
 @transaction.atomic
-def _mark_sent(invitation: Invitation) -> None:
+def _mark_sent(invitations: list[Invitation]) -> None:
+    """Mark a batch's sent invitations (set-based: three statements for the batch)."""
+    if not invitations:
+        return
     now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, status=DeliveryStatus.SENDING).update(
+    ids = [invitation.pk for invitation in invitations]
+    Invitation.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, sent_at=now
     )
-    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
+    Invitee.objects.filter(pk__in=[i.invitee_id for i in invitations], status__in=INVITABLE).update(
         status=InviteeStatus.INVITED, updated_at=now
     )
-    audit(
-        action="employers.invitation.sent",
-        by=None,
-        target=invitation,
-        data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                action="employers.invitation.sent",
+                target_type=Invitation._meta.label_lower,
+                target_id=str(invitation.pk),
+                data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
+            )
+            for invitation in invitations
+        ]
     )
 
 

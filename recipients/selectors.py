@@ -53,8 +53,8 @@ def eligibility(recipient: Recipient) -> dict:
     return {
         "eligible": False,
         "message": _(
-            "You are not eligible yet: Group %(code)s (%(label)s) is not open for booking. We will "
-            "e-mail you when it opens."
+            "You are not eligible yet: Group %(code)s (%(label)s) is not open for booking. Come back "
+            "to this page: it says when the group opens."
         )
         % {"code": group.code, "label": group.label},
     }

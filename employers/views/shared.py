@@ -151,6 +151,7 @@ class UploadsView(RosterMixin, FormView):
                 organization=self.request.organization,
                 file=form.cleaned_data["file"],
                 by=self.request.user,
+                language=self.request.LANGUAGE_CODE,
                 request=self.request,
             )
         except RosterFileError as error:

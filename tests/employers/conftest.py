@@ -2,8 +2,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from cvms.roles import Role
+from enrollment.models import PriorityGroup
 from tests.factories import EmployerFactory, OrganizationFactory, member
 
 FILES = Path(__file__).parent / "files"
@@ -26,8 +28,29 @@ def _media_in_tmp(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test(settings):
+    """A request in Spanish leaves its language active in the thread; start each test in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def ensure_priority_groups() -> None:
+    """North Carolina's groups, as the data migration loads them (a transactional test
+    elsewhere in the suite may have flushed them)."""
+    for position, code in enumerate(["1", "2", "3a", "3b", "4a", "4b", "5"], start=1):
+        PriorityGroup.objects.get_or_create(
+            code=code, defaults={"position": position, "label": f"Group {code}"}
+        )
+
+
 @pytest.fixture
-def employer(db):
+def priority_groups(db):
+    ensure_priority_groups()
+
+
+@pytest.fixture
+def employer(priority_groups):
     return EmployerFactory(name="Triangle Test Works")
 
 
@@ -37,7 +60,7 @@ def employer_admin(employer):
 
 
 @pytest.fixture
-def provider(db):
+def provider(priority_groups):
     return OrganizationFactory(name="Test Clinic")
 
 

@@ -1,0 +1,28 @@
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from employers.enums import InviteeStatus
+from employers.models import Invitee, RosterUpload
+from enrollment.models import County
+from tests.employers.conftest import ensure_priority_groups
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_seeds_a_roster_with_invitations_once(settings):
+    settings.DEBUG = True
+    # The demo's provider location needs its county, which an earlier transactional test may
+    # have flushed with the rest of the reference data.
+    County.objects.get_or_create(fips="37183", defaults={"name": "Wake"})
+    ensure_priority_groups()
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+
+    people = Invitee.objects.filter(organization__name="Triangle Manufacturing Co.")
+    assert people.count() == 4
+    assert set(people.values_list("status", flat=True)) == {InviteeStatus.INVITED}
+    assert RosterUpload.objects.get().rows_invalid == 1
+    assert len(mail.outbox) == 4
