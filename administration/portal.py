@@ -8,7 +8,11 @@ from cvms.roles import Portal
 from recipients.selectors import recipient_for_user
 
 MENU = {
-    Portal.PROVIDER.value: [(_("Clinics"), "provider:administration.clinics")],
+    Portal.PROVIDER.value: [
+        (_("Clinics"), "provider:administration.clinics"),
+        (_("Dose records"), "provider:administration.records"),
+    ],
+    Portal.STATE.value: [(_("Registry exports"), "state:administration.exports")],
     Portal.RECIPIENT.value: [
         (_("Find a clinic"), "me:administration.clinics"),
         (_("My appointments"), "me:administration.appointments"),

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
+from administration.record_enums import RecordStatus
+from administration.record_models import AdministrationRecord
 from enrollment.models import Location, Organization, ZipCode
 from inventory import selectors as inventory_selectors
 from inventory.models import Product
@@ -31,12 +33,26 @@ class Dose:
 
 
 def doses_for(recipient: Recipient) -> list[Dose]:
-    """The doses given to `recipient`, oldest first.
-
-    The administration records (issue 6: AdministrationRecord) fill this; until they exist, no
-    dose is on record and the vaccination record page says so.
-    """
-    return []
+    """The doses given to `recipient`, oldest first (voided records and refusals aside)."""
+    records = (
+        AdministrationRecord.objects.filter(recipient=recipient, refused=False)
+        .exclude(status=RecordStatus.VOIDED)
+        .select_related("product", "lot", "location__county")
+        .order_by("administered_at", "id")
+    )
+    return [
+        Dose(
+            dose_number=record.dose_number,
+            given_on=timezone.localdate(record.administered_at),
+            product_name=record.product.name,
+            product_id=record.product_id,
+            cvx=record.product.cvx,
+            lot_number=record.lot.number,
+            place=record.location.name,
+            county=record.location.county.name,
+        )
+        for record in records
+    ]
 
 
 # --- Stock and places ------------------------------------------------------------------------

@@ -14,3 +14,18 @@ def send_appointment_reminders() -> int:
 @shared_task(name="administration.tasks.send_next_dose_reminders")
 def send_next_dose_reminders() -> int:
     return services.next_dose_reminders_send()
+
+
+@shared_task(name="administration.tasks.export_run")
+def export_run(*, job_id: int) -> None:
+    """Make a requested file (a registry export, printed forms); a job already taken is skipped."""
+    from administration import exports
+
+    exports.export_run(job_id=job_id)
+
+
+@shared_task(name="administration.tasks.exports_expired_delete")
+def exports_expired_delete() -> int:
+    from administration import exports
+
+    return exports.jobs_expired_delete()

@@ -2,7 +2,10 @@
 
 from django.urls import path
 
+from administration import record_urls
+from administration.views import health_cards
 from administration.views import provider_clinics as provider
+from administration.views import provider_records as records
 from administration.views import recipient_booking as booking
 from cvms.roles import Portal
 
@@ -31,7 +34,14 @@ portals: dict = {
             provider.NoShowView.as_view(),
             name="administration.appointment.no_show",
         ),
+        path(
+            "clinics/<int:clinic_pk>/appointments/<int:appointment_pk>/record/",
+            records.RecordDoseView.as_view(),
+            name="administration.dose.record",
+        ),
+        *record_urls.provider,
     ],
+    Portal.STATE: record_urls.state,
     Portal.RECIPIENT: [
         path("clinics/", booking.FindClinicsView.as_view(), name="administration.clinics"),
         path("clinics/<int:clinic_pk>/", booking.ClinicSlotsView.as_view(), name="administration.clinic"),
@@ -48,5 +58,14 @@ portals: dict = {
         ),
         path("record/", booking.RecordView.as_view(), name="administration.record"),
         path("record/pdf/", booking.RecordPdfView.as_view(), name="administration.record.pdf"),
+        path(
+            "record/card.smart-health-card",
+            health_cards.HealthCardFileView.as_view(),
+            name="administration.record.card",
+        ),
     ],
 }
+
+public = [
+    path(".well-known/jwks.json", health_cards.JwksView.as_view(), name="administration.jwks"),
+]

@@ -228,23 +228,6 @@ CELERY_BEAT_SCHEDULE["inventory-warn-expiring-lots"] = {
     "schedule": crontab(hour=env_int("INVENTORY_EXPIRY_WARNING_HOUR", 7), minute=0),
 }
 
-# --- Helpdesk ---------------------------------------------------------------------------------
-# The registration code for people without a provider PIN (the demo's is VAC2021).
-HELPDESK_GENERIC_CODE = env_str("HELPDESK_GENERIC_CODE", "VAC2021")
-# Registration attempts per hour, per IP address and per e-mail address.
-HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP", 10)
-HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
-HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
-HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
-# Requesters signed in with an e-mailed temporary password must choose their own first.
-MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
-# The user guides' screenshots (docs/guides/img), served as static files.
-STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
-CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
-    "task": "helpdesk.tasks.send_training_reminders",
-    "schedule": 60 * 60,  # hourly; each signup is reminded once, on the day before its session
-}
-
 # --- Employers: rosters and invitations ------------------------------------------------------
 # People younger than this can't be on a roster (the vaccines are authorized from 16).
 EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
@@ -265,4 +248,47 @@ CELERY_BEAT_SCHEDULE["administration.appointment_reminders"] = {
 CELERY_BEAT_SCHEDULE["administration.next_dose_reminders"] = {
     "task": "administration.tasks.send_next_dose_reminders",
     "schedule": crontab(hour=9, minute=0),
+}
+
+# --- Administration: registry reporting and SMART Health Cards ------------------------------------
+# The state's SMART Health Card issuer (https, no trailing slash) and signing key (a P-256 PEM or
+# JWK, given inline or as a file); see administration/reporting/keys.py.
+SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL).rstrip("/")
+SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
+SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
+SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published
+SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)  # a key derived from SECRET_KEY
+# CVRS files are named yyyymmdd_NN_AAA.txt with the submitting entity's code (NCA: North Carolina).
+CVRS_SUBMITTER_CODE = env_str("CVRS_SUBMITTER_CODE", "NCA")
+# HL7 MSH-3 to MSH-6: this system, the state's facility code, the registry and its facility.
+HL7_SENDING_APPLICATION = env_str("HL7_SENDING_APPLICATION", "CVMS")
+HL7_SENDING_FACILITY = env_str("HL7_SENDING_FACILITY", "NCA")
+HL7_RECEIVING_APPLICATION = env_str("HL7_RECEIVING_APPLICATION", "NCIR")
+HL7_RECEIVING_FACILITY = env_str("HL7_RECEIVING_FACILITY", "NCDHHS")
+HL7_PROCESSING_ID = env_str("HL7_PROCESSING_ID", "P")
+
+# --- Helpdesk ---------------------------------------------------------------------------------
+# The registration code for people without a provider PIN (the demo's is VAC2021).
+HELPDESK_GENERIC_CODE = env_str("HELPDESK_GENERIC_CODE", "VAC2021")
+# Registration attempts per hour, per IP address and per e-mail address.
+HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP", 10)
+HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
+HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
+# Requesters signed in with an e-mailed temporary password must choose their own first.
+MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
+# The user guides' screenshots (docs/guides/img), served as static files.
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
+CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
+    "task": "helpdesk.tasks.send_training_reminders",
+    "schedule": 60 * 60,  # hourly; each signup is reminded once, on the day before its session
+}
+
+# --- Administration: files made in the background -------------------------------------------------
+# Registry exports and printed forms are kept (privately, in the default storage) this many days,
+# then their files are deleted by the daily task below.
+ADMINISTRATION_EXPORT_DAYS = env_int("ADMINISTRATION_EXPORT_DAYS", 7)
+CELERY_BEAT_SCHEDULE["administration.exports_expired_delete"] = {
+    "task": "administration.tasks.exports_expired_delete",
+    "schedule": crontab(hour=3, minute=30),
 }

@@ -188,6 +188,23 @@ def recipient_self_register(*, user: User, data: dict, request=None) -> Recipien
 
 
 @transaction.atomic
+def recipient_create_by_staff(*, data: dict, by: User, request=None) -> Recipient:
+    """A person registered by a provider's staff (a walk-in, a paper form back-filled), without a
+    login: they can claim their record later. The caller has looked for the person first."""
+    recipient = Recipient.objects.create(
+        user=None, email=data.get("email", ""), source=RegistrationSource.STAFF, **_person_data(data)
+    )
+    audit(
+        action="recipients.recipient.registered",
+        by=by,
+        target=recipient,
+        request=request,
+        data={"source": "staff"},
+    )
+    return recipient
+
+
+@transaction.atomic
 def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, request=None) -> Recipient:
     """The person keeps their contact details current (never their recorded doses)."""
     changed = [name for name in CONTACT_FIELDS if name in data and getattr(recipient, name) != data[name]]

@@ -1,10 +1,15 @@
 """Objects that administration's URLs point at (see tests/access_matrix.py)."""
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
 from cvms.roles import Portal, Role
 from recipients.models import Recipient
 from tests.access_matrix import Owned
 from tests.administration.factories import clinic
 from tests.factories import LocationFactory
+from tests.inventory.factories import stock
 from tests.recipients.factories import RecipientFactory
 
 RECIPIENTS = frozenset({(Role.RECIPIENT, "home"), (Role.RECIPIENT, "other")})
@@ -16,10 +21,18 @@ def _registered(user) -> Recipient:
     return Recipient.objects.filter(user=user).first() or RecipientFactory(user=user, group="2")
 
 
+def _home_location(personas):
+    """A location of the home provider where the home vaccinator is assigned (vaccinators record
+    only at their locations: `enrollment.selectors.locations_for`)."""
+    if not hasattr(personas, "_location"):
+        personas._location = LocationFactory(organization=personas.organizations["home_provider"])
+        assign_perm("enrollment.work_at_location", personas.home[Role.VACCINATOR], personas._location)
+    return personas._location
+
+
 def _home_clinic(personas):
     if not hasattr(personas, "_clinic"):
-        location = LocationFactory(organization=personas.organizations["home_provider"])
-        personas._clinic = clinic(location=location)
+        personas._clinic = clinic(location=_home_location(personas))
     return personas._clinic
 
 
@@ -47,4 +60,52 @@ def build_appointment(personas, portal):
     return appointment.pk
 
 
-BUILDERS = {"clinic_pk": build_clinic, "appointment_pk": build_appointment}
+def build_record(personas, portal):
+    """A dose recorded at a home location."""
+    from administration import recording
+
+    location = _home_location(personas)
+    location, lot = stock(location=location)
+    record = recording.dose_record(
+        recipient=RecipientFactory(user=None, email="walk-in@example.org"),
+        location=location,
+        details=recording.DoseDetails(
+            product=lot.product,
+            lot=lot,
+            dose_number=1,
+            administered_at=timezone.now(),
+            route="C28161",
+            site="LD",
+        ),
+        by=personas.home[Role.VACCINATOR],
+    )
+    return record.pk
+
+
+def build_export(personas, portal):
+    """A finished file: a registry export for the state (any state official's), printed forms
+    for the home provider."""
+    from administration.record_enums import ExportKind, ExportStatus
+    from administration.record_models import ExportJob
+
+    if portal == Portal.STATE:
+        job = ExportJob.objects.create(kind=ExportKind.CVRS, status=ExportStatus.DONE, file_name="x.txt")
+        job.file.save("x.txt", ContentFile(b"vax_event_id\n"))
+        return Owned(job.pk, frozenset({(Role.STATE_OFFICIAL, "home"), (Role.STATE_OFFICIAL, "other")}))
+    job = ExportJob.objects.create(
+        kind=ExportKind.FORMS_BLANK,
+        status=ExportStatus.DONE,
+        organization=personas.organizations["home_provider"],
+        location=_home_location(personas),
+        file_name="forms.pdf",
+    )
+    job.file.save("forms.pdf", ContentFile(b"%PDF-1.7"))
+    return job.pk
+
+
+BUILDERS = {
+    "clinic_pk": build_clinic,
+    "appointment_pk": build_appointment,
+    "record_pk": build_record,
+    "export_pk": build_export,
+}

@@ -1,0 +1,23 @@
+"""`manage.py export_hl7 -o batch.hl7 [--since-last]`"""
+
+from django.core.management.base import BaseCommand
+
+from administration import exports
+
+
+class Command(BaseCommand):
+    help = (
+        "Write an HL7 v2.5.1 batch of VXU^V04 messages, one per dose: every standing record, or with "
+        "--since-last the records new or corrected (or voided) since the last run. The records written "
+        "are marked sent once the file is complete."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("-o", "--output", required=True, help="the file to write")
+        parser.add_argument("--since-last", action="store_true", help="only what changed since the last run")
+
+    def handle(self, *args, output, since_last, **options):
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            result = exports.hl7_write(out, since_last=since_last)
+        exports.hl7_mark_sent(result)
+        self.stdout.write(f"{result.messages} messages written to {output}")

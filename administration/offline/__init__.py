@@ -1,0 +1,1 @@
+"""Offline work: the printed forms (numbers, PDFs) and their back-fill."""

@@ -1,0 +1,323 @@
+"""The CDC COVID-19 Vaccination Reporting Specification (CVRS) extract file.
+
+Facts from shared/reference/cvrs.md (CVRS v2, kept by v2.5 and v3): UTF-8, tab-delimited, a header
+row with the 45 variable names in order (all of them, even when empty), one line per vaccination
+or refusal, dates `YYYY-MM-DD`, at most 200,000 records per file named `yyyymmdd_NN_AAA.txt`.
+
+`cvrs_lines` is a generator: it holds one row at a time, so a million doses export in constant
+memory (bench/administration_export.py measures it).
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from enum import StrEnum
+
+from administration.reporting.rows import DoseReport
+
+# The 45 data elements, in the order of the specification (field 1 to 45).
+COLUMNS: tuple[str, ...] = (
+    "vax_event_id",
+    "ext_type",
+    "pprl_id",
+    "recip_id",
+    "recip_first_name",
+    "recip_middle_name",
+    "recip_last_name",
+    "recip_dob",
+    "recip_sex",
+    "recip_address_street",
+    "recip_address_street_2",
+    "recip_address_city",
+    "recip_address_county",
+    "recip_address_state",
+    "recip_address_zip",
+    "recip_race_1",
+    "recip_race_2",
+    "recip_race_3",
+    "recip_race_4",
+    "recip_race_5",
+    "recip_race_6",
+    "recip_ethnicity",
+    "admin_date",
+    "cvx",
+    "ndc",
+    "mvx",
+    "lot_number",
+    "vax_expiration",
+    "vax_admin_site",
+    "vax_route",
+    "dose_num",
+    "vax_series_complete",
+    "responsible_org",
+    "admin_name",
+    "vtrcks_prov_pin",
+    "admin_type",
+    "admin_address_street",
+    "admin_address_street_2",
+    "admin_address_city",
+    "admin_address_county",
+    "admin_address_state",
+    "admin_address_zip",
+    "vax_refusal",
+    "cmorbid_status",
+    "serology",
+)
+
+MAX_RECORDS_PER_FILE = 200_000
+REDACTED = "Redacted"
+
+
+class ExtractType(StrEnum):
+    DEIDENTIFIED = "D"  # names and street addresses sent as "Redacted"
+    IDENTIFIED = "I"
+    PPRL = "P"
+
+
+# Value sets (cvrs.md, "Value sets").
+SEX = frozenset({"M", "F", "U"})
+RACE = frozenset({"1002-5", "2028-9", "2076-8", "2054-5", "2106-3", "2131-1", "UNK", "POL"})
+RACE_KNOWN = RACE - {"UNK", "POL"}  # races 2-6 take only real codes
+ETHNICITY = frozenset({"2135-2", "2186-5", "UNK", "POL"})
+SITE = frozenset({"LT", "LA", "LD", "LG", "LVL", "LLFA", "RT", "RA", "RD", "RG", "RVL", "RLFA"})
+ROUTE_NCIT = frozenset({"C38238", "C28161", "C38284", "C38276", "C38288", "C38676", "C38299", "C38305"})
+ROUTE_HL7 = frozenset({"IM", "NS", "IN", "IV", "PO", "OTH", "SC", "TD"})
+DOSE_NUM = frozenset({"1", "2", "3", "4", "5", "6", "INV", "UNK"})
+YES_NO_UNK = frozenset({"YES", "NO", "UNK"})
+YES_NO = frozenset({"YES", "NO"})
+ADMIN_TYPE = frozenset({str(n) for n in range(1, 29)} | {"UNK"})
+EXT_TYPE = frozenset(ExtractType)
+
+# Fields a refusal must leave empty (CVRSExtract.java).
+EMPTY_FOR_REFUSAL = (
+    "ndc",
+    "mvx",
+    "lot_number",
+    "vax_expiration",
+    "vax_admin_site",
+    "vax_route",
+    "dose_num",
+    "vax_series_complete",
+)
+# Names and street address: "Redacted" in a de-identified extract.
+REDACTED_FIELDS = (
+    "recip_first_name",
+    "recip_middle_name",
+    "recip_last_name",
+    "recip_address_street",
+    "recip_address_street_2",
+    "recip_address_city",
+)
+REQUIRED = (
+    "vax_event_id",
+    "ext_type",
+    "recip_id",
+    "recip_dob",
+    "recip_sex",
+    "recip_race_1",
+    "recip_ethnicity",
+    "admin_date",
+    "cvx",
+    "responsible_org",
+    "admin_name",
+    "admin_type",
+    "vax_refusal",
+    "cmorbid_status",
+    "serology",
+)
+REQUIRED_FOR_VACCINATION = ("dose_num", "vax_series_complete")
+
+_NO_SPACE = re.compile(r"^\S+$")
+_STARTS_WITH_TEXT = re.compile(r"^\S+.*$")
+_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_FIPS = re.compile(r"^\d{5}$")
+_STATE = re.compile(r"^[A-Z]{2}$")
+_PIN = re.compile(r"^\d{6}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_OR_MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_DOB = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_CVX = re.compile(r"^\d{1,3}$")
+_NDC = re.compile(r"^\d{4,5}-\d{3,4}-\d{1,2}$")
+_MVX = re.compile(r"^[A-Z]{2,3}$")
+
+# Checks of one value, by column: (test, what a person should be told).
+_FORMATS = {
+    "vax_event_id": (_NO_SPACE.match, "has no spaces"),
+    "recip_id": (_NO_SPACE.match, "has no spaces"),
+    "ext_type": (EXT_TYPE.__contains__, "is D, P or I"),
+    "recip_dob": (_DOB.match, "is a date YYYY-MM-DD"),
+    "recip_sex": (SEX.__contains__, "is M, F or U"),
+    "recip_address_county": (_FIPS.match, "is a 5-digit FIPS county code"),
+    "recip_address_state": (_STATE.match, "is a 2-letter USPS state code"),
+    "recip_address_zip": (_ZIP.match, "is a ZIP code of 5 digits or ZIP+4"),
+    "recip_race_1": (RACE.__contains__, "is a CDC race code, UNK or POL"),
+    **{f"recip_race_{n}": (RACE_KNOWN.__contains__, "is a CDC race code") for n in range(2, 7)},
+    "recip_ethnicity": (ETHNICITY.__contains__, "is 2135-2, 2186-5, UNK or POL"),
+    "admin_date": (_DATE.match, "is a date YYYY-MM-DD"),
+    "cvx": (_CVX.match, "is a CVX code"),
+    "ndc": (_NDC.match, "is an NDC in 5-4-2 form"),
+    "mvx": (_MVX.match, "is an MVX code"),
+    "vax_expiration": (_DATE_OR_MONTH.match, "is a date YYYY-MM-DD or YYYY-MM"),
+    "vax_admin_site": (SITE.__contains__, "is an HL7 0163 body site"),
+    "vax_route": ((ROUTE_NCIT | ROUTE_HL7).__contains__, "is an NCIt or HL7 0162 route"),
+    "dose_num": (DOSE_NUM.__contains__, "is 1-6, INV or UNK"),
+    "vax_series_complete": (YES_NO_UNK.__contains__, "is YES, NO or UNK"),
+    "responsible_org": (_STARTS_WITH_TEXT.match, "starts with text"),
+    "admin_name": (_STARTS_WITH_TEXT.match, "starts with text"),
+    "vtrcks_prov_pin": (_PIN.match, "is a 6-digit VTrckS PIN"),
+    "admin_type": (ADMIN_TYPE.__contains__, "is 1-28 or UNK"),
+    "admin_address_county": (_FIPS.match, "is a 5-digit FIPS county code"),
+    "admin_address_state": (_STATE.match, "is a 2-letter USPS state code"),
+    "admin_address_zip": (_ZIP.match, "is a ZIP code of 5 digits or ZIP+4"),
+    "vax_refusal": (YES_NO.__contains__, "is YES or NO"),
+    "cmorbid_status": (YES_NO_UNK.__contains__, "is YES, NO or UNK"),
+    "serology": (YES_NO_UNK.__contains__, "is YES, NO or UNK"),
+}
+
+
+class CVRSError(ValueError):
+    """A dose that can't be reported as it stands; the message names the event and the fields."""
+
+
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def _clean(value: str) -> str:
+    # Tabs inside data are replaced by spaces (the spec); line breaks would split the record.
+    return _BREAKS.sub(" ", value).strip() if value else ""
+
+
+def _date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def cvrs_values(dose: DoseReport, *, extract_type: ExtractType = ExtractType.DEIDENTIFIED) -> dict[str, str]:
+    """The 45 values of one dose, by variable name."""
+    redacted = extract_type == ExtractType.DEIDENTIFIED
+    races = [code.upper() for code in dose.races if code] or ["UNK"]
+    vaccination = not dose.refused
+    values = {
+        "vax_event_id": dose.event_id,
+        "ext_type": extract_type.value,
+        "pprl_id": "",  # PPRL tokens come from a linkage tool this system doesn't run
+        "recip_id": dose.recipient_id,
+        "recip_first_name": dose.first_name,
+        "recip_middle_name": dose.middle_name,
+        "recip_last_name": dose.last_name,
+        "recip_dob": _date(dose.birth_date),
+        "recip_sex": dose.sex.upper(),
+        "recip_address_street": dose.street,
+        "recip_address_street_2": dose.street_2,
+        "recip_address_city": dose.city,
+        "recip_address_county": dose.county_fips,
+        "recip_address_state": dose.state.upper(),
+        "recip_address_zip": dose.zip_code,
+        **{f"recip_race_{n}": races[n - 1] if n <= len(races) else "" for n in range(1, 7)},
+        "recip_ethnicity": dose.ethnicity.upper(),
+        "admin_date": dose.administered_at.date().isoformat(),
+        "cvx": dose.cvx,
+        "ndc": dose.ndc if vaccination else "",
+        "mvx": dose.mvx.upper() if vaccination else "",
+        "lot_number": dose.lot_number if vaccination else "",
+        "vax_expiration": _date(dose.lot_expiration) if vaccination else "",
+        "vax_admin_site": dose.site.upper() if vaccination else "",
+        "vax_route": dose.route.upper() if vaccination else "",
+        "dose_num": str(dose.dose_number).upper() if vaccination else "",
+        "vax_series_complete": dose.series_complete.upper() if vaccination else "",
+        "responsible_org": dose.responsible_org,
+        "admin_name": dose.admin_name,
+        "vtrcks_prov_pin": dose.vtrcks_pin,
+        "admin_type": dose.admin_type.upper(),
+        "admin_address_street": dose.admin_street,
+        "admin_address_street_2": dose.admin_street_2,
+        "admin_address_city": dose.admin_city,
+        "admin_address_county": dose.admin_county_fips,
+        "admin_address_state": dose.admin_state.upper(),
+        "admin_address_zip": dose.admin_zip,
+        "vax_refusal": "YES" if dose.refused else "NO",
+        "cmorbid_status": dose.comorbidity.upper(),
+        "serology": dose.serology.upper(),
+    }
+    if redacted:
+        for name in REDACTED_FIELDS:
+            values[name] = REDACTED
+    return {name: _clean(value) for name, value in values.items()}
+
+
+def cvrs_problems(values: dict[str, str]) -> list[str]:
+    """What breaks the specification's validation rules in one record (empty when valid)."""
+    problems = []
+    refusal = values["vax_refusal"] == "YES"
+    required = REQUIRED if refusal else REQUIRED + REQUIRED_FOR_VACCINATION
+    for name in required:
+        if not values[name]:
+            problems.append(f"{name} is required")
+    if values["ext_type"] == ExtractType.DEIDENTIFIED:
+        problems += [f"{name} must be {REDACTED!r}" for name in REDACTED_FIELDS if values[name] != REDACTED]
+    if values["ext_type"] != ExtractType.PPRL and values["pprl_id"]:
+        problems.append("pprl_id must be empty unless ext_type is P")
+    if refusal:
+        problems += [f"{name} must be empty for a refusal" for name in EMPTY_FOR_REFUSAL if values[name]]
+    for name, (test, what) in _FORMATS.items():
+        value = values[name]
+        if value and not test(value):
+            problems.append(f"{name} {value!r}: must be a value that {what}")
+    return problems
+
+
+def cvrs_record(dose: DoseReport, *, extract_type: ExtractType = ExtractType.DEIDENTIFIED) -> list[str]:
+    """One dose as its 45 fields, checked; raises CVRSError naming what is wrong."""
+    values = cvrs_values(dose, extract_type=extract_type)
+    problems = cvrs_problems(values)
+    if problems:
+        raise CVRSError(f"Dose {dose.event_id}: " + "; ".join(problems))
+    return [values[name] for name in COLUMNS]
+
+
+def cvrs_header() -> str:
+    return "\t".join(COLUMNS) + "\n"
+
+
+def cvrs_lines(
+    doses: Iterable[DoseReport], *, extract_type: ExtractType = ExtractType.DEIDENTIFIED
+) -> Iterator[str]:
+    """The file, line by line (header first), each ending with LF."""
+    yield cvrs_header()
+    for dose in doses:
+        yield "\t".join(cvrs_record(dose, extract_type=extract_type)) + "\n"
+
+
+def cvrs_file_name(*, reported_on: date, sequence: int, entity: str) -> str:
+    """`yyyymmdd_NN_AAA.txt`: the day reported, the file's number that day, the submitter's code."""
+    if not 1 <= sequence <= 99:
+        raise ValueError("A day has at most 99 files.")
+    if not re.fullmatch(r"[A-Z0-9]{3}", entity):
+        raise ValueError("The submitting-entity code has 3 characters, e.g. NCA.")
+    return f"{reported_on:%Y%m%d}_{sequence:02d}_{entity}.txt"
+
+
+def cvrs_split(
+    doses: Iterable[DoseReport],
+    *,
+    per_file: int = MAX_RECORDS_PER_FILE,
+    extract_type: ExtractType = ExtractType.DEIDENTIFIED,
+) -> Iterator[Iterator[str]]:
+    """The doses as consecutive files of at most `per_file` records, each a generator of lines.
+
+    Consume each file before asking for the next (they share one iterator over `doses`).
+    """
+    source = iter(doses)
+    while True:
+        try:
+            first = next(source)
+        except StopIteration:
+            return
+
+        def one_file(first=first):
+            yield cvrs_header()
+            yield "\t".join(cvrs_record(first, extract_type=extract_type)) + "\n"
+            # range first: zip stops on it without taking one more dose from `source`.
+            for _count, dose in zip(range(per_file - 1), source, strict=False):
+                yield "\t".join(cvrs_record(dose, extract_type=extract_type)) + "\n"
+
+        yield one_file()
