@@ -213,7 +213,7 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="invitation_not_used_and_revoked",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
