@@ -106,16 +106,27 @@ class Invitee(models.Model):
     foreign key from here) when the person registers.
     """
 
-    # No index of its own: the unique (organization, email) index serves it.
+    # No index of its own: the unique (organization, email) index serves it. No foreign-key
+    # constraint either, for the same reason as `priority_group` below: the import checks the
+    # organization once, under a lock, instead of once per row (see `roster_rows_import`);
+    # deleting an organization through Django still deletes its people (CASCADE).
     organization = models.ForeignKey(
-        "enrollment.Organization", on_delete=models.CASCADE, related_name="invitees", db_index=False
+        "enrollment.Organization",
+        on_delete=models.CASCADE,
+        related_name="invitees",
+        db_index=False,
+        db_constraint=False,
     )
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     email = models.CharField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     date_of_birth = models.DateField(_("date of birth"))
-    # No index: nobody looks people up by group, and each index slows a large import.
+    # No index: nobody looks people up by group, and each index slows a large import. No
+    # foreign-key constraint: PostgreSQL would check it once per row (a tenth of a large
+    # import's time). The import instead locks the groups its rows name (FOR KEY SHARE, so
+    # none can be deleted until it commits) and checks them all in one query; deleting a group
+    # through Django is refused while people name it (PROTECT).
     priority_group = models.ForeignKey(
         "enrollment.PriorityGroup",
         null=True,
@@ -123,6 +134,7 @@ class Invitee(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     language = models.CharField(
@@ -181,7 +193,9 @@ class Invitation(models.Model):
         RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
     # The random part of the link; the link carries it signed with the site's secret key.
-    key = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint in Meta rather than `unique=True`, which on PostgreSQL also builds
+    # a second (LIKE-pattern) index that no query uses and every import pays for.
+    key = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -194,11 +208,12 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["key"], name="invitation_unique_key"),
             # A link is used at most once and never after it was revoked.
             models.CheckConstraint(
                 condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="invitation_not_used_and_revoked",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
