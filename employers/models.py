@@ -106,27 +106,18 @@ class Invitee(models.Model):
     foreign key from here) when the person registers.
     """
 
-    # No index of its own: the unique (organization, email) index serves it. No foreign-key
-    # constraint either, for the same reason as `priority_group` below: the import checks the
-    # organization once, under a lock, instead of once per row (see `roster_rows_import`);
-    # deleting an organization through Django still deletes its people (CASCADE).
+    # No index of its own: the unique (organization, email) index serves it.
     organization = models.ForeignKey(
-        "enrollment.Organization",
-        on_delete=models.CASCADE,
-        related_name="invitees",
-        db_index=False,
-        db_constraint=False,
+        "enrollment.Organization", on_delete=models.CASCADE, related_name="invitees", db_index=False
     )
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     email = models.CharField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     date_of_birth = models.DateField(_("date of birth"))
-    # No index: nobody looks people up by group, and each index slows a large import. No
-    # foreign-key constraint: PostgreSQL would check it once per row (a tenth of a large
-    # import's time). The import instead locks the groups its rows name (FOR KEY SHARE, so
-    # none can be deleted until it commits) and checks them all in one query; deleting a group
-    # through Django is refused while people name it (PROTECT).
+    # No index: nobody looks people up by group, and each index slows a large import. The
+    # foreign key stays: it costs about a tenth of a large import, and it is the last guard
+    # against people naming a group that is gone.
     priority_group = models.ForeignKey(
         "enrollment.PriorityGroup",
         null=True,
@@ -134,7 +125,6 @@ class Invitee(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     language = models.CharField(

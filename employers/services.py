@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -337,11 +337,10 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
             if upload is None or upload.status != UploadStatus.IMPORTING:
                 return
             if connection.vendor == "postgresql":
-                # Check the remaining foreign keys (invitation → invitee) as each statement
-                # ends, not at commit (the whole transaction still rolls back on an error).
+                # Check the foreign keys as each statement ends, not at commit (the whole
+                # transaction still rolls back on an error).
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            _references_lock(upload)
             new, updated, invited = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(
@@ -373,28 +372,6 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 ),
                 finished_at=timezone.now(),
             )
-
-
-def _references_lock(upload: RosterUpload) -> None:
-    """Check, once for the whole upload, that its organization and every priority group its
-    rows name still exist, and keep them: on PostgreSQL they are locked FOR KEY SHARE until the
-    import commits, so none can be deleted while it runs (a DELETE waits for the commit).
-    This stands in for foreign-key constraints, which PostgreSQL would check once per row;
-    afterwards Django's on_delete (PROTECT for groups) guards the references. Raises
-    IntegrityError, which fails the whole import."""
-    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-    organizations, groups = Organization._meta.db_table, PriorityGroup._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {organizations} WHERE id = %s{lock}", [upload.organization_id])  # noqa: S608
-        if cursor.fetchone() is None:
-            raise IntegrityError(f"organization {upload.organization_id} no longer exists")
-        named = f"SELECT DISTINCT priority_group_id FROM {RosterRow._meta.db_table} WHERE upload_id = %s"  # noqa: S608
-        cursor.execute(f"SELECT id FROM {groups} WHERE id IN ({named}){lock}", [upload.pk])  # noqa: S608
-        kept = {row[0] for row in cursor.fetchall()}
-        cursor.execute(f"{named} AND priority_group_id IS NOT NULL", [upload.pk])
-        gone = {row[0] for row in cursor.fetchall()} - kept
-    if gone:
-        raise IntegrityError(f"priority groups {sorted(gone)} no longer exist")
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:

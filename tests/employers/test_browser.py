@@ -20,6 +20,7 @@ def test_employer_uploads_a_roster_reads_the_report_imports_and_invitations_go_o
 ):
     log_in(page, live_server, employer_admin.email, PASSWORD)
     page.wait_for_url(f"{live_server.url}/employer/")
+    page.get_by_role("link", name="Roster", exact=True).click()
     page.get_by_role("link", name="Upload a roster").first.click()
 
     page.get_by_label("Roster file (CSV or Excel .xlsx)").set_input_files(str(FILES / "mixed.csv"))
