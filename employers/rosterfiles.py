@@ -58,9 +58,6 @@ LANGUAGES = {
     "es": "es", "spa": "es", "spanish": "es", "espanol": "es", "español": "es",
 }  # fmt: skip
 
-# A spreadsheet would run these as formulas (CSV injection); exports prefix them with '.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"']+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -86,12 +83,6 @@ def match_headers(cells: list) -> dict[str, int]:
         if column and column not in found:
             found[column] = position
     return found
-
-
-def escape_cell(value) -> str:
-    """A cell as text that a spreadsheet won't run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 # --- What kind of file ----------------------------------------------------------------------

@@ -1,12 +1,8 @@
 """Streaming the ledger as CSV, and rendering the wasted/expired report as PDF."""
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.template.loader import render_to_string
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 LEDGER_HEADER = [
     "when",
@@ -21,25 +17,6 @@ LEDGER_HEADER = [
     "reference",
     "note",
 ]
-
-
-def csv_cell(value) -> object:
-    """Text that would start a formula gets a leading apostrophe; numbers pass as numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
 
 
 def ledger_rows(movements) -> Iterator[list]:

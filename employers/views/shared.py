@@ -5,41 +5,18 @@ behind its portal's gate. Everything is scoped to `request.organization`, so ano
 organization's roster, people and uploads answer 404.
 """
 
-import csv
-
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
+from cvms.spreadsheets import csv_download
 from employers import selectors, services
 from employers.enums import UPLOAD_WORKING, UploadStatus
 from employers.forms import RosterFilterForm, RosterUploadForm
 from employers.models import Invitation, RosterUpload
-from employers.rosterfiles import COLUMNS, TEMPLATE_HEADERS, RosterFileError, escape_cell
-
-
-class Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value):
-        return value
-
-
-def csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    """Stream a CSV download; every cell is escaped against formula injection."""
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield "\ufeff"  # so that Excel reads the file as UTF-8
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([escape_cell(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from employers.rosterfiles import COLUMNS, TEMPLATE_HEADERS, RosterFileError
 
 
 class RosterMixin:
@@ -101,7 +78,7 @@ class RosterExportView(RosterMixin, View):
             ]
             for i in invitees.iterator(chunk_size=2000)
         )
-        return csv_response("roster.csv", header, rows)
+        return csv_download("roster.csv", header, rows)
 
 
 class RosterTemplateView(RosterMixin, View):
@@ -116,7 +93,7 @@ class RosterTemplateView(RosterMixin, View):
             "Machinist",
             "es",
         ]
-        return csv_response("roster-template.csv", [TEMPLATE_HEADERS[c] for c in COLUMNS], [example])
+        return csv_download("roster-template.csv", [TEMPLATE_HEADERS[c] for c in COLUMNS], [example])
 
 
 class RosterResendView(RosterMixin, View):
@@ -203,7 +180,7 @@ class UploadErrorsView(UploadMixin, View):
     def get(self, request, upload_pk):
         upload = self.get_upload()
         rows = upload.errors.values_list("line", "column", "value", "message").iterator(chunk_size=2000)
-        return csv_response(
+        return csv_download(
             f"roster-errors-{upload.pk}.csv", [_("Line"), _("Column"), _("Value"), _("Problem")], rows
         )
 

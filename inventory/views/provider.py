@@ -4,7 +4,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView, View
 
 from cvms.access import ProviderPortalView
 from cvms.roles import Role
+from cvms.spreadsheets import csv_download
 from enrollment.models import Location
 from enrollment.selectors import locations_for
 from inventory import exports, selectors, services
@@ -114,13 +115,8 @@ class LedgerCsvView(LedgerView):
     def get(self, request, *args, **kwargs):
         _form, movements = self.filtered()
         location = self.get_location()
-        response = StreamingHttpResponse(
-            exports.csv_stream(exports.LEDGER_HEADER, exports.ledger_rows(movements)),
-            content_type="text/csv; charset=utf-8",
-        )
         filename = f"ledger-location-{location.pk}-{timezone.localdate():%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_download(filename, exports.LEDGER_HEADER, exports.ledger_rows(movements))
 
 
 class ShipmentListView(ProviderPortalView, ListView):

@@ -112,7 +112,7 @@ def test_ledger_csv_is_streamed_and_escapes_formulas(client, home):
 
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["when", "kind", "doses"]
     adjusted = next(row for row in rows if row[1] == "adjusted")
     assert adjusted[2] == "-1"  # numbers stay numbers
