@@ -32,7 +32,8 @@ class RosterUpload(models.Model):
     rows_invalid = models.PositiveIntegerField(default=0)
     rows_new = models.PositiveIntegerField(default=0)
     rows_updated = models.PositiveIntegerField(default=0)
-    invitations_created = models.PositiveIntegerField(default=0)
+    # New people without an account: each gets an invitation when the send task reaches them.
+    people_to_invite = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     validated_at = models.DateTimeField(null=True, blank=True)
@@ -178,7 +179,7 @@ class Invitation(models.Model):
     expiring, and good for one registration."""
 
     invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="invitations")
-    # Which import made it (no constraint, as for Invitee.created_by_upload).
+    # Which import made it (no constraint, as for Invitee.created_by_upload); None for a resend.
     upload = models.ForeignKey(
         RosterUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
@@ -199,6 +200,12 @@ class Invitation(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["key"], name="invitation_unique_key"),
+            # An import invites each of its new people once, however often its send task runs.
+            models.UniqueConstraint(
+                fields=["invitee", "upload"],
+                condition=models.Q(upload__isnull=False),
+                name="invitation_one_per_import",
+            ),
             # A link is used at most once and never after it was revoked.
             models.CheckConstraint(
                 condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),

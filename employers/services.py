@@ -4,8 +4,10 @@ A roster goes through three steps, each a service: `roster_upload_create` (the p
 file; it is checked as a whole and queued), `roster_upload_validate` (a worker reads it row by
 row into a staging table and records every error), then the person chooses
 `roster_upload_import` (every valid row, in one transaction) or `roster_upload_discard`
-(nothing). Invitations are then e-mailed by `invitations_send`, which claims each one before
-sending it so that no one gets the same invitation twice.
+(nothing). The import only puts people on the roster; the send task then makes the new
+people's invitations batch by batch (`invitations_make_and_send`) and e-mails them with
+`invitations_send`, which claims each one before sending it so that no one gets the same
+invitation twice.
 
 The recipients and administration apps (higher layers) call `invitation_open`,
 `invitation_use` and `invitee_status_set` when a person opens their link, registers, books or
@@ -20,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -328,8 +331,10 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
     """Move an upload's staged rows onto the roster: every valid row or, on any error, none.
 
     One transaction, set-based: an INSERT ... SELECT from the staging table with ON CONFLICT
-    on (organization, e-mail), so a person already on the roster is updated, not duplicated;
-    then one INSERT of a pending invitation for each new person without an account."""
+    on (organization, e-mail), so a person already on the roster is updated, not duplicated.
+    The invitations of the new people without an account are made later, batch by batch, by
+    the send task (`invitations_make_and_send`): making 100,000 of them here (a random key, a
+    unique index and a foreign key each) took about half of a large import."""
     try:
         with transaction.atomic():
             # Locking the upload makes a re-delivered task wait here, then find it imported.
@@ -341,21 +346,21 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 # transaction still rolls back on an error).
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            new, updated, invited = _rows_import(upload)
+            new, updated, to_invite = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(
                 status=UploadStatus.IMPORTED,
                 progress=100,
                 rows_new=new,
                 rows_updated=updated,
-                invitations_created=invited,
+                people_to_invite=to_invite,
                 finished_at=timezone.now(),
             )
             audit(
                 action="employers.roster.imported",
                 by=by,
                 target=upload,
-                data={"new": new, "updated": updated, "invitations": invited},
+                data={"new": new, "updated": updated, "to_invite": to_invite},
             )
             from employers.tasks import invitations_dispatch
 
@@ -375,10 +380,8 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
-    """Upsert the staged rows into the roster and make the invitations; return (new, updated,
-    invitations)."""
-    invitee, staging, invitation = Invitee._meta.db_table, RosterRow._meta.db_table, Invitation._meta.db_table
-    now = timezone.now()
+    """Upsert the staged rows into the roster; return (new, updated, new people to invite)."""
+    invitee, staging = Invitee._meta.db_table, RosterRow._meta.db_table
     fields = [
         "first_name",
         "last_name",
@@ -402,56 +405,91 @@ def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
     params = {
         "organization": upload.organization_id,
         "upload": upload.pk,
-        "now": now,
+        "now": timezone.now(),
         "has_account": InviteeStatus.HAS_ACCOUNT,
         "added": InviteeStatus.ADDED,
-        "pending": DeliveryStatus.PENDING,
     }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement: the upsert returns each row and whether it was inserted (xmax = 0
-            # for a fresh tuple), and the new people without an account get their invitation,
-            # with a random key from the OS's secure generator (gen_random_uuid).
+            # for a fresh tuple).
             cursor.execute(
-                f"""WITH upserted AS ({upsert} RETURNING id, status, (xmax = 0) AS inserted),
-                    invited AS (
-                        INSERT INTO {invitation} (invitee_id, upload_id, key, status, created_at)
-                        SELECT id, %(upload)s, replace(gen_random_uuid()::text, '-', ''), %(pending)s, %(now)s
-                        FROM upserted WHERE inserted AND status = %(added)s
-                        RETURNING 1)
+                f"""WITH upserted AS ({upsert} RETURNING status, (xmax = 0) AS inserted)
                     SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                        (SELECT count(*) FROM invited)
+                        count(*) FILTER (WHERE inserted AND status = %(added)s)
                     FROM upserted""",  # noqa: S608
                 params,
             )
             return cursor.fetchone()
-        # SQLite (`make run`): the same upsert, then the invitations of the rows it inserted.
+        # SQLite (`make run`): the same upsert, then count the rows it inserted.
         cursor.execute(upsert, params)
         named = cursor.rowcount
-        cursor.execute(
-            f"""INSERT INTO {invitation} (invitee_id, upload_id, key, status, created_at)
-                SELECT i.id, %(upload)s, lower(hex(randomblob(16))), %(pending)s, %(now)s FROM {invitee} AS i
-                WHERE i.created_by_upload_id = %(upload)s AND i.status = %(added)s""",  # noqa: S608
-            params,
-        )
-        invited = cursor.rowcount
-    new = Invitee.objects.filter(organization_id=upload.organization_id, created_by_upload=upload).count()
-    return new, named - new, invited
+    new = Invitee.objects.filter(organization_id=upload.organization_id, created_by_upload=upload)
+    return new.count(), named - new.count(), new.filter(status=InviteeStatus.ADDED).count()
 
 
 # --- Sending invitations --------------------------------------------------------------------
 
 
-def invitation_batches(*, upload_id: int | None = None, invitation_ids=None) -> list[list[int]]:
-    """The pending invitations (of an upload, or among `invitation_ids`) in sending batches."""
-    pending = Invitation.objects.filter(status=DeliveryStatus.PENDING, revoked_at__isnull=True)
-    if upload_id is not None:
-        pending = pending.filter(upload_id=upload_id)
-    if invitation_ids is not None:
-        pending = pending.filter(pk__in=invitation_ids)
-    ids = list(pending.order_by("pk").values_list("pk", flat=True))
+def invitee_batches(*, upload_id: int) -> list[list[int]]:
+    """The new people of an imported upload who are still to be invited, in sending batches."""
+    upload = RosterUpload.objects.filter(pk=upload_id).first()
+    if upload is None:
+        return []
+    ids = list(
+        Invitee.objects.filter(
+            organization_id=upload.organization_id, status=InviteeStatus.ADDED, created_by_upload=upload
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     size = settings.EMPLOYERS_INVITATION_BATCH
     return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def invitations_make_and_send(*, upload_id: int, invitee_ids: list[int]) -> int:
+    """Make the invitations of these new people of an upload (those still to be invited), then
+    e-mail them; return how many were sent.
+
+    Safe to run twice, or in two workers at once: an upload's invitation of a person is made
+    once (a unique constraint, and locked invitees), and each is claimed before it is sent. A
+    re-run also sends what an earlier run made but didn't get to send."""
+    _invitations_make(upload_id=upload_id, invitee_ids=invitee_ids)
+    pending = Invitation.objects.filter(
+        upload_id=upload_id,
+        invitee_id__in=list(invitee_ids),
+        status=DeliveryStatus.PENDING,
+        revoked_at__isnull=True,
+    )
+    return invitations_send(invitation_ids=list(pending.order_by("pk").values_list("pk", flat=True)))
+
+
+@transaction.atomic
+def _invitations_make(*, upload_id: int, invitee_ids: list[int]) -> None:
+    # Lock the people first (as `invitations_resend` does), then look for their links in a
+    # later statement, which sees what another worker or a resend committed meanwhile.
+    locked = list(
+        Invitee.objects.select_for_update()
+        .filter(pk__in=list(invitee_ids), created_by_upload_id=upload_id, status=InviteeStatus.ADDED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return
+    have = set(
+        Invitation.objects.filter(invitee_id__in=locked)
+        .filter(Q(revoked_at__isnull=True) | Q(upload_id=upload_id))
+        .values_list("invitee_id", flat=True)
+    )
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        [
+            Invitation(invitee_id=pk, upload_id=upload_id, key=secrets.token_hex(16), created_at=now)
+            for pk in locked
+            if pk not in have
+        ],
+        ignore_conflicts=True,  # the constraint invitation_one_per_import, the last guard
+    )
 
 
 def _claim(invitation_ids: list[int]) -> list[int]:

@@ -18,9 +18,15 @@ def roster_import(*, upload_id: int, by_id: int | None = None) -> None:
 
 @shared_task
 def invitations_dispatch(*, upload_id: int) -> None:
-    """Split an imported roster's pending invitations into batches, one task each."""
-    for batch in services.invitation_batches(upload_id=upload_id):
-        invitations_send_batch.delay(invitation_ids=batch)
+    """Split an imported roster's people to invite into batches, one task each."""
+    for batch in services.invitee_batches(upload_id=upload_id):
+        invitations_invite_batch.delay(upload_id=upload_id, invitee_ids=batch)
+
+
+# SMTP hiccups (OSError) are retried with backoff; what was made or sent already is skipped.
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def invitations_invite_batch(*, upload_id: int, invitee_ids: list[int]) -> int:
+    return services.invitations_make_and_send(upload_id=upload_id, invitee_ids=invitee_ids)
 
 
 # SMTP hiccups (OSError) are retried with backoff; the invitations already sent are skipped.

@@ -45,7 +45,7 @@ def test_employer_uploads_a_roster_reads_the_report_imports_and_invitations_go_o
 
     page.wait_for_selector("#upload-status:text('Imported')")
     assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
-    assert summary.locator("[data-count=invitations]").inner_text() == "2"
+    assert summary.locator("[data-count=to-invite]").inner_text() == "2"
     assert sorted(m.to[0] for m in mail.outbox) == ["dana.lee@example.org", "jo@example.org"]
     assert Invitee.objects.filter(organization=employer).count() == 2
 

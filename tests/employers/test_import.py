@@ -9,6 +9,7 @@ from cvms.models import AuditEvent
 from employers import services
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterRow
+from employers.tasks import invitations_dispatch
 from enrollment.models import PriorityGroup
 from tests.employers.factories import InviteeFactory
 from tests.employers.helpers import import_roster, upload_roster
@@ -61,7 +62,7 @@ def test_import_adds_the_valid_rows_and_invites_each_new_person_without_an_accou
     upload = import_roster(django_capture_on_commit_callbacks, upload=upload, by=employer_admin)
 
     assert upload.status == UploadStatus.IMPORTED
-    assert (upload.rows_new, upload.rows_updated, upload.invitations_created) == (3, 0, 2)
+    assert (upload.rows_new, upload.rows_updated, upload.people_to_invite) == (3, 0, 2)
     statuses = dict(Invitee.objects.filter(organization=employer).values_list("email", "status"))
     assert statuses == {
         "ana.garcia@example.org": InviteeStatus.INVITED,
@@ -71,6 +72,40 @@ def test_import_adds_the_valid_rows_and_invites_each_new_person_without_an_accou
     assert sorted(m.to[0] for m in mail.outbox) == ["ana.garcia@example.org", "ben.okafor@example.org"]
     assert set(Invitation.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     assert not RosterRow.objects.filter(upload=upload).exists()
+
+
+def test_import_itself_makes_no_invitation_and_the_send_task_makes_one_per_new_person(
+    employer, employer_admin, django_capture_on_commit_callbacks
+):
+    UserFactory(email="Chloe.Nguyen@example.org")
+    InviteeFactory(organization=employer, email="ben.okafor@example.org", status=InviteeStatus.INVITED)
+    upload = upload_roster(
+        django_capture_on_commit_callbacks, organization=employer, by=employer_admin, name="bom_synonyms.csv"
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        services.roster_upload_import(upload=upload, by=employer_admin)
+    services.roster_rows_import(upload_id=upload.pk, by=employer_admin)  # the task, its send not run
+
+    upload.refresh_from_db()
+    assert (upload.status, upload.rows_new, upload.rows_updated, upload.people_to_invite) == (
+        UploadStatus.IMPORTED,
+        2,  # Ana, and Chloe (who has an account)
+        1,  # Ben
+        1,  # Ana
+    )
+    assert not Invitation.objects.exists()
+    assert Invitee.objects.get(email="ana.garcia@example.org").status == InviteeStatus.ADDED
+
+    invitations_dispatch.delay(upload_id=upload.pk)
+    invitations_dispatch.delay(upload_id=upload.pk)  # delivered twice
+
+    invitation = Invitation.objects.get()
+    assert (invitation.invitee.email, invitation.upload_id, invitation.status) == (
+        "ana.garcia@example.org",
+        upload.pk,
+        DeliveryStatus.SENT,
+    )
+    assert [m.to[0] for m in mail.outbox] == ["ana.garcia@example.org"]
 
 
 def test_invitation_is_in_the_persons_language(employer, employer_admin, django_capture_on_commit_callbacks):

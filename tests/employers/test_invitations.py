@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from employers import selectors, services
-from employers.enums import DeliveryStatus, InviteeStatus
-from employers.models import Invitation
-from employers.tasks import invitations_send_batch
-from tests.employers.factories import InvitationFactory, InviteeFactory
+from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
+from employers.models import Invitation, Invitee
+from employers.tasks import invitations_invite_batch, invitations_send_batch
+from tests.employers.factories import InvitationFactory, InviteeFactory, RosterUploadFactory
 from tests.factories import EmployerFactory
 
 
@@ -74,6 +74,87 @@ def test_two_workers_sending_the_same_batch_at_once_send_one_email_per_person():
         thread.join()
 
     assert sum(sent) == 40
+    assert len(mail.outbox) == 40
+    assert len({m.to[0] for m in mail.outbox}) == 40
+
+
+def imported_people(count: int) -> tuple[int, list[int]]:
+    """An imported upload whose new people have no invitation yet (as the import leaves them)."""
+    upload = RosterUploadFactory(status=UploadStatus.IMPORTED)
+    invitees = [
+        InviteeFactory(organization=upload.organization, status=InviteeStatus.ADDED, created_by_upload=upload)
+        for _ in range(count)
+    ]
+    return upload.pk, [invitee.pk for invitee in invitees]
+
+
+def test_invite_task_run_twice_for_the_same_batch_makes_and_sends_one_invitation_per_person(db):
+    upload_id, batch = imported_people(3)
+
+    invitations_invite_batch.delay(upload_id=upload_id, invitee_ids=batch)
+    invitations_invite_batch.delay(upload_id=upload_id, invitee_ids=batch)
+
+    assert sorted(Invitation.objects.values_list("invitee_id", flat=True)) == batch
+    assert len(mail.outbox) == 3
+    assert set(Invitation.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert set(Invitation.objects.values_list("invitee__status", flat=True)) == {InviteeStatus.INVITED}
+
+
+def test_invite_task_rerun_sends_what_an_earlier_run_made_but_did_not_send(db):
+    upload_id, batch = imported_people(2)
+    services._invitations_make(upload_id=upload_id, invitee_ids=batch)  # then the worker died
+
+    sent = services.invitations_make_and_send(upload_id=upload_id, invitee_ids=batch)
+
+    assert sent == 2
+    assert Invitation.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_invite_task_skips_people_resent_or_revoked_meanwhile(employer_admin, db):
+    upload_id, (resent, revoked, registered) = imported_people(3)
+    organization = Invitee.objects.get(pk=resent).organization
+    services.invitations_resend(organization=organization, invitee_ids=[resent], by=employer_admin)
+    Invitee.objects.filter(pk=revoked).update(status=InviteeStatus.REVOKED)
+    Invitee.objects.filter(pk=registered).update(status=InviteeStatus.REGISTERED)
+
+    sent = services.invitations_make_and_send(upload_id=upload_id, invitee_ids=[resent, revoked, registered])
+
+    assert sent == 0
+    assert not Invitation.objects.filter(upload_id=upload_id).exists()
+
+
+def test_an_import_invites_a_person_once_says_the_database(db):
+    upload_id, (invitee,) = imported_people(1)
+    InvitationFactory(invitee_id=invitee, upload_id=upload_id)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvitationFactory(invitee_id=invitee, upload_id=upload_id)
+    InvitationFactory(invitee_id=invitee, upload=None)  # a resend's link may follow
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_inviting_the_same_batch_at_once_send_one_email_per_person():
+    upload_id, batch = imported_people(40)
+    start = threading.Barrier(2)
+    sent = []
+
+    def worker():
+        start.wait()
+        try:
+            sent.append(services.invitations_make_and_send(upload_id=upload_id, invitee_ids=batch))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(sent) == 40
+    assert Invitation.objects.count() == 40
     assert len(mail.outbox) == 40
     assert len({m.to[0] for m in mail.outbox}) == 40
 
