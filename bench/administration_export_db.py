@@ -11,7 +11,9 @@ vaccinators; a few are refusals, corrections or back-filled from paper, as in li
 every record sent), each in a child process with the production settings, as an operator would,
 and prints for each the records written, the time, the rate, the size of the file and the
 child's peak resident memory (`wait4`'s `ru_maxrss`) against the limit. Exits 1 if a child fails,
-writes the wrong count, or goes over the limit. Drops its database at the end.
+writes the wrong count, or goes over the limit. Drops its database at the end. Then, for
+comparison, times the two writers alone on 100,000 synthetic rows (no database): what the
+database and the ORM add is the difference.
 
 Skips (exit 0) when DATABASE_URL is not PostgreSQL: the streaming relies on its server-side cursors.
 """
@@ -21,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cvms.settings_test")
 DOSES = int(os.environ.get("BENCH_DOSES", "1000000"))
 LIMIT_MB = 300
 START, END = "2021-01-01", "2021-12-31"  # every dose below is given in 2021
+WRITERS_SAMPLE = min(DOSES, 100_000)
 
 RECIPIENTS_SQL = """
 INSERT INTO recipients_recipient (
@@ -157,23 +162,87 @@ def fill(doses: int) -> None:
 
 def run_child(name: str, args: list[str], env: dict) -> tuple[str, float, float]:
     """Run `manage.py name args` in a child process; its output, seconds and peak memory (MB)."""
-    started = time.perf_counter()
-    child = subprocess.Popen(  # noqa: S603 - our own manage.py, with our arguments
-        [sys.executable, str(ROOT / "manage.py"), name, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the peak of all children).
-    # The pipes are small (a line or a traceback), so waiting before reading them can't block.
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    out, err = child.stdout.read(), child.stderr.read()
-    if child.returncode != 0:
-        raise RuntimeError(f"{name} failed ({child.returncode}):\n{err}")
-    return out.strip(), seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(  # noqa: S603 - our own manage.py, with our arguments
+            [sys.executable, str(ROOT / "manage.py"), name, *args], env=env, stdout=out, stderr=err
+        )
+        # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the peak of all children).
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            raise RuntimeError(f"{name} failed ({child.returncode}):\n{err.read()}")
+        return out.read().strip(), seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def synthetic_doses(count: int):
+    from administration.reporting.rows import DoseReport
+
+    start = datetime(2021, 1, 4, 13, tzinfo=UTC)
+    for n in range(count):
+        yield DoseReport(
+            event_id=f"CVMS-{n}",
+            administered_at=start + timedelta(seconds=n * 7),
+            cvx="208",
+            ndc="59267-1000-01",
+            mvx="PFR",
+            manufacturer="Pfizer, Inc",
+            product_name="Pfizer-BioNTech COVID-19 Vaccine",
+            lot_number=f"EL{n % 10:04d}",
+            lot_expiration=date(2021, 12, 31),
+            route="C28161",
+            site="LD" if n % 2 else "RD",
+            volume_ml=Decimal("0.3"),
+            dose_number=str(n % 2 + 1),
+            series_complete="YES" if n % 2 else "NO",
+            recipient_id=f"CVMS-R{n // 2}",
+            first_name=f"First{n}",
+            last_name=f"Last{n}",
+            birth_date=date(1940 + n % 60, n % 12 + 1, n % 28 + 1),
+            sex="FMU"[n % 3],
+            street=f"{n} Hillsborough St",
+            city="Raleigh",
+            county_fips="37183",
+            state="NC",
+            zip_code="27601",
+            phone="9195550100",
+            races=("2106-3",),
+            ethnicity="2186-5",
+            responsible_org="Wake County Health",
+            organization_id="NCA650001",
+            admin_name="Clinic 1",
+            admin_county_fips="37183",
+            admin_state="NC",
+            admin_zip="27601",
+            vaccinator_id="CVMS-U1",
+            vaccinator_last_name="Nurse1",
+            vaccinator_first_name="Nina",
+        )
+
+
+def writers_alone(count: int) -> None:
+    """The CVRS and HL7 writers fed with synthetic rows: the floor the real path is compared to."""
+    from administration.reporting import cvrs, hl7
+
+    for name, lines in (
+        ("cvrs writer", lambda: cvrs.cvrs_lines(synthetic_doses(count))),
+        (
+            "hl7 writer",
+            lambda: hl7.vxu_batch_lines(synthetic_doses(count), batch_id="B", now=datetime.now(UTC)),
+        ),
+    ):
+        started = time.perf_counter()
+        with tempfile.TemporaryFile("w", encoding="utf-8", newline="") as out:
+            for line in lines():
+                out.write(line)
+        seconds = time.perf_counter() - started
+        print(
+            f"{name} alone (synthetic rows, no database): {count:,} in {seconds:,.1f} s "
+            f"({count / seconds:,.0f} rows/s)"
+        )
 
 
 def main() -> int:
@@ -188,9 +257,11 @@ def main() -> int:
     connection.settings_dict["TEST"]["NAME"] = bench_name
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        return run(urlunsplit(url._replace(path=f"/{bench_name}")))
+        result = run(urlunsplit(url._replace(path=f"/{bench_name}")))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    writers_alone(WRITERS_SAMPLE)
+    return result
 
 
 def run(database_url: str) -> int:
