@@ -109,9 +109,9 @@ def hl7_write(
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
 
     def noted():
-        for record in records.iterator(chunk_size=report_selectors.CHUNK):
-            sent.write(f"{record.pk} {record.version}\n")
-            yield report_selectors.dose_report(record, for_hl7=True)
+        for row in report_selectors.report_rows(records):
+            sent.write(f"{row['id']} {row['version']}\n")
+            yield report_selectors.dose_report(row, for_hl7=True)
 
     count = 0
     for piece in hl7.vxu_batch_lines(

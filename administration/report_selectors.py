@@ -1,10 +1,15 @@
 """Dose records as registry report rows: one SQL query (records joined to their person, product,
 lot, location, organization and vaccinator), streamed with a server-side cursor in chunks, each
 row turned into a `DoseReport` and forgotten. Memory stays flat however many records there are.
+
+The query reads plain values (`REPORT_FIELDS`), not model instances: a record with
+`select_related` would build eight objects of every column per dose (passwords, JSON, timestamps
+nobody reports), which made the ORM most of an export's time (bench/administration_export_db.py).
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -15,11 +20,62 @@ from administration.reporting.rows import Action, DoseReport
 
 CHUNK = 2000
 
+# What a report needs of a record and of what it points to; `dose_report` reads these keys.
+REPORT_FIELDS = (
+    "id",
+    "version",
+    "hl7_sent_version",
+    "status",
+    "administered_at",
+    "refused",
+    "refusal_reason",
+    "route",
+    "site",
+    "volume_ml",
+    "dose_number",
+    "product__cvx",
+    "product__ndc",
+    "product__mvx",
+    "product__manufacturer",
+    "product__name",
+    "product__series_doses",
+    "lot__number",
+    "lot__expires_on",
+    "recipient",
+    "recipient__first_name",
+    "recipient__middle_name",
+    "recipient__last_name",
+    "recipient__date_of_birth",
+    "recipient__sex",
+    "recipient__street",
+    "recipient__street_2",
+    "recipient__city",
+    "recipient__county",
+    "recipient__state",
+    "recipient__zip_code",
+    "recipient__phone",
+    "recipient__races",
+    "recipient__ethnicity",
+    "recipient__comorbidity",
+    "location__name",
+    "location__address",
+    "location__city",
+    "location__county",
+    "location__zip_code",
+    "location__organization__name",
+    "location__organization__pin",
+    "vaccinator",
+    "vaccinator__first_name",
+    "vaccinator__last_name",
+    "recorded_by__first_name",
+    "recorded_by__last_name",
+)
+
+ReportRow = Mapping[str, Any]
+
 
 def _reported(records: QuerySet[AdministrationRecord]) -> QuerySet[AdministrationRecord]:
-    return records.select_related(
-        "recipient", "product", "lot", "location__organization", "vaccinator", "recorded_by"
-    ).order_by("pk")
+    return records.order_by("pk")
 
 
 def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]:
@@ -49,74 +105,75 @@ def _digits(text: str) -> str:
     return digits[-10:] if len(digits) == 11 and digits.startswith("1") else digits
 
 
-def _action(record: AdministrationRecord, *, for_hl7: bool) -> Action:
-    if record.status == RecordStatus.VOIDED:
+def _action(row: ReportRow, *, for_hl7: bool) -> Action:
+    if row["status"] == RecordStatus.VOIDED:
         return Action.DELETE
-    if record.status == RecordStatus.CORRECTED and (not for_hl7 or record.hl7_sent_version > 0):
+    if row["status"] == RecordStatus.CORRECTED and (not for_hl7 or row["hl7_sent_version"] > 0):
         return Action.UPDATE
     return Action.ADD
 
 
-def dose_report(record: AdministrationRecord, *, for_hl7: bool = False) -> DoseReport:
-    person = record.recipient
-    product = record.product
-    location = record.location
-    organization = location.organization
-    vaccinator = record.vaccinator
-    entered_by = record.recorded_by
-    given = not record.refused
+def report_rows(records: QuerySet[AdministrationRecord]) -> Iterator[ReportRow]:
+    """The records' `REPORT_FIELDS`, one dict per record, from a server-side cursor."""
+    return records.values(*REPORT_FIELDS).iterator(chunk_size=CHUNK)
+
+
+def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
+    """One row of `report_rows` as the report's row."""
+    given = not row["refused"]
+    vaccinator = row["vaccinator"]
     return DoseReport(
-        event_id=record.event_id,
-        administered_at=timezone.localtime(record.administered_at),
-        cvx=product.cvx,
-        refused=record.refused,
-        refusal_reason=record.refusal_reason or "03",
-        action=_action(record, for_hl7=for_hl7),
-        ndc=product.ndc if given else "",
-        mvx=product.mvx if given else "",
-        manufacturer=product.manufacturer if given else "",
-        product_name=product.name,
-        lot_number=record.lot.number if given else "",
-        lot_expiration=record.lot.expires_on if given else None,
-        route=record.route if given else "",
-        site=record.site if given else "",
-        volume_ml=record.volume_ml if given else None,
-        dose_number=str(record.dose_number) if given else "",
-        series_complete=("YES" if record.dose_number >= (product.series_doses or 1) else "NO")
+        event_id=f"CVMS-{row['id']}",
+        administered_at=timezone.localtime(row["administered_at"]),
+        cvx=row["product__cvx"],
+        refused=row["refused"],
+        refusal_reason=row["refusal_reason"] or "03",
+        action=_action(row, for_hl7=for_hl7),
+        ndc=row["product__ndc"] if given else "",
+        mvx=row["product__mvx"] if given else "",
+        manufacturer=row["product__manufacturer"] if given else "",
+        product_name=row["product__name"],
+        lot_number=row["lot__number"] if given else "",
+        lot_expiration=row["lot__expires_on"] if given else None,
+        route=row["route"] if given else "",
+        site=row["site"] if given else "",
+        volume_ml=row["volume_ml"] if given else None,
+        dose_number=str(row["dose_number"]) if given else "",
+        series_complete=("YES" if row["dose_number"] >= (row["product__series_doses"] or 1) else "NO")
         if given
         else "",
-        recipient_id=f"CVMS-R{person.pk}",
-        first_name=person.first_name,
-        middle_name=person.middle_name,
-        last_name=person.last_name,
-        birth_date=person.date_of_birth,
-        sex=person.sex,
-        street=person.street,
-        street_2=person.street_2,
-        city=person.city,
-        county_fips=person.county_id or "",
-        state=person.state,
-        zip_code=person.zip_code,
-        phone=_digits(person.phone),
-        races=tuple(person.races or ()),
-        ethnicity=person.ethnicity,
-        comorbidity=person.comorbidity,
-        responsible_org=organization.name,
-        organization_id=organization.pin or "",
-        admin_name=location.name,
-        admin_street=location.address,
-        admin_city=location.city,
-        admin_county_fips=location.county_id,
+        recipient_id=f"CVMS-R{row['recipient']}",
+        first_name=row["recipient__first_name"],
+        middle_name=row["recipient__middle_name"],
+        last_name=row["recipient__last_name"],
+        birth_date=row["recipient__date_of_birth"],
+        sex=row["recipient__sex"],
+        street=row["recipient__street"],
+        street_2=row["recipient__street_2"],
+        city=row["recipient__city"],
+        county_fips=row["recipient__county"] or "",
+        state=row["recipient__state"],
+        zip_code=row["recipient__zip_code"],
+        phone=_digits(row["recipient__phone"]),
+        races=tuple(row["recipient__races"] or ()),
+        ethnicity=row["recipient__ethnicity"],
+        comorbidity=row["recipient__comorbidity"],
+        responsible_org=row["location__organization__name"],
+        organization_id=row["location__organization__pin"] or "",
+        admin_name=row["location__name"],
+        admin_street=row["location__address"],
+        admin_city=row["location__city"],
+        admin_county_fips=row["location__county"],
         admin_state="NC",
-        admin_zip=location.zip_code,
-        vaccinator_id=f"CVMS-U{vaccinator.pk}" if vaccinator else "",
-        vaccinator_first_name=vaccinator.first_name if vaccinator else "",
-        vaccinator_last_name=vaccinator.last_name if vaccinator else "",
-        entered_by_first_name=entered_by.first_name if entered_by else "",
-        entered_by_last_name=entered_by.last_name if entered_by else "",
+        admin_zip=row["location__zip_code"],
+        vaccinator_id=f"CVMS-U{vaccinator}" if vaccinator else "",
+        vaccinator_first_name=row["vaccinator__first_name"] or "",
+        vaccinator_last_name=row["vaccinator__last_name"] or "",
+        entered_by_first_name=row["recorded_by__first_name"] or "",
+        entered_by_last_name=row["recorded_by__last_name"] or "",
     )
 
 
 def dose_reports(records: QuerySet[AdministrationRecord], *, for_hl7: bool = False) -> Iterator[DoseReport]:
-    for record in records.iterator(chunk_size=CHUNK):
-        yield dose_report(record, for_hl7=for_hl7)
+    for row in report_rows(records):
+        yield dose_report(row, for_hl7=for_hl7)

@@ -178,6 +178,18 @@ def test_every_vxu_message_parses_and_carries_the_required_segments(doses):
     assert str(refused.segment("RXA")[20]) == "RE"
 
 
+def test_a_record_with_no_vaccinator_nor_recorder_is_still_exported_with_those_fields_empty(doses):
+    AdministrationRecord.objects.filter(pk=doses["dose"].pk).update(vaccinator=None, recorded_by=None)
+    out = io.StringIO()
+    result = exports.hl7_write(out, since_last=False, batch_id="B1")
+    given = hl7.parse(out.getvalue().split("\rMSH", 1)[1].split("\rMSH")[0].join(["MSH", "\r"]))
+    assert result.messages == 2
+    assert str(given.segment("RXA")[15]) == "EL9261"
+    assert str(given.segment("RXA")[10]) == ""
+    assert str(given.segment("ORC")[10]) == ""
+    assert [row["vax_refusal"] for row in _cvrs()] == ["NO", "YES"]
+
+
 def test_hl7_since_last_sends_only_new_and_corrected_records_and_keeps_track(doses, personas):
     first = exports.hl7_write(io.StringIO(), since_last=True, batch_id="B1")
     exports.hl7_mark_sent(first)
