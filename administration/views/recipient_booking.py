@@ -57,15 +57,12 @@ class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
         context.update(
             form=self.form,
             searched=self.form.is_bound,
             rescheduling=self.appointment,
             next_dose=self.next_dose,
             eligibility=eligibility(self.recipient),
-            query=query.urlencode(),
         )
         return context
 

@@ -54,9 +54,6 @@ class RosterView(RosterMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filters"] = self.filters
         context["counts"] = selectors.roster_counts(organization=self.request.organization)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query"] = query.urlencode()
         return context
 
 

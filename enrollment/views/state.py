@@ -32,9 +32,6 @@ class ReviewQueueView(StatePortalView, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filters"] = self.filters
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query"] = query.urlencode()
         return context
 
 
@@ -123,9 +120,6 @@ class OrganizationListView(StatePortalView, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filters"] = self.filters
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query"] = query.urlencode()
         return context
 
 

@@ -49,12 +49,9 @@ class QueueView(AgentView, TemplateView):
             search=filters.get("q", ""),
         )
         page = Paginator(cases, self.paginate_by).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return super().get_context_data(
             filter_form=form,
             page_obj=page,
-            query_string=query.urlencode(),
             teams=selectors.agent_teams(self.request.user),
             **kwargs,
         )

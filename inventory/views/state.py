@@ -35,7 +35,6 @@ class StateStockView(StatePortalView, ListView):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
         context["totals"] = selectors.stock_totals(county_id=self.county_id)
-        context["query"] = self.request.GET.urlencode()
         context["soon_days"] = selectors.EXPIRING_SOON_DAYS
         return context
 
