@@ -63,6 +63,9 @@ US_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 ISO_DATE_FAST_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # the fast path slices it
 NOT_DIGITS = re.compile(r"[\s().\-+]")
+PHONE_FORMATTED_RE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]{4}\Z")  # already as the roster stores it
+NOT_PLAIN = object()  # a cell the fast path leaves to the full check
+MEMO_SIZE = 50_000
 
 SNIFF_BYTES = 64 * 1024
 
@@ -308,6 +311,9 @@ class RowChecker:
             self.latest_birth = today.replace(year=today.year - minimum_age, day=28)
         self.earliest_birth = date(1900, 1, 1)
         self.positions = tuple(columns.get(column, -1) for column in COLUMNS)
+        self._births: dict = {}
+        self._group_ids: dict = {}
+        self._languages: dict = {}
         self.messages = {
             "required": _("Required: this cell is empty."),
             "email": _("Not a valid e-mail address."),
@@ -327,55 +333,81 @@ class RowChecker:
     def fast(self, line: int, cells: list) -> tuple | None:
         """The row as a staging tuple when it is plainly valid, else None (then `check` says
         what is wrong, or finds it valid after all). The common case, kept tight: a large
-        roster spends most of its reading time here."""
+        roster spends most of its reading time here. Dates of birth, groups and languages
+        repeat from row to row, so each distinct cell is checked once (see `_plain`)."""
         first_at, last_at, email_at, phone_at, birth_at, group_at, job_at, language_at = self.positions
         try:
             first = cells[first_at].strip()
             last = cells[last_at].strip()
             email = cells[email_at].strip().lower()
-            birth_text = cells[birth_at].strip()
             phone = cells[phone_at].strip() if phone_at >= 0 else ""
-            group = cells[group_at].strip().lower() if group_at >= 0 else ""
             occupation = cells[job_at].strip() if job_at >= 0 else ""
-            language = LANGUAGES.get(cells[language_at].strip().lower()) if language_at >= 0 else "en"
+            group_cell = cells[group_at] if group_at >= 0 else ""
+            language_cell = cells[language_at] if language_at >= 0 else ""
+            birth = self._plain(self._births, self._plain_birth, cells[birth_at])
+            group_id = self._plain(self._group_ids, self._plain_group, group_cell)
+            language = self._plain(self._languages, self._plain_language, language_cell)
         except (IndexError, AttributeError):  # a short row, or a spreadsheet's non-text cell
             return None
         if (
             not first
             or not last
+            or birth is None
+            or group_id is NOT_PLAIN
+            or language is None
             or len(first) > 150
             or len(last) > 150
             or len(occupation) > 200
             or len(email) > 254
-            or language is None
             or not EMAIL_RE.match(email)
         ):
             return None
-        try:
-            if ISO_DATE_FAST_RE.match(birth_text):
-                birth = date(int(birth_text[:4]), int(birth_text[5:7]), int(birth_text[8:10]))
-            elif match := US_DATE_RE.match(birth_text):
-                month, day, year = match.groups()
-                birth = date(int(year), int(month), int(day))
-            else:
-                return None
-        except ValueError:
-            return None
-        if birth > self.latest_birth or birth < self.earliest_birth:
-            return None
-        if phone:
+        if phone and not PHONE_FORMATTED_RE.match(phone):
             digits = NOT_DIGITS.sub("", phone)
             if len(digits) == 11 and digits[0] == "1":
                 digits = digits[1:]
             if len(digits) != 10 or not digits.isdigit():
                 return None
             phone = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
-        group_id = None
-        if group:
-            group_id = self.groups.get(group.removeprefix("group").strip())
-            if group_id is None:
-                return None
         return (line, first, last, email, phone, birth, group_id, occupation, language)
+
+    @staticmethod
+    def _plain(memo: dict, check: Callable, cell):
+        """`check(cell)`, remembered for the cell's text. A file of a million different
+        cells would grow the memory, so the memo starts again past a bound."""
+        try:
+            return memo[cell]
+        except KeyError:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            value = memo[cell] = check(cell)
+            return value
+
+    def _plain_birth(self, cell) -> date | None:
+        """The date of birth of a plainly valid cell, else None."""
+        text = cell.strip()  # AttributeError for a spreadsheet's date: `check` reads those
+        try:
+            if ISO_DATE_FAST_RE.match(text):
+                birth = date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+            elif match := US_DATE_RE.match(text):
+                month, day, year = match.groups()
+                birth = date(int(year), int(month), int(day))
+            else:
+                return None
+        except ValueError:
+            return None
+        return birth if self.earliest_birth <= birth <= self.latest_birth else None
+
+    def _plain_group(self, cell) -> int | None:
+        """The group's id, None for an empty cell, NOT_PLAIN for anything else."""
+        code = cell.strip().lower()
+        if not code:
+            return None
+        return self.groups.get(code.removeprefix("group").strip(), NOT_PLAIN)
+
+    @staticmethod
+    def _plain_language(cell) -> str | None:
+        return LANGUAGES.get(cell.strip().lower())
 
     def cell(self, cells: list, column: str):
         position = self.columns.get(column)

@@ -183,3 +183,57 @@ def test_oversized_file_is_refused_before_it_is_read(settings, employer, employe
         "The file is 1.1 MB; the largest roster accepted is 1.0 MB. Split it into smaller files."
     )
     assert not RosterUpload.objects.exists()
+
+
+# The fast path (plainly valid rows) and the full check must agree on every row: the fast path
+# remembers the dates, groups and languages it has seen, so each row is checked twice over.
+ROWS = [
+    ["Ana", "García", "Ana@Example.org", "(919) 555-0100", "4/23/1985", "Group 1A", "Nurse", "Spanish"],
+    ["Ben", "Okafor", "ben@example.org", "919-555-0101", "1979-11-02", "", "", "en"],
+    ["Ben", "Okafor", "ben2@example.org", "919-555-0101", "1979-11-02", "", "", "en"],
+    ["Cy", "Doe", "cy@example.org", "", "2/30/1980", "1a", "", ""],  # no such date
+    ["Cy", "Doe", "cy2@example.org", "", "2/30/1980", "1a", "", ""],  # the same cell again
+    ["Di", "Roe", "di@example.org", "", "2020-01-01", "1a", "", ""],  # too young
+    ["Ed", "Poe", "ed@example.org", "555", "1970-01-01", "9z", "", "French"],
+    ["Fay", "", "fay@example", "", "", "", "", ""],
+    ["Gil", "Lee", "gil@example.org", "1-919-555-0102", " 1970-1-5 ", " 1A ", "", " ES "],
+]
+
+
+@pytest.mark.parametrize("memo_size", [50_000, 1])
+def test_fast_path_agrees_with_the_full_check(monkeypatch, memo_size):
+    from employers import rosterfiles
+
+    monkeypatch.setattr(rosterfiles, "MEMO_SIZE", memo_size)
+    checker = rosterfiles.RowChecker(
+        columns={column: position for position, column in enumerate(rosterfiles.COLUMNS)},
+        headers=list(rosterfiles.TEMPLATE_HEADERS.values()),
+        groups={"1a": 11},
+        minimum_age=16,
+        today=date(2026, 11, 29),
+    )
+    fast_rows = [checker.fast(line, cells) for line, cells in enumerate(ROWS * 2, start=2)]
+    full_rows = []
+    for line, cells in enumerate(ROWS * 2, start=2):
+        clean, _errors = checker.check(line, cells)
+        full_rows.append(clean.as_tuple() if clean else None)
+
+    assert full_rows[0] == (
+        2,
+        "Ana",
+        "García",
+        "ana@example.org",
+        "919-555-0100",
+        date(1985, 4, 23),
+        11,
+        "Nurse",
+        "es",
+    )
+    valid = [True, True, True, False, False, False, False, False, True]  # ROWS, as the full check sees them
+    assert [row is not None for row in full_rows] == valid * 2
+    # Where the fast path says valid, it says exactly what the full check says.
+    assert [fast for fast in fast_rows if fast is not None] == [
+        full for fast, full in zip(fast_rows, full_rows, strict=True) if fast is not None
+    ]
+    assert all(fast is None for fast, full in zip(fast_rows, full_rows, strict=True) if full is None)
+    assert sum(fast is not None for fast in fast_rows) >= 6  # and it does take the common rows
