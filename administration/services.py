@@ -200,6 +200,49 @@ def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number
         )
 
 
+def _check_later_doses(recipient: Recipient) -> None:
+    """After a first-dose appointment moved or was cancelled: refuse when a booked later dose
+    would be left without a first dose, of another vaccine, or too soon after it. The caller's
+    transaction then rolls back, so nothing changes."""
+    later = (
+        Appointment.objects.filter(recipient=recipient, dose_number__gt=1, status=AppointmentStatus.BOOKED)
+        .select_related("slot__clinic__product")
+        .order_by("slot__starts_at")
+        .first()
+    )
+    if later is None:
+        return
+    later_on = timezone.localtime(later.slot.starts_at).date()
+    product = later.slot.clinic.product
+    params = {"dose": later.dose_number, "date": formats.date_format(later_on, "DATE_FORMAT")}
+    first = selectors.first_dose(recipient)
+    if first is None:
+        raise BookingError(
+            _(
+                "Your dose %(dose)s appointment on %(date)s needs this first dose before it. "
+                "Cancel that appointment first."
+            )
+            % params
+        )
+    if first["product"] != product.pk:
+        raise BookingError(
+            _(
+                "Your dose %(dose)s appointment on %(date)s is for another vaccine than this clinic "
+                "offers. Cancel that appointment first, or choose a clinic with the same vaccine."
+            )
+            % params
+        )
+    earliest = first["on"] + timedelta(days=product.min_interval_days or 0)
+    if later_on < earliest:
+        raise TooEarly(
+            _(
+                "Your dose %(dose)s appointment on %(date)s would then be too soon after the first: "
+                "it can't be before %(earliest)s. Choose an earlier time, or move that appointment first."
+            )
+            % {**params, "earliest": formats.date_format(earliest, "DATE_FORMAT")}
+        )
+
+
 def _take_place(
     *, slot: Slot, recipient: Recipient, dose_number: int, replacing: Appointment | None
 ) -> Appointment:
@@ -280,7 +323,8 @@ def appointment_book(
 @transaction.atomic
 def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, request=None) -> Appointment:
     """Move an appointment to another slot: the old place is given back and the new one taken
-    in one transaction, so a refusal (full, too early) leaves the old appointment as it was."""
+    in one transaction, so a refusal (full, too early, or a first dose moved past what a booked
+    second dose needs) leaves the old appointment as it was."""
     old = (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("slot", "recipient__priority_group")
@@ -298,6 +342,8 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
     _release(old, AppointmentStatus.CANCELLED)
     _check_dose(recipient=old.recipient, clinic=slot.clinic, slot=slot, dose_number=old.dose_number)
     new = _take_place(slot=slot, recipient=old.recipient, dose_number=old.dose_number, replacing=old)
+    if old.dose_number == 1:
+        _check_later_doses(old.recipient)
     audit(
         action="administration.appointment.rescheduled",
         by=by,
@@ -322,6 +368,8 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_("This appointment is not booked any more."))
     _release(appointment, AppointmentStatus.CANCELLED)
+    if appointment.dose_number == 1:
+        _check_later_doses(appointment.recipient)
     audit(action="administration.appointment.cancelled", by=by, target=appointment, request=request)
     if not Appointment.objects.filter(
         recipient=appointment.recipient, status=AppointmentStatus.BOOKED

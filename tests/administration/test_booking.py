@@ -318,3 +318,68 @@ def test_finding_clinics_by_zip_code_shows_free_places():
     assert [c.pk for c in found] == [wake.pk]
     assert found[0].free == 6
     assert elsewhere.pk in [c.pk for c in selectors.clinics_open_for_booking(county_id="37119")]
+
+
+def first_and_second_dose(person, *, first_days=1, second_days=1 + 21):
+    """`person` booked for both doses of one vaccine (21 days apart at the least)."""
+    first_clinic = clinic(days_ahead=first_days)
+    second_clinic = clinic(
+        location=first_clinic.location, product=first_clinic.product, days_ahead=second_days
+    )
+    return book(person, first_clinic.slots.first()), book(person, second_clinic.slots.first(), dose=2)
+
+
+def test_moving_the_first_dose_too_close_to_the_booked_second_is_refused_and_changes_nothing(open_group):
+    person = RecipientFactory(group="2")
+    first, second = first_and_second_dose(person)
+    later = clinic(location=first.slot.clinic.location, product=first.slot.clinic.product, days_ahead=5)
+
+    with pytest.raises(services.TooEarly, match=r"dose 2 appointment on .* would then be too soon"):
+        services.appointment_reschedule(appointment=first, slot_id=later.slots.first().pk, by=person.user)
+
+    assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.BOOKED
+    assert Appointment.objects.get(pk=second.pk).status == AppointmentStatus.BOOKED
+    assert Appointment.objects.filter(recipient=person).count() == 2
+    assert [Slot.objects.get(pk=s.pk).booked for s in (first.slot, later.slots.first())] == [1, 0]
+
+
+def test_moving_the_first_dose_to_another_vaccine_with_a_second_booked_is_refused(open_group):
+    person = RecipientFactory(group="2")
+    first, _second = first_and_second_dose(person)
+    other_vaccine = clinic(days_ahead=2)
+
+    with pytest.raises(services.BookingError, match="another vaccine"):
+        services.appointment_reschedule(
+            appointment=first, slot_id=other_vaccine.slots.first().pk, by=person.user
+        )
+
+    assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.BOOKED
+
+
+def test_moving_the_first_dose_still_far_enough_before_the_second_is_allowed(open_group):
+    person = RecipientFactory(group="2")
+    first, second = first_and_second_dose(person, first_days=3, second_days=3 + 21)
+    earlier = clinic(location=first.slot.clinic.location, product=first.slot.clinic.product, days_ahead=1)
+
+    moved = services.appointment_reschedule(
+        appointment=first, slot_id=earlier.slots.first().pk, by=person.user
+    )
+
+    assert (moved.dose_number, moved.status) == (1, AppointmentStatus.BOOKED)
+    assert Appointment.objects.get(pk=second.pk).status == AppointmentStatus.BOOKED
+
+
+def test_cancelling_the_first_dose_while_the_second_is_booked_is_refused_until_the_second_goes(open_group):
+    person = RecipientFactory(group="2")
+    first, second = first_and_second_dose(person)
+
+    with pytest.raises(services.BookingError, match="needs this first dose"):
+        services.appointment_cancel(appointment=first, by=person.user)
+    assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.BOOKED
+    assert Slot.objects.get(pk=first.slot_id).booked == 1
+
+    services.appointment_cancel(appointment=second, by=person.user)
+    services.appointment_cancel(appointment=first, by=person.user)
+    assert set(Appointment.objects.filter(recipient=person).values_list("status", flat=True)) == {
+        AppointmentStatus.CANCELLED
+    }

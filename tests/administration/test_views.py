@@ -99,6 +99,26 @@ def test_book_reschedule_cancel_through_the_pages(client, open_group):
     assert not Appointment.objects.filter(recipient=person, status="booked").exists()
 
 
+def test_cancelling_a_first_dose_with_the_second_booked_says_why_in_spanish(client, open_group):
+    person = RecipientFactory(group="2", language="es")
+    first_clinic = clinic(days_ahead=1)
+    second_clinic = clinic(location=first_clinic.location, product=first_clinic.product, days_ahead=22)
+    first = book(person, first_clinic.slots.first())
+    services.appointment_book(
+        recipient=person, slot_id=second_clinic.slots.first().pk, dose_number=2, by=person.user
+    )
+    client.force_login(person.user)
+
+    page = client.post(
+        reverse("me:administration.appointment.cancel", kwargs={"appointment_pk": first.pk}),
+        follow=True,
+        headers={"accept-language": "es"},
+    )
+
+    assert "necesita esta primera dosis" in page.content.decode()
+    assert Appointment.objects.get(pk=first.pk).status == "booked"
+
+
 def test_a_registered_recipient_without_a_record_is_told_to_register(client):
     from tests.factories import UserFactory
 
