@@ -310,14 +310,16 @@ def _notify_decision(application: EnrollmentApplication) -> None:
 # --- PINs -------------------------------------------------------------------------------------
 
 
-def _next_pin_number() -> int:
+def _next_pin_number(after: int = 0) -> int:
+    """The next number to try, past `after` (the last one found taken)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval('enrollment_pin_seq')")
             return cursor.fetchone()[0]
-    # SQLite serializes writers, so the largest issued number plus one is safe there.
+    # SQLite serializes writers, so the largest issued number plus one is safe there; past a
+    # taken one, since nothing was issued that would move the largest on.
     top = IssuedPin.objects.filter(from_vfc=False).aggregate(top=Max("number"))["top"]
-    return max(top or 0, FIRST_NEW_PIN - 1) + 1
+    return max(top or 0, FIRST_NEW_PIN - 1, after) + 1
 
 
 def pin_issue(*, organization: Organization, vfc_pin: str = "") -> str:
@@ -337,16 +339,16 @@ def pin_issue(*, organization: Organization, vfc_pin: str = "") -> str:
                 _("The VFC PIN %(pin)s is already the PIN of another provider.") % {"pin": vfc_pin}
             ) from None
         return f"NCA{vfc_pin}"
+    number = _next_pin_number()
     while True:
-        number = _next_pin_number()
-        if pin_taken(f"{number:06d}"):
-            continue  # taken by a VFC PIN or an organization enrolled before CVMS
-        try:
-            with transaction.atomic():
-                IssuedPin.objects.create(number=number, organization=organization)
-        except IntegrityError:
-            continue
-        return f"NCA{number:06d}"
+        if not pin_taken(f"{number:06d}"):  # else a VFC PIN or an organization enrolled before CVMS
+            try:
+                with transaction.atomic():
+                    IssuedPin.objects.create(number=number, organization=organization)
+                return f"NCA{number:06d}"
+            except IntegrityError:
+                pass
+        number = _next_pin_number(after=number)
 
 
 # --- Organizations ----------------------------------------------------------------------------
