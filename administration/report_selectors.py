@@ -64,6 +64,7 @@ REPORT_FIELDS = (
     "location__zip_code",
     "location__organization__name",
     "location__organization__pin",
+    "location__site_type",
     "vaccinator",
     "vaccinator__first_name",
     "vaccinator__last_name",
@@ -161,6 +162,8 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         responsible_org=row["location__organization__name"],
         organization_id=row["location__organization__pin"] or "",
         admin_name=row["location__name"],
+        vtrcks_pin=_vtrcks_pin(row["location__organization__pin"]),
+        admin_type=row["location__site_type"] or "UNK",
         admin_street=row["location__address"],
         admin_city=row["location__city"],
         admin_county_fips=row["location__county"],
@@ -172,6 +175,13 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         entered_by_first_name=row["recorded_by__first_name"] or "",
         entered_by_last_name=row["recorded_by__last_name"] or "",
     )
+
+
+def _vtrcks_pin(pin: str | None) -> str:
+    """The six digits of the provider's PIN (NCA and the VFC PIN, or a number the state issued):
+    its PIN in VTrckS, which CVRS asks for without the state's prefix."""
+    digits = (pin or "")[-6:]
+    return digits if len(digits) == 6 and digits.isdigit() else ""
 
 
 def dose_reports(records: QuerySet[AdministrationRecord], *, for_hl7: bool = False) -> Iterator[DoseReport]:

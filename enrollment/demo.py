@@ -8,7 +8,7 @@ from cvms.demo import demo_user
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import membership_grant, user_create
-from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, OrganizationStatus
+from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, OrganizationStatus, SiteType
 from enrollment.models import (
     ApplicationEvent,
     ApplicationLocation,
@@ -145,6 +145,7 @@ def _provider(name: str, pin: str, tax_id: str, places: list) -> Organization:
                 "address": "100 Main Street",
                 "hours": "Mon-Fri 8:00-17:00",
                 "weekly_throughput": 1000,
+                "site_type": SiteType.PUBLIC_HEALTH_CLINIC,
                 "is_active": True,
                 "ultra_cold_capacity": ultra_cold,
                 "frozen_capacity": frozen,
@@ -207,6 +208,7 @@ def _application(row, official: User) -> None:
             county_id=county,
             hours="Mon-Sat 8:00-18:00",
             weekly_throughput=400,
+            site_type=SiteType.FAMILY_MEDICINE,
             frozen_capacity=1000,
             refrigerated_capacity=2000,
         )

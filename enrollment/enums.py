@@ -73,3 +73,43 @@ class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACCEPTED = "accepted", _("Accepted")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class SiteType(models.TextChoices):
+    """What kind of site a location is, in the value set of the CDC COVID-19 Vaccination Program
+    Provider Agreement: reported to the CDC as CVRS `admin_type` and HL7 RXA-11."""
+
+    COMMERCIAL = "1", _("Commercial vaccination service provider")
+    CORRECTIONS = "2", _("Corrections or detention health services")
+    COMMUNITY_HEALTH_CENTER = "3", _("Health center: community")
+    MIGRANT_HEALTH_CENTER = "4", _("Health center: migrant or refugee")
+    OCCUPATIONAL_HEALTH_CENTER = "5", _("Health center: occupational")
+    STD_HIV_CLINIC = "6", _("Health center: STD/HIV clinic")
+    STUDENT_HEALTH_CENTER = "7", _("Health center: student")
+    HOME_HEALTH = "8", _("Home health care provider")
+    HOSPITAL = "9", _("Hospital")
+    INDIAN_HEALTH_SERVICE = "10", _("Indian Health Service")
+    TRIBAL_HEALTH = "11", _("Tribal health")
+    FAMILY_MEDICINE = "12", _("Medical practice: family medicine")
+    PEDIATRICS = "13", _("Medical practice: pediatrics")
+    INTERNAL_MEDICINE = "14", _("Medical practice: internal medicine")
+    OB_GYN = "15", _("Medical practice: OB/GYN")
+    OTHER_SPECIALTY = "16", _("Medical practice: other specialty")
+    CHAIN_PHARMACY = "17", _("Pharmacy: chain")
+    INDEPENDENT_PHARMACY = "18", _("Pharmacy: independent")
+    PUBLIC_HEALTH_CLINIC = "19", _("Public health provider: public health clinic")
+    PUBLIC_HEALTH_FQHC = "20", _("Public health provider: Federally Qualified Health Center")
+    RURAL_HEALTH_CLINIC = "21", _("Public health provider: Rural Health Clinic")
+    NURSING_HOME_FEDERAL = (
+        "22",
+        _("Long-term care: nursing home or skilled nursing facility, federally certified"),
+    )
+    NURSING_HOME_OTHER = (
+        "23",
+        _("Long-term care: nursing home or skilled nursing facility, not federally certified"),
+    )
+    ASSISTED_LIVING = "24", _("Long-term care: assisted living")
+    DISABILITY_CARE = "25", _("Long-term care: intellectual or developmental disability")
+    LONG_TERM_CARE_COMBINED = "26", _("Long-term care: combination")
+    URGENT_CARE = "27", _("Urgent care")
+    OTHER = "28", _("Other")

@@ -159,6 +159,7 @@ class LocationForm(forms.ModelForm):
             "city",
             "zip_code",
             "county",
+            "site_type",
             "hours",
             "weekly_throughput",
             "ultra_cold_capacity",
@@ -166,11 +167,16 @@ class LocationForm(forms.ModelForm):
             "refrigerated_capacity",
         ]
         help_texts = {
+            "site_type": _("As in the CDC provider agreement; reported with every dose given here."),
             "hours": _("For example: Mon-Fri 8:00-17:00"),
             "ultra_cold_capacity": _("-90 °C to -60 °C"),
             "frozen_capacity": _("-50 °C to -15 °C"),
             "refrigerated_capacity": _("2 °C to 8 °C"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site_type"].required = True  # blank only for locations enrolled before it was asked
 
     def clean_zip_code(self):
         value = self.cleaned_data.get("zip_code", "").strip()

@@ -14,6 +14,7 @@ from enrollment.enums import (
     PrescriberCredential,
     ProviderType,
     ReadinessScope,
+    SiteType,
 )
 
 
@@ -105,6 +106,8 @@ class Location(models.Model):
     zip_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
     hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"), default=0)
+    # Blank for a location enrolled before the question was asked: reported as unknown (UNK).
+    site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)
@@ -258,6 +261,7 @@ class ApplicationLocation(models.Model):
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="+", verbose_name=_("county"))
     hours = models.CharField(_("opening hours"), max_length=200)
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"))
+    site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)

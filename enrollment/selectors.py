@@ -110,6 +110,8 @@ def application_problems(application: EnrollmentApplication) -> list[tuple[str, 
         )
     if application.kind == OrganizationKind.PROVIDER and not application.locations.exists():
         problems.append((_("Locations"), _("Add at least one location.")))
+    for place in application.locations.filter(site_type=""):  # saved before the question was asked
+        problems.append((_("Location: %(name)s") % {"name": place.name}, _("Choose the type of site.")))
     for item in readiness_items_for(application.kind):
         if application.readiness.get(str(item.pk)) is not True:
             problems.append(

@@ -200,6 +200,7 @@ def application_approve(
                             "city",
                             "zip_code",
                             "county_id",
+                            "site_type",
                             "hours",
                             "weekly_throughput",
                             "ultra_cold_capacity",

@@ -43,6 +43,7 @@ def doses(personas, time_machine):
         address="1 Main St",
         city="Raleigh",
         zip_code="27601",
+        site_type="19",  # public health clinic
     )
     product = Product.objects.get(ndc="59267-1000-01")  # the catalogue's Pfizer-BioNTech, CVX 208
     lot = LotFactory(product=product, number="EL9261", expires_on=date(2021, 6, 30))
@@ -131,8 +132,8 @@ def test_cvrs_export_of_known_doses_matches_the_specification_field_by_field(dos
         "vax_series_complete": "NO",
         "responsible_org": "Wake Health",
         "admin_name": "Raleigh Clinic",
-        "vtrcks_prov_pin": "",
-        "admin_type": "UNK",
+        "vtrcks_prov_pin": "650001",  # the six digits of the provider's PIN, NCA650001
+        "admin_type": "19",
         "admin_address_street": "1 Main St",
         "admin_address_street_2": "",
         "admin_address_city": "Raleigh",
@@ -150,6 +151,16 @@ def test_cvrs_export_of_known_doses_matches_the_specification_field_by_field(dos
         "",
     )
     assert all(refusal_row[name] == "" for name in cvrs.EMPTY_FOR_REFUSAL)
+
+
+def test_a_location_of_unknown_type_is_reported_unk_and_a_pin_without_six_digits_not_at_all(doses):
+    location = doses["location"]
+    type(location).objects.filter(pk=location.pk).update(site_type="")
+    type(location.organization).objects.filter(pk=location.organization_id).update(pin="LEGACY1")
+
+    rows = _cvrs()
+
+    assert {(row["admin_type"], row["vtrcks_prov_pin"]) for row in rows} == {("UNK", "")}
 
 
 def test_cvrs_export_takes_the_date_range_and_leaves_voided_records_out(doses):
@@ -173,6 +184,8 @@ def test_every_vxu_message_parses_and_carries_the_required_segments(doses):
         assert str(message.segment("MSH")[9]) == "VXU^V04^VXU_V04"
     given = hl7.parse(messages[0].split("\rBTS")[0] + "\r")
     assert str(given.segment("RXA")[15]) == "EL9261"
+    # RXA-11: the facility (name & VTrckS PIN) in component 4, the type of site in 6.
+    assert str(given.segment("RXA")[11]).split("^")[3:6] == ["Raleigh Clinic&650001", "", "19"]
     assert str(given.segment("PID")[5]).startswith("López^Ana")
     refused = hl7.parse(messages[1].split("\rBTS")[0] + "\r")
     assert str(refused.segment("RXA")[20]) == "RE"

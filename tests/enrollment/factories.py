@@ -75,6 +75,7 @@ class ApplicationLocationFactory(factory.django.DjangoModelFactory):
     county_id = "37183"
     hours = "Mon-Fri 8:00-17:00"
     weekly_throughput = 500
+    site_type = "19"  # public health clinic
     ultra_cold_capacity = 0
     frozen_capacity = 1000
     refrigerated_capacity = 2000

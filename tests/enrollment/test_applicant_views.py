@@ -137,6 +137,34 @@ def test_unknown_county_of_a_location_is_refused(client):
     assert unchanged(application)
 
 
+def test_a_location_needs_its_type_of_site_which_is_kept(client):
+    application = ApplicationFactory(with_location=False)
+    client.force_login(application.applicant)
+    data = {
+        "locations-TOTAL_FORMS": "1",
+        "locations-INITIAL_FORMS": "0",
+        "locations-0-name": "Main clinic",
+        "locations-0-address": "1 Main St",
+        "locations-0-city": "Raleigh",
+        "locations-0-zip_code": "27601",
+        "locations-0-county": "37183",
+        "locations-0-hours": "Mon-Fri 9-5",
+        "locations-0-weekly_throughput": "100",
+        "locations-0-ultra_cold_capacity": "0",
+        "locations-0-frozen_capacity": "0",
+        "locations-0-refrigerated_capacity": "100",
+        "save_continue": "",
+    }
+
+    refused = client.post(step_url(application, "locations"), data)
+    assert refused.status_code == 200
+    assert "Type of site</a>: This field is required." in refused.content.decode()
+    assert not application.locations.exists()
+
+    client.post(step_url(application, "locations"), {**data, "locations-0-site_type": "17"})
+    assert list(application.locations.values_list("site_type", flat=True)) == ["17"]
+
+
 def test_duplicate_tax_id_is_refused_and_explained(client):
     OrganizationFactory(name="Wake Family Medicine", tax_id="56-7654321")
     application = ApplicationFactory()

@@ -87,6 +87,7 @@ def test_new_provider_signs_up_saves_a_draft_resumes_submits_and_is_approved(pag
     page.locator("#id_locations-0-city").fill("Asheville")
     page.get_by_label("ZIP code").fill("28801")
     page.get_by_label("County").select_option(label="Buncombe County")
+    page.get_by_label("Type of site").select_option(label="Medical practice: family medicine")
     page.get_by_label("Opening hours").fill("Mon-Fri 8:00-17:00")
     page.get_by_label("Expected doses per week").fill("600")
     page.get_by_label("Frozen capacity (doses)").fill("1200")

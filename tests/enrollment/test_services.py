@@ -54,7 +54,9 @@ def test_approving_a_provider_issues_a_new_pin_activates_locations_and_makes_the
     official, django_capture_on_commit_callbacks
 ):
     application = SubmittedApplicationFactory(applicant=UserFactory(language="es"))
-    ApplicationLocationFactory(application=application, name="Second site", ultra_cold_capacity=300)
+    ApplicationLocationFactory(
+        application=application, name="Second site", ultra_cold_capacity=300, site_type="17"
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         approved = approve(application, official)
@@ -65,7 +67,8 @@ def test_approving_a_provider_issues_a_new_pin_activates_locations_and_makes_the
     assert IssuedPin.objects.get(organization=organization).number == int(organization.pin[3:])
     locations = Location.objects.filter(organization=organization).order_by("name")
     assert [(loc.name, loc.is_active) for loc in locations][-1] == ("Second site", True)
-    assert locations.get(name="Second site").ultra_cold_capacity == 300
+    second_site = locations.get(name="Second site")
+    assert (second_site.ultra_cold_capacity, second_site.site_type) == (300, "17")  # chain pharmacy
     assert (
         Membership.objects.get(user=application.applicant, organization=organization).role
         == Role.PROVIDER_ADMIN
@@ -323,3 +326,17 @@ def test_duplicate_tax_id_is_refused_by_the_database():
 
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError, whatever the backend
         Organization.objects.create(name="Twin", kind="provider", tax_id="56-1234567")
+
+
+def test_a_draft_location_saved_without_a_type_of_site_stops_the_submission(official):
+    application = ApplicationFactory(with_location=False, attested_name="Morgan Reyes")
+    ApplicationLocationFactory(application=application, name="Old site", site_type="")
+
+    with pytest.raises(services.ApplicationIncomplete) as refused:
+        services.application_submit(
+            application=application, attested_name="Morgan Reyes", by=application.applicant
+        )
+
+    assert ("Location: Old site", "Choose the type of site.") in [
+        (str(where), str(what)) for where, what in refused.value.problems
+    ]
