@@ -4,7 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.enums import ApplicationStatus, OrganizationKind, OrganizationStatus
-from enrollment.models import ApplicationLocation, County, EnrollmentApplication, Location, PriorityGroup
+from enrollment.models import (
+    ApplicationLocation,
+    County,
+    EnrollmentApplication,
+    Location,
+    PriorityGroup,
+    ZipCode,
+)
 from enrollment.selectors import ORGANIZATION_ROLES, duplicate_tax_id_message, pin_taken, tax_id_holder
 from enrollment.validators import (
     normalize_licence,
@@ -182,6 +189,20 @@ class LocationForm(forms.ModelForm):
         value = self.cleaned_data.get("zip_code", "").strip()
         validate_zip(value)
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        zip_code, county = cleaned.get("zip_code"), cleaned.get("county")
+        if zip_code and county is not None:
+            counties = set(ZipCode.objects.filter(zip=zip_code[:5]).values_list("county_id", flat=True))
+            # A ZIP the reference doesn't know (a new or a PO-box-only one) is taken as written.
+            if counties and county.pk not in counties:
+                self.add_error(
+                    "zip_code",
+                    _("ZIP code %(zip)s is not in %(county)s: check the ZIP code or the county.")
+                    % {"zip": zip_code, "county": county.name},
+                )
+        return cleaned
 
 
 LocationFormSet = forms.formset_factory(LocationForm, extra=1, can_delete=True, max_num=50, validate_max=True)

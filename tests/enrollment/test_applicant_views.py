@@ -165,6 +165,34 @@ def test_a_location_needs_its_type_of_site_which_is_kept(client):
     assert list(application.locations.values_list("site_type", flat=True)) == ["17"]
 
 
+def test_a_location_whose_zip_code_is_in_another_county_is_refused(client):
+    application = ApplicationFactory(with_location=False)
+    client.force_login(application.applicant)
+    data = {
+        "locations-TOTAL_FORMS": "1",
+        "locations-INITIAL_FORMS": "0",
+        "locations-0-name": "Main clinic",
+        "locations-0-address": "12 College Street",
+        "locations-0-city": "Asheville",
+        "locations-0-zip_code": "28801",  # Asheville, Buncombe County
+        "locations-0-county": "37183",  # Wake County
+        "locations-0-site_type": "19",
+        "locations-0-hours": "Mon-Fri 9-5",
+        "locations-0-weekly_throughput": "100",
+        "locations-0-ultra_cold_capacity": "0",
+        "locations-0-frozen_capacity": "0",
+        "locations-0-refrigerated_capacity": "100",
+        "save_continue": "",
+    }
+
+    refused = client.post(step_url(application, "locations"), data)
+    assert "ZIP code 28801 is not in Wake County" in refused.content.decode()
+    assert not application.locations.exists()
+
+    client.post(step_url(application, "locations"), {**data, "locations-0-county": "37021"})
+    assert list(application.locations.values_list("zip_code", "county_id")) == [("28801", "37021")]
+
+
 def test_duplicate_tax_id_is_refused_and_explained(client):
     OrganizationFactory(name="Wake Family Medicine", tax_id="56-7654321")
     application = ApplicationFactory()
