@@ -35,6 +35,7 @@ class CaseAction(models.TextChoices):
 
     CREATED = "created", _("Case filed")
     ROUTED = "routed", _("Routed to a team")
+    MOVED = "moved", _("Moved to another team")
     ASSIGNED = "assigned", _("Assigned")
     STATUS = "status", _("Status changed")
     NOTE = "note", _("Note added")

@@ -6,7 +6,7 @@ from enrollment.models import County
 from helpdesk import selectors
 from helpdesk.enums import Category, Priority, Status
 from helpdesk.files import ALLOWED_DESCRIPTION, attachment_content_type
-from helpdesk.models import Article
+from helpdesk.models import Article, Team
 
 MAX_FILES = 5
 
@@ -139,6 +139,14 @@ class AssignForm(VersionedForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = selectors.team_colleagues(case)
+
+
+class MoveForm(VersionedForm):
+    team = forms.ModelChoiceField(label=_("Move to team"), queryset=None, empty_label=_("Choose a team"))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.exclude(pk=case.team_id)
 
 
 class ResolveForm(VersionedForm):

@@ -227,6 +227,29 @@ def case_assign(*, case: Case, assignee: User | None, by: User, version: int | N
 
 
 @transaction.atomic
+def case_move(*, case: Case, team: Team, by: User, version: int | None = None, request=None) -> Case:
+    """Hand a case to another team's queue (routing got it wrong, or it needs other skills).
+    Its assignee stays only if they are in the new team."""
+    case = _locked(case, version)
+    if team.pk == case.team_id:
+        raise HelpdeskError(_("The case is already in this team's queue."))
+    old_team = case.team
+    case.team = team
+    if case.assignee_id is not None and not team.members.filter(pk=case.assignee_id).exists():
+        case.assignee = None
+    _touch(case, ["team", "assignee"])
+    _event(case, CaseAction.MOVED, by, f"{old_team.name} → {team.name}")
+    audit(
+        action="helpdesk.case.moved",
+        by=by,
+        target=case,
+        request=request,
+        data={"from": old_team.name, "to": team.name},
+    )
+    return case
+
+
+@transaction.atomic
 def case_status_change(*, case: Case, status: str, by: User, version: int | None = None) -> Case:
     """Move a case between statuses; resolving goes through case_resolve (it needs a note)."""
     if status == Status.RESOLVED:

@@ -37,6 +37,7 @@ portals = {
         path("queue/<int:case_pk>/status/", agent.CaseStatusView.as_view(), name="queue.case.status"),
         path("queue/<int:case_pk>/assign/", agent.CaseAssignView.as_view(), name="queue.case.assign"),
         path("queue/<int:case_pk>/resolve/", agent.CaseResolveView.as_view(), name="queue.case.resolve"),
+        path("queue/<int:case_pk>/move/", agent.CaseMoveView.as_view(), name="queue.case.move"),
         path("requesters/<int:requester_pk>/", agent.RequesterDetailView.as_view(), name="requester"),
         path("kb/new/", agent.ArticleCreateView.as_view(), name="kb.new"),
         path("kb/<int:article_pk>/edit/", agent.ArticleEditView.as_view(), name="kb.edit"),

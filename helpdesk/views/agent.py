@@ -18,6 +18,7 @@ from helpdesk.enums import OPEN_STATUSES
 from helpdesk.forms import (
     ArticleForm,
     AssignForm,
+    MoveForm,
     NoteForm,
     QueueFilterForm,
     ResolveForm,
@@ -82,6 +83,7 @@ class AgentCaseDetailView(AgentView, AgentCaseMixin, TemplateView):
             note_form=NoteForm(),
             status_form=StatusForm(initial={**initial, "status": case.status}),
             assign_form=AssignForm(initial={**initial, "assignee": case.assignee_id}, case=case),
+            move_form=MoveForm(initial=initial, case=case),
             resolve_form=ResolveForm(initial=initial),
             is_open=case.status in OPEN_STATUSES,
             **kwargs,
@@ -146,6 +148,40 @@ class CaseAssignView(CaseActionView):
         services.case_assign(
             case=case, assignee=data["assignee"], version=data["version"], by=self.request.user
         )
+
+
+class CaseMoveView(CaseActionView):
+    form_class = MoveForm
+
+    def get_form(self, case):
+        return MoveForm(self.request.POST, case=case)
+
+    def post(self, request, case_pk: int):
+        case = self.get_case()
+        form = self.get_form(case)
+        if form.is_valid():
+            try:
+                moved = services.case_move(
+                    case=case,
+                    team=form.cleaned_data["team"],
+                    version=form.cleaned_data["version"],
+                    by=request.user,
+                    request=request,
+                )
+            except services.HelpdeskError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("The case is in %(team)s's queue now.") % {"team": moved.team.name}
+                )
+                # The agent may not be in the new team: then the case is no longer theirs to see.
+                if selectors.agent_cases(request.user).filter(pk=moved.pk).exists():
+                    return redirect("help:queue.case", case_pk=moved.pk)
+                return redirect("help:queue")
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("help:queue.case", case_pk=case.pk)
 
 
 class CaseResolveView(CaseActionView):

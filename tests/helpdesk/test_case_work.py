@@ -86,6 +86,7 @@ def test_requester_sees_public_notes_but_not_internal_ones(client, case, team):
         ("status", {"status": Status.CLOSED, "version": 1}),
         ("assign", {"assignee": "", "version": 1}),
         ("resolve", {"note": "Done", "version": 1}),
+        ("move", {"team": "", "version": 1}),
     ],
 )
 def test_agent_of_another_team_can_not_change_a_case_outside_their_queue(client, case, action, data):
@@ -113,6 +114,56 @@ def test_agent_assigns_to_themself_and_to_a_colleague_but_not_to_an_outsider(cli
     case.refresh_from_db()
     assert case.assignee == colleague
     assert "Select a valid choice" in client.get(response["Location"]).content.decode()
+
+
+def test_agent_moves_a_case_to_another_team_which_then_has_it_and_they_no_longer_do(client, case, team):
+    me = agent(team)
+    enrollment_desk = TeamFactory(name="Enrollment desk")
+    newcomer = agent(enrollment_desk)
+    services.case_assign(case=case, assignee=me, by=me)
+    client.force_login(me)
+
+    response = post(client, "move", case, {"team": enrollment_desk.pk, "version": 2})
+
+    assert response["Location"] == reverse("help:queue")
+    assert "in Enrollment desk&#x27;s queue now" in client.get(response["Location"]).content.decode()
+    case.refresh_from_db()
+    assert (case.team, case.assignee, case.version) == (enrollment_desk, None, 3)  # not in the new team
+    assert case.events.last().action == CaseAction.MOVED
+    assert case.events.last().detail == "Inventory desk → Enrollment desk"
+    assert AuditEvent.objects.filter(action="helpdesk.case.moved", target_id=str(case.pk)).count() == 1
+    assert client.get(reverse("help:queue.case", args=[case.pk])).status_code == 404
+    client.force_login(newcomer)
+    assert client.get(reverse("help:queue.case", args=[case.pk])).status_code == 200
+
+
+def test_an_agent_in_both_teams_keeps_the_case_after_moving_it(client, case, team):
+    me = agent(team)
+    other = TeamFactory(name="Enrollment desk")
+    other.members.add(me)
+    services.case_assign(case=case, assignee=me, by=me)
+    client.force_login(me)
+
+    response = post(client, "move", case, {"team": other.pk, "version": 2})
+
+    assert response["Location"] == reverse("help:queue.case", args=[case.pk])
+    case.refresh_from_db()
+    assert (case.team, case.assignee) == (other, me)
+
+
+def test_moving_to_the_same_team_or_from_a_stale_page_is_refused(client, case, team):
+    client.force_login(agent(team))
+    other = TeamFactory(name="Enrollment desk")
+
+    same = post(client, "move", case, {"team": team.pk, "version": 1})
+    assert "Select a valid choice" in client.get(same["Location"]).content.decode()
+    stale = post(client, "move", case, {"team": other.pk, "version": 0})
+    assert "Someone changed this case meanwhile" in client.get(stale["Location"]).content.decode()
+
+    case.refresh_from_db()
+    assert (case.team, case.version) == (team, 1)
+    with pytest.raises(services.HelpdeskError, match="already in this team"):
+        services.case_move(case=case, team=team, by=agent(team))
 
 
 def test_a_change_from_a_stale_page_is_refused(client, case, team):
