@@ -1,5 +1,7 @@
 """An organization's administrator manages its people; nobody reaches another organization's."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -96,6 +98,57 @@ def test_invited_colleague_signs_up_then_accepts_the_invitation(clinic, client):
     assert client.get(reverse("provider:dashboard")).status_code == 200
     # Single use: the same link refuses a second time.
     assert "already been used" in client.get(url).content.decode()
+
+
+def test_new_colleague_signs_up_from_the_invitation_confirms_and_lands_back_on_it(
+    clinic, client, django_capture_on_commit_callbacks
+):
+    invitation = services.invitation_create(
+        organization=clinic["organization"],
+        email="newbie@example.org",
+        role=Role.VACCINATOR,
+        by=clinic["admin"],
+    )
+    url = reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = client.post(
+            f"{reverse('account_signup')}?next={url}",
+            {
+                "email": "newbie@example.org",
+                "password1": "a-Long-pass-phrase-42",
+                "password2": "a-Long-pass-phrase-42",
+            },
+        )
+    confirm_url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+    confirm_page = client.get(confirm_url)
+    confirmed = client.post(confirm_url)
+
+    assert (signup.status_code, confirm_page.status_code) == (302, 200)
+    assert confirmed["Location"] == url  # signed in, and back on the invitation
+    accepted = client.post(url)
+    assert accepted["Location"] == reverse("provider:dashboard")
+    assert Membership.objects.get(user__email="newbie@example.org").organization == clinic["organization"]
+
+
+def test_an_address_confirmed_in_another_browser_asks_to_sign_in_first(
+    clinic, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "newbie@example.org",
+                "password1": "a-Long-pass-phrase-42",
+                "password2": "a-Long-pass-phrase-42",
+            },
+        )
+    confirm_url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+
+    confirmed = Client().post(confirm_url)
+
+    assert confirmed["Location"] == reverse("account_login")
 
 
 def test_admin_assigns_a_vaccinator_to_a_location(clinic):
