@@ -52,6 +52,20 @@ def test_stock_page_shows_own_lots_highlighting_expiring_and_expired(client, hom
     assert "Elsewhere" not in page
 
 
+def test_stock_page_reads_in_spanish(client, home):
+    today = timezone.localdate()
+    old = LotFactory(number="OLD1", expires_on=today + timedelta(days=1))
+    stock(location=home.location, lot=old, doses=2)
+    old.expires_on = today - timedelta(days=1)
+    old.save()
+    client.force_login(home.vaccinator)
+
+    page = client.get(reverse("provider:inventory.stock"), headers={"accept-language": "es"}).content.decode()
+
+    assert '<html lang="es">' in page
+    assert "Vencido — no se puede usar" in page
+
+
 def test_stock_page_runs_the_same_queries_for_few_and_many_lots(client, home, django_assert_num_queries):
     client.force_login(home.admin)
     stock(location=home.location, doses=5)
