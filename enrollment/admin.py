@@ -29,8 +29,9 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Location)
 class LocationAdmin(GuardedModelAdmin):
-    list_display = ["name", "organization", "county", "is_active"]
-    list_filter = ["is_active"]
+    list_display = ["name", "organization", "county", "site_type", "is_active"]
+    # The type of site is blank for locations enrolled before it was asked (reported as UNK).
+    list_filter = ["is_active", "site_type"]
     search_fields = ["name", "organization__name"]
 
 
