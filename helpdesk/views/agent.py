@@ -109,11 +109,17 @@ class CaseActionView(AgentView, AgentCaseMixin, View):
                     messages.error(request, error)
         else:
             try:
-                self.act(case, form.cleaned_data)
+                case = self.act(case, form.cleaned_data) or case
             except services.HelpdeskError as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, self.success_message)
+                messages.success(request, self.get_success_message(case))
+        return self.redirect_after(case)
+
+    def get_success_message(self, case) -> str:
+        return self.success_message
+
+    def redirect_after(self, case):
         return redirect("help:queue.case", case_pk=case.pk)
 
 
@@ -156,32 +162,19 @@ class CaseMoveView(CaseActionView):
     def get_form(self, case):
         return MoveForm(self.request.POST, case=case)
 
-    def post(self, request, case_pk: int):
-        case = self.get_case()
-        form = self.get_form(case)
-        if form.is_valid():
-            try:
-                moved = services.case_move(
-                    case=case,
-                    team=form.cleaned_data["team"],
-                    version=form.cleaned_data["version"],
-                    by=request.user,
-                    request=request,
-                )
-            except services.HelpdeskError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(
-                    request, _("The case is in %(team)s's queue now.") % {"team": moved.team.name}
-                )
-                # The agent may not be in the new team: then the case is no longer theirs to see.
-                if selectors.agent_cases(request.user).filter(pk=moved.pk).exists():
-                    return redirect("help:queue.case", case_pk=moved.pk)
-                return redirect("help:queue")
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("help:queue.case", case_pk=case.pk)
+    def act(self, case, data):
+        return services.case_move(
+            case=case, team=data["team"], version=data["version"], by=self.request.user, request=self.request
+        )
+
+    def get_success_message(self, case) -> str:
+        return _("The case is in %(team)s's queue now.") % {"team": case.team.name}
+
+    def redirect_after(self, case):
+        # An agent who is not in the new team can no longer open the case: back to their queue.
+        if not selectors.agent_cases(self.request.user).filter(pk=case.pk).exists():
+            return redirect("help:queue")
+        return super().redirect_after(case)
 
 
 class CaseResolveView(CaseActionView):

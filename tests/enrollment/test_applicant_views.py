@@ -16,6 +16,31 @@ def step_url(application, step, portal="provider"):
     return reverse(f"{portal}:enrollment.step.{step}", kwargs={"application_pk": application.pk})
 
 
+def location_data(**changes) -> dict:
+    """The locations step's form with one valid location; `changes` replace its fields (None
+    leaves a field out)."""
+    location = {
+        "name": "Main clinic",
+        "address": "1 Main St",
+        "city": "Raleigh",
+        "zip_code": "27601",
+        "county": "37183",  # Wake County
+        "site_type": "19",
+        "hours": "Mon-Fri 9-5",
+        "weekly_throughput": "100",
+        "ultra_cold_capacity": "0",
+        "frozen_capacity": "0",
+        "refrigerated_capacity": "100",
+        **changes,
+    }
+    return {
+        "locations-TOTAL_FORMS": "1",
+        "locations-INITIAL_FORMS": "0",
+        **{f"locations-0-{name}": value for name, value in location.items() if value is not None},
+        "save_continue": "",
+    }
+
+
 def organization_data(application, **changes):
     data = {
         "legal_name": application.legal_name,
@@ -113,21 +138,7 @@ def test_unknown_county_is_refused_with_a_message_naming_the_field(client):
 def test_unknown_county_of_a_location_is_refused(client):
     application = ApplicationFactory(with_location=False)
     client.force_login(application.applicant)
-    data = {
-        "locations-TOTAL_FORMS": "1",
-        "locations-INITIAL_FORMS": "0",
-        "locations-0-name": "Main clinic",
-        "locations-0-address": "1 Main St",
-        "locations-0-city": "Raleigh",
-        "locations-0-zip_code": "27601",
-        "locations-0-county": "06037",  # Los Angeles County, California
-        "locations-0-hours": "Mon-Fri 9-5",
-        "locations-0-weekly_throughput": "100",
-        "locations-0-ultra_cold_capacity": "0",
-        "locations-0-frozen_capacity": "0",
-        "locations-0-refrigerated_capacity": "100",
-        "save_continue": "",
-    }
+    data = location_data(county="06037")  # Los Angeles County, California
 
     response = client.post(step_url(application, "locations"), data)
 
@@ -140,56 +151,25 @@ def test_unknown_county_of_a_location_is_refused(client):
 def test_a_location_needs_its_type_of_site_which_is_kept(client):
     application = ApplicationFactory(with_location=False)
     client.force_login(application.applicant)
-    data = {
-        "locations-TOTAL_FORMS": "1",
-        "locations-INITIAL_FORMS": "0",
-        "locations-0-name": "Main clinic",
-        "locations-0-address": "1 Main St",
-        "locations-0-city": "Raleigh",
-        "locations-0-zip_code": "27601",
-        "locations-0-county": "37183",
-        "locations-0-hours": "Mon-Fri 9-5",
-        "locations-0-weekly_throughput": "100",
-        "locations-0-ultra_cold_capacity": "0",
-        "locations-0-frozen_capacity": "0",
-        "locations-0-refrigerated_capacity": "100",
-        "save_continue": "",
-    }
-
-    refused = client.post(step_url(application, "locations"), data)
+    refused = client.post(step_url(application, "locations"), location_data(site_type=None))
     assert refused.status_code == 200
     assert "Type of site</a>: This field is required." in refused.content.decode()
     assert not application.locations.exists()
 
-    client.post(step_url(application, "locations"), {**data, "locations-0-site_type": "17"})
+    client.post(step_url(application, "locations"), location_data(site_type="17"))
     assert list(application.locations.values_list("site_type", flat=True)) == ["17"]
 
 
 def test_a_location_whose_zip_code_is_in_another_county_is_refused(client):
     application = ApplicationFactory(with_location=False)
     client.force_login(application.applicant)
-    data = {
-        "locations-TOTAL_FORMS": "1",
-        "locations-INITIAL_FORMS": "0",
-        "locations-0-name": "Main clinic",
-        "locations-0-address": "12 College Street",
-        "locations-0-city": "Asheville",
-        "locations-0-zip_code": "28801",  # Asheville, Buncombe County
-        "locations-0-county": "37183",  # Wake County
-        "locations-0-site_type": "19",
-        "locations-0-hours": "Mon-Fri 9-5",
-        "locations-0-weekly_throughput": "100",
-        "locations-0-ultra_cold_capacity": "0",
-        "locations-0-frozen_capacity": "0",
-        "locations-0-refrigerated_capacity": "100",
-        "save_continue": "",
-    }
+    asheville = {"address": "12 College Street", "city": "Asheville", "zip_code": "28801"}
 
-    refused = client.post(step_url(application, "locations"), data)
+    refused = client.post(step_url(application, "locations"), location_data(**asheville))
     assert "ZIP code 28801 is not in Wake County" in refused.content.decode()
     assert not application.locations.exists()
 
-    client.post(step_url(application, "locations"), {**data, "locations-0-county": "37021"})
+    client.post(step_url(application, "locations"), location_data(**asheville, county="37021"))
     assert list(application.locations.values_list("zip_code", "county_id")) == [("28801", "37021")]
 
 

@@ -77,14 +77,26 @@ def test_admin_invites_a_colleague_by_email(clinic, django_capture_on_commit_cal
     assert "/invitations/" in message.body
 
 
-def test_invited_colleague_signs_up_then_accepts_the_invitation(clinic, client):
+def invitation_url(clinic, email: str) -> str:
     invitation = services.invitation_create(
-        organization=clinic["organization"],
-        email="newbie@example.org",
-        role=Role.VACCINATOR,
-        by=clinic["admin"],
+        organization=clinic["organization"], email=email, role=Role.VACCINATOR, by=clinic["admin"]
     )
-    url = reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+    return reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+
+
+def sign_up(client, email: str, next_url: str = ""):
+    password = "a-Long-pass-phrase-42"
+    url = reverse("account_signup") + (f"?next={next_url}" if next_url else "")
+    return client.post(url, {"email": email, "password1": password, "password2": password})
+
+
+def confirmation_link() -> str:
+    """The path of the link in the latest e-mail (the address confirmation)."""
+    return re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+
+
+def test_invited_colleague_signs_up_then_accepts_the_invitation(clinic, client):
+    url = invitation_url(clinic, "newbie@example.org")
 
     anonymous_page = client.get(url).content.decode()
     assert "Create an account" in anonymous_page
@@ -103,25 +115,12 @@ def test_invited_colleague_signs_up_then_accepts_the_invitation(clinic, client):
 def test_new_colleague_signs_up_from_the_invitation_confirms_and_lands_back_on_it(
     clinic, client, django_capture_on_commit_callbacks
 ):
-    invitation = services.invitation_create(
-        organization=clinic["organization"],
-        email="newbie@example.org",
-        role=Role.VACCINATOR,
-        by=clinic["admin"],
-    )
-    url = reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+    url = invitation_url(clinic, "newbie@example.org")
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        signup = client.post(
-            f"{reverse('account_signup')}?next={url}",
-            {
-                "email": "newbie@example.org",
-                "password1": "a-Long-pass-phrase-42",
-                "password2": "a-Long-pass-phrase-42",
-            },
-        )
-    confirm_url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+        signup = sign_up(client, "newbie@example.org", next_url=url)
+    confirm_url = confirmation_link()
     confirm_page = client.get(confirm_url)
     confirmed = client.post(confirm_url)
 
@@ -136,17 +135,9 @@ def test_an_address_confirmed_in_another_browser_asks_to_sign_in_first(
     clinic, client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("account_signup"),
-            {
-                "email": "newbie@example.org",
-                "password1": "a-Long-pass-phrase-42",
-                "password2": "a-Long-pass-phrase-42",
-            },
-        )
-    confirm_url = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+        sign_up(client, "newbie@example.org")
 
-    confirmed = Client().post(confirm_url)
+    confirmed = Client().post(confirmation_link())
 
     assert confirmed["Location"] == reverse("account_login")
 
