@@ -201,7 +201,7 @@ def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number
 
 
 def _check_later_doses(recipient: Recipient) -> None:
-    """After a first-dose appointment moved or was cancelled: refuse when a booked later dose
+    """After a first-dose appointment was booked, moved or cancelled: refuse when a booked later dose
     would be left without a first dose, of another vaccine, or too soon after it. The caller's
     transaction then rolls back, so nothing changes."""
     later = (
@@ -308,6 +308,8 @@ def appointment_book(
         )
     _check_dose(recipient=recipient, clinic=clinic, slot=slot, dose_number=dose_number)
     appointment = _take_place(slot=slot, recipient=recipient, dose_number=dose_number, replacing=None)
+    if dose_number == 1:  # a second dose may still be booked when a cancelled clinic took the first
+        _check_later_doses(recipient)
     audit(
         action="administration.appointment.booked",
         by=by,

@@ -383,3 +383,19 @@ def test_cancelling_the_first_dose_while_the_second_is_booked_is_refused_until_t
     assert set(Appointment.objects.filter(recipient=person).values_list("status", flat=True)) == {
         AppointmentStatus.CANCELLED
     }
+
+
+def test_rebooking_a_first_dose_after_its_clinic_was_cancelled_keeps_clear_of_the_booked_second(open_group):
+    person = RecipientFactory(group="2")
+    first, second = first_and_second_dose(person)
+    services.clinic_cancel(clinic=first.slot.clinic, by=first.slot.clinic.created_by, reason="Storm")
+    product, location = first.slot.clinic.product, first.slot.clinic.location
+    too_late = clinic(location=location, product=product, days_ahead=10)
+
+    with pytest.raises(services.TooEarly, match="would then be too soon"):
+        book(person, too_late.slots.first())
+    assert Slot.objects.get(pk=too_late.slots.first().pk).booked == 0
+
+    rebooked = book(person, clinic(location=location, product=product, days_ahead=1).slots.first())
+    assert rebooked.status == AppointmentStatus.BOOKED
+    assert Appointment.objects.get(pk=second.pk).status == AppointmentStatus.BOOKED
