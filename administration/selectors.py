@@ -12,7 +12,8 @@ from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.record_enums import RecordStatus
 from administration.record_models import AdministrationRecord
-from enrollment.models import Location, Organization, ZipCode
+from enrollment.models import Location, Organization
+from enrollment.selectors import counties_for_zip
 from inventory import selectors as inventory_selectors
 from inventory.models import Product
 from recipients.models import Recipient
@@ -125,10 +126,6 @@ def clinic_appointments(*, clinic: Clinic) -> QuerySet[Appointment]:
 
 
 # --- Recipient pages -------------------------------------------------------------------------
-
-
-def counties_for_zip(zip_code: str) -> list[str]:
-    return list(ZipCode.objects.filter(zip=zip_code.strip()[:5]).values_list("county_id", flat=True))
 
 
 def clinics_open_for_booking(

@@ -10,9 +10,14 @@ from enrollment.models import (
     EnrollmentApplication,
     Location,
     PriorityGroup,
-    ZipCode,
 )
-from enrollment.selectors import ORGANIZATION_ROLES, duplicate_tax_id_message, pin_taken, tax_id_holder
+from enrollment.selectors import (
+    ORGANIZATION_ROLES,
+    counties_for_zip,
+    duplicate_tax_id_message,
+    pin_taken,
+    tax_id_holder,
+)
 from enrollment.validators import (
     normalize_licence,
     normalize_phone,
@@ -194,7 +199,7 @@ class LocationForm(forms.ModelForm):
         cleaned = super().clean()
         zip_code, county = cleaned.get("zip_code"), cleaned.get("county")
         if zip_code and county is not None:
-            counties = set(ZipCode.objects.filter(zip=zip_code[:5]).values_list("county_id", flat=True))
+            counties = counties_for_zip(zip_code)
             # A ZIP the reference doesn't know (a new or a PO-box-only one) is taken as written.
             if counties and county.pk not in counties:
                 self.add_error(

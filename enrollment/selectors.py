@@ -13,6 +13,7 @@ from enrollment.models import (
     Location,
     Organization,
     ReadinessItem,
+    ZipCode,
 )
 from enrollment.validators import validate_licence_number
 
@@ -176,3 +177,9 @@ def people_of(organization: Organization) -> QuerySet[Membership]:
 def organization_by_pin(pin: str) -> Organization | None:
     """The provider with this PIN (the helpdesk's registration code), approved or not."""
     return Organization.objects.filter(pin__iexact=(pin or "").strip()).first()
+
+
+def counties_for_zip(zip_code: str) -> list[str]:
+    """The counties (FIPS codes) a ZIP code touches, as the reference table knows them (a ZIP
+    may touch several; an unknown one, none)."""
+    return list(ZipCode.objects.filter(zip=zip_code.strip()[:5]).values_list("county_id", flat=True))

@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import County, PriorityGroup, ZipCode
+from enrollment.models import County, PriorityGroup
+from enrollment.selectors import counties_for_zip
 from recipients.enums import Race, YesNoUnknown
 from recipients.models import Recipient
 from recipients.selectors import screening_questions
@@ -29,7 +30,7 @@ class AddressMixin:
         zip_code = (cleaned.get("zip_code") or "").strip()
         county = cleaned.get("county")
         if zip_code:
-            counties = list(ZipCode.objects.filter(zip=zip_code[:5]).values_list("county_id", flat=True))
+            counties = counties_for_zip(zip_code)
             if county is None and len(counties) == 1:
                 cleaned["county"] = County.objects.get(pk=counties[0])
             elif county is not None and counties and county.pk not in counties:
