@@ -35,12 +35,12 @@ Drops its database at the end.
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cvms.settings_test")
@@ -250,9 +250,6 @@ def roster_empty() -> None:
 
 
 def report(rows: int, size_mb: float, runs: list, memory_before: float) -> None:
-    def median(values):
-        return statistics.median(values)
-
     bare = median(run[0] for run in runs)
     into_roster = median(run[1] for run in runs)
     total = median(run[2] for run in runs)
