@@ -47,6 +47,18 @@ ORGANIZATION_PORTALS: dict[Portal, str] = {
 # These roles see many people's data: they must turn on two-factor authentication first.
 MFA_REQUIRED_ROLES = frozenset({Role.STATE_OFFICIAL, Role.HELPDESK_AGENT})
 
+# Role sets that views share as their `roles`, named once here so that a view says who may use it
+# in words (`roles = PROVIDER_ADMINS`) and the access matrix test has one place to compare with.
+PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR})
+PROVIDER_ADMINS = frozenset({Role.PROVIDER_ADMIN})
+HELPDESK_AGENTS = frozenset({Role.HELPDESK_AGENT})
+HELPDESK_REQUESTERS = frozenset({Role.HELPDESK_REQUESTER})
+# Both sides of a case: the requester who filed it and the agents of its team.
+HELPDESK_CASE_PARTIES = frozenset({Role.HELPDESK_REQUESTER, Role.HELPDESK_AGENT})
+# Live training: providers and requesters sign up; agents also see the list they publish.
+TRAINING_ATTENDEES = frozenset({Role.HELPDESK_REQUESTER, Role.PROVIDER_ADMIN, Role.VACCINATOR})
+TRAINING_AUDIENCE = TRAINING_ATTENDEES | {Role.HELPDESK_AGENT}
+
 
 def portal_of(role: Role) -> Portal:
     return next(portal for portal, roles in PORTAL_ROLES.items() if role in roles)

@@ -98,6 +98,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
+# answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.
+LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "cvms.User"

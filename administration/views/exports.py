@@ -24,9 +24,9 @@ from administration.export_forms import (
 from administration.models import Clinic
 from administration.record_enums import ExportKind
 from administration.record_models import ExportJob
-from administration.views.provider_records import VACCINATORS
 from cvms.access import ProviderPortalView, StatePortalView
 from cvms.audit import audit
+from cvms.roles import PROVIDER_STAFF
 from enrollment.selectors import locations_for
 
 REGISTRY = [ExportKind.CVRS, ExportKind.HL7]
@@ -129,7 +129,7 @@ class OfflineFormsView(ProviderJobs, ProviderPortalView, TemplateView):
     """Print forms for when the system can't be used: blank, for a clinic's bookings, or the
     inventory levels of a location. Each PDF is made in the background."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_offline.html"
 
     def _choices(self):
@@ -183,8 +183,8 @@ class OfflineFormsView(ProviderJobs, ProviderPortalView, TemplateView):
 
 
 class OfflineJobView(ProviderJobs, ProviderPortalView, JobPage):
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
 
 
 class OfflineDownloadView(ProviderJobs, ProviderPortalView, JobDownload):
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF

@@ -10,10 +10,8 @@ from administration.forms import CheckInForm, ClinicForm
 from administration.models import Appointment, Clinic
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
-from cvms.roles import Role
+from cvms.roles import PROVIDER_ADMINS, Role
 from enrollment.models import Location
-
-ADMIN_ONLY = frozenset({Role.PROVIDER_ADMIN})
 
 
 class ClinicScopedMixin:
@@ -43,7 +41,7 @@ class ClinicsView(ProviderPortalView, ListView):
 
 
 class ClinicCreateView(ProviderPortalView, TemplateView):
-    roles = ADMIN_ONLY
+    roles = PROVIDER_ADMINS
     template_name = "administration/provider_clinic_form.html"
 
     def _locations(self):
@@ -129,7 +127,7 @@ class ClinicPrintView(ClinicDetailView):
 
 
 class ClinicCancelView(ClinicScopedMixin, ProviderPortalView, TemplateView):
-    roles = ADMIN_ONLY
+    roles = PROVIDER_ADMINS
     template_name = "administration/provider_clinic_cancel.html"
 
     def get(self, request, *args, **kwargs):

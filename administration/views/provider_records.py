@@ -13,11 +13,9 @@ from administration.models import Appointment
 from administration.record_forms import DoseForm, RefusalForm
 from administration.views.provider_clinics import ClinicScopedMixin
 from cvms.access import ProviderPortalView
-from cvms.roles import Role
+from cvms.roles import PROVIDER_STAFF
 from enrollment.selectors import locations_for
 from inventory import selectors as inventory_selectors
-
-VACCINATORS = frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR})
 
 
 def dose_volume(product) -> Decimal | None:
@@ -30,7 +28,7 @@ def dose_volume(product) -> Decimal | None:
 class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     """Record the dose given to a person with an appointment at one of the organization's clinics."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_record_dose.html"
 
     def dispatch_objects(self):

@@ -21,10 +21,10 @@ from administration.record_forms import (
     VoidForm,
     WalkInSearchForm,
 )
-from administration.views.provider_clinics import ADMIN_ONLY
-from administration.views.provider_records import VACCINATORS, dose_volume
+from administration.views.provider_records import dose_volume
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
+from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
 from enrollment.selectors import locations_for
 from inventory import selectors as inventory_selectors
 from inventory.models import Lot, Stock
@@ -32,7 +32,7 @@ from recipients.models import Recipient
 
 
 class RecordsView(ProviderPortalView, ListView):
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_records.html"
     context_object_name = "records"
     paginate_by = 50
@@ -60,7 +60,7 @@ class RecordScopedMixin:
 class RecordDetailView(RecordScopedMixin, ProviderPortalView, TemplateView):
     """One record: seeing it is seeing a person's health record, so it is audited."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_record.html"
 
     def get_context_data(self, **kwargs):
@@ -69,13 +69,13 @@ class RecordDetailView(RecordScopedMixin, ProviderPortalView, TemplateView):
         return super().get_context_data(**kwargs) | {
             "record": record,
             "adverse_events": list(record.adverse_events.all()),
-            "can_change": self.request.membership.role in ADMIN_ONLY and record.status != "voided",
+            "can_change": self.request.membership.role in PROVIDER_ADMINS and record.status != "voided",
             "form": kwargs.get("form") or AdverseEventForm(),
         }
 
 
 class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
-    roles = ADMIN_ONLY
+    roles = PROVIDER_ADMINS
     template_name = "administration/provider_record_correct.html"
 
     def get_form(self, record):
@@ -138,7 +138,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
 class RecordVoidView(RecordScopedMixin, ProviderPortalView, TemplateView):
     """GET asks for the reason and a confirmation; POST voids (the record stays, marked void)."""
 
-    roles = ADMIN_ONLY
+    roles = PROVIDER_ADMINS
     template_name = "administration/provider_record_void.html"
 
     def get(self, request, *args, **kwargs):
@@ -163,7 +163,7 @@ class RecordVoidView(RecordScopedMixin, ProviderPortalView, TemplateView):
 class AdverseEventCreateView(RecordScopedMixin, ProviderPortalView, TemplateView):
     """POST only: the form is on the record's page."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -186,7 +186,7 @@ class AdverseEventCreateView(RecordScopedMixin, ProviderPortalView, TemplateView
 class TodayView(ProviderPortalView, TemplateView):
     """Today's clinics at the person's locations: each opens its list of appointments to record."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_today.html"
 
     def get_context_data(self, **kwargs):
@@ -199,7 +199,7 @@ class TodayView(ProviderPortalView, TemplateView):
 class WalkInView(ProviderPortalView, TemplateView):
     """Find a person who walked in, by last name and date of birth (first name narrows)."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_walk_in.html"
 
     def get_context_data(self, **kwargs):
@@ -219,7 +219,7 @@ class WalkInView(ProviderPortalView, TemplateView):
 class WalkInRecordView(ProviderPortalView, TemplateView):
     """Record a walk-in's dose, or their refusal, at one of the person's locations."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_walk_in_record.html"
     redirects_on_get = True  # without a person chosen, back to the search
 

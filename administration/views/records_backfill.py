@@ -10,15 +10,15 @@ from administration.backfill import services as backfill
 from administration.backfill.forms import BackfillUploadForm, PaperFormForm
 from administration.offline.fields import ADMINISTRATION, REGISTRATION, SCREENING
 from administration.offline.numbers import form_number_display
-from administration.views.provider_records import VACCINATORS
 from cvms.access import ProviderPortalView
+from cvms.roles import PROVIDER_STAFF
 from enrollment.selectors import locations_for
 
 
 class BackfillView(ProviderPortalView, TemplateView):
     """One paper form, copied field for field."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_backfill.html"
 
     def get_form(self):
@@ -65,7 +65,7 @@ class BackfillView(ProviderPortalView, TemplateView):
 class BackfillUploadView(ProviderPortalView, TemplateView):
     """Many paper forms at once: a CSV in the form's shape, recorded line by line, with a report."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
     template_name = "administration/provider_backfill_upload.html"
 
     def get_form(self):
@@ -105,7 +105,7 @@ class BackfillUploadView(ProviderPortalView, TemplateView):
 class BackfillTemplateView(ProviderPortalView, View):
     """The CSV's header row, to start a file from."""
 
-    roles = VACCINATORS
+    roles = PROVIDER_STAFF
 
     def get(self, request, *args, **kwargs):
         response = HttpResponse(backfill.csv_template(), content_type="text/csv; charset=utf-8")

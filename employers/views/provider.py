@@ -2,12 +2,12 @@
 or patients (vaccinators may not)."""
 
 from cvms.access import ProviderPortalView
-from cvms.roles import Role
+from cvms.roles import PROVIDER_ADMINS
 from employers.views import shared
 
 
 class ProviderAdminView(ProviderPortalView):
-    roles = frozenset({Role.PROVIDER_ADMIN})
+    roles = PROVIDER_ADMINS
 
 
 class RosterView(ProviderAdminView, shared.RosterView):

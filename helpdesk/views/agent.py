@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from cvms.access import HelpdeskPortalView
-from cvms.roles import Role
+from cvms.roles import HELPDESK_AGENTS
 from helpdesk import selectors, services
 from helpdesk.enums import OPEN_STATUSES
 from helpdesk.forms import (
@@ -28,11 +28,9 @@ from helpdesk.forms import (
 from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
 
-AGENT = frozenset({Role.HELPDESK_AGENT})
-
 
 class AgentView(HelpdeskPortalView):
-    roles = AGENT
+    roles = HELPDESK_AGENTS
 
 
 class QueueView(AgentView, TemplateView):

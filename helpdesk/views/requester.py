@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from cvms.access import HelpdeskPortalView
-from cvms.roles import Role
+from cvms.roles import HELPDESK_CASE_PARTIES, HELPDESK_REQUESTERS, TRAINING_ATTENDEES, TRAINING_AUDIENCE
 from helpdesk import selectors, services
 from helpdesk.enums import Status
 from helpdesk.forms import IntakeForm, ReplyForm, SetPasswordForm
@@ -20,14 +20,12 @@ from helpdesk.markdown import render_markdown
 from helpdesk.middleware import SESSION_KEY
 from helpdesk.models import CaseAttachment, TrainingSession, TrainingSignup
 
-REQUESTER = frozenset({Role.HELPDESK_REQUESTER})
-
 
 class PasswordSetView(HelpdeskPortalView, FormView):
     """The first sign-in: replace the e-mailed temporary password. Anyone else changes their
     password on the account page (which asks for the current one)."""
 
-    roles = REQUESTER
+    roles = HELPDESK_REQUESTERS
     redirects_on_get = True
     template_name = "helpdesk/password_set.html"
     form_class = SetPasswordForm
@@ -56,7 +54,7 @@ class PasswordSetView(HelpdeskPortalView, FormView):
 
 
 class CaseListView(HelpdeskPortalView, TemplateView):
-    roles = REQUESTER
+    roles = HELPDESK_REQUESTERS
     template_name = "helpdesk/case_list.html"
 
     def get_context_data(self, **kwargs):
@@ -67,7 +65,7 @@ class CaseListView(HelpdeskPortalView, TemplateView):
 
 
 class CaseCreateView(HelpdeskPortalView, FormView):
-    roles = REQUESTER
+    roles = HELPDESK_REQUESTERS
     template_name = "helpdesk/case_form.html"
     form_class = IntakeForm
 
@@ -106,7 +104,7 @@ class RequesterCaseMixin:
 
 
 class CaseDetailView(HelpdeskPortalView, RequesterCaseMixin, TemplateView):
-    roles = REQUESTER
+    roles = HELPDESK_REQUESTERS
     template_name = "helpdesk/case_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -128,7 +126,7 @@ class CaseDetailView(HelpdeskPortalView, RequesterCaseMixin, TemplateView):
 
 
 class CaseReplyView(HelpdeskPortalView, RequesterCaseMixin, View):
-    roles = REQUESTER
+    roles = HELPDESK_REQUESTERS
     http_method_names = ["post"]
 
     def post(self, request, case_pk: int):
@@ -159,7 +157,7 @@ class AttachmentView(HelpdeskPortalView, View):
     """A case's file, to its requester and to the agents of its team (404 for anyone else).
     Always sent as a download with its checked type, never rendered in the page."""
 
-    roles = frozenset({Role.HELPDESK_REQUESTER, Role.HELPDESK_AGENT})
+    roles = HELPDESK_CASE_PARTIES
 
     def get(self, request, attachment_pk: int):
         attachment = get_object_or_404(
@@ -177,15 +175,10 @@ class AttachmentView(HelpdeskPortalView, View):
         )
 
 
-TRAINING_ROLES = frozenset(
-    {Role.HELPDESK_REQUESTER, Role.HELPDESK_AGENT, Role.PROVIDER_ADMIN, Role.VACCINATOR}
-)
-
-
 class TrainingListView(HelpdeskPortalView, TemplateView):
     """Live training sessions that agents publish; providers sign up for them."""
 
-    roles = TRAINING_ROLES
+    roles = TRAINING_AUDIENCE
     template_name = "helpdesk/training_list.html"
 
     def get_context_data(self, **kwargs):
@@ -200,7 +193,7 @@ class TrainingListView(HelpdeskPortalView, TemplateView):
 
 
 class TrainingSignupView(HelpdeskPortalView, View):
-    roles = frozenset({Role.HELPDESK_REQUESTER, Role.PROVIDER_ADMIN, Role.VACCINATOR})
+    roles = TRAINING_ATTENDEES
     http_method_names = ["post"]
 
     def post(self, request, session_pk: int):

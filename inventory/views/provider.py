@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from cvms.access import ProviderPortalView
-from cvms.roles import Role
+from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
 from enrollment.models import Location
 from enrollment.selectors import locations_for
@@ -26,8 +26,6 @@ from inventory.forms import (
     TransferForm,
 )
 from inventory.models import Shipment
-
-ADMINS = frozenset({Role.PROVIDER_ADMIN})
 
 
 def my_locations(request):
@@ -184,7 +182,7 @@ class TransferListView(ProviderPortalView, ListView):
 
 
 class TransferCreateView(ProviderPortalView, FormView):
-    roles = ADMINS
+    roles = PROVIDER_ADMINS
     template_name = "inventory/provider/transfer_form.html"
     form_class = TransferForm
 

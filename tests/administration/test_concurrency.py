@@ -1,42 +1,16 @@
 """Booking under concurrent requests, with real threads against PostgreSQL (acceptance 2)."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from administration import services
 from administration.enums import AppointmentStatus
 from administration.models import Appointment, Slot
 from enrollment.models import PriorityGroup
 from tests.administration.factories import clinic
+from tests.concurrency import run_together
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def run_together(works) -> list:
-    """Run each callable in its own thread, all released at the same moment; return what each
-    returned or raised."""
-    barrier = threading.Barrier(len(works))
-    results: list = [None] * len(works)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = works[index]()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(len(works))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    close_old_connections()
-    return results
 
 
 def test_fifty_people_booking_a_slot_of_ten_get_ten_appointments_and_forty_full_answers():

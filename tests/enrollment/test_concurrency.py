@@ -1,37 +1,14 @@
 """Two reviewers approving one application at the same moment: one wins, once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment import services
 from enrollment.models import ApplicationEvent, EnrollmentApplication, IssuedPin, Organization
+from tests.concurrency import run_together
 from tests.enrollment.factories import SubmittedApplicationFactory
 from tests.factories import UserFactory
-
-
-def run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            outcomes[index] = function()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.postgres

@@ -3,11 +3,11 @@
 import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from inventory import selectors, services
 from inventory.enums import MovementKind
 from inventory.models import StockMovement
+from tests.concurrency import run_many
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
 
@@ -18,34 +18,10 @@ pytestmark = [
 ]
 
 
-def run_together(count: int, work) -> list:
-    """Run `work()` in `count` threads released at the same moment; return what each returned
-    or raised."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return results
-
-
 def test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals():
     location, lot = stock(doses=10)
 
-    results = run_together(20, lambda: services.stock_administer(location=location, lot=lot, by=None))
+    results = run_many(20, lambda: services.stock_administer(location=location, lot=lot, by=None))
 
     refusals = [r for r in results if isinstance(r, services.InsufficientStock)]
     taken = [r for r in results if isinstance(r, StockMovement)]
@@ -74,7 +50,7 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
             index = next(counter)
         return move(index)
 
-    results = run_together(10, work)
+    results = run_many(10, work)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.stock_on_hand(location=here) + selectors.stock_on_hand(location=there) == 100

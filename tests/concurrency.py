@@ -1,0 +1,73 @@
+"""One harness for every test that races real threads against PostgreSQL.
+
+Each work runs in its own thread with its own database connection; a barrier releases them at the
+same moment, so they really contend for the same rows. Every lock in the services has a thread
+test built on `run_together`, and a control test that runs the same race with the lock taken away
+(`locks_disabled`) and shows it going wrong: proof that the harness can catch a missing lock
+(pretix keeps the same kind of control test, "to ensure that our test setup makes sense").
+"""
+
+import contextlib
+import threading
+from collections.abc import Callable
+
+from django.db import close_old_connections, connection
+
+JOIN_SECONDS = 120
+
+
+def run_together(works: list[Callable[[], object]]) -> list:
+    """Run each callable in its own thread, all released at once; return, in order, what each
+    returned or the exception it raised."""
+    barrier = threading.Barrier(len(works))
+    results: list = [None] * len(works)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=JOIN_SECONDS)
+            results[index] = works[index]()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(len(works))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=JOIN_SECONDS)
+    stuck = [thread for thread in threads if thread.is_alive()]
+    assert not stuck, f"{len(stuck)} threads still running after {JOIN_SECONDS} s (a deadlock?)"
+    close_old_connections()
+    return results
+
+
+def run_many(count: int, work: Callable[[], object]) -> list:
+    """`work` run by `count` threads at once."""
+    return run_together([work] * count)
+
+
+def outcomes(results: list) -> dict[str, int]:
+    """How many threads ended each way, by result type name: {"Appointment": 10, "SlotFull": 40}."""
+    counted: dict[str, int] = {}
+    for result in results:
+        name = type(result).__name__
+        counted[name] = counted.get(name, 0) + 1
+    return counted
+
+
+@contextlib.contextmanager
+def locks_disabled(monkeypatch):
+    """Within the block, the helpers of cvms.locking read rows without locking them, as code
+    that forgot its lock would. For control tests only."""
+    from cvms import locking
+
+    def unlocked(evaluate):
+        return evaluate()
+
+    monkeypatch.setattr(locking, "_locking", unlocked)
+    monkeypatch.setattr(locking.QuerySet, "select_for_update", lambda self, *a, **k: self)
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
