@@ -27,12 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration import report_selectors
-from administration.enums import AppointmentStatus
-from administration.models import Appointment, Clinic
+from administration.enums import AppointmentStatus, ExportKind, ExportStatus
+from administration.models import AdministrationRecord, Appointment, Clinic, ExportJob, OfflineForm
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
-from administration.record_enums import ExportKind, ExportStatus
-from administration.record_models import AdministrationRecord, ExportJob, OfflineForm
 from administration.reporting import cvrs, hl7
 from cvms.audit import audit
 from cvms.models import User

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from administration.record_enums import RecordStatus
-from administration.record_models import AdministrationRecord
+from administration.enums import RecordStatus
+from administration.models import AdministrationRecord
 from administration.reporting import keys, shc
 from recipients.models import Recipient
 

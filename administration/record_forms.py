@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.record_enums import RefusalReason, Route, Severity, Site
+from administration.enums import RefusalReason, Route, Severity, Site
 
 
 class DoseForm(forms.Form):

@@ -5,8 +5,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from administration.models import Clinic
-from administration.record_models import AdministrationRecord
+from administration.models import AdministrationRecord, Clinic
 from cvms.models import User
 from enrollment.models import Organization
 from enrollment.selectors import locations_for

@@ -13,10 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.enums import AppointmentStatus
-from administration.models import Appointment
-from administration.record_enums import RecordSource, RecordStatus, RefusalReason, Severity
-from administration.record_models import AdministrationRecord, AdverseEvent
+from administration.enums import AppointmentStatus, RecordSource, RecordStatus, RefusalReason, Severity
+from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from cvms.audit import audit
 from cvms.models import Membership, User
 from cvms.roles import Role

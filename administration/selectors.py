@@ -8,10 +8,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from administration.enums import AppointmentStatus, ClinicStatus
-from administration.models import Appointment, Clinic, Slot
-from administration.record_enums import RecordStatus
-from administration.record_models import AdministrationRecord
+from administration.enums import AppointmentStatus, ClinicStatus, RecordStatus
+from administration.models import AdministrationRecord, Appointment, Clinic, Slot
 from enrollment.models import Location, Organization
 from enrollment.selectors import counties_for_zip
 from inventory import selectors as inventory_selectors

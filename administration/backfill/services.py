@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration import recording
+from administration.enums import RecordSource, RefusalReason, Route, Site
+from administration.models import AdministrationRecord, OfflineForm
 from administration.offline.fields import FIELD_KEYS, FIELDS
 from administration.offline.numbers import InvalidFormNumber, form_number_display, form_number_parse
-from administration.record_enums import RecordSource, RefusalReason, Route, Site
-from administration.record_models import AdministrationRecord, OfflineForm
 from cvms.models import Membership, User
 from enrollment.models import Location
 from inventory import selectors as inventory_selectors

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from administration import exports
+from administration.enums import ExportKind
 from administration.export_forms import (
     BlankFormsForm,
     ClinicFormsForm,
@@ -21,9 +22,7 @@ from administration.export_forms import (
     Hl7ExportForm,
     InventoryLevelsForm,
 )
-from administration.models import Clinic
-from administration.record_enums import ExportKind
-from administration.record_models import ExportJob
+from administration.models import Clinic, ExportJob
 from cvms.access import ProviderPortalView, StatePortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF

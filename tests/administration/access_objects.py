@@ -85,8 +85,8 @@ def build_record(personas, portal):
 def build_export(personas, portal):
     """A finished file: a registry export for the state (any state official's), printed forms
     for the home provider."""
-    from administration.record_enums import ExportKind, ExportStatus
-    from administration.record_models import ExportJob
+    from administration.enums import ExportKind, ExportStatus
+    from administration.models import ExportJob
 
     if portal == Portal.STATE:
         job = ExportJob.objects.create(kind=ExportKind.CVRS, status=ExportStatus.DONE, file_name="x.txt")

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from administration import exports, recording
-from administration.record_enums import ExportKind, ExportStatus
-from administration.record_models import AdministrationRecord, ExportJob, OfflineForm
+from administration.enums import ExportKind, ExportStatus
+from administration.models import AdministrationRecord, ExportJob, OfflineForm
 from administration.reporting import cvrs
 from cvms.roles import Role
 from inventory.models import Product
