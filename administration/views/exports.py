@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from administration import exports
 from administration.enums import ExportKind
-from administration.export_forms import (
+from administration.forms.files import (
     BlankFormsForm,
     ClinicFormsForm,
     CvrsExportForm,
@@ -23,6 +22,7 @@ from administration.export_forms import (
     InventoryLevelsForm,
 )
 from administration.models import Clinic, ExportJob
+from administration.services import files
 from cvms.access import ProviderPortalView, StatePortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
@@ -100,7 +100,7 @@ class StateExportsView(StateJobs, StatePortalView, TemplateView):
             params = {"since_last": form.cleaned_data.get("since_last", False)}
         else:
             raise Http404
-        job = exports.export_request(kind=kind, by=request.user, params=params, request=request)
+        job = files.export_request(kind=kind, by=request.user, params=params, request=request)
         messages.success(request, _("The export is being prepared."))
         return redirect("state:administration.export", export_pk=job.pk)
 
@@ -174,7 +174,7 @@ class OfflineFormsView(ProviderJobs, ProviderPortalView, TemplateView):
             request_kwargs = {"location": form.cleaned_data["location"]}
         else:
             raise Http404
-        job = exports.export_request(
+        job = files.export_request(
             kind=kind, by=request.user, organization=request.organization, request=request, **request_kwargs
         )
         messages.success(request, _("The PDF is being prepared."))

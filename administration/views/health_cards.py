@@ -3,8 +3,8 @@
 from django.http import HttpResponse, JsonResponse
 from django.views import View
 
-from administration import health_cards
 from administration.reporting import keys, shc
+from administration.selectors.records import card_jws
 from cvms.access import PublicView, RecipientPortalView
 from recipients.views.mixins import RecipientRecordMixin
 
@@ -13,7 +13,7 @@ class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):
     """The person's own card as a `.smart-health-card` file (only ever their own record)."""
 
     def get(self, request, *args, **kwargs):
-        jws = health_cards.card_jws(self.recipient)
+        jws = card_jws(self.recipient)
         if jws is None:
             return HttpResponse(status=404)
         response = HttpResponse(shc.card_file([jws]), content_type=shc.FILE_CONTENT_TYPE)

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from administration import recording
+from administration.forms.records import DoseForm, RefusalForm
 from administration.models import Appointment
-from administration.record_forms import DoseForm, RefusalForm
+from administration.services import recording
 from administration.views.provider_clinics import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
-from administration import record_selectors, recording
-from administration.record_forms import (
+from administration.forms.records import (
     AdverseEventForm,
     CorrectionForm,
     DoseForm,
@@ -21,6 +20,9 @@ from administration.record_forms import (
     VoidForm,
     WalkInSearchForm,
 )
+from administration.selectors import clinics as clinic_selectors
+from administration.selectors import records as record_selectors
+from administration.services import recording
 from administration.views.provider_records import dose_volume
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
@@ -190,7 +192,7 @@ class TodayView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_today.html"
 
     def get_context_data(self, **kwargs):
-        clinics = record_selectors.clinics_today(
+        clinics = clinic_selectors.clinics_today(
             user=self.request.user, organization=self.request.organization, on=timezone.localdate()
         )
         return super().get_context_data(**kwargs) | {"clinics": clinics}

@@ -46,7 +46,7 @@ def build_clinic(personas, portal):
 
 
 def build_appointment(personas, portal):
-    from administration import services
+    from administration.services import booking as services
     from enrollment.models import PriorityGroup
 
     PriorityGroup.objects.filter(code="2").update(is_open=True)
@@ -62,7 +62,7 @@ def build_appointment(personas, portal):
 
 def build_record(personas, portal):
     """A dose recorded at a home location."""
-    from administration import recording
+    from administration.services import recording
 
     location = _home_location(personas)
     location, lot = stock(location=location)

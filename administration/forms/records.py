@@ -1,4 +1,5 @@
-"""Forms of the dose records."""
+"""Forms of the dose records: a dose, a refusal, a correction, a void, an adverse event, a walk-in's
+search."""
 
 from django import forms
 from django.utils import timezone
