@@ -84,6 +84,10 @@ class ExportKind(models.TextChoices):
     INVENTORY_LEVELS = "inventory_levels", _("Inventory levels form")
 
 
+# The registry exports are the state's files; the other kinds are an organization's printed forms.
+REGISTRY_EXPORTS = (ExportKind.CVRS, ExportKind.HL7)
+
+
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")

@@ -1,4 +1,5 @@
-"""The recipient portal's booking pages and vaccination record (mounted under /me/)."""
+"""The recipient portal's pages of this app (mounted under /me/): finding a clinic and booking,
+the person's appointments, and their vaccination record (the page, its PDF, its SMART Health Card)."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -10,6 +11,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from administration.forms.booking import FindClinicsForm
 from administration.models import Appointment, Clinic
+from administration.reporting import shc
 from administration.selectors import booking as booking_selectors
 from administration.selectors import records as record_selectors
 from administration.services import booking
@@ -208,4 +210,16 @@ class RecordPdfView(RecipientRecordMixin, RecipientPortalView, View):
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="vaccination-record.pdf"'
+        return response
+
+
+class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):
+    """The person's own card as a `.smart-health-card` file (only ever their own record)."""
+
+    def get(self, request, *args, **kwargs):
+        jws = record_selectors.card_jws(self.recipient)
+        if jws is None:
+            return HttpResponse(status=404)
+        response = HttpResponse(shc.card_file([jws]), content_type=shc.FILE_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="vaccination{shc.FILE_EXTENSION}"'
         return response

@@ -6,24 +6,14 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
 from administration.forms.clinics import CheckInForm, ClinicForm
-from administration.models import Appointment, Clinic
+from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking, clinics
+from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, Role
 from enrollment.models import Location
-
-
-class ClinicScopedMixin:
-    """The clinic named in the URL, among the organization's own (another's is a 404)."""
-
-    def get_clinic(self) -> Clinic:
-        return get_object_or_404(
-            Clinic.objects.select_related("location__county", "product"),
-            pk=self.kwargs["clinic_pk"],
-            location__organization=self.request.organization,
-        )
 
 
 class ClinicsView(ProviderPortalView, ListView):
