@@ -1,3 +1,6 @@
+"""The administration app's configuration, and the hook that tells inventory how many appointments
+are booked ahead."""
+
 from django.apps import AppConfig
 
 

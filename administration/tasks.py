@@ -1,5 +1,6 @@
-"""Thin Celery tasks: appointment reminders (the day before) and second-dose reminders, run by
-beat (the schedule is in cvms/settings.py, "Administration")."""
+"""Thin Celery tasks: appointment reminders (the day before), second-dose reminders and the
+expired files' cleanup, run by beat (the schedule is in cvms/settings.py, "Administration"), and
+the export jobs the portals request. Their names are set explicitly: the schedule names them."""
 
 from celery import shared_task
 
