@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 import factory
 from django.utils import timezone
 
-from administration import services
 from administration.models import Appointment, Clinic, Slot
+from administration.services import clinics as services
 from cvms.roles import Role
 from recipients.models import Recipient
 from tests.factories import LocationFactory, UserFactory, member

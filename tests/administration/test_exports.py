@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from administration import exports, recording
-from administration.record_enums import ExportKind, ExportStatus
-from administration.record_models import AdministrationRecord, ExportJob, OfflineForm
+from administration.enums import ExportKind, ExportStatus
+from administration.models import AdministrationRecord, ExportJob, OfflineForm
 from administration.reporting import cvrs
+from administration.services import files as exports
+from administration.services import recording
 from cvms.roles import Role
 from inventory.models import Product
 from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from administration import recording
 from administration.reporting import shc
+from administration.services import recording
 from cvms.roles import Role
 from tests.administration.factories import RecipientFactory, clinic_with_stock
 from tests.administration.test_recording import _details

@@ -14,8 +14,8 @@ from typing import Any
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from administration.record_enums import RecordStatus
-from administration.record_models import AdministrationRecord
+from administration.enums import RecordStatus
+from administration.models import AdministrationRecord
 from administration.reporting.rows import Action, DoseReport
 
 CHUNK = 2000

@@ -1,60 +1,21 @@
-"""Reads of clinics, slots and appointments, for the provider and recipient pages, and for the
-apps that ask how many appointments are booked ahead (inventory)."""
+"""Reads for booking: the clinics a person may book and their free times, the person's
+appointments and the dose they may book next, the reminders due, and the doses not yet promised
+to an appointment (for booking, and for inventory, which asks how many are booked ahead)."""
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
-from administration.record_enums import RecordStatus
-from administration.record_models import AdministrationRecord
-from enrollment.models import Location, Organization
+from administration.selectors.records import doses_for
+from enrollment.models import Location
 from enrollment.selectors import counties_for_zip
 from inventory import selectors as inventory_selectors
 from inventory.models import Product
 from recipients.models import Recipient
-
-
-@dataclass(frozen=True)
-class Dose:
-    """One dose on a person's vaccination record."""
-
-    dose_number: int
-    given_on: date
-    product_name: str
-    product_id: int
-    cvx: str
-    lot_number: str
-    place: str
-    county: str = ""
-
-
-def doses_for(recipient: Recipient) -> list[Dose]:
-    """The doses given to `recipient`, oldest first (voided records and refusals aside)."""
-    records = (
-        AdministrationRecord.objects.filter(recipient=recipient, refused=False)
-        .exclude(status=RecordStatus.VOIDED)
-        .select_related("product", "lot", "location__county")
-        .order_by("administered_at", "id")
-    )
-    return [
-        Dose(
-            dose_number=record.dose_number,
-            given_on=timezone.localdate(record.administered_at),
-            product_name=record.product.name,
-            product_id=record.product_id,
-            cvx=record.product.cvx,
-            lot_number=record.lot.number,
-            place=record.location.name,
-            county=record.location.county.name,
-        )
-        for record in records
-    ]
-
 
 # --- Stock and places ------------------------------------------------------------------------
 
@@ -79,53 +40,7 @@ def doses_available(*, location: Location, product: Product, on: date | None = N
     return max(supply - booked_ahead(location=location, product=product, since=today), 0)
 
 
-def places_warning(*, clinic: Clinic) -> dict | None:
-    """When the free places of this location's coming clinics with this product outrun the
-    doses available: {"places", "doses"}; otherwise None."""
-    today = timezone.localdate()
-    places = (
-        Slot.objects.filter(
-            clinic__location_id=clinic.location_id,
-            clinic__product_id=clinic.product_id,
-            clinic__status=ClinicStatus.SCHEDULED,
-            starts_at__date__gte=today,
-        ).aggregate(free=Coalesce(Sum("capacity"), 0) - Coalesce(Sum("booked"), 0))["free"]
-        or 0
-    )
-    doses = doses_available(location=clinic.location, product=clinic.product, on=today)
-    if places > doses:
-        return {"places": places, "doses": doses}
-    return None
-
-
-# --- Provider pages --------------------------------------------------------------------------
-
-
-def clinics_for(*, organization: Organization, include_past: bool = False) -> QuerySet[Clinic]:
-    """An organization's clinics with their places and bookings counted (one query)."""
-    clinics = Clinic.objects.filter(location__organization=organization)
-    if not include_past:
-        clinics = clinics.filter(date__gte=timezone.localdate())
-    return (
-        clinics.select_related("location", "product")
-        .annotate(
-            places=Coalesce(Sum("slots__capacity"), 0),
-            booked=Coalesce(Sum("slots__booked"), 0),
-        )
-        .order_by("date", "opens_at", "id")
-    )
-
-
-def clinic_appointments(*, clinic: Clinic) -> QuerySet[Appointment]:
-    return (
-        Appointment.objects.filter(slot__clinic=clinic)
-        .exclude(status=AppointmentStatus.CANCELLED)
-        .select_related("recipient", "slot")
-        .order_by("slot__starts_at", "recipient__last_name", "recipient__first_name", "id")
-    )
-
-
-# --- Recipient pages -------------------------------------------------------------------------
+# --- A person's clinics and appointments ----------------------------------------------------
 
 
 def clinics_open_for_booking(
@@ -236,6 +151,9 @@ def next_dose(recipient: Recipient) -> dict | None:
     return {"dose_number": 2, "earliest": earliest, "product": product}
 
 
+# --- Reminders -------------------------------------------------------------------------------
+
+
 def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
     """Active appointments on `day` (state time) not reminded yet."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
@@ -273,13 +191,3 @@ def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
         + timedelta(days=(a.slot.clinic.product.min_interval_days or 0) - 7)
         <= today
     ]
-
-
-def slot_counts(*, clinic: Clinic) -> dict:
-    return clinic.slots.aggregate(
-        places=Coalesce(Sum("capacity"), 0), booked=Coalesce(Sum("booked"), 0), slots=Count("id")
-    )
-
-
-def prefetch_slots(clinics: QuerySet[Clinic]) -> QuerySet[Clinic]:
-    return clinics.prefetch_related(Prefetch("slots", queryset=Slot.objects.order_by("starts_at")))

@@ -1,25 +1,14 @@
+"""Forms of the provider's clinic pages: schedule a clinic, check a person in."""
+
 from datetime import time
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import County, Organization, PriorityGroup
+from administration.forms.widgets import DateInput, TimeInput
+from enrollment.models import Organization, PriorityGroup
 from inventory.selectors import products_active
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
 
 
 class ClinicForm(forms.Form):
@@ -73,18 +62,6 @@ class ClinicForm(forms.Form):
                 _("Choose organizations or priority groups for a clinic that isn't open to the public."),
             )
         return cleaned
-
-
-class FindClinicsForm(forms.Form):
-    county = forms.ModelChoiceField(label=_("County"), queryset=County.objects.all(), required=False)
-    zip_code = forms.CharField(label=_("or ZIP code"), max_length=10, required=False)
-    day = forms.DateField(label=_("Date (optional)"), widget=DateInput(), required=False)
-
-    def clean_zip_code(self):
-        value = self.cleaned_data["zip_code"].strip()
-        if value and (not value[:5].isdigit() or len(value) < 5):
-            raise forms.ValidationError(_("Enter a ZIP code of 5 digits."))
-        return value
 
 
 class CheckInForm(forms.Form):

@@ -23,11 +23,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration import recording
+from administration.enums import RecordSource, RefusalReason, Route, Site
+from administration.models import AdministrationRecord, OfflineForm
 from administration.offline.fields import FIELD_KEYS, FIELDS
 from administration.offline.numbers import InvalidFormNumber, form_number_display, form_number_parse
-from administration.record_enums import RecordSource, RefusalReason, Route, Site
-from administration.record_models import AdministrationRecord, OfflineForm
+from administration.services import recording
 from cvms.models import Membership, User
 from enrollment.models import Location
 from inventory import selectors as inventory_selectors
@@ -183,6 +183,8 @@ def _claim_form(*, number: str, location: Location, by: User) -> OfflineForm:
     form, _created = OfflineForm.objects.get_or_create(
         number=number, defaults={"location": location, "issued_by": by}
     )
+    # A plain FOR UPDATE, as before the lock helpers: it locks the location's row too, where
+    # `cvms.locking` (`of=("self",)`) would lock the form alone.
     form = OfflineForm.objects.select_for_update().select_related("location").get(pk=form.pk)
     if form.location.organization_id != location.organization_id:
         raise BackfillError([("form_number", _("was printed for another organization"))])

@@ -1,4 +1,5 @@
-"""The recipient portal's booking pages and vaccination record (mounted under /me/)."""
+"""The recipient portal's pages of this app (mounted under /me/): finding a clinic and booking,
+the person's appointments, and their vaccination record (the page, its PDF, its SMART Health Card)."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -8,9 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from administration import selectors, services
-from administration.forms import FindClinicsForm
+from administration.forms.booking import FindClinicsForm
 from administration.models import Appointment, Clinic
+from administration.reporting import shc
+from administration.selectors import booking as booking_selectors
+from administration.selectors import records as record_selectors
+from administration.services import booking
 from cvms.access import RecipientPortalView
 from recipients.selectors import eligibility
 from recipients.views.mixins import RecipientRecordMixin
@@ -20,7 +24,9 @@ class OwnAppointmentMixin:
     """The appointment in the URL, among the person's own: anyone else's is a 404."""
 
     def get_appointment(self) -> Appointment:
-        return get_object_or_404(selectors.appointments_of(self.recipient), pk=self.kwargs["appointment_pk"])
+        return get_object_or_404(
+            booking_selectors.appointments_of(self.recipient), pk=self.kwargs["appointment_pk"]
+        )
 
 
 def _rescheduling(view) -> Appointment | None:
@@ -28,7 +34,7 @@ def _rescheduling(view) -> Appointment | None:
     value = view.request.GET.get("reschedule") or view.request.POST.get("reschedule")
     if not value or not str(value).isdigit():
         return None
-    return get_object_or_404(selectors.active_appointments(view.recipient), pk=int(value))
+    return get_object_or_404(booking_selectors.active_appointments(view.recipient), pk=int(value))
 
 
 class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
@@ -39,7 +45,7 @@ class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
     def get_queryset(self):
         self.form = FindClinicsForm(self.request.GET or None)
         self.appointment = _rescheduling(self)
-        self.next_dose = selectors.next_dose(self.recipient)
+        self.next_dose = booking_selectors.next_dose(self.recipient)
         if not self.form.is_bound or not self.form.is_valid():
             return Clinic.objects.none()
         data = self.form.cleaned_data
@@ -48,7 +54,7 @@ class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
             product = self.appointment.slot.clinic.product_id
         elif self.appointment is None and self.next_dose and self.next_dose["product"] is not None:
             product = self.next_dose["product"].pk
-        return selectors.clinics_open_for_booking(
+        return booking_selectors.clinics_open_for_booking(
             county_id=data["county"].pk if data["county"] else "",
             zip_code=data["zip_code"],
             on=data["day"],
@@ -81,14 +87,14 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         clinic = self.get_clinic()
         appointment = _rescheduling(self)
-        next_dose = selectors.next_dose(self.recipient)
+        next_dose = booking_selectors.next_dose(self.recipient)
         dose_number = appointment.dose_number if appointment else (next_dose or {}).get("dose_number")
-        doses_left = selectors.doses_available(location=clinic.location, product=clinic.product)
+        doses_left = booking_selectors.doses_available(location=clinic.location, product=clinic.product)
         context.update(
             clinic=clinic,
-            slots=list(selectors.slots_for_booking(clinic=clinic)) if doses_left else [],
+            slots=list(booking_selectors.slots_for_booking(clinic=clinic)) if doses_left else [],
             doses_left=doses_left,
-            admits=selectors.clinic_admits(clinic=clinic, recipient=self.recipient),
+            admits=booking_selectors.clinic_admits(clinic=clinic, recipient=self.recipient),
             rescheduling=appointment,
             dose_number=dose_number,
             next_dose=next_dose,
@@ -105,15 +111,15 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
             return self.render_to_response(self.get_context_data())
         try:
             if appointment is not None:
-                booked = services.appointment_reschedule(
+                booked = booking.appointment_reschedule(
                     appointment=appointment, slot_id=int(slot_id), by=request.user, request=request
                 )
                 messages.success(request, _("Your appointment is moved. We sent you an e-mail."))
             else:
-                next_dose = selectors.next_dose(self.recipient)
+                next_dose = booking_selectors.next_dose(self.recipient)
                 if next_dose is None:
-                    raise services.BookingError(_("You have no dose left to book."))
-                booked = services.appointment_book(
+                    raise booking.BookingError(_("You have no dose left to book."))
+                booked = booking.appointment_book(
                     recipient=self.recipient,
                     slot_id=int(slot_id),
                     dose_number=next_dose["dose_number"],
@@ -121,7 +127,7 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
                     request=request,
                 )
                 messages.success(request, _("Your appointment is booked. We sent you an e-mail."))
-        except services.BookingError as refused:
+        except booking.BookingError as refused:
             messages.error(request, str(refused))
             return self.render_to_response(self.get_context_data())
         return redirect("me:administration.appointment", appointment_pk=booked.pk)
@@ -133,11 +139,11 @@ class AppointmentsView(RecipientRecordMixin, RecipientPortalView, ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        return selectors.appointments_of(self.recipient)
+        return booking_selectors.appointments_of(self.recipient)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["next_dose"] = selectors.next_dose(self.recipient)
+        context["next_dose"] = booking_selectors.next_dose(self.recipient)
         context["eligibility"] = eligibility(self.recipient)
         context["now"] = timezone.now()
         return context
@@ -149,7 +155,7 @@ class AppointmentDetailView(OwnAppointmentMixin, RecipientRecordMixin, Recipient
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["appointment"] = self.get_appointment()
-        context["next_dose"] = selectors.next_dose(self.recipient)
+        context["next_dose"] = booking_selectors.next_dose(self.recipient)
         return context
 
 
@@ -166,8 +172,8 @@ class AppointmentCancelView(OwnAppointmentMixin, RecipientRecordMixin, Recipient
     def post(self, request, *args, **kwargs):
         appointment = self.get_appointment()
         try:
-            services.appointment_cancel(appointment=appointment, by=request.user, request=request)
-        except services.BookingError as refused:
+            booking.appointment_cancel(appointment=appointment, by=request.user, request=request)
+        except booking.BookingError as refused:
             messages.error(request, str(refused))
             return redirect("me:administration.appointment", appointment_pk=appointment.pk)
         messages.success(request, _("Your appointment is cancelled."))
@@ -182,7 +188,7 @@ class RecordView(RecipientRecordMixin, RecipientPortalView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["recipient"] = self.recipient
-        context["doses"] = selectors.doses_for(self.recipient)
+        context["doses"] = record_selectors.doses_for(self.recipient)
         return context
 
 
@@ -196,7 +202,7 @@ class RecordPdfView(RecipientRecordMixin, RecipientPortalView, View):
             "administration/record_pdf.html",
             {
                 "recipient": self.recipient,
-                "doses": selectors.doses_for(self.recipient),
+                "doses": record_selectors.doses_for(self.recipient),
                 "now": timezone.now(),
             },
             request=request,
@@ -204,4 +210,16 @@ class RecordPdfView(RecipientRecordMixin, RecipientPortalView, View):
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="vaccination-record.pdf"'
+        return response
+
+
+class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):
+    """The person's own card as a `.smart-health-card` file (only ever their own record)."""
+
+    def get(self, request, *args, **kwargs):
+        jws = record_selectors.card_jws(self.recipient)
+        if jws is None:
+            return HttpResponse(status=404)
+        response = HttpResponse(shc.card_file([jws]), content_type=shc.FILE_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="vaccination{shc.FILE_EXTENSION}"'
         return response

@@ -1,6 +1,6 @@
 """Files made from the records: the registry exports (CVRS, HL7) and the printed offline forms.
 
-The writers stream: rows come from a server-side cursor (`report_selectors.dose_reports`) and go
+The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
 straight to the file, so a million doses take the memory of a few thousand. The state portal
 and the provider portal request a file as an `ExportJob`; a Celery task (enqueued after commit)
 runs it, updating its progress, and stores the file privately with an expiry. The management
@@ -26,14 +26,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration import report_selectors
-from administration.enums import AppointmentStatus
-from administration.models import Appointment, Clinic
+from administration.enums import AppointmentStatus, ExportKind, ExportStatus
+from administration.models import AdministrationRecord, Appointment, Clinic, ExportJob, OfflineForm
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
-from administration.record_enums import ExportKind, ExportStatus
-from administration.record_models import AdministrationRecord, ExportJob, OfflineForm
 from administration.reporting import cvrs, hl7
+from administration.selectors import reporting as report_selectors
 from cvms.audit import audit
 from cvms.models import User
 from enrollment.models import Location, Organization

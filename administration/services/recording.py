@@ -13,11 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.enums import AppointmentStatus
-from administration.models import Appointment
-from administration.record_enums import RecordSource, RecordStatus, RefusalReason, Severity
-from administration.record_models import AdministrationRecord, AdverseEvent
+from administration.enums import AppointmentStatus, RecordSource, RecordStatus, RefusalReason, Severity
+from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from cvms.audit import audit
+from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from enrollment.models import Location
@@ -110,6 +109,12 @@ def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int
         )
 
 
+def _appointment_locked(appointment: Appointment) -> Appointment:
+    # A plain FOR UPDATE, as before the lock helpers: it locks the appointment's slot and clinic
+    # rows too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
+    return Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
+
+
 @transaction.atomic
 def dose_record(
     *,
@@ -124,15 +129,13 @@ def dose_record(
     request=None,
 ) -> AdministrationRecord:
     """Record a dose given at `location`, take it out of stock, and complete the appointment."""
-    recipient = Recipient.objects.select_for_update().get(pk=recipient.pk)  # one recording at a time
+    recipient = lock_one(Recipient.objects, pk=recipient.pk)  # one recording at a time
     if details.administered_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A dose can't be recorded in the future."))
     _check_lot(location=location, details=details)
     _check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = (
-            Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
-        )
+        appointment = _appointment_locked(appointment)
         if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
             raise RecordingError(_("This appointment is not this person's at this location."))
         if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
@@ -189,11 +192,10 @@ def dose_record(
 
 
 def _locked(record: AdministrationRecord) -> AdministrationRecord:
-    # `of=("self",)`: the lot is a nullable join (refusals have none), which FOR UPDATE can't lock.
-    return (
-        AdministrationRecord.objects.select_for_update(of=("self",))
-        .select_related("location", "lot", "product", "recipient")
-        .get(pk=record.pk)
+    # The record's row alone (`of=("self",)`): the lot is a nullable join (refusals have none),
+    # which FOR UPDATE can't lock.
+    return lock_one(
+        AdministrationRecord.objects.select_related("location", "lot", "product", "recipient"), pk=record.pk
     )
 
 
@@ -247,9 +249,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = (
-            Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
-        )
+        appointment = _appointment_locked(appointment)
         if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
             raise RecordingError(_("This appointment is not this person's at this location."))
     record = AdministrationRecord.objects.create(
@@ -312,7 +312,7 @@ def dose_correct(
     transaction. The record's version goes up, so the HL7 export sends it again as an update."""
     if not reason.strip():
         raise RecordingError(_("Give the reason for the correction."))
-    recipient = Recipient.objects.select_for_update().get(pk=record.recipient_id)  # as dose_record
+    recipient = lock_one(Recipient.objects, pk=record.recipient_id)  # as dose_record
     record = _locked(record)
     location = location or record.location
     if (

@@ -6,10 +6,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from administration.backfill import services as backfill
-from administration.backfill.forms import BackfillUploadForm, PaperFormForm
+from administration.forms.backfill import BackfillUploadForm, PaperFormForm
 from administration.offline.fields import ADMINISTRATION, REGISTRATION, SCREENING
 from administration.offline.numbers import form_number_display
+from administration.services import backfill
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
 from enrollment.selectors import locations_for

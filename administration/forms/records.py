@@ -1,10 +1,20 @@
-"""Forms of the dose records."""
+"""Forms of the dose records: a dose, a refusal, a correction, a void, an adverse event, a walk-in's
+search."""
+
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.record_enums import RefusalReason, Route, Severity, Site
+from administration.enums import RefusalReason, Route, Severity, Site
+
+
+def dose_volume(product) -> Decimal | None:
+    """The product's dose volume as recorded: the catalogue keeps 3 decimals, a record 2 (0.30 mL)."""
+    if product.dose_volume_ml is None:
+        return None
+    return product.dose_volume_ml.quantize(Decimal("0.01"))
 
 
 class DoseForm(forms.Form):

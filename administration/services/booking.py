@@ -1,4 +1,4 @@
-"""Rules that change clinics and appointments.
+"""Rules that change appointments: book, reschedule, cancel, check in, mark a no-show.
 
 Booking is the scarce path. `appointment_book` takes a place with a conditional UPDATE of the
 slot's counter (`booked = booked + 1 WHERE booked < capacity`) and checks the row count, so any
@@ -7,30 +7,28 @@ last guard, and a partial unique constraint keeps one active appointment per per
 """
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from administration import selectors
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
+from administration.selectors import booking as selectors
+from administration.services import notifications
 from cvms.audit import audit
-from cvms.emails import send_templated_email
+from cvms.locking import lock_one
 from cvms.models import User
 from employers import selectors as employer_selectors
 from employers import services as employer_services
 from employers.enums import InviteeStatus
 from enrollment.models import Location
-from inventory.models import Product
 from recipients.models import Recipient
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a clinic's door
 CODE_LENGTH = 8
-MAX_SLOTS_PER_CLINIC = 200
 
 
 class BookingError(Exception):
@@ -51,125 +49,6 @@ class TooEarly(BookingError):
 
 class AlreadyBooked(BookingError):
     pass
-
-
-class ClinicError(Exception):
-    pass
-
-
-# --- Clinics ---------------------------------------------------------------------------------
-
-
-def _slot_times(
-    *, day: date, opens_at: time, closes_at: time, minutes: int
-) -> list[tuple[datetime, datetime]]:
-    """The slots of a day, in the state's time zone: from opening, each `minutes` long, the last
-    one ending by closing time."""
-    start = timezone.make_aware(datetime.combine(day, opens_at))
-    end = timezone.make_aware(datetime.combine(day, closes_at))
-    step = timedelta(minutes=minutes)
-    times = []
-    while start + step <= end:
-        times.append((start, start + step))
-        start += step
-    return times
-
-
-@transaction.atomic
-def clinic_create(
-    *,
-    location: Location,
-    product: Product,
-    day: date,
-    opens_at: time,
-    closes_at: time,
-    slot_minutes: int,
-    slot_capacity: int,
-    is_public: bool = True,
-    organizations=(),
-    priority_groups=(),
-    notes: str = "",
-    by: User,
-    request=None,
-) -> Clinic:
-    """Schedule a clinic and generate its slots from its hours."""
-    if day < timezone.localdate():
-        raise ClinicError(_("A clinic can't be scheduled in the past."))
-    if closes_at <= opens_at:
-        raise ClinicError(_("The closing time must be after the opening time."))
-    times = _slot_times(day=day, opens_at=opens_at, closes_at=closes_at, minutes=slot_minutes)
-    if not times:
-        raise ClinicError(_("The opening hours are shorter than one slot."))
-    if len(times) > MAX_SLOTS_PER_CLINIC:
-        raise ClinicError(_("A clinic can have at most %(n)s slots.") % {"n": MAX_SLOTS_PER_CLINIC})
-    if not is_public and not organizations and not priority_groups:
-        raise ClinicError(
-            _(
-                "A clinic that isn't public must be limited to some organizations' invited people "
-                "or some priority groups."
-            )
-        )
-    clinic = Clinic.objects.create(
-        location=location,
-        product=product,
-        date=day,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        slot_minutes=slot_minutes,
-        slot_capacity=slot_capacity,
-        is_public=is_public,
-        notes=notes,
-        created_by=by,
-    )
-    if not is_public:
-        clinic.organizations.set(organizations)
-        clinic.priority_groups.set(priority_groups)
-    Slot.objects.bulk_create(
-        [Slot(clinic=clinic, starts_at=start, ends_at=end, capacity=slot_capacity) for start, end in times]
-    )
-    audit(
-        action="administration.clinic.created",
-        by=by,
-        target=clinic,
-        request=request,
-        data={"location": location.pk, "product": product.pk, "date": day.isoformat(), "slots": len(times)},
-    )
-    return clinic
-
-
-@transaction.atomic
-def clinic_cancel(*, clinic: Clinic, by: User, reason: str = "", request=None) -> int:
-    """Cancel a clinic: every booked appointment is cancelled and its person told by e-mail.
-    Returns how many people were told."""
-    clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
-    if clinic.status == ClinicStatus.CANCELLED:
-        return 0
-    now = timezone.now()
-    clinic.status = ClinicStatus.CANCELLED
-    clinic.cancelled_at = now
-    clinic.save(update_fields=["status", "cancelled_at"])
-    appointments = list(
-        Appointment.objects.select_for_update()
-        .filter(slot__clinic=clinic, status=AppointmentStatus.BOOKED)
-        .select_related("recipient", "slot")
-    )
-    Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(
-        status=AppointmentStatus.CANCELLED, changed_at=now
-    )
-    Slot.objects.filter(clinic=clinic).update(booked=0)
-    for appointment in appointments:
-        _email(appointment, "clinic_cancelled", clinic=clinic, reason=reason)
-    audit(
-        action="administration.clinic.cancelled",
-        by=by,
-        target=clinic,
-        request=request,
-        data={"appointments_cancelled": len(appointments), "reason": reason},
-    )
-    return len(appointments)
-
-
-# --- Booking ---------------------------------------------------------------------------------
 
 
 def _new_code() -> str:
@@ -250,7 +129,7 @@ def _take_place(
     clinic = slot.clinic
     # The stock cap spans every clinic of the location with this product, so bookings there take
     # turns on the location's row; the slot's own places are taken by the conditional UPDATE.
-    Location.objects.select_for_update().filter(pk=clinic.location_id).first()
+    lock_one(Location.objects, pk=clinic.location_id)
     if selectors.doses_available(location=clinic.location, product=clinic.product) < 1:
         raise SlotFull(_("This clinic has no doses left to offer. Choose another clinic or day."))
     taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
@@ -318,7 +197,7 @@ def appointment_book(
         data={"recipient": recipient.pk, "slot": slot.pk, "dose": dose_number},
     )
     _roster_status(recipient, InviteeStatus.BOOKED, by=by, when=dose_number == 1)
-    _email(appointment, "appointment_booked")
+    notifications.appointment_email(appointment, "appointment_booked")
     return appointment
 
 
@@ -327,11 +206,7 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
     """Move an appointment to another slot: the old place is given back and the new one taken
     in one transaction, so a refusal (full, too early, or a first dose moved past what a booked
     second dose needs) leaves the old appointment as it was."""
-    old = (
-        Appointment.objects.select_for_update(of=("self",))
-        .select_related("slot", "recipient__priority_group")
-        .get(pk=appointment.pk)
-    )
+    old = lock_one(Appointment.objects.select_related("slot", "recipient__priority_group"), pk=appointment.pk)
     if old.status != AppointmentStatus.BOOKED:
         raise BookingError(_("Only a booked appointment can be rescheduled."))
     slot = _bookable_slot(slot_id)
@@ -353,7 +228,7 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
         request=request,
         data={"from_appointment": old.pk, "from_slot": old.slot_id, "to_slot": slot.pk},
     )
-    _email(new, "appointment_rescheduled")
+    notifications.appointment_email(new, "appointment_rescheduled")
     return new
 
 
@@ -366,6 +241,8 @@ def _release(appointment: Appointment, status: str) -> None:
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> Appointment:
+    # A plain FOR UPDATE, as before the lock helpers: it locks the person's row too, where
+    # `cvms.locking` (`of=("self",)`) would lock the appointment alone.
     appointment = Appointment.objects.select_for_update().select_related("recipient").get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_("This appointment is not booked any more."))
@@ -379,7 +256,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
         _roster_status(
             appointment.recipient, InviteeStatus.REGISTERED, by=by, when=appointment.dose_number == 1
         )
-    _email(appointment, "appointment_cancelled")
+    notifications.appointment_email(appointment, "appointment_cancelled")
     return appointment
 
 
@@ -387,7 +264,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
 def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> Appointment:
     """The clinic marks that the person didn't come (their place isn't given back: the slot has
     passed)."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment = lock_one(Appointment.objects, pk=appointment.pk)
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
         raise BookingError(_("Only a booked appointment can be marked as a no-show."))
     Appointment.objects.filter(pk=appointment.pk).update(
@@ -402,6 +279,8 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
 def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -> Appointment:
     """The clinic checks a confirmation code at arrival and marks the person arrived."""
     code = code.strip().upper().replace(" ", "").replace("-", "")
+    # A plain FOR UPDATE, as before the lock helpers: it locks the person's and the slot's rows
+    # too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
     appointment = (
         Appointment.objects.select_for_update()
         .filter(slot__clinic=clinic, confirmation_code=code)
@@ -421,107 +300,6 @@ def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -
     appointment.status = AppointmentStatus.ATTENDED
     audit(action="administration.appointment.checked_in", by=by, target=appointment, request=request)
     return appointment
-
-
-# --- E-mails and reminders -------------------------------------------------------------------
-
-
-def _when(appointment: Appointment) -> str:
-    return formats.date_format(timezone.localtime(appointment.slot.starts_at), "DATETIME_FORMAT")
-
-
-def _email(appointment: Appointment, kind: str, **extra) -> None:
-    """Tell the person, in their language, what happened to their appointment."""
-    recipient = appointment.recipient
-    clinic = extra.get("clinic") or appointment.slot.clinic
-    with translation.override(recipient.language):
-        when = _when(appointment)
-        place = f"{clinic.location.name}, {clinic.location.county.name}"
-        subjects = {
-            "appointment_booked": _("Your vaccination appointment is booked"),
-            "appointment_rescheduled": _("Your vaccination appointment has changed"),
-            "appointment_cancelled": _("Your vaccination appointment is cancelled"),
-            "clinic_cancelled": _("Your vaccination clinic is cancelled"),
-            "appointment_reminder": _("Reminder: your vaccination appointment is tomorrow"),
-            "next_dose_reminder": _("Time to book your second dose"),
-        }
-        details = _("Dose %(dose)s of %(product)s on %(when)s at %(place)s.") % {
-            "dose": appointment.dose_number,
-            "product": clinic.product.name,
-            "when": when,
-            "place": place,
-        }
-        code = _("Your confirmation code is %(code)s: show it when you arrive.") % {
-            "code": appointment.confirmation_code
-        }
-        paragraphs = {
-            "appointment_booked": [details, code],
-            "appointment_rescheduled": [details, code],
-            "appointment_cancelled": [_("This appointment is cancelled:"), details],
-            "clinic_cancelled": [
-                _("The clinic has been cancelled, and your appointment with it:"),
-                details,
-                extra.get("reason") or "",
-                _("Please book another appointment."),
-            ],
-            "appointment_reminder": [details, code],
-            "next_dose_reminder": [
-                _("You can book your second dose of %(product)s from %(date)s.")
-                % {"product": clinic.product.name, "date": extra.get("earliest", "")}
-            ],
-        }[kind]
-        action_label = _("See my appointments") if kind != "next_dose_reminder" else _("Book my second dose")
-    send_templated_email(
-        to=recipient.email,
-        template="notice",
-        language=recipient.language,
-        context={
-            "subject": subjects[kind],
-            "name": recipient.first_name,
-            "paragraphs": [p for p in paragraphs if p],
-            "action_url": f"{settings.SITE_URL}/me/appointments/",
-            "action_label": action_label,
-        },
-    )
-
-
-def reminders_send(*, now: datetime | None = None) -> int:
-    """E-mail everyone with an appointment tomorrow (state time) who wasn't reminded yet. Each
-    appointment is claimed with a conditional UPDATE, so a re-run or a second worker never
-    reminds twice. Returns how many were sent."""
-    now = now or timezone.now()
-    tomorrow = timezone.localtime(now).date() + timedelta(days=1)
-    sent = 0
-    for appointment in selectors.appointments_due_reminder(day=tomorrow).iterator():
-        with transaction.atomic():
-            claimed = Appointment.objects.filter(pk=appointment.pk, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if claimed:
-                _email(appointment, "appointment_reminder")
-                sent += 1
-    return sent
-
-
-def next_dose_reminders_send(*, today: date | None = None) -> int:
-    """E-mail people whose second dose may be booked within a week and who haven't booked it."""
-    today = today or timezone.localdate()
-    sent = 0
-    for appointment in selectors.first_doses_due_next_dose_reminder(today=today):
-        product = appointment.slot.clinic.product
-        earliest = timezone.localtime(appointment.slot.starts_at).date() + timedelta(
-            days=product.min_interval_days or 0
-        )
-        with transaction.atomic():
-            claimed = Appointment.objects.filter(
-                pk=appointment.pk, next_dose_reminder_sent_at__isnull=True
-            ).update(next_dose_reminder_sent_at=timezone.now())
-            if claimed:
-                with translation.override(appointment.recipient.language):
-                    shown = formats.date_format(earliest, "DATE_FORMAT")
-                _email(appointment, "next_dose_reminder", earliest=shown)
-                sent += 1
-    return sent
 
 
 def _roster_status(

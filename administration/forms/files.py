@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.exports import MAX_BLANK_FORMS
+from administration.services.files import MAX_BLANK_FORMS
 
 
 class CvrsExportForm(forms.Form):

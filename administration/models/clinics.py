@@ -1,7 +1,7 @@
 """Clinics, their slots and the appointments booked in them.
 
 A slot's `booked` counter is the scarce thing: a booking takes a place with a conditional UPDATE
-(`booked = booked + 1 WHERE booked < capacity`, see services.appointment_book), and a CHECK
+(`booked = booked + 1 WHERE booked < capacity`, see services.booking.appointment_book), and a CHECK
 constraint is the last guard against overbooking. A person holds at most one active appointment
 for each dose (a partial unique constraint).
 """
@@ -130,7 +130,3 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AppointmentStatus.BOOKED
-
-
-# The dose records (issue 6) live in their own module.
-from administration.record_models import AdministrationRecord, AdverseEvent, ExportJob, OfflineForm  # noqa: E402, F401

@@ -5,24 +5,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from administration import selectors, services
-from administration.forms import CheckInForm, ClinicForm
-from administration.models import Appointment, Clinic
+from administration.forms.clinics import CheckInForm, ClinicForm
+from administration.models import Appointment
+from administration.selectors import clinics as clinic_selectors
+from administration.services import booking, clinics
+from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, Role
 from enrollment.models import Location
-
-
-class ClinicScopedMixin:
-    """The clinic named in the URL, among the organization's own (another's is a 404)."""
-
-    def get_clinic(self) -> Clinic:
-        return get_object_or_404(
-            Clinic.objects.select_related("location__county", "product"),
-            pk=self.kwargs["clinic_pk"],
-            location__organization=self.request.organization,
-        )
 
 
 class ClinicsView(ProviderPortalView, ListView):
@@ -32,7 +23,9 @@ class ClinicsView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         self.include_past = self.request.GET.get("past") == "1"
-        return selectors.clinics_for(organization=self.request.organization, include_past=self.include_past)
+        return clinic_selectors.clinics_for(
+            organization=self.request.organization, include_past=self.include_past
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -56,7 +49,7 @@ class ClinicCreateView(ProviderPortalView, TemplateView):
             return self.render_to_response({"form": form})
         data = form.cleaned_data
         try:
-            clinic = services.clinic_create(
+            clinic = clinics.clinic_create(
                 location=data["location"],
                 product=data["product"],
                 day=data["day"],
@@ -71,11 +64,11 @@ class ClinicCreateView(ProviderPortalView, TemplateView):
                 by=request.user,
                 request=request,
             )
-        except services.ClinicError as refused:
+        except clinics.ClinicError as refused:
             form.add_error(None, str(refused))
             return self.render_to_response({"form": form})
         messages.success(request, _("The clinic is scheduled."))
-        warning = selectors.places_warning(clinic=clinic)
+        warning = clinic_selectors.places_warning(clinic=clinic)
         if warning:
             messages.warning(request, _warning_text(warning))
         return redirect("provider:administration.clinic", clinic_pk=clinic.pk)
@@ -99,7 +92,7 @@ class ClinicDetailView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         clinic = self.get_clinic()
-        appointments = list(selectors.clinic_appointments(clinic=clinic))
+        appointments = list(clinic_selectors.clinic_appointments(clinic=clinic))
         audit(
             action="administration.clinic.bookings_viewed",
             by=self.request.user,
@@ -110,8 +103,8 @@ class ClinicDetailView(ClinicScopedMixin, ProviderPortalView, TemplateView):
         context.update(
             clinic=clinic,
             appointments=appointments,
-            counts=selectors.slot_counts(clinic=clinic),
-            warning=selectors.places_warning(clinic=clinic),
+            counts=clinic_selectors.slot_counts(clinic=clinic),
+            warning=clinic_selectors.places_warning(clinic=clinic),
             check_in_form=kwargs.get("check_in_form") or CheckInForm(),
             can_manage=self.request.membership.role == Role.PROVIDER_ADMIN,
         )
@@ -132,11 +125,13 @@ class ClinicCancelView(ClinicScopedMixin, ProviderPortalView, TemplateView):
 
     def get(self, request, *args, **kwargs):
         clinic = self.get_clinic()
-        return self.render_to_response({"clinic": clinic, "counts": selectors.slot_counts(clinic=clinic)})
+        return self.render_to_response(
+            {"clinic": clinic, "counts": clinic_selectors.slot_counts(clinic=clinic)}
+        )
 
     def post(self, request, *args, **kwargs):
         clinic = self.get_clinic()
-        told = services.clinic_cancel(
+        told = clinics.clinic_cancel(
             clinic=clinic, by=request.user, reason=request.POST.get("reason", "")[:500], request=request
         )
         messages.success(
@@ -155,10 +150,10 @@ class CheckInView(ClinicScopedMixin, ProviderPortalView, View):
             messages.error(request, _("Enter a confirmation code."))
         else:
             try:
-                appointment = services.appointment_check_in(
+                appointment = booking.appointment_check_in(
                     clinic=clinic, code=form.cleaned_data["code"], by=request.user, request=request
                 )
-            except services.BookingError as refused:
+            except booking.BookingError as refused:
                 messages.error(request, str(refused))
             else:
                 messages.success(
@@ -176,7 +171,7 @@ class NoShowView(ClinicScopedMixin, ProviderPortalView, View):
         clinic = self.get_clinic()
         appointment = get_object_or_404(Appointment, pk=self.kwargs["appointment_pk"], slot__clinic=clinic)
         try:
-            services.appointment_no_show(appointment=appointment, by=request.user, request=request)
-        except services.BookingError as refused:
+            booking.appointment_no_show(appointment=appointment, by=request.user, request=request)
+        except booking.BookingError as refused:
             messages.error(request, str(refused))
         return redirect("provider:administration.clinic", clinic_pk=clinic.pk)
