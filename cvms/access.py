@@ -6,8 +6,8 @@ organization they act for, and sets `request.portal`, `request.membership` and
 `request.organization`. Views then scope their querysets to `request.organization` (or to the
 signed-in person), so another organization's or person's object is a 404.
 
-The role × URL test (tests/cvms/test_access_matrix.py) reads these declarations, so a view
-added without one fails the suite.
+The role × URL test (tests/cvms/test_access_matrix.py) fails a routed view without a gate, and
+compares every view's answers with who may open it as written down in tests/access_expected.py.
 """
 
 from typing import ClassVar

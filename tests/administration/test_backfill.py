@@ -16,10 +16,10 @@ from cvms.roles import Role
 from inventory import selectors as inventory_selectors
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient
-from tests.administration.factories import RecipientFactory
 from tests.administration.test_concurrency import run_together
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.test import Client
 
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, works_at
 from tests.factories import OrganizationFactory, UserFactory, member
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,10 +20,11 @@ from administration.services import files as exports
 from administration.services import recording
 from cvms.roles import Role
 from inventory.models import Product
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, works_at
 from tests.administration.test_cvrs import _parse
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, stock
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
