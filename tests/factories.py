@@ -67,6 +67,14 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     ip_address = "192.0.2.1"
 
 
+def operator(**user_fields) -> User:
+    """A system operator (Django admin): staff and superuser, with the second factor the admin
+    requires."""
+    user = UserFactory(is_staff=True, is_superuser=True, **user_fields)
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
 def member(organization: Organization, role: Role, **user_fields) -> User:
     """A user holding `role` in `organization`."""
     user = UserFactory(roles=[role], **user_fields)

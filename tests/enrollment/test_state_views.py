@@ -8,6 +8,7 @@ from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.enums import ApplicationStatus, OrganizationStatus
 from enrollment.models import PriorityGroup
+from tests.clients import SignInClient
 from tests.enrollment.factories import (
     EmployerApplicationFactory,
     EnrollmentApplicationFactory,
@@ -154,11 +155,10 @@ def test_state_dashboard_shows_applications_waiting(official_client):
 
 
 def test_suspending_an_organization_closes_its_portal_at_the_next_request(official_client, client):
-    from django.test import Client
 
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
-    provider_client = Client()
+    provider_client = SignInClient()
     provider_client.force_login(admin)
     assert provider_client.get(reverse("provider:dashboard")).status_code == 200
 
