@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 from django.db import connection
 
@@ -57,6 +58,14 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 def _keep_reference_data(django_db_serialized_rollback):
     """Transactional tests flush the database; serialized rollback restores what the migrations
     loaded (counties, ZIP codes, priority groups, role groups) for each of them."""
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_join():
+    """Celery keeps one process-wide "inside a task: don't wait on results" flag, set and
+    restored around every in-process task. Thread tests run such tasks at the same moment, and
+    the interleaved restores can leave it set, failing a later test's result.get()."""
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
