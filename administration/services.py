@@ -22,8 +22,8 @@ from cvms.audit import audit
 from cvms.emails import send_templated_email
 from cvms.models import User
 from employers import selectors as employer_selectors
-from employers import services as employer_services
 from employers.enums import InviteeStatus
+from employers.services.progress import invitee_status_set
 from enrollment.models import Location
 from inventory.models import Product
 from recipients.models import Recipient
@@ -532,4 +532,4 @@ def _roster_status(
         return
     invitee_ids = employer_selectors.invitee_ids_for_recipient(recipient.pk)
     if invitee_ids:
-        employer_services.invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)
+        invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)

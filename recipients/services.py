@@ -9,7 +9,7 @@ from cvms.audit import audit
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers import services as employer_services
+from employers.services.progress import InvitationInvalid, invitation_use, invitee_recipient_reassign
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient, RegistrationSettings
@@ -87,10 +87,8 @@ def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None
     """Use the invitation for `recipient`; a link used or expired meanwhile refuses the whole
     registration (the caller's transaction rolls back)."""
     try:
-        employer_services.invitation_use(
-            invitation=invitation, recipient_id=recipient.pk, by=by, request=request
-        )
-    except employer_services.InvitationInvalid as refused:
+        invitation_use(invitation=invitation, recipient_id=recipient.pk, by=by, request=request)
+    except InvitationInvalid as refused:
         _refuse_invitation(refused.state)
     recipient.invited_by.add(invitation.invitee.organization_id)
 
@@ -336,7 +334,7 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.
-    invitee_ids = employer_services.invitee_recipient_reassign(
+    invitee_ids = invitee_recipient_reassign(
         from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by
     )
     duplicate_user = duplicate.user
