@@ -12,7 +12,7 @@ from cvms.demo import demo_user
 from cvms.roles import Role
 from enrollment.models import Location
 from inventory import selectors as inventory_selectors
-from inventory import services as inventory_services
+from inventory.services.shipments import shipment_record
 
 DEMO_LOCATION = "Wake Community Health — Raleigh"
 DEMO_DAYS = (1, 2, 5)
@@ -26,7 +26,7 @@ def _product_with_stock(location, by):
     product = inventory_selectors.products_active().filter(series_doses=2).first()
     if product is None:
         return None
-    inventory_services.shipment_record(
+    shipment_record(
         location=location,
         product=product,
         source="Demo: clinic supply",

@@ -6,9 +6,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from inventory import services
 from inventory.enums import StorageClass
 from inventory.models import Lot, Product
+from inventory.services.shipments import shipment_record
 from tests.factories import LocationFactory
 
 
@@ -42,7 +42,7 @@ def stock(*, location=None, lot=None, doses: int = 10, by=None):
     """`doses` of `lot` on hand at `location`, received through the ledger. Returns (location, lot)."""
     location = location or LocationFactory()
     lot = lot or LotFactory()
-    shipment = services.shipment_record(
+    shipment = shipment_record(
         location=location,
         product=lot.product,
         source="Test stock",
