@@ -36,7 +36,6 @@ from enrollment.models import (
     IssuedPin,
     Location,
     Organization,
-    PriorityGroup,
 )
 from enrollment.selectors import (
     ADMIN_ROLE,
@@ -375,28 +374,6 @@ def organization_reinstate(*, organization: Organization, by: User, request=None
     locked.status = OrganizationStatus.APPROVED
     locked.save(update_fields=["status"])
     audit(action="enrollment.organization.reinstated", by=by, target=locked, request=request)
-    return locked
-
-
-@transaction.atomic
-def priority_group_open(*, group: PriorityGroup, by: User) -> PriorityGroup:
-    """Open a priority group for booking (the recipients app's state page calls this)."""
-    locked = PriorityGroup.objects.select_for_update().get(pk=group.pk)
-    if not locked.is_open:
-        locked.is_open = True
-        locked.opened_at = timezone.now()
-        locked.save(update_fields=["is_open", "opened_at"])
-        audit(action="enrollment.priority_group.opened", by=by, target=locked, data={"code": locked.code})
-    return locked
-
-
-@transaction.atomic
-def priority_group_close(*, group: PriorityGroup, by: User) -> PriorityGroup:
-    locked = PriorityGroup.objects.select_for_update().get(pk=group.pk)
-    if locked.is_open:
-        locked.is_open = False
-        locked.save(update_fields=["is_open"])
-        audit(action="enrollment.priority_group.closed", by=by, target=locked, data={"code": locked.code})
     return locked
 
 

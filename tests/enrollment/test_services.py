@@ -7,7 +7,7 @@ from cvms.models import AuditEvent, Membership
 from cvms.roles import Role
 from enrollment import services
 from enrollment.enums import ApplicationStatus, OrganizationStatus
-from enrollment.models import IssuedPin, Location, Organization, PriorityGroup
+from enrollment.models import IssuedPin, Location, Organization
 from enrollment.selectors import locations_for
 from tests.enrollment.factories import (
     ApplicationFactory,
@@ -196,17 +196,6 @@ def test_suspending_and_reinstating_an_organization_are_audited(official):
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["enrollment.organization.suspended", "enrollment.organization.reinstated"]
-
-
-def test_priority_group_open_marks_it_open_once(official):
-    group = PriorityGroup.objects.get(code="2")
-
-    services.priority_group_open(group=group, by=official)
-    services.priority_group_open(group=group, by=official)
-
-    group.refresh_from_db()
-    assert group.is_open and group.opened_at is not None
-    assert AuditEvent.objects.filter(action="enrollment.priority_group.opened").count() == 1
 
 
 def test_vaccinator_works_only_at_assigned_locations():
