@@ -11,8 +11,7 @@ from administration.models import Clinic
 from cvms.demo import demo_user
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory import selectors as inventory_selectors
-from inventory.services.shipments import shipment_record
+from inventory.interface import products_active, shipment_record, stock_usable
 
 DEMO_LOCATION = "Wake Community Health — Raleigh"
 DEMO_DAYS = (1, 2, 5)
@@ -20,10 +19,10 @@ DEMO_DAYS = (1, 2, 5)
 
 def _product_with_stock(location, by):
     today = timezone.localdate()
-    for product in inventory_selectors.products_active():
-        if inventory_selectors.stock_usable(location=location, product=product, on=today) >= 50:
+    for product in products_active():
+        if stock_usable(location=location, product=product, on=today) >= 50:
             return product
-    product = inventory_selectors.products_active().filter(series_doses=2).first()
+    product = products_active().filter(series_doses=2).first()
     if product is None:
         return None
     shipment_record(

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import County, Organization, PriorityGroup
-from inventory.selectors import products_active
+from inventory.interface import products_active
 
 
 class DateInput(forms.DateInput):

@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from administration.models import Clinic
 from administration.record_models import AdministrationRecord
 from cvms.models import User
+from enrollment.interface import locations_for
 from enrollment.models import Organization
-from enrollment.selectors import locations_for
 from recipients.models import Recipient
 
 

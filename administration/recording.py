@@ -21,10 +21,8 @@ from cvms.audit import audit
 from cvms.models import Membership, User
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory import selectors as inventory_selectors
+from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
 from inventory.models import Lot, Product
-from inventory.services.errors import InventoryError
-from inventory.services.ledger import stock_administer, stock_return
 from recipients.models import Recipient
 
 # CDC: a dose given up to 4 days before the minimum interval still counts (the grace period).
@@ -74,7 +72,7 @@ def _check_lot(*, location: Location, details: DoseDetails) -> None:
             _("Lot %(lot)s expired on %(date)s and can't be used.")
             % {"lot": lot.number, "date": lot.expires_on}
         )
-    if inventory_selectors.stock_on_hand(location=location, lot=lot) < 1:
+    if stock_on_hand(location=location, lot=lot) < 1:
         raise RecordingError(
             _("Lot %(lot)s has no doses on hand at %(location)s.")
             % {"lot": lot.number, "location": location.name}

@@ -21,9 +21,8 @@ from administration.models import Appointment, Clinic, Slot
 from cvms.audit import audit
 from cvms.emails import send_templated_email
 from cvms.models import User
-from employers import selectors as employer_selectors
 from employers.enums import InviteeStatus
-from employers.services.progress import invitee_status_set
+from employers.interface import invitee_ids_for_recipient, invitee_status_set
 from enrollment.models import Location
 from inventory.models import Product
 from recipients.models import Recipient
@@ -530,6 +529,6 @@ def _roster_status(
     """Tell the employers app (its rosters) how this person is getting on."""
     if not when:
         return
-    invitee_ids = employer_selectors.invitee_ids_for_recipient(recipient.pk)
+    invitee_ids = invitee_ids_for_recipient(recipient.pk)
     if invitee_ids:
         invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)

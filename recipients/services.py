@@ -9,7 +9,7 @@ from cvms.audit import audit
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers.services.progress import InvitationInvalid, invitation_use, invitee_recipient_reassign
+from employers.interface import InvitationInvalid, invitation_use, invitee_recipient_reassign
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient, RegistrationSettings

@@ -27,7 +27,7 @@ from administration.record_models import ExportJob
 from cvms.access import ProviderPortalView, StatePortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
-from enrollment.selectors import locations_for
+from enrollment.interface import locations_for
 
 REGISTRY = [ExportKind.CVRS, ExportKind.HL7]
 RECENT = 20

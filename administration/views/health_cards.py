@@ -6,7 +6,7 @@ from django.views import View
 from administration import health_cards
 from administration.reporting import keys, shc
 from cvms.access import PublicView, RecipientPortalView
-from recipients.views.mixins import RecipientRecordMixin
+from recipients.interface import RecipientRecordMixin
 
 
 class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):

@@ -14,8 +14,8 @@ from administration.record_forms import DoseForm, RefusalForm
 from administration.views.provider_clinics import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
-from enrollment.selectors import locations_for
-from inventory import selectors as inventory_selectors
+from enrollment.interface import locations_for
+from inventory.interface import lots_usable
 
 
 def dose_volume(product) -> Decimal | None:
@@ -46,9 +46,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             slot__clinic=self.clinic,
         )
         # Only the lots on hand at this location and not expired, first-expiring first.
-        self.stocks = inventory_selectors.lots_usable(
-            location=self.clinic.location, product=self.clinic.product
-        )
+        self.stocks = lots_usable(location=self.clinic.location, product=self.clinic.product)
 
     def get_form(self):
         initial = {

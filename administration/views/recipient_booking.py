@@ -12,8 +12,7 @@ from administration import selectors, services
 from administration.forms import FindClinicsForm
 from administration.models import Appointment, Clinic
 from cvms.access import RecipientPortalView
-from recipients.selectors import eligibility
-from recipients.views.mixins import RecipientRecordMixin
+from recipients.interface import RecipientRecordMixin, eligibility
 
 
 class OwnAppointmentMixin:

@@ -25,8 +25,8 @@ from administration.views.provider_records import dose_volume
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
-from enrollment.selectors import locations_for
-from inventory import selectors as inventory_selectors
+from enrollment.interface import locations_for
+from inventory.interface import lots_usable, products_active
 from inventory.models import Lot, Stock
 from recipients.models import Recipient
 
@@ -236,8 +236,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
         self.stocks = None
         if self.location is not None:
             self.stocks = _union(
-                inventory_selectors.lots_usable(location=self.location, product=product)
-                for product in inventory_selectors.products_active()
+                lots_usable(location=self.location, product=product) for product in products_active()
             )
 
     def get(self, request, *args, **kwargs):
@@ -253,7 +252,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             context.setdefault("form", kwargs.get("form") or DoseForm(stocks=self.stocks))
             context.setdefault(
                 "refusal_form",
-                kwargs.get("refusal_form") or RefusalForm(products=inventory_selectors.products_active()),
+                kwargs.get("refusal_form") or RefusalForm(products=products_active()),
             )
         return context
 
@@ -299,7 +298,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
 
     def _refuse(self):
         request = self.request
-        form = RefusalForm(request.POST, products=inventory_selectors.products_active())
+        form = RefusalForm(request.POST, products=products_active())
         if form.is_valid():
             try:
                 recording.refusal_record(

@@ -13,8 +13,8 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
+from enrollment.interface import locations_for
 from enrollment.models import Location
-from enrollment.selectors import locations_for
 from inventory import exports, selectors
 from inventory.enums import ShipmentStatus
 from inventory.forms import (
