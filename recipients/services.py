@@ -335,7 +335,7 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.
     invitee_ids = invitee_recipient_reassign(
-        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by
+        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by, request=request
     )
     duplicate_user = duplicate.user
     snapshot = {

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cvms.audit import audit
+from cvms.audit import audit, audit_many
 from cvms.emails import render_email
-from cvms.models import AuditEvent, User
+from cvms.models import User
 from employers.enums import DeliveryStatus, InviteeStatus
 from employers.models import Invitation, Invitee, RosterUpload
 from employers.selectors import invitation_token
@@ -171,17 +171,16 @@ def _mark_sent(invitations: list[Invitation]) -> None:
     Invitee.objects.filter(pk__in=[i.invitee_id for i in invitations], status__in=INVITABLE).update(
         status=InviteeStatus.INVITED, updated_at=now
     )
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                at=now,
-                action="employers.invitation.sent",
-                target_type=Invitation._meta.label_lower,
-                target_id=str(invitation.pk),
-                data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
+    audit_many(
+        action="employers.invitation.sent",
+        by=None,  # a worker sends them, for the organization that uploaded the roster
+        events=[
+            (
+                invitation,
+                {"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
             )
             for invitation in invitations
-        ]
+        ],
     )
 
 

@@ -63,7 +63,9 @@ def invitation_use(*, invitation: Invitation, recipient_id: int, by: User | None
 
 
 @transaction.atomic
-def invitee_recipient_reassign(*, from_recipient_id: int, to_recipient_id: int, by: User | None) -> list[int]:
+def invitee_recipient_reassign(
+    *, from_recipient_id: int, to_recipient_id: int, by: User | None, request=None
+) -> list[int]:
     """Two recipient records were merged: the roster entries and used links of the removed one
     now belong to the surviving one (they point at recipients by id, not by foreign key, because
     employers sits below recipients). Returns the roster entries moved."""
@@ -76,6 +78,7 @@ def invitee_recipient_reassign(*, from_recipient_id: int, to_recipient_id: int, 
         audit(
             action="employers.invitee.recipient_reassigned",
             by=by,
+            request=request,
             data={
                 "invitees": invitee_ids,
                 "from_recipient": from_recipient_id,

@@ -26,11 +26,17 @@ class ApplicationIncomplete(EnrollmentError):
 
 
 @transaction.atomic
-def application_start(*, kind: str, by: User) -> EnrollmentApplication:
+def application_start(*, kind: str, by: User, request=None) -> EnrollmentApplication:
     application = EnrollmentApplication.objects.create(
         applicant=by, kind=kind, contact_name=by.get_full_name(), contact_email=by.email
     )
-    audit(action="enrollment.application.started", by=by, target=application, data={"kind": kind})
+    audit(
+        action="enrollment.application.started",
+        by=by,
+        target=application,
+        request=request,
+        data={"kind": kind},
+    )
     return application
 
 
@@ -78,7 +84,7 @@ def application_locations_replace(
 
 @transaction.atomic
 def application_submit(
-    *, application: EnrollmentApplication, attested_name: str, by: User
+    *, application: EnrollmentApplication, attested_name: str, by: User, request=None
 ) -> EnrollmentApplication:
     """Check every answer and send the application to the state; on any problem nothing
     changes (the draft stays as it was) and `ApplicationIncomplete` lists them."""
@@ -99,5 +105,6 @@ def application_submit(
         action="enrollment.application.resubmitted" if resubmission else "enrollment.application.submitted",
         by=by,
         target=locked,
+        request=request,
     )
     return locked

@@ -73,7 +73,7 @@ class ApplicationStartView(ApplicantMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        application = application_start(kind=self.kind, by=request.user)
+        application = application_start(kind=self.kind, by=request.user, request=request)
         return redirect(self.url("step.organization", application_pk=application.pk))
 
 
@@ -238,6 +238,7 @@ class SubmitStepView(StepView):
                 application=self.application,
                 attested_name=form.cleaned_data["attested_name"],
                 by=self.request.user,
+                request=self.request,
             )
         except ApplicationIncomplete as incomplete:
             messages.error(self.request, _("The application can't be submitted yet: see the problems below."))

@@ -24,7 +24,7 @@ def week_start(day: date) -> date:
 
 @transaction.atomic
 def allocation_create(
-    *, week: date, product: Product, location: Location, doses: int, by: User
+    *, week: date, product: Product, location: Location, doses: int, by: User, request=None
 ) -> Allocation:
     """Allocate `doses` of `product` to `location` for a week, and expect its shipment.
 
@@ -78,6 +78,7 @@ def allocation_create(
         action="inventory.allocation.created",
         by=by,
         target=allocation,
+        request=request,
         data={"week": week.isoformat(), "product": product.ndc, "location": location.pk, "doses": doses},
     )
     return allocation

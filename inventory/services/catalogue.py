@@ -17,17 +17,19 @@ class LotConflict(InventoryError):
 
 
 @transaction.atomic
-def product_create(*, by: User, **fields) -> Product:
+def product_create(*, by: User, request=None, **fields) -> Product:
     """Add a product to the catalogue (a state official)."""
     if Product.objects.filter(ndc=fields.get("ndc", "")).exists():
         raise InventoryError(_("A product with NDC %(ndc)s already exists.") % {"ndc": fields["ndc"]})
     product = Product.objects.create(**fields)
-    audit(action="inventory.product.created", by=by, target=product, data={"ndc": product.ndc})
+    audit(
+        action="inventory.product.created", by=by, target=product, request=request, data={"ndc": product.ndc}
+    )
     return product
 
 
 @transaction.atomic
-def lot_register(*, product: Product, number: str, expires_on: date, by: User | None) -> Lot:
+def lot_register(*, product: Product, number: str, expires_on: date, by: User | None, request=None) -> Lot:
     """The lot with this number, created the first time it is seen.
 
     A lot number belongs to one product with one expiry date: the same number given for another
@@ -49,6 +51,7 @@ def lot_register(*, product: Product, number: str, expires_on: date, by: User | 
                 action="inventory.lot.registered",
                 by=by,
                 target=lot,
+                request=request,
                 data={"product": product.ndc, "number": number, "expires_on": expires_on.isoformat()},
             )
             return lot

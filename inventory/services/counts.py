@@ -18,7 +18,7 @@ from inventory.services.ledger import move, stock_rows_ensure
 
 @transaction.atomic
 def inventory_report_submit(
-    *, location: Location, counted_on: date, lines: list[dict], note: str = "", by: User
+    *, location: Location, counted_on: date, lines: list[dict], note: str = "", by: User, request=None
 ) -> InventoryReport:
     """Record the "Inventory Levels" form: for each lot, the doses wasted (with a reason) and
     the doses counted. Waste becomes a `wasted` (or `expired`) movement; what the count still
@@ -80,6 +80,7 @@ def inventory_report_submit(
         action="inventory.report.submitted",
         by=by,
         target=report,
+        request=request,
         data={"location": location.pk, "counted_on": counted_on.isoformat(), "lots": len(lines)},
     )
     return report

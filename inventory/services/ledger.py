@@ -93,6 +93,7 @@ def stock_administer(
     reason: str = "",
     reference: str = "",
     at: datetime | None = None,
+    request=None,
 ) -> StockMovement:
     """Take `doses` given to a person out of stock (an `administered` movement).
 
@@ -118,6 +119,7 @@ def stock_administer(
         action="inventory.stock.administered",
         by=by,
         target=movement,
+        request=request,
         data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
     )
     return movement
@@ -125,7 +127,14 @@ def stock_administer(
 
 @transaction.atomic
 def stock_return(
-    *, location: Location, lot: Lot, doses: int = 1, by: User | None, reason: str, reference: str = ""
+    *,
+    location: Location,
+    lot: Lot,
+    doses: int = 1,
+    by: User | None,
+    reason: str,
+    reference: str = "",
+    request=None,
 ) -> StockMovement:
     """Put back doses recorded as administered that weren't (a voided dose record): the
     reversal of `stock_administer`, as a positive `administered` movement, so throughput nets it.
@@ -159,6 +168,7 @@ def stock_return(
         action="inventory.stock.returned",
         by=by,
         target=movement,
+        request=request,
         data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
     )
     return movement

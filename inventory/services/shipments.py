@@ -28,6 +28,7 @@ def shipment_receive(
     notes: str = "",
     received_on: date | None = None,
     by: User,
+    request=None,
 ) -> Shipment:
     """Record an expected shipment as received: its lot, the doses in good condition and those
     damaged (received, then wasted). The shipment row is locked: it is received once."""
@@ -42,7 +43,9 @@ def shipment_receive(
     if doses_received + doses_damaged < 1:
         raise InventoryError(_("Enter the doses received."))
     received_on = received_on or timezone.localdate()
-    lot = lot_register(product=shipment.product, number=lot_number, expires_on=expires_on, by=by)
+    lot = lot_register(
+        product=shipment.product, number=lot_number, expires_on=expires_on, by=by, request=request
+    )
     refuse_expired(lot, received_on)
     shipment.lot = lot
     shipment.doses_received = doses_received
@@ -77,6 +80,7 @@ def shipment_receive(
         action="inventory.shipment.received",
         by=by,
         target=shipment,
+        request=request,
         data={
             "lot": lot.number,
             "doses_received": doses_received,
@@ -101,6 +105,7 @@ def shipment_record(
     notes: str = "",
     received_on: date | None = None,
     by: User,
+    request=None,
 ) -> Shipment:
     """Record doses received from elsewhere than a state allocation (another program, a
     redistribution hub)."""
@@ -122,4 +127,5 @@ def shipment_record(
         notes=notes,
         received_on=received_on,
         by=by,
+        request=request,
     )

@@ -47,7 +47,14 @@ def _transfer_execute(*, transfer: Transfer, by: User) -> None:
 
 @transaction.atomic
 def transfer_create(
-    *, from_location: Location, to_location: Location, lot: Lot, doses: int, note: str = "", by: User
+    *,
+    from_location: Location,
+    to_location: Location,
+    lot: Lot,
+    doses: int,
+    note: str = "",
+    by: User,
+    request=None,
 ) -> Transfer:
     """Send doses of a lot to another location: at once within the organization; to another
     organization once the state approves. Refuses more doses than are on hand, an expired lot,
@@ -83,6 +90,7 @@ def transfer_create(
         action="inventory.transfer.completed" if same_organization else "inventory.transfer.requested",
         by=by,
         target=transfer,
+        request=request,
         data={"from": from_location.pk, "to": to_location.pk, "lot": lot.number, "doses": doses},
     )
     return transfer
@@ -100,7 +108,7 @@ def _transfer_locked_awaiting(transfer: Transfer) -> Transfer:
 
 
 @transaction.atomic
-def transfer_approve(*, transfer: Transfer, by: User) -> Transfer:
+def transfer_approve(*, transfer: Transfer, by: User, request=None) -> Transfer:
     """The state approves a transfer between organizations: the doses move now (refused if the
     sending location no longer has them)."""
     transfer = _transfer_locked_awaiting(transfer)
@@ -108,15 +116,21 @@ def transfer_approve(*, transfer: Transfer, by: User) -> Transfer:
     transfer.decided_by, transfer.decided_at = by, timezone.now()
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
     _transfer_execute(transfer=transfer, by=by)
-    audit(action="inventory.transfer.approved", by=by, target=transfer, data={"doses": transfer.doses})
+    audit(
+        action="inventory.transfer.approved",
+        by=by,
+        target=transfer,
+        request=request,
+        data={"doses": transfer.doses},
+    )
     return transfer
 
 
 @transaction.atomic
-def transfer_refuse(*, transfer: Transfer, by: User, note: str = "") -> Transfer:
+def transfer_refuse(*, transfer: Transfer, by: User, note: str = "", request=None) -> Transfer:
     transfer = _transfer_locked_awaiting(transfer)
     transfer.status = TransferStatus.REFUSED
     transfer.decided_by, transfer.decided_at, transfer.decision_note = by, timezone.now(), note
     transfer.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit(action="inventory.transfer.refused", by=by, target=transfer, data={"note": note})
+    audit(action="inventory.transfer.refused", by=by, target=transfer, request=request, data={"note": note})
     return transfer

@@ -149,7 +149,9 @@ class ShipmentReceiveView(ProviderPortalView, FormView):
     def form_valid(self, form):
         shipment = self.get_shipment()
         try:
-            shipment_receive(shipment=shipment, by=self.request.user, **form.cleaned_data)
+            shipment_receive(
+                shipment=shipment, by=self.request.user, request=self.request, **form.cleaned_data
+            )
         except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -168,7 +170,7 @@ class ShipmentRecordView(ProviderPortalView, FormView):
 
     def form_valid(self, form):
         try:
-            shipment_record(by=self.request.user, **form.cleaned_data)
+            shipment_record(by=self.request.user, request=self.request, **form.cleaned_data)
         except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -203,6 +205,7 @@ class TransferCreateView(ProviderPortalView, FormView):
                 doses=form.cleaned_data["doses"],
                 note=form.cleaned_data["note"],
                 by=self.request.user,
+                request=self.request,
             )
         except InventoryError as error:
             form.add_error(None, str(error))
@@ -237,6 +240,7 @@ class InventoryLevelsView(ProviderPortalView, LocationMixin, FormView):
                 note=form.cleaned_data["note"],
                 lines=form.lines(),
                 by=self.request.user,
+                request=self.request,
             )
         except InventoryError as error:
             form.add_error(None, str(error))

@@ -79,6 +79,7 @@ class AllocationCreateView(StatePortalView, TemplateView):
                     location=data["location"],
                     doses=data["doses"],
                     by=request.user,
+                    request=request,
                 )
             except InventoryError as error:
                 form.add_error("doses", str(error))
@@ -123,7 +124,7 @@ class ProductCreateView(StatePortalView, CreateView):
 
     def form_valid(self, form):
         try:
-            product = product_create(by=self.request.user, **form.cleaned_data)
+            product = product_create(by=self.request.user, request=self.request, **form.cleaned_data)
         except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
@@ -151,10 +152,12 @@ class TransferDecideView(StatePortalView, View):
             return redirect("state:inventory.transfers")
         try:
             if form.cleaned_data["decision"] == "approve":
-                transfer_approve(transfer=transfer, by=request.user)
+                transfer_approve(transfer=transfer, by=request.user, request=request)
                 messages.success(request, _("The transfer was approved and the doses moved."))
             else:
-                transfer_refuse(transfer=transfer, by=request.user, note=form.cleaned_data["note"])
+                transfer_refuse(
+                    transfer=transfer, by=request.user, note=form.cleaned_data["note"], request=request
+                )
                 messages.success(request, _("The transfer was refused."))
         except InventoryError as error:
             messages.error(request, str(error))
