@@ -24,7 +24,8 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
     unique index and a foreign key each) took about half of a large import."""
     try:
         with transaction.atomic():
-            # Locking the upload makes a re-delivered task wait here, then find it imported.
+            # Locking the upload makes a re-delivered task wait here, then find it imported: as long
+            # as the import takes, so not with `cvms.locking`'s bounded wait.
             upload = RosterUpload.objects.select_for_update().filter(pk=upload_id).first()
             if upload is None or upload.status != UploadStatus.IMPORTING:
                 return

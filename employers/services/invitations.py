@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit, audit_many
 from cvms.emails import render_email
+from cvms.locking import lock_all
 from cvms.models import User
 from employers.enums import DeliveryStatus, InviteeStatus
 from employers.models import Invitation, Invitee, RosterUpload
@@ -60,7 +61,9 @@ def invitations_make_and_send(*, upload_id: int, invitee_ids: list[int]) -> int:
 @transaction.atomic
 def _invitations_make(*, upload_id: int, invitee_ids: list[int]) -> None:
     # Lock the people first (as `invitations_resend` does), then look for their links in a
-    # later statement, which sees what another worker or a resend committed meanwhile.
+    # later statement, which sees what another worker or a resend committed meanwhile. A worker
+    # waits for its locks as long as it takes (not `lock_all`, whose bounded wait is for people
+    # at a page: a batch refused here would not be retried).
     locked = list(
         Invitee.objects.select_for_update()
         .filter(pk__in=list(invitee_ids), created_by_upload_id=upload_id, status=InviteeStatus.ADDED)
@@ -188,10 +191,8 @@ def _mark_sent(invitations: list[Invitation]) -> None:
 def invitations_resend(*, organization: Organization, invitee_ids, by: User, request=None) -> int:
     """Send a new link to each of these people (of `organization` only) who may still be
     invited; their earlier unused links stop working. Returns how many will be sent."""
-    invitees = list(
-        Invitee.objects.select_for_update()
-        .filter(organization=organization, pk__in=list(invitee_ids), status__in=INVITABLE)
-        .order_by("pk")
+    invitees = lock_all(
+        Invitee.objects.filter(organization=organization, pk__in=list(invitee_ids), status__in=INVITABLE)
     )
     if not invitees:
         return 0

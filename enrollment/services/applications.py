@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_one
 from cvms.models import User
 from enrollment.enums import ApplicationStatus, DecisionAction
 from enrollment.models import ApplicationEvent, ApplicationLocation, EnrollmentApplication
@@ -41,7 +42,7 @@ def application_start(*, kind: str, by: User, request=None) -> EnrollmentApplica
 
 
 def _locked_editable(application: EnrollmentApplication, by: User) -> EnrollmentApplication:
-    locked = EnrollmentApplication.objects.select_for_update().get(pk=application.pk)
+    locked = lock_one(EnrollmentApplication.objects.all(), pk=application.pk)
     if locked.applicant_id != by.pk:
         raise EnrollmentError(_("Only the applicant can change this application."))
     if not locked.is_editable:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.emails import send_templated_email
+from cvms.locking import lock_one
 from cvms.models import User
 from cvms.services import membership_grant
 from enrollment.enums import ApplicationStatus, OrganizationKind, OrganizationStatus
@@ -22,7 +23,7 @@ from enrollment.services.pins import pin_issue
 def _locked_for_decision(application: EnrollmentApplication, version: int) -> EnrollmentApplication:
     # The row lock makes two reviewers deciding at once take turns; the second then finds the
     # application decided (or changed, by its version) and is refused.
-    locked = EnrollmentApplication.objects.select_for_update().get(pk=application.pk)
+    locked = lock_one(EnrollmentApplication.objects.all(), pk=application.pk)
     if not locked.is_reviewable:
         raise EnrollmentError(
             _("This application has already been decided (%(status)s).")

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_one
 from cvms.models import User
 from enrollment.enums import OrganizationStatus
 from enrollment.models import Organization
@@ -13,7 +14,7 @@ from enrollment.services.errors import EnrollmentError
 @transaction.atomic
 def organization_suspend(*, organization: Organization, by: User, request=None) -> Organization:
     """Close the portal to the organization's people at their next request; their records stay."""
-    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    locked = lock_one(Organization.objects.all(), pk=organization.pk)
     if locked.status != OrganizationStatus.APPROVED:
         raise EnrollmentError(_("Only an approved organization can be suspended."))
     locked.status = OrganizationStatus.SUSPENDED
@@ -24,7 +25,7 @@ def organization_suspend(*, organization: Organization, by: User, request=None) 
 
 @transaction.atomic
 def organization_reinstate(*, organization: Organization, by: User, request=None) -> Organization:
-    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    locked = lock_one(Organization.objects.all(), pk=organization.pk)
     if locked.status != OrganizationStatus.SUSPENDED:
         raise EnrollmentError(_("Only a suspended organization can be reinstated."))
     locked.status = OrganizationStatus.APPROVED

@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm
 
 from cvms.audit import audit
 from cvms.emails import send_templated_email
+from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from cvms.services import membership_grant, membership_revoke
@@ -113,7 +114,8 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User, request=None) -> Membership:
-    locked = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    # Only the invitation is locked (it is accepted once); its organization is read with it.
+    locked = lock_one(Invitation.objects.select_related("organization"), pk=invitation.pk)
     if locked.status != InvitationStatus.PENDING or locked.expires_at <= timezone.now():
         raise EnrollmentError(_("This invitation can no longer be used."))
     if not EmailAddress.objects.filter(user=user, email__iexact=locked.email, verified=True).exists():
@@ -169,6 +171,9 @@ def person_update(
     *, membership: Membership, role: str, locations: list[Location], by: User, request=None
 ) -> Membership:
     """Change a person's role in the organization, and where a vaccinator works."""
+    # Not `lock_one`: this query also locks the organization's row (a join locks every row it
+    # reads), so that two administrators changing each other at once take turns and the second
+    # sees that the organization would be left without one.
     membership = (
         Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
     )
@@ -202,6 +207,8 @@ def person_update(
 @transaction.atomic
 def person_remove(*, membership: Membership, by: User, request=None) -> None:
     """Remove a person's access to the organization: effective at their next request."""
+    # Not `lock_one`: the organization's row is locked too, as in `person_update` (the last
+    # administrator stays).
     membership = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
     if membership.role == ADMIN_ROLE[membership.organization.kind] and not _other_admins_exist(membership):
         raise EnrollmentError(_("The organization needs at least one administrator."))

@@ -36,6 +36,8 @@ def allocation_create(
         raise InventoryError(_("Allocate at least one dose."))
     if not product.is_active:
         raise InventoryError(_("%(product)s is no longer active.") % {"product": product.name})
+    # Not `lock_one`: this query also locks the organization's row, so an allocation and the
+    # organization's suspension (which locks it) take turns and the status read here holds.
     location = Location.objects.select_for_update().select_related("organization").get(pk=location.pk)
     if not (
         location.is_active

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_one
 from cvms.models import User
 from enrollment.models import Location
 from inventory.enums import MovementKind, WasteReason
@@ -45,7 +46,7 @@ def inventory_report_submit(
                 _("Lot %(lot)s: give the reason the doses were wasted.") % {"lot": lot.number}
             )
         stock_rows_ensure(pairs=[(location.pk, lot.pk)])
-        stock = Stock.objects.select_for_update().get(location=location, lot=lot)
+        stock = lock_one(Stock.objects.all(), location=location, lot=lot)
         report_line = InventoryReportLine.objects.create(
             report=report,
             lot=lot,

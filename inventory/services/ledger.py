@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_one, lock_one_or_none
 from cvms.models import User
 from enrollment.models import Location
 from inventory.enums import MovementKind
@@ -53,7 +54,7 @@ def move(
         raise InventoryError(_("A movement must move at least one dose."))
     if quantity > 0:
         stock_rows_ensure(pairs=[(location.pk, lot.pk)])
-    stock = Stock.objects.select_for_update().filter(location=location, lot=lot).first()
+    stock = lock_one_or_none(Stock.objects.all(), location=location, lot=lot)
     on_hand = stock.on_hand if stock else 0
     if on_hand + quantity < 0:
         raise InsufficientStock(
@@ -143,7 +144,7 @@ def stock_return(
         raise InventoryError(_("At least one dose must be returned."))
     # Lock the balance first, so concurrent returns of the same lot take turns.
     stock_rows_ensure(pairs=[(location.pk, lot.pk)])
-    Stock.objects.select_for_update().filter(location=location, lot=lot).first()
+    lock_one(Stock.objects.all(), location=location, lot=lot)
     administered = -(
         StockMovement.objects.filter(location=location, lot=lot, kind=MovementKind.ADMINISTERED).aggregate(
             total=Sum("quantity")

@@ -32,6 +32,9 @@ def shipment_receive(
 ) -> Shipment:
     """Record an expected shipment as received: its lot, the doses in good condition and those
     damaged (received, then wasted). The shipment row is locked: it is received once."""
+    # Not `lock_one`: this query also locks the location's row (and the product's), so a receipt
+    # and an allocation to the same location take turns (allocation_create locks the location
+    # before it reads what is on hand and expected there).
     shipment = Shipment.objects.select_for_update().select_related("location", "product").get(pk=shipment.pk)
     if shipment.status != ShipmentStatus.EXPECTED:
         raise InventoryError(

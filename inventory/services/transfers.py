@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_all
 from cvms.models import User
 from enrollment.models import Location
 from inventory import selectors
@@ -16,13 +17,13 @@ from inventory.services.ledger import move, refuse_expired, stock_rows_ensure
 
 
 def _transfer_execute(*, transfer: Transfer, by: User) -> None:
-    """Move the doses: both balances are locked in a fixed order (by location id), so two
+    """Move the doses: both balances are locked in a fixed order (by primary key), so two
     transfers in opposite directions can't deadlock."""
     stock_rows_ensure(pairs=[(transfer.to_location_id, transfer.lot_id)])
-    list(
-        Stock.objects.select_for_update()
-        .filter(lot_id=transfer.lot_id, location_id__in=[transfer.from_location_id, transfer.to_location_id])
-        .order_by("location_id")
+    lock_all(
+        Stock.objects.filter(
+            lot_id=transfer.lot_id, location_id__in=[transfer.from_location_id, transfer.to_location_id]
+        )
     )
     refuse_expired(transfer.lot, timezone.localdate())
     move(
@@ -97,6 +98,9 @@ def transfer_create(
 
 
 def _transfer_locked_awaiting(transfer: Transfer) -> Transfer:
+    # Not `lock_one`: this query also locks both locations' rows and the lot's (a join locks every
+    # row it reads), so a transfer decided now and an allocation to one of its locations take turns
+    # (allocation_create locks the location before it reads what is stored there).
     transfer = (
         Transfer.objects.select_for_update()
         .select_related("from_location", "to_location", "lot")
