@@ -6,8 +6,8 @@ from datetime import time, timedelta
 
 from django.utils import timezone
 
-from administration import services
 from administration.models import Clinic
+from administration.services import clinics
 from cvms.demo import demo_user
 from cvms.roles import Role
 from enrollment.models import Location
@@ -53,7 +53,7 @@ def seed(*, stdout) -> None:
         day = today + timedelta(days=days)
         if Clinic.objects.filter(location=location, date=day).exists():
             continue
-        services.clinic_create(
+        clinics.clinic_create(
             location=location,
             product=product,
             day=day,

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from administration import selectors
+from administration.selectors import booking as booking_selectors
 from cvms.hooks import Panel
 from cvms.roles import Portal
 from recipients.interface import recipient_for_user
@@ -32,8 +32,8 @@ def dashboard_panels(request) -> list[Panel]:
             title=_("My appointments"),
             template="administration/panel_appointments.html",
             context={
-                "appointments": list(selectors.active_appointments(recipient)[:3]),
-                "next_dose": selectors.next_dose(recipient),
+                "appointments": list(booking_selectors.active_appointments(recipient)[:3]),
+                "next_dose": booking_selectors.next_dose(recipient),
             },
         )
     ]

@@ -1,31 +1,32 @@
-"""Thin Celery tasks: appointment reminders (the day before) and second-dose reminders, run by
-beat (the schedule is in cvms/settings.py, "Administration")."""
+"""Thin Celery tasks: appointment reminders (the day before), second-dose reminders and the
+expired files' cleanup, run by beat (the schedule is in cvms/settings.py, "Administration"), and
+the export jobs the portals request. Their names are set explicitly: the schedule names them."""
 
 from celery import shared_task
 
-from administration import services
+from administration.services import notifications
 
 
 @shared_task(name="administration.tasks.send_appointment_reminders")
 def send_appointment_reminders() -> int:
-    return services.reminders_send()
+    return notifications.reminders_send()
 
 
 @shared_task(name="administration.tasks.send_next_dose_reminders")
 def send_next_dose_reminders() -> int:
-    return services.next_dose_reminders_send()
+    return notifications.next_dose_reminders_send()
 
 
 @shared_task(name="administration.tasks.export_run")
 def export_run(*, job_id: int) -> None:
     """Make a requested file (a registry export, printed forms); a job already taken is skipped."""
-    from administration import exports
+    from administration.services import files
 
-    exports.export_run(job_id=job_id)
+    files.export_run(job_id=job_id)
 
 
 @shared_task(name="administration.tasks.exports_expired_delete")
 def exports_expired_delete() -> int:
-    from administration import exports
+    from administration.services import files
 
-    return exports.jobs_expired_delete()
+    return files.jobs_expired_delete()

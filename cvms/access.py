@@ -6,16 +6,17 @@ organization they act for, and sets `request.portal`, `request.membership` and
 `request.organization`. Views then scope their querysets to `request.organization` (or to the
 signed-in person), so another organization's or person's object is a 404.
 
-The role × URL test (tests/cvms/test_access_matrix.py) reads these declarations, so a view
-added without one fails the suite.
+The role × URL test (tests/cvms/test_access_matrix.py) fails a routed view without a gate, and
+compares every view's answers with who may open it as written down in tests/access_expected.py.
 """
 
 from typing import ClassVar
+from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 
@@ -27,6 +28,30 @@ SESSION_ORGANIZATION_KEY = "cvms.organization.{portal}"
 
 def has_mfa(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_passed_mfa(request) -> bool:
+    """Whether this session's sign-in included the second factor. The second factor is a
+    property of the session, not of the account: a session opened with the password alone (by
+    any path) doesn't count because the account has a TOTP device."""
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def second_factor_step(request, next_url: str):
+    """Where to send a person whose role needs the second factor before going on: to set one
+    up, or to give a code in this session; None when the session has passed it."""
+    if not has_mfa(request.user):
+        return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': next_url})}")
+    if not session_passed_mfa(request):
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': next_url})}")
+    return None
+
+
+def forbidden(request):
+    """The 403 page, answered rather than raised: a signed-in person following a link to another
+    portal is not an error worth a traceback in the log."""
+    return render(request, "403.html", status=403)
 
 
 def portal_memberships(user: User, portal: Portal, roles: frozenset[Role]):
@@ -101,13 +126,13 @@ class Gate:
         if self.portal in ORGANIZATION_PORTALS:
             membership = self._current_membership(request, user, roles)
             if membership is None:
-                raise PermissionDenied
+                return forbidden(request)
             request.membership = membership
             request.organization = membership.organization
         elif not user.roles & roles:
-            raise PermissionDenied
-        if user.roles & MFA_REQUIRED_ROLES & roles and not has_mfa(user):
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            return forbidden(request)
+        if user.roles & MFA_REQUIRED_ROLES & roles:
+            return second_factor_step(request, request.get_full_path())
         return None
 
     def _current_membership(self, request, user: User, roles: frozenset[Role]):

@@ -1,9 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CvmsConfig(AppConfig):
+    default = True
     name = "cvms"
     verbose_name = "CVMS core"
 
     def ready(self):
         from cvms import signals  # noqa: F401  (connects the login and MFA audit receivers)
+
+
+class OperatorAdminConfig(admin_apps.AdminConfig):
+    """The admin with CVMS's sign-in rules (cvms/admin_site.py)."""
+
+    default = False
+    default_site = "cvms.admin_site.OperatorAdminSite"

@@ -7,12 +7,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from cvms.models import AuditEvent, User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+from cvms.net import client_ip
 
 
 def _event(

@@ -146,3 +146,64 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events can't be deleted.")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxTask(models.Model):
+    """Background work promised by a committed change (cvms/outbox.py).
+
+    The row is written in the same transaction as the change; the broker is told after commit.
+    If the broker can't be reached then, the row stays undispatched and the periodic sweep
+    publishes it later: a broker outage delays work but loses none. Arguments are ids and other
+    small values, never personal data.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    queue = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="outboxtask_undispatched",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs})"
+
+
+class OutboundEmail(models.Model):
+    """One e-mail to send, rendered when the change that caused it was committed. The worker
+    claims it (pending → sending), sends it and marks it sent; a refusal that retrying can't
+    cure marks it failed with the server's answer."""
+
+    to = models.JSONField()
+    subject = models.CharField(max_length=998)
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # After a transient refusal: when to try again.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outboundemail_status")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)} ({self.status})"

@@ -48,7 +48,8 @@ ORGANIZATION_PORTALS: dict[Portal, str] = {
 MFA_REQUIRED_ROLES = frozenset({Role.STATE_OFFICIAL, Role.HELPDESK_AGENT})
 
 # Role sets that views share as their `roles`, named once here so that a view says who may use it
-# in words (`roles = PROVIDER_ADMINS`) and the access matrix test has one place to compare with.
+# in words (`roles = PROVIDER_ADMINS`). The access matrix test doesn't read them: it has its own
+# table of who may open each page (tests/access_expected.py).
 PROVIDER_STAFF = frozenset({Role.PROVIDER_ADMIN, Role.VACCINATOR})
 PROVIDER_ADMINS = frozenset({Role.PROVIDER_ADMIN})
 HELPDESK_AGENTS = frozenset({Role.HELPDESK_AGENT})

@@ -26,12 +26,17 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# How many proxies of our own stand in front of gunicorn (the TLS proxy: 1). The client's address
+# is then read from X-Forwarded-For (cvms/net.py) for rate limits and the audit trail.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 SITE_NAME = env_str("SITE_NAME", "CVMS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SITE_ID = 1
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cvms.apps.OperatorAdminConfig",  # the admin, behind allauth and the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
     "guardian",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     # The core and the domain apps, lowest layer first (see DESIGN.md, "Layers"): seed_demo
     # and the portal menus visit them in this order.
     "cvms",
@@ -66,6 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cvms.middleware.SessionTimeoutMiddleware",
+    "cvms.middleware.PrivatePagesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "cvms.urls"
@@ -132,7 +141,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
 }
+# Changing one's e-mail address, password or second factor asks for the password again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# No "remember me": a session ends with the browser, and in any case after the lifetime below.
+ACCOUNT_SESSION_REMEMBER = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+
+# Sessions: signed out after this many minutes without activity (staff: anyone acting for an
+# organization, the state or the helpdesk; everyone else: people managing their own vaccination),
+# and at the latest this many hours after signing in.
+SESSION_IDLE_MINUTES_STAFF = env_int("SESSION_IDLE_MINUTES_STAFF", 15)
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+SESSION_LIFETIME_HOURS = env_int("SESSION_LIFETIME_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_LIFETIME_HOURS * 3600
 MFA_TOTP_ISSUER = SITE_NAME
 
 # django-guardian: object permissions are given to groups and users; CVMS needs no anonymous user.
@@ -179,7 +200,10 @@ STORAGES = {
         )
     },
 }
-# Uploaded files are private: they are served by views that check access, never under a URL.
+# Uploaded files are private: they are served by views that check access, never under a URL, and
+# only the application's own user may read them on disk.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "/private-media/"  # never routed
 
 # --- E-mail -----------------------------------------------------------------------------------
@@ -202,15 +226,54 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker dies (killed, out of memory) is delivered again, not dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A web request publishing a task must not hang on a broker that is down: two short tries, then
+# the outbox's sweep takes over (cvms/outbox.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+# No task runs forever: the soft limit lets it stop cleanly (a job goes back to waiting), the hard
+# one ends the process. Exports of a million doses take minutes, not an hour.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The outbox (cvms/outbox.py): publish what the broker missed, resend what a dead worker held.
+    "cvms.outbox_sweep": {"task": "cvms.tasks.outbox_sweep", "schedule": 60},
+    "cvms.outbox_forget_dispatched": {
+        "task": "cvms.tasks.outbox_forget_dispatched",
+        "schedule": crontab(hour=4, minute=0),
+    },
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only, no
+# inline script or style attributes (pages ask for behaviour with data attributes, static/cvms/
+# cvms.js); data: images for Bootstrap's own icons and the SMART Health Card's QR code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -1,11 +1,31 @@
+"""The core's Celery tasks: sending the outbox's e-mails, and the sweep that keeps every promise
+of background work (cvms/outbox.py)."""
+
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
+from celery.signals import worker_ready
+
+from cvms import emails, outbox
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(*, to: list[str], subject: str, text: str, html: str = "", from_email: str | None = None):
-    """Send one rendered message. SMTP hiccups (OSError) are retried with backoff."""
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, from_email=from_email)
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()
+@shared_task(acks_late=True)
+def send_email(*, email_id: int) -> str:
+    """Send one e-mail of the outbox (a transient refusal puts it back in line: see emails)."""
+    return emails.email_send(email_id=email_id)
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """Publish what the broker missed; free e-mails whose worker died (every minute)."""
+    return outbox.sweep()
+
+
+@shared_task
+def outbox_forget_dispatched() -> int:
+    return outbox.dispatched_delete()
+
+
+@worker_ready.connect
+def sweep_when_a_worker_starts(**kwargs):
+    # A worker that comes back after an outage publishes what waited for it at once, rather
+    # than at the next beat.
+    outbox_sweep.delay()

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from tests import factories
+from tests.clients import SignInClient
 
 pytest_plugins = ["tests.browser"]
 
@@ -64,6 +65,25 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose force_login counts the second factor (tests/clients.py)."""
+    return SignInClient()
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's operator, with the second factor the admin requires."""
+    return factories.operator()
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = SignInClient()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

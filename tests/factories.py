@@ -7,10 +7,15 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
-from cvms.models import Membership, User
+from cvms.models import AuditEvent, Membership, User
 from cvms.roles import MFA_REQUIRED_ROLES, Role
-from enrollment.enums import OrganizationKind, OrganizationStatus
-from enrollment.models import Location, Organization
+from enrollment.models import Organization
+
+# The enrollment app's factories: the personas need them, and much of the suite imports them
+# from here.
+from tests.enrollment.factories import EmployerFactory as EmployerFactory
+from tests.enrollment.factories import LocationFactory as LocationFactory
+from tests.enrollment.factories import OrganizationFactory as OrganizationFactory
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -39,37 +44,6 @@ class UserFactory(factory.django.DjangoModelFactory):
                 TOTP.activate(self, generate_totp_secret())
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organization
-
-    name = factory.Sequence(lambda n: f"Organization {n}")
-    kind = OrganizationKind.PROVIDER
-    status = OrganizationStatus.APPROVED
-    pin = factory.Maybe(
-        factory.LazyAttribute(lambda o: o.kind == OrganizationKind.PROVIDER),
-        yes_declaration=factory.Sequence(lambda n: f"NCA{700000 + n:06d}"),
-        no_declaration=None,
-    )
-
-
-class EmployerFactory(OrganizationFactory):
-    kind = OrganizationKind.EMPLOYER
-
-
-class LocationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Location
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Location {n}")
-    county_id = "37183"
-    is_active = True
-    refrigerated_capacity = 1000
-    frozen_capacity = 1000
-    ultra_cold_capacity = 1000
-
-
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
@@ -77,6 +51,28 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Role.PROVIDER_ADMIN
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    """An audit event as `cvms.audit.audit` writes one (append-only: made, never changed)."""
+
+    class Meta:
+        model = AuditEvent
+
+    actor = factory.SubFactory(UserFactory)
+    actor_email = factory.LazyAttribute(lambda o: o.actor.email if o.actor else "")
+    action = "test.thing.done"
+    target_type = "cvms.user"
+    target_id = factory.LazyAttribute(lambda o: str(o.actor.pk) if o.actor else "")
+    ip_address = "192.0.2.1"
+
+
+def operator(**user_fields) -> User:
+    """A system operator (Django admin): staff and superuser, with the second factor the admin
+    requires."""
+    user = UserFactory(is_staff=True, is_superuser=True, **user_fields)
+    TOTP.activate(user, generate_totp_secret())
+    return user
 
 
 def member(organization: Organization, role: Role, **user_fields) -> User:

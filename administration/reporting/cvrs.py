@@ -1,6 +1,6 @@
 """The CDC COVID-19 Vaccination Reporting Specification (CVRS) extract file.
 
-Facts from shared/reference/cvrs.md (CVRS v2, kept by v2.5 and v3): UTF-8, tab-delimited, a header
+Facts from CVRS v2, kept by v2.5 and v3 (tests/fixtures/cvrs.toml): UTF-8, tab-delimited, a header
 row with the 45 variable names in order (all of them, even when empty), one line per vaccination
 or refusal, dates `YYYY-MM-DD`, at most 200,000 records per file named `yyyymmdd_NN_AAA.txt`.
 

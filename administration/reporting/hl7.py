@@ -1,6 +1,6 @@
 """HL7 v2.5.1 VXU^V04 messages for the state immunization registry (CDC IG Release 1.5, Z22).
 
-Facts from shared/reference/hl7_vxu.md. One message per dose: MSH, PID, PD1, NK1 (when a next
+Facts from the CDC's IG as profiled by NIST. One message per dose: MSH, PID, PD1, NK1 (when a next
 of kin is known), then one order group ORC, RXA, RXR (when the route is known), OBX... Segments
 end with a carriage return. A batch file wraps messages in FHS/BHS ... BTS/FTS.
 

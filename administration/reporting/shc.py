@@ -1,6 +1,6 @@
 """SMART Health Cards: a person's vaccinations as a signed, compact FHIR bundle.
 
-Facts from shared/reference/shc.md. The card is a JWT-like payload (iss, nbf, vc) around a FHIR R4
+Facts from spec.smarthealth.cards. The card is a JWT-like payload (iss, nbf, vc) around a FHIR R4
 Bundle of one Patient and one Immunization per dose, minified, DEFLATEd (raw, no zlib header),
 signed as a compact JWS with ES256 (P-256, the 64-byte r||s signature) under a `kid` that is the
 key's RFC 7638 thumbprint. The QR code holds `shc:/` (byte mode) and the JWS as digits (numeric

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from cvms.access import PublicView
-from cvms.audit import client_ip
+from cvms.net import client_ip
 from cvms.roles import Portal
 from helpdesk import selectors, services
 from helpdesk.enums import Category

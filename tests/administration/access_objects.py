@@ -46,7 +46,7 @@ def build_clinic(personas, portal):
 
 
 def build_appointment(personas, portal):
-    from administration import services
+    from administration.services import booking as services
     from enrollment.models import PriorityGroup
 
     PriorityGroup.objects.filter(code="2").update(is_open=True)
@@ -62,7 +62,7 @@ def build_appointment(personas, portal):
 
 def build_record(personas, portal):
     """A dose recorded at a home location."""
-    from administration import recording
+    from administration.services import recording
 
     location = _home_location(personas)
     location, lot = stock(location=location)
@@ -85,8 +85,8 @@ def build_record(personas, portal):
 def build_export(personas, portal):
     """A finished file: a registry export for the state (any state official's), printed forms
     for the home provider."""
-    from administration.record_enums import ExportKind, ExportStatus
-    from administration.record_models import ExportJob
+    from administration.enums import ExportKind, ExportStatus
+    from administration.models import ExportJob
 
     if portal == Portal.STATE:
         job = ExportJob.objects.create(kind=ExportKind.CVRS, status=ExportStatus.DONE, file_name="x.txt")

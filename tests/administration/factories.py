@@ -1,41 +1,154 @@
-"""Factories of people, clinics and appointments.
+"""Factories of clinics, appointments, dose records and their files.
 
 `clinic` makes a clinic the way providers do (through the service, which generates the slots);
 `clinic_with_stock` and `appointment_at` make them directly for the dose-record tests (the
-recipients and booking services have their own tests)."""
+recipients and booking services have their own tests). The model factories make one row each,
+valid, with what it points at; a dose record is recorded through the service, so that its dose
+leaves the stock as it does in the system."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import factory
+from django.db.models import F
 from django.utils import timezone
 
-from administration import services
-from administration.models import Appointment, Clinic, Slot
+from administration.enums import AppointmentStatus, ExportKind, Route, Severity, Site
+from administration.models import (
+    AdministrationRecord,
+    AdverseEvent,
+    Appointment,
+    Clinic,
+    ExportJob,
+    OfflineForm,
+    Slot,
+)
+from administration.offline.numbers import form_number_new
+from administration.services import clinics as services
+from administration.services import recording
 from cvms.roles import Role
-from recipients.models import Recipient
 from tests.factories import LocationFactory, UserFactory, member
-from tests.inventory.factories import LotFactory, stock
+from tests.inventory.factories import LotFactory, ProductFactory, stock
+from tests.recipients.factories import RecipientFactory
 
 
-class RecipientFactory(factory.django.DjangoModelFactory):
+class ClinicFactory(factory.django.DjangoModelFactory):
+    """A public clinic in three days, without slots (`clinic` makes them as providers do)."""
+
     class Meta:
-        model = Recipient
+        model = Clinic
 
-    user = factory.SubFactory(UserFactory)
-    first_name = factory.Sequence(lambda n: f"Ana{n}")
-    last_name = "López"
-    date_of_birth = date(1950, 3, 4)
-    sex = "F"
-    races = ["2106-3"]
-    ethnicity = "2135-2"
-    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "person@example.org")
-    phone = "9195551212"
-    street = "12 Oak St"
-    city = "Raleigh"
-    state = "NC"
-    zip_code = "27601"
-    county_id = "37183"
-    source = "self"
+    location = factory.SubFactory(LocationFactory)
+    product = factory.SubFactory(ProductFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3))
+    opens_at = time(9)
+    closes_at = time(10)
+    slot_minutes = 30
+    slot_capacity = 5
+
+
+def _next_slot_start(o) -> datetime:
+    """Right after the clinic's last slot, from its opening time."""
+    opening = timezone.make_aware(datetime.combine(o.clinic.date, o.clinic.opens_at))
+    return opening + timedelta(minutes=o.clinic.slot_minutes * Slot.objects.filter(clinic=o.clinic).count())
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    """The clinic's next free slot, with its clinic's length and capacity, nobody booked."""
+
+    class Meta:
+        model = Slot
+
+    clinic = factory.SubFactory(ClinicFactory)
+    starts_at = factory.LazyAttribute(_next_slot_start)
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=o.clinic.slot_minutes))
+    capacity = factory.SelfAttribute("clinic.slot_capacity")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A booked first dose. It takes its place in the slot (`booked` + 1), as booking does."""
+
+    class Meta:
+        model = Appointment
+
+    recipient = factory.SubFactory(RecipientFactory)
+    slot = factory.SubFactory(SlotFactory)
+    dose_number = 1
+    confirmation_code = factory.Sequence(lambda n: f"T{n:07d}")
+    status = AppointmentStatus.BOOKED
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        appointment = super()._create(model_class, *args, **kwargs)
+        if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
+            Slot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") + 1)
+            appointment.slot.refresh_from_db()
+        return appointment
+
+
+class AdministrationRecordFactory(factory.django.DjangoModelFactory):
+    """A first dose given an hour ago, recorded through the service: one dose of the lot is put
+    in stock at the location first, and the record takes it out."""
+
+    class Meta:
+        model = AdministrationRecord
+
+    recipient = factory.SubFactory(RecipientFactory)
+    location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)
+    dose_number = 1
+    administered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    route = Route.INTRAMUSCULAR
+    site = Site.LEFT_DELTOID
+    vaccinator = factory.SubFactory(UserFactory, roles=[Role.VACCINATOR])
+
+    @classmethod
+    def _create(
+        cls, model_class, *, recipient, location, lot, dose_number, administered_at, route, site, vaccinator
+    ):
+        stock(location=location, lot=lot, doses=1)
+        details = recording.DoseDetails(
+            product=lot.product,
+            lot=lot,
+            dose_number=dose_number,
+            administered_at=administered_at,
+            route=route,
+            site=site,
+        )
+        return recording.dose_record(recipient=recipient, location=location, details=details, by=vaccinator)
+
+
+class AdverseEventFactory(factory.django.DjangoModelFactory):
+    """A mild reaction half an hour after the dose, recorded by its vaccinator."""
+
+    class Meta:
+        model = AdverseEvent
+
+    record = factory.SubFactory(AdministrationRecordFactory)
+    onset_at = factory.LazyAttribute(lambda o: o.record.administered_at + timedelta(minutes=30))
+    description = "Sore arm and a light fever."
+    severity = Severity.MILD
+    recorded_by = factory.SelfAttribute("record.recorded_by")
+
+
+class OfflineFormFactory(factory.django.DjangoModelFactory):
+    """A blank paper form number issued to a location."""
+
+    class Meta:
+        model = OfflineForm
+
+    number = factory.LazyFunction(form_number_new)
+    location = factory.SubFactory(LocationFactory)
+    issued_by = factory.SubFactory(UserFactory, roles=[Role.PROVIDER_ADMIN])
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A CVRS export a state official asked for, still waiting for the worker."""
+
+    class Meta:
+        model = ExportJob
+
+    kind = ExportKind.CVRS
+    requested_by = factory.SubFactory(UserFactory, roles=[Role.STATE_OFFICIAL])
 
 
 def clinic_with_stock(*, organization=None, doses: int = 10, expires_on=None):

@@ -7,19 +7,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from administration.backfill import services as backfill
+from administration.enums import RecordSource
+from administration.models import AdministrationRecord
 from administration.offline.fields import FIELD_KEYS
 from administration.offline.numbers import form_number_display, form_number_new
-from administration.record_enums import RecordSource
-from administration.record_models import AdministrationRecord
+from administration.services import backfill
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient
-from tests.administration.factories import RecipientFactory
 from tests.administration.test_concurrency import run_together
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from administration import selectors, services
 from administration.enums import AppointmentStatus
 from administration.models import Appointment, Slot
+from administration.selectors import booking as selectors
+from administration.selectors import clinics as clinic_selectors
+from administration.services import booking as services
+from administration.services import clinics, notifications
 from cvms.models import AuditEvent
 from employers.enums import InviteeStatus
 from employers.models import Invitee
@@ -171,8 +174,8 @@ def test_places_never_outrun_the_doses_on_hand_or_expected(open_group):
 def test_the_provider_is_warned_when_places_outrun_stock():
     small = clinic(slot_capacity=5, doses=3)  # two slots of five: ten places, three doses
 
-    assert selectors.places_warning(clinic=small) == {"places": 10, "doses": 3}
-    assert selectors.places_warning(clinic=clinic(slot_capacity=1, doses=100)) is None
+    assert clinic_selectors.places_warning(clinic=small) == {"places": 10, "doses": 3}
+    assert clinic_selectors.places_warning(clinic=clinic(slot_capacity=1, doses=100)) is None
 
 
 def test_inventory_counts_the_appointments_booked_ahead(open_group):
@@ -226,7 +229,7 @@ def test_cancelling_a_clinic_cancels_every_booking_and_tells_each_person(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        told = services.clinic_cancel(clinic=the_clinic, by=the_clinic.created_by, reason="Storm")
+        told = clinics.clinic_cancel(clinic=the_clinic, by=the_clinic.created_by, reason="Storm")
 
     assert told == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
@@ -258,8 +261,8 @@ def test_reminders_go_the_day_before_once(open_group, django_capture_on_commit_c
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first_run = services.reminders_send()
-        second_run = services.reminders_send()
+        first_run = notifications.reminders_send()
+        second_run = notifications.reminders_send()
 
     assert (first_run, second_run) == (1, 0)
     assert mail.outbox[0].subject == "Recordatorio: su cita de vacunación es mañana"
@@ -276,9 +279,9 @@ def test_people_are_reminded_to_book_their_second_dose(open_group, django_captur
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        too_soon = services.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=10))
-        due = services.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=16))
-        again = services.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=17))
+        too_soon = notifications.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=10))
+        due = notifications.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=16))
+        again = notifications.next_dose_reminders_send(today=timezone.localdate() + timedelta(days=17))
 
     assert (too_soon, due, again) == (0, 1, 0)
     assert mail.outbox[0].subject == "Time to book your second dose"
@@ -296,8 +299,8 @@ def test_clinic_slots_are_generated_from_the_hours_in_the_states_time_zone():
 
 def test_a_clinic_in_the_past_is_refused():
     location = LocationFactory()
-    with pytest.raises(services.ClinicError, match="past"):
-        services.clinic_create(
+    with pytest.raises(clinics.ClinicError, match="past"):
+        clinics.clinic_create(
             location=location,
             product=clinic().product,
             day=timezone.localdate() - timedelta(days=1),
@@ -388,7 +391,7 @@ def test_cancelling_the_first_dose_while_the_second_is_booked_is_refused_until_t
 def test_rebooking_a_first_dose_after_its_clinic_was_cancelled_keeps_clear_of_the_booked_second(open_group):
     person = RecipientFactory(group="2")
     first, second = first_and_second_dose(person)
-    services.clinic_cancel(clinic=first.slot.clinic, by=first.slot.clinic.created_by, reason="Storm")
+    clinics.clinic_cancel(clinic=first.slot.clinic, by=first.slot.clinic.created_by, reason="Storm")
     product, location = first.slot.clinic.product, first.slot.clinic.location
     too_late = clinic(location=location, product=product, days_ahead=10)
 

@@ -3,18 +3,19 @@ drops by one; the recipient's record shows the dose and its SMART Health Card QR
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, works_at
+from tests.clients import SignInClient
 from tests.factories import OrganizationFactory, UserFactory, member
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in_as(page, live_server, user) -> None:
-    client = Client()
+    client = SignInClient()
     client.force_login(user)
     page.context.clear_cookies()
     page.context.add_cookies(

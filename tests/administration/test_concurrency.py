@@ -2,9 +2,9 @@
 
 import pytest
 
-from administration import services
 from administration.enums import AppointmentStatus
 from administration.models import Appointment, Slot
+from administration.services import booking as services
 from enrollment.models import PriorityGroup
 from tests.administration.factories import clinic
 from tests.concurrency import run_together

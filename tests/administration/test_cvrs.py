@@ -1,40 +1,19 @@
-"""The CVRS extract against shared/reference/cvrs.md, column by column."""
+"""The CVRS extract against the CDC's specification (tests/fixtures/cvrs.toml), column by column."""
 
 import dataclasses
 import re
+import tomllib
 import tracemalloc
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from administration.reporting import cvrs
 from administration.reporting.rows import DoseReport
-from tests.administration.reference import reference_path
 from tests.administration.reporting_rows import REFUSAL, VACCINATION
 
-REFERENCE = reference_path("cvrs.md")
-
-
-def _reference_text() -> str:
-    return REFERENCE.read_text(encoding="utf-8")
-
-
-def _reference_elements() -> list[tuple[int, str]]:
-    """(number, variable) of each row of the reference's table of the 45 data elements."""
-    return [
-        (int(number), variable)
-        for number, variable in re.findall(r"^\| (\d+) \| [^|]+ \| `(\w+)` \|", _reference_text(), re.M)
-    ]
-
-
-def _reference_codes(variable: str) -> set[str]:
-    """The backticked codes of one value-set paragraph of the reference ("**variable** ...")."""
-    line = next(line for line in _reference_text().splitlines() if line.startswith(f"**{variable}**"))
-    line = line.split("The validator also accepts")[0]
-    codes = set(re.findall(r"`([^`]+)`", line))
-    for low, high in re.findall(r"`(\d+)`–`(\d+)`", line):  # a range, such as `1`–`6`
-        codes |= {str(n) for n in range(int(low), int(high) + 1)}
-    return codes
+REFERENCE = tomllib.loads((Path(__file__).parents[1] / "fixtures" / "cvrs.toml").read_text(encoding="utf-8"))
 
 
 def _parse(lines) -> list[dict[str, str]]:
@@ -44,14 +23,13 @@ def _parse(lines) -> list[dict[str, str]]:
 
 
 def test_columns_are_the_45_elements_of_the_reference_in_order():
-    elements = _reference_elements()
-    assert [number for number, _ in elements] == list(range(1, 46))
-    assert list(cvrs.COLUMNS) == [variable for _, variable in elements]
+    elements = REFERENCE["elements"]
+    assert [element["number"] for element in elements] == list(range(1, 46))
+    assert list(cvrs.COLUMNS) == [element["variable"] for element in elements]
 
 
 def test_header_matches_the_reference_example_header():
-    example = re.search(r"v2 order\):\n\n```\n(.+)\n```", _reference_text()).group(1)
-    assert cvrs.cvrs_header() == "\t".join(example.split()) + "\n"
+    assert cvrs.cvrs_header() == "\t".join(REFERENCE["example_header"]) + "\n"
 
 
 @pytest.mark.parametrize(
@@ -66,11 +44,11 @@ def test_header_matches_the_reference_example_header():
     ],
 )
 def test_value_sets_are_those_of_the_reference(variable, value_set):
-    assert _reference_codes(variable) == set(value_set)
+    assert set(REFERENCE["value_sets"][variable]) == set(value_set)
 
 
 def test_race_value_set_is_that_of_the_reference():
-    assert _reference_codes("recip_race_1 … recip_race_6") == set(cvrs.RACE)
+    assert set(REFERENCE["value_sets"]["recip_race"]) == set(cvrs.RACE)
 
 
 def test_admin_type_value_set_is_1_to_28_and_unk():
@@ -153,12 +131,9 @@ def test_identified_extract_carries_names_and_street_address():
 
 
 def test_cdc_sample_row_is_reproduced():
-    """The vaccination line of the CDC validator's test file (cvrs.md, "Example"); the data are
-    not case-sensitive, so the sample's "No" is our "NO"."""
-    sample = re.search(r"A vaccination row from that file.*?```\n(.+?)\n```", _reference_text(), re.S).group(
-        1
-    )
-    expected = sample.split("\\t")
+    """The vaccination line of the CDC validator's test file (testgood.txt); the data are not
+    case-sensitive, so the sample's "No" is our "NO"."""
+    expected = REFERENCE["example_vaccination_row"]
     dose = DoseReport(
         event_id="good4_sample4",
         recipient_id="4",

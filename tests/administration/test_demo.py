@@ -2,7 +2,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from administration.selectors import clinics_open_for_booking, doses_available
+from administration.selectors.booking import clinics_open_for_booking, doses_available
 from recipients.models import Recipient
 
 

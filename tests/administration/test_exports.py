@@ -13,16 +13,18 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from administration import exports, recording
-from administration.record_enums import ExportKind, ExportStatus
-from administration.record_models import AdministrationRecord, ExportJob, OfflineForm
+from administration.enums import ExportKind, ExportStatus
+from administration.models import AdministrationRecord, ExportJob, OfflineForm
 from administration.reporting import cvrs
+from administration.services import files as exports
+from administration.services import recording
 from cvms.roles import Role
 from inventory.models import Product
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, works_at
 from tests.administration.test_cvrs import _parse
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, stock
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from administration import recording
 from administration.reporting import shc
+from administration.services import recording
 from cvms.roles import Role
-from tests.administration.factories import RecipientFactory, clinic_with_stock
+from tests.administration.factories import clinic_with_stock
 from tests.administration.test_recording import _details
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

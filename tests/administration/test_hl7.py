@@ -1,4 +1,4 @@
-"""HL7 v2.5.1 VXU^V04 messages against shared/reference/hl7_vxu.md, parsed with the `hl7` package."""
+"""HL7 v2.5.1 VXU^V04 messages against the CDC implementation guide, parsed with the `hl7` package."""
 
 import dataclasses
 from datetime import UTC, datetime

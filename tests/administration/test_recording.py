@@ -7,16 +7,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from administration import recording
-from administration.enums import AppointmentStatus
-from administration.record_enums import RecordStatus
-from administration.record_models import AdministrationRecord
+from administration.enums import AppointmentStatus, RecordStatus
+from administration.models import AdministrationRecord
+from administration.services import recording
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
-from tests.administration.factories import RecipientFactory, appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, works_at
 from tests.factories import LocationFactory, member
 from tests.inventory.factories import LotFactory, stock
+from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

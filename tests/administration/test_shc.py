@@ -1,8 +1,9 @@
-"""SMART Health Cards against shared/reference/shc.md and its test vector."""
+"""SMART Health Cards against the specification and its test vector (tests/fixtures/shc_test_vector.json)."""
 
 import json
 import zlib
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -12,9 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from qrcode.image.pil import PilImage
 
 from administration.reporting import keys, shc
-from tests.administration.reference import reference_path
 
-VECTOR = json.loads(reference_path("shc_test_vector.json").read_text())
+VECTOR = json.loads((Path(__file__).parents[1] / "fixtures" / "shc_test_vector.json").read_text())
 
 PATIENT = shc.CardPatient(family="López", given=("Ana", "María"), birth_date=date(1950, 3, 4))
 DOSES = [

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from administration import services
 from administration.models import Appointment
+from administration.services import booking as services
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from tests.administration.factories import clinic

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from cvms.access import StatePortalView
 from cvms.roles import Portal, Role
+from tests.access_expected import EXPECTED
 from tests.access_matrix import Owned, PortalURL, builders, expected_answer, portal_urls, rule_problems
 
 URLS = portal_urls()
@@ -15,8 +16,17 @@ def test_every_portal_has_urls_in_the_matrix():
     assert {url.portal.value for url in URLS} == {"state", "provider", "employer", "me", "help"}
 
 
+def test_every_portal_url_has_its_expected_answers_written_down():
+    routed = {url.name for url in URLS}
+
+    assert sorted(routed - EXPECTED.keys()) == [], "write down who may open it in tests/access_expected.py"
+    assert sorted(EXPECTED.keys() - routed) == [], "tests/access_expected.py names URLs that aren't routed"
+
+
 @pytest.mark.parametrize("url", URLS, ids=str)
 def test_access_matrix(url, personas, client):
+    if url.name not in EXPECTED:
+        pytest.fail(f"{url}: write down who may open it in tests/access_expected.py")
     known = builders()
     problems = rule_problems(url, known)
     assert not problems, problems
@@ -34,7 +44,9 @@ def test_access_matrix(url, personas, client):
         if role is not None:
             client.force_login(getattr(personas, side)[role])
         response = client.post(path) if post_only else client.get(path)
-        expected = expected_answer(view_class, role, side, has_objects=bool(url.kwarg_names), owners=owners)
+        expected = expected_answer(
+            EXPECTED[url.name], url.portal, role, side, has_objects=bool(url.kwarg_names), owners=owners
+        )
         answers[(role, side)] = (expected, _answer(response, view_class, post_only))
 
     wrong = {key: value for key, value in answers.items() if value[0] != value[1]}

@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
-from employers.models import Invitation, Invitee, RosterUpload
+from employers.models import Invitation, Invitee, RosterError, RosterRow, RosterUpload
+from enrollment.models import PriorityGroup
 from tests.factories import EmployerFactory
 
 
@@ -24,6 +25,33 @@ class RosterUploadFactory(factory.django.DjangoModelFactory):
     )
     status = UploadStatus.VALIDATED
     validated_at = factory.LazyFunction(timezone.now)
+
+
+class RosterRowFactory(factory.django.DjangoModelFactory):
+    """A valid row of an upload, waiting to be imported (in group 1, which the migrations load)."""
+
+    class Meta:
+        model = RosterRow
+
+    upload = factory.SubFactory(RosterUploadFactory)
+    line = factory.Sequence(lambda n: n + 2)  # line 1 is the header
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"row{n}@example.org")
+    date_of_birth = date(1980, 1, 1)
+    priority_group_id = factory.LazyFunction(lambda: PriorityGroup.objects.get(code="1").pk)
+    language = "en"
+
+
+class RosterErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RosterError
+
+    upload = factory.SubFactory(RosterUploadFactory)
+    line = 2
+    column = "email"
+    value = "not-an-address"
+    message = "Enter a valid e-mail address."
 
 
 class InviteeFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,8 @@ from cvms.roles import Portal, Role
 from tests.access_matrix import Owned
 from tests.cvms.access_objects import home_organization
 from tests.enrollment.factories import (
-    ApplicationFactory,
     EmployerApplicationFactory,
+    EnrollmentApplicationFactory,
     InvitationFactory,
     SubmittedApplicationFactory,
 )
@@ -20,7 +20,7 @@ def application(personas, portal):
     if portal == Portal.STATE:
         return Owned(SubmittedApplicationFactory().pk, owners=STATE_OFFICIALS)
     if portal == Portal.PROVIDER:
-        built = ApplicationFactory(applicant=personas.home[Role.PROVIDER_ADMIN])
+        built = EnrollmentApplicationFactory(applicant=personas.home[Role.PROVIDER_ADMIN])
         return Owned(built.pk, owners=frozenset({(Role.PROVIDER_ADMIN, "home")}))
     built = EmployerApplicationFactory(applicant=personas.home[Role.EMPLOYER_ADMIN])
     return Owned(built.pk, owners=frozenset({(Role.EMPLOYER_ADMIN, "home")}))

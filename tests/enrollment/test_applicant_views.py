@@ -6,7 +6,7 @@ from django.urls import reverse
 from cvms.models import AuditEvent
 from enrollment.enums import ApplicationStatus
 from enrollment.models import EnrollmentApplication, Organization, ReadinessItem
-from tests.enrollment.factories import ApplicationFactory, SubmittedApplicationFactory
+from tests.enrollment.factories import EnrollmentApplicationFactory, SubmittedApplicationFactory
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_a_signed_in_person_without_organization_starts_an_application(client):
 
 
 def test_a_step_saves_a_partial_draft(client):
-    application = ApplicationFactory(legal_name="", city="")
+    application = EnrollmentApplicationFactory(legal_name="", city="")
     client.force_login(application.applicant)
 
     response = client.post(
@@ -105,7 +105,7 @@ def test_a_step_saves_a_partial_draft(client):
 
 
 def test_bad_licence_number_is_refused_with_a_message_naming_the_field(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     response = client.post(
@@ -121,7 +121,7 @@ def test_bad_licence_number_is_refused_with_a_message_naming_the_field(client):
 
 
 def test_unknown_county_is_refused_with_a_message_naming_the_field(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     response = client.post(
@@ -136,7 +136,7 @@ def test_unknown_county_is_refused_with_a_message_naming_the_field(client):
 
 
 def test_unknown_county_of_a_location_is_refused(client):
-    application = ApplicationFactory(with_location=False)
+    application = EnrollmentApplicationFactory(with_location=False)
     client.force_login(application.applicant)
     data = location_data(county="06037")  # Los Angeles County, California
 
@@ -149,7 +149,7 @@ def test_unknown_county_of_a_location_is_refused(client):
 
 
 def test_a_location_needs_its_type_of_site_which_is_kept(client):
-    application = ApplicationFactory(with_location=False)
+    application = EnrollmentApplicationFactory(with_location=False)
     client.force_login(application.applicant)
     refused = client.post(step_url(application, "locations"), location_data(site_type=None))
     assert refused.status_code == 200
@@ -161,7 +161,7 @@ def test_a_location_needs_its_type_of_site_which_is_kept(client):
 
 
 def test_a_location_whose_zip_code_is_in_another_county_is_refused(client):
-    application = ApplicationFactory(with_location=False)
+    application = EnrollmentApplicationFactory(with_location=False)
     client.force_login(application.applicant)
     asheville = {"address": "12 College Street", "city": "Asheville", "zip_code": "28801"}
 
@@ -175,7 +175,7 @@ def test_a_location_whose_zip_code_is_in_another_county_is_refused(client):
 
 def test_duplicate_tax_id_is_refused_and_explained(client):
     OrganizationFactory(name="Wake Family Medicine", tax_id="56-7654321")
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     response = client.post(
@@ -191,7 +191,7 @@ def test_duplicate_tax_id_is_refused_and_explained(client):
 
 
 def test_duplicate_tax_id_is_also_refused_at_submission(client):
-    application = ApplicationFactory(tax_id="56-7654321")
+    application = EnrollmentApplicationFactory(tax_id="56-7654321")
     SubmittedApplicationFactory(legal_name="Earlier Applicant", tax_id="56-7654321")
     client.force_login(application.applicant)
 
@@ -207,7 +207,7 @@ def test_duplicate_tax_id_is_also_refused_at_submission(client):
 
 
 def test_submission_refused_while_a_readiness_item_is_no(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     item = ReadinessItem.objects.filter(applies_to="provider").first()
     application.readiness[str(item.pk)] = False
     application.save()
@@ -226,7 +226,7 @@ def test_submission_refused_while_a_readiness_item_is_no(client):
 
 
 def test_submission_refused_with_a_bad_licence_number_saved_before_the_rule(client):
-    application = ApplicationFactory(licence_number="X")
+    application = EnrollmentApplicationFactory(licence_number="X")
     client.force_login(application.applicant)
 
     response = client.post(step_url(application, "submit"), {"agree": "on", "attested_name": "Dana Doe"})
@@ -240,7 +240,7 @@ def test_submission_refused_with_a_bad_licence_number_saved_before_the_rule(clie
 
 
 def test_readiness_step_saves_answers(client):
-    application = ApplicationFactory(readiness={})
+    application = EnrollmentApplicationFactory(readiness={})
     client.force_login(application.applicant)
     items = list(ReadinessItem.objects.filter(applies_to__in=["all", "provider"]))
     data = {f"item_{item.pk}": "yes" for item in items}
@@ -254,7 +254,7 @@ def test_readiness_step_saves_answers(client):
 
 
 def test_a_complete_application_is_submitted(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     response = client.post(step_url(application, "submit"), {"agree": "on", "attested_name": "Dana Doe"})
@@ -275,7 +275,7 @@ def test_a_submitted_application_cant_be_changed_by_editing_a_step(client):
 
 
 def test_another_persons_application_is_404(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(UserFactory())
 
     assert client.get(step_url(application, "organization")).status_code == 404
@@ -288,7 +288,7 @@ def test_another_persons_application_is_404(client):
 
 
 def test_a_provider_application_is_404_in_the_employer_portal(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     assert client.get(step_url(application, "organization", portal="employer")).status_code == 404

@@ -4,10 +4,10 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from cvms.roles import Role
 from enrollment.models import EnrollmentApplication
+from tests.clients import SignInClient
 from tests.factories import UserFactory
 
 EMAIL = "dana.doe@clinic.example.org"
@@ -16,7 +16,7 @@ PASSWORD = "a-long-enough-passphrase-42"
 
 def as_signed_in(page, live_server, user) -> None:
     """Give the browser a session of `user` (a state official's TOTP step is not under test)."""
-    client = Client()
+    client = SignInClient()
     client.force_login(user)
     page.context.clear_cookies()
     page.context.add_cookies(

@@ -3,14 +3,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from enrollment.models import EnrollmentApplication
-from tests.enrollment.factories import ApplicationFactory
+from tests.enrollment.factories import EnrollmentApplicationFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_wizard_speaks_spanish(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
     client.cookies["django_language"] = "es"
 
@@ -24,7 +24,7 @@ def test_the_wizard_speaks_spanish(client):
 
 
 def test_a_refusal_message_is_in_spanish(client):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
     client.force_login(application.applicant)
 
     with translation.override("es"):

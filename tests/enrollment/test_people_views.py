@@ -4,13 +4,13 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from guardian.shortcuts import get_perms
 
 from cvms.models import Membership
 from cvms.roles import Role
 from enrollment.services.people import invitation_create, invitation_token, person_update
+from tests.clients import SignInClient
 from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def other_clinic():
     }
 
 
-def signed_in(user) -> Client:
-    client = Client()
+def signed_in(user) -> SignInClient:
+    client = SignInClient()
     client.force_login(user)
     return client
 
@@ -137,7 +137,7 @@ def test_an_address_confirmed_in_another_browser_asks_to_sign_in_first(
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client, "newbie@example.org")
 
-    confirmed = Client().post(confirmation_link())
+    confirmed = SignInClient().post(confirmation_link())
 
     assert confirmed["Location"] == reverse("account_login")
 

@@ -23,9 +23,9 @@ from enrollment.services.people import (
     person_update,
 )
 from tests.enrollment.factories import (
-    ApplicationFactory,
     ApplicationLocationFactory,
     EmployerApplicationFactory,
+    EnrollmentApplicationFactory,
     SubmittedApplicationFactory,
 )
 from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
@@ -43,7 +43,7 @@ def approve(application, official):
 
 
 def test_submission_moves_a_complete_draft_to_the_state(django_capture_on_commit_callbacks):
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
 
     submitted = application_submit(
         application=application, attested_name="Dana Doe", by=application.applicant
@@ -57,7 +57,7 @@ def test_submission_moves_a_complete_draft_to_the_state(django_capture_on_commit
 
 
 def test_submission_by_someone_else_is_refused():
-    application = ApplicationFactory()
+    application = EnrollmentApplicationFactory()
 
     with pytest.raises(EnrollmentError):
         application_submit(application=application, attested_name="X", by=UserFactory())
@@ -325,7 +325,7 @@ def test_duplicate_tax_id_is_refused_by_the_database():
 
 
 def test_a_draft_location_saved_without_a_type_of_site_stops_the_submission(official):
-    application = ApplicationFactory(with_location=False, attested_name="Morgan Reyes")
+    application = EnrollmentApplicationFactory(with_location=False, attested_name="Morgan Reyes")
     ApplicationLocationFactory(application=application, name="Old site", site_type="")
 
     with pytest.raises(ApplicationIncomplete) as refused:

@@ -8,9 +8,10 @@ from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.enums import ApplicationStatus, OrganizationStatus
 from enrollment.models import PriorityGroup
+from tests.clients import SignInClient
 from tests.enrollment.factories import (
-    ApplicationFactory,
     EmployerApplicationFactory,
+    EnrollmentApplicationFactory,
     SubmittedApplicationFactory,
 )
 from tests.factories import OrganizationFactory, UserFactory, member
@@ -34,7 +35,7 @@ def test_queue_orders_by_phase_then_submission_time(official_client):
     SubmittedApplicationFactory(legal_name="Phase 3 early", priority_group=group3)
     SubmittedApplicationFactory(legal_name="Phase 1 late", priority_group=group1)
     SubmittedApplicationFactory(legal_name="Phase 1 later", priority_group=group1)
-    ApplicationFactory(legal_name="A draft")  # drafts stay with their applicants
+    EnrollmentApplicationFactory(legal_name="A draft")  # drafts stay with their applicants
 
     response = official_client.get(QUEUE)
 
@@ -146,7 +147,7 @@ def test_request_for_information_reaches_the_applicant(official_client, django_c
 
 def test_state_dashboard_shows_applications_waiting(official_client):
     SubmittedApplicationFactory.create_batch(3)
-    ApplicationFactory()
+    EnrollmentApplicationFactory()
 
     response = official_client.get(reverse("state:dashboard"))
 
@@ -154,11 +155,10 @@ def test_state_dashboard_shows_applications_waiting(official_client):
 
 
 def test_suspending_an_organization_closes_its_portal_at_the_next_request(official_client, client):
-    from django.test import Client
 
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
-    provider_client = Client()
+    provider_client = SignInClient()
     provider_client.force_login(admin)
     assert provider_client.get(reverse("provider:dashboard")).status_code == 200
 

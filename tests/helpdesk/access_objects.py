@@ -4,7 +4,7 @@ from cvms.roles import Role
 from tests.access_matrix import Owned
 from tests.helpdesk.factories import (
     ArticleFactory,
-    AttachmentFactory,
+    CaseAttachmentFactory,
     CaseFactory,
     RequesterProfileFactory,
     TeamFactory,
@@ -28,7 +28,7 @@ def case(personas, portal):
 
 
 def attachment(personas, portal):
-    return Owned(AttachmentFactory(case=_home_case(personas)).pk, HOME_REQUESTER_AND_TEAM)
+    return Owned(CaseAttachmentFactory(case=_home_case(personas)).pk, HOME_REQUESTER_AND_TEAM)
 
 
 def requester(personas, portal):

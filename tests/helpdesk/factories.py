@@ -7,15 +7,18 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cvms.roles import Role
-from helpdesk.enums import Category, Priority
+from helpdesk.enums import CaseAction, Category, Priority
 from helpdesk.models import (
     Article,
     Case,
     CaseAttachment,
+    CaseEvent,
+    CaseNote,
     RequesterProfile,
     RoutingRule,
     Team,
     TrainingSession,
+    TrainingSignup,
 )
 from tests.factories import UserFactory
 
@@ -83,7 +86,29 @@ class CaseFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
 
 
-class AttachmentFactory(factory.django.DjangoModelFactory):
+class CaseNoteFactory(factory.django.DjangoModelFactory):
+    """A note an agent added to a case, shown to the requester."""
+
+    class Meta:
+        model = CaseNote
+
+    case = factory.SubFactory(CaseFactory)
+    author = factory.SubFactory(UserFactory, roles=[Role.HELPDESK_AGENT])
+    body = "We are looking into it."
+
+
+class CaseEventFactory(factory.django.DjangoModelFactory):
+    """The first line of a case's history: its requester filed it."""
+
+    class Meta:
+        model = CaseEvent
+
+    case = factory.SubFactory(CaseFactory)
+    actor = factory.LazyAttribute(lambda o: o.case.requester)
+    action = CaseAction.CREATED
+
+
+class CaseAttachmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CaseAttachment
 
@@ -113,3 +138,11 @@ class TrainingSessionFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
     join_info = "https://meet.example.org/cvms-training"
     published_by = factory.SubFactory(UserFactory, roles=[Role.HELPDESK_AGENT])
+
+
+class TrainingSignupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingSignup
+
+    session = factory.SubFactory(TrainingSessionFactory)
+    user = factory.LazyFunction(requester)

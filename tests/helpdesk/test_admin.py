@@ -3,13 +3,13 @@ from django.urls import reverse
 from helpdesk.enums import Category
 from helpdesk.models import RoutingRule
 from helpdesk.selectors import route_team
-from tests.factories import UserFactory
+from tests.factories import operator
 from tests.helpdesk.factories import TeamFactory
 
 
 def test_operators_configure_routing_rules_in_the_admin(client, db):
     team = TeamFactory(name="Portals desk")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(operator())
 
     response = client.post(
         reverse("admin:helpdesk_routingrule_add"),

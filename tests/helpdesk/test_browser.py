@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from cvms.roles import Role
 from cvms.services import role_groups_ensure
@@ -18,6 +17,7 @@ from enrollment.models import County
 from helpdesk.enums import Category, Status
 from helpdesk.guides import GUIDES_DIR
 from helpdesk.models import Case
+from tests.clients import SignInClient
 from tests.factories import LocationFactory, OrganizationFactory
 from tests.helpdesk.factories import ArticleFactory, RoutingRuleFactory, TeamFactory, agent
 
@@ -45,7 +45,7 @@ def screenshot(page, name: str, tmp_path: Path) -> None:
 def signed_in_page(page, live_server, user):
     """A page of a new browser context signed in as `user` through a session cookie (agents
     and officials have TOTP; this skips typing the code, not the gate's check)."""
-    client = Client()
+    client = SignInClient()
     client.force_login(user)
     context = page.context.browser.new_context(viewport=VIEWPORT)
     context.add_cookies(

@@ -9,7 +9,7 @@ from helpdesk.models import Case, CaseAttachment
 from tests.factories import LocationFactory, OrganizationFactory
 from tests.helpdesk.factories import (
     ArticleFactory,
-    AttachmentFactory,
+    CaseAttachmentFactory,
     CaseFactory,
     RoutingRuleFactory,
     TeamFactory,
@@ -179,7 +179,7 @@ def test_requester_sees_only_their_own_cases(client, db):
 
 
 def test_requester_can_not_download_another_requesters_attachment(client, db):
-    attachment = AttachmentFactory()
+    attachment = CaseAttachmentFactory()
     client.force_login(requester())
 
     assert client.get(reverse("help:attachment", args=[attachment.pk])).status_code == 404
@@ -188,7 +188,7 @@ def test_requester_can_not_download_another_requesters_attachment(client, db):
 def test_attachment_is_served_as_a_download_to_its_requester_and_the_team(client, db):
     team = TeamFactory()
     member = agent(team)
-    attachment = AttachmentFactory(case=CaseFactory(team=team))
+    attachment = CaseAttachmentFactory(case=CaseFactory(team=team))
 
     for user in (attachment.case.requester, member):
         client.force_login(user)
@@ -200,13 +200,13 @@ def test_attachment_is_served_as_a_download_to_its_requester_and_the_team(client
 
 
 def test_agent_of_another_team_can_not_download_a_cases_attachment(client, db):
-    attachment = AttachmentFactory()
+    attachment = CaseAttachmentFactory()
     client.force_login(agent(TeamFactory()))
 
     assert client.get(reverse("help:attachment", args=[attachment.pk])).status_code == 404
 
 
 def test_uploads_are_not_reachable_under_a_media_url(client, db):
-    attachment = AttachmentFactory()
+    attachment = CaseAttachmentFactory()
     assert client.get("/private-media/" + attachment.file.name).status_code == 404
     assert client.get("/media/" + attachment.file.name).status_code == 404

@@ -6,10 +6,23 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from inventory.enums import StorageClass
-from inventory.models import Lot, Product
+from cvms.roles import Role
+from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus
+from inventory.models import (
+    Allocation,
+    ExpiryWarning,
+    InventoryReport,
+    InventoryReportLine,
+    Lot,
+    Product,
+    Shipment,
+    Stock,
+    StockMovement,
+    Transfer,
+)
+from inventory.services.allocations import week_start
 from inventory.services.shipments import shipment_record
-from tests.factories import LocationFactory
+from tests.factories import LocationFactory, UserFactory
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
@@ -53,3 +66,107 @@ def stock(*, location=None, lot=None, doses: int = 10, by=None):
     )
     assert shipment.lot_id == lot.pk
     return location, lot
+
+
+class StockFactory(factory.django.DjangoModelFactory):
+    """The balance of a lot at a location, put in place through the ledger (`stock`), so that
+    it equals the sum of its movements as it always does in the system."""
+
+    class Meta:
+        model = Stock
+
+    location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)
+    on_hand = 10
+
+    @classmethod
+    def _create(cls, model_class, *, location, lot, on_hand):
+        stock(location=location, lot=lot, doses=on_hand)
+        return model_class.objects.get(location=location, lot=lot)
+
+
+class StockMovementFactory(factory.django.DjangoModelFactory):
+    """A `received` movement, written through the ledger (`stock`), so the balance follows it."""
+
+    class Meta:
+        model = StockMovement
+
+    location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)
+    quantity = 10
+
+    @classmethod
+    def _create(cls, model_class, *, location, lot, quantity):
+        stock(location=location, lot=lot, doses=quantity)
+        return model_class.objects.filter(location=location, lot=lot, kind=MovementKind.RECEIVED).latest("id")
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """The allocation row alone (`allocation_create` also expects its shipment)."""
+
+    class Meta:
+        model = Allocation
+
+    week = factory.LazyFunction(lambda: week_start(timezone.localdate() + timedelta(days=7)))
+    product = factory.SubFactory(ProductFactory)
+    location = factory.SubFactory(LocationFactory)
+    doses = 100
+    by = factory.SubFactory(UserFactory, roles=[Role.STATE_OFFICIAL])
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A shipment on its way (expected, not yet received: no stock has moved)."""
+
+    class Meta:
+        model = Shipment
+
+    location = factory.SubFactory(LocationFactory)
+    product = factory.SubFactory(ProductFactory)
+    source = "Test distributor"
+    doses_expected = 100
+    status = ShipmentStatus.EXPECTED
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    """A transfer between two organizations' locations, awaiting the state (no stock has moved)."""
+
+    class Meta:
+        model = Transfer
+
+    from_location = factory.SubFactory(LocationFactory)
+    to_location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)
+    doses = 10
+    status = TransferStatus.AWAITING_APPROVAL
+    requested_by = factory.SubFactory(UserFactory, roles=[Role.PROVIDER_ADMIN])
+
+
+class InventoryReportFactory(factory.django.DjangoModelFactory):
+    """An inventory levels form as submitted, without lines (see InventoryReportLineFactory)."""
+
+    class Meta:
+        model = InventoryReport
+
+    location = factory.SubFactory(LocationFactory)
+    counted_on = factory.LazyFunction(timezone.localdate)
+    submitted_by = factory.SubFactory(UserFactory, roles=[Role.PROVIDER_ADMIN])
+
+
+class InventoryReportLineFactory(factory.django.DjangoModelFactory):
+    """A lot counted as the ledger says (nothing wasted, nothing to adjust)."""
+
+    class Meta:
+        model = InventoryReportLine
+
+    report = factory.SubFactory(InventoryReportFactory)
+    lot = factory.SubFactory(LotFactory)
+    ledger_on_hand = 0
+    counted = 0
+
+
+class ExpiryWarningFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpiryWarning
+
+    location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)

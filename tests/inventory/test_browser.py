@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from cvms.roles import Role
 from inventory import selectors
+from tests.clients import SignInClient
 from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
 from tests.inventory.factories import ProductFactory
 
@@ -24,7 +24,7 @@ pytestmark = [
 def sign_in_as(page, live_server, user) -> None:
     """Sign `user` in by giving the browser a session made by Django's test client (the state
     official's TOTP step is tested by the core; this test is about inventory's pages)."""
-    client = Client()
+    client = SignInClient()
     client.force_login(user)
     page.context.clear_cookies()
     page.context.add_cookies(

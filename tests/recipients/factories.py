@@ -6,7 +6,7 @@ import factory
 
 from cvms.roles import Role
 from recipients.enums import Ethnicity, Race, RegistrationSource, Sex
-from recipients.models import Recipient
+from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion
 from tests.factories import UserFactory
 
 
@@ -41,6 +41,33 @@ class RecipientFactory(factory.django.DjangoModelFactory):
 
             self.priority_group = PriorityGroup.objects.get(code=extracted)
             self.save(update_fields=["priority_group"])
+
+
+class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+    """The state's one row of registration switches (pk 1, made by the migrations), set to the
+    values given: self-registration closed unless told otherwise."""
+
+    class Meta:
+        model = RegistrationSettings
+
+    self_registration_open = False
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        settings, _created = model_class.objects.update_or_create(pk=1, defaults=fields)
+        return settings
+
+
+class ScreeningQuestionFactory(factory.django.DjangoModelFactory):
+    """An active yes/no question asked at registration, after the state's own."""
+
+    class Meta:
+        model = ScreeningQuestion
+
+    code = factory.Sequence(lambda n: f"test-question-{n}")
+    position = factory.Sequence(lambda n: 100 + n)
+    text_en = factory.Sequence(lambda n: f"Test question {n}?")
+    text_es = factory.Sequence(lambda n: f"¿Pregunta de prueba {n}?")
 
 
 def registration_data(**overrides) -> dict:

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from administration import services as booking
 from administration.models import Appointment
+from administration.services import booking
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.models import PriorityGroup

@@ -4,8 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from administration import exports
 from administration.reporting import cvrs
+from administration.services import files
 
 
 class Command(BaseCommand):
@@ -24,5 +24,5 @@ class Command(BaseCommand):
             raise CommandError("--end is before --start.")
         extract = cvrs.ExtractType.DEIDENTIFIED if deidentified else cvrs.ExtractType.IDENTIFIED
         with open(output, "w", encoding="utf-8", newline="") as out:
-            count = exports.cvrs_write(out, start=start, end=end, extract_type=extract)
+            count = files.cvrs_write(out, start=start, end=end, extract_type=extract)
         self.stdout.write(f"{count} records written to {output}")

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from administration import exports
+from administration.services import files
 
 
 class Command(BaseCommand):
@@ -18,6 +18,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, since_last, **options):
         with open(output, "w", encoding="utf-8", newline="") as out:
-            result = exports.hl7_write(out, since_last=since_last)
-        exports.hl7_mark_sent(result)
+            result = files.hl7_write(out, since_last=since_last)
+        files.hl7_mark_sent(result)
         self.stdout.write(f"{result.messages} messages written to {output}")

@@ -1,0 +1,1 @@
+"""Forms by domain: clinics, booking, records, backfill, files (and the shared widgets)."""

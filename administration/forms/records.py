@@ -1,0 +1,109 @@
+"""Forms of the dose records: a dose, a refusal, a correction, a void, an adverse event, a walk-in's
+search."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from administration.enums import RefusalReason, Route, Severity, Site
+
+
+def dose_volume(product) -> Decimal | None:
+    """The product's dose volume as recorded: the catalogue keeps 3 decimals, a record 2 (0.30 mL)."""
+    if product.dose_volume_ml is None:
+        return None
+    return product.dose_volume_ml.quantize(Decimal("0.01"))
+
+
+class DoseForm(forms.Form):
+    lot = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
+    dose_number = forms.IntegerField(label=_("Dose number"), min_value=1, max_value=6)
+    administered_at = forms.DateTimeField(
+        label=_("Date and time given"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    route = forms.ChoiceField(label=_("Route"), choices=Route.choices, initial=Route.INTRAMUSCULAR)
+    site = forms.ChoiceField(label=_("Site"), choices=Site.choices, initial=Site.LEFT_DELTOID)
+    volume_ml = forms.DecimalField(label=_("Dose volume (mL)"), max_digits=4, decimal_places=2, min_value=0)
+    product_exception = forms.CharField(
+        label=_("Allowed exception, if the product differs from the first dose's"),
+        required=False,
+        max_length=200,
+    )
+
+    def __init__(self, *args, stocks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lot"].queryset = stocks
+        self.fields["lot"].label_from_instance = lambda stock: (
+            f"{stock.lot.number} · {stock.lot.product.name} · "
+            + str(_("exp. %(date)s · %(n)s on hand") % {"date": stock.lot.expires_on, "n": stock.on_hand})
+        )
+        self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class RefusalForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for the refusal"),
+        choices=RefusalReason.choices,
+        initial=RefusalReason.PATIENT_DECISION,
+    )
+    refused_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["product"] = forms.ModelChoiceField(
+                queryset=products, label=_("Vaccine offered"), empty_label=None
+            )
+        self.fields["refused_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class CorrectionForm(DoseForm):
+    """A recorded dose's details, corrected by a provider administrator, with the reason."""
+
+    location = forms.ModelChoiceField(queryset=None, label=_("Location"), empty_label=None)
+    reason = forms.CharField(label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["location", "lot", "dose_number", "administered_at", "route", "site", "volume_ml"]
+
+    def __init__(self, *args, lots, locations, **kwargs):
+        super().__init__(*args, stocks=lots, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["lot"].label_from_instance = lambda lot: (
+            f"{lot.number} · {lot.product.name} · {lot.expires_on}"
+        )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding the record"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand the record stays, marked void, and the dose goes back into stock."),
+        required=True,
+    )
+
+
+class AdverseEventForm(forms.Form):
+    onset_at = forms.DateTimeField(
+        label=_("Onset (date and time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    reported_to_vaers = forms.BooleanField(label=_("Reported to VAERS"), required=False)
+    vaers_number = forms.CharField(label=_("VAERS report number"), required=False, max_length=30)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reported_to_vaers") and not data.get("vaers_number", "").strip():
+            self.add_error("vaers_number", _("Give the VAERS report number."))
+        return data
+
+
+class WalkInSearchForm(forms.Form):
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))

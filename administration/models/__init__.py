@@ -1,0 +1,18 @@
+"""The administration app's models, by domain: clinics and booking, dose records, registry files.
+
+Django finds an app's models by importing this package, so every model is imported here.
+"""
+
+from administration.models.clinics import Appointment, Clinic, Slot
+from administration.models.files import ExportJob, OfflineForm
+from administration.models.records import AdministrationRecord, AdverseEvent
+
+__all__ = [
+    "AdministrationRecord",
+    "AdverseEvent",
+    "Appointment",
+    "Clinic",
+    "ExportJob",
+    "OfflineForm",
+    "Slot",
+]

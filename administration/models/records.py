@@ -1,0 +1,118 @@
+"""The doses given (or refused) and their adverse events.
+
+A dose record is never deleted: a provider administrator corrects or voids it with a reason, and
+`version` counts those changes so that the HL7 export sends a record again when it changed after it
+was sent (`hl7_sent_version`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from administration.enums import RecordSource, RecordStatus, RefusalReason, Route, Severity, Site
+
+
+class AdministrationRecord(models.Model):
+    recipient = models.ForeignKey(
+        "recipients.Recipient", on_delete=models.PROTECT, related_name="administration_records"
+    )
+    location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
+    appointment = models.OneToOneField(
+        "administration.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administration_record",
+    )
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(
+        "inventory.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dose_number = models.PositiveSmallIntegerField(_("dose number"), null=True, blank=True)
+    administered_at = models.DateTimeField(_("date and time given"))
+    route = models.CharField(_("route"), max_length=8, choices=Route.choices, blank=True)
+    site = models.CharField(_("site"), max_length=4, choices=Site.choices, blank=True)
+    volume_ml = models.DecimalField(
+        _("dose volume (mL)"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    vaccinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    screening_answers = models.JSONField(default=dict, blank=True)
+    refused = models.BooleanField(_("vaccine refused"), default=False)
+    refusal_reason = models.CharField(max_length=2, choices=RefusalReason.choices, blank=True)
+    # An allowed exception to "the same product as the first dose", confirmed by the vaccinator.
+    product_exception = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=8, choices=RecordSource.choices, default=RecordSource.ONLINE)
+    form_number = models.CharField(_("form number"), max_length=11, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=RecordStatus.choices, default=RecordStatus.RECORDED)
+    status_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    hl7_sent_version = models.PositiveIntegerField(default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["administered_at", "id"]
+        indexes = [
+            models.Index(fields=["administered_at"], name="adminrecord_at"),
+            models.Index(fields=["location", "administered_at"], name="adminrecord_location_at"),
+            models.Index(fields=["hl7_sent_version", "version"], name="adminrecord_hl7"),
+        ]
+        constraints = [
+            # One dose number per person, among the doses that stand (refusals and voids aside).
+            models.UniqueConstraint(
+                fields=["recipient", "dose_number"],
+                condition=Q(refused=False) & ~Q(status=RecordStatus.VOIDED),
+                name="adminrecord_one_dose_number_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(refused=True, lot__isnull=True, dose_number__isnull=True)
+                | Q(refused=False, lot__isnull=False, dose_number__gte=1),
+                name="adminrecord_dose_has_lot_refusal_has_none",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=RecordStatus.RECORDED) | ~Q(status_reason=""),
+                name="adminrecord_change_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(source=RecordSource.ONLINE) | Q(form_number__isnull=False),
+                name="adminrecord_paper_has_form_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} dose {self.dose_number or '-'} {self.administered_at:%Y-%m-%d}"
+
+    @property
+    def event_id(self) -> str:
+        return f"CVMS-{self.pk}"
+
+
+class AdverseEvent(models.Model):
+    record = models.ForeignKey(AdministrationRecord, on_delete=models.PROTECT, related_name="adverse_events")
+    onset_at = models.DateTimeField(_("onset"))
+    description = models.TextField(_("description"))
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    reported_to_vaers = models.BooleanField(_("reported to VAERS"), default=False)
+    vaers_number = models.CharField(_("VAERS number"), max_length=30, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["onset_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reported_to_vaers=False) | ~Q(vaers_number=""), name="adverseevent_vaers_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.get_severity_display()} {self.onset_at:%Y-%m-%d}"

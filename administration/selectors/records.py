@@ -1,0 +1,133 @@
+"""Reads of dose records: a person's doses (their record, their SMART Health Card), and the
+provider pages' records, always within the locations the person may work at (enrollment's
+`locations_for`), so another organization's record is a 404."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from administration.enums import RecordStatus
+from administration.models import AdministrationRecord
+from administration.reporting import keys, shc
+from cvms.models import User
+from enrollment.interface import locations_for
+from enrollment.models import Organization
+from recipients.models import Recipient
+
+# --- A person's record -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One dose on a person's vaccination record."""
+
+    dose_number: int
+    given_on: date
+    product_name: str
+    product_id: int
+    cvx: str
+    lot_number: str
+    place: str
+    county: str = ""
+
+
+def doses_for(recipient: Recipient) -> list[Dose]:
+    """The doses given to `recipient`, oldest first (voided records and refusals aside)."""
+    records = (
+        AdministrationRecord.objects.filter(recipient=recipient, refused=False)
+        .exclude(status=RecordStatus.VOIDED)
+        .select_related("product", "lot", "location__county")
+        .order_by("administered_at", "id")
+    )
+    return [
+        Dose(
+            dose_number=record.dose_number,
+            given_on=timezone.localdate(record.administered_at),
+            product_name=record.product.name,
+            product_id=record.product_id,
+            cvx=record.product.cvx,
+            lot_number=record.lot.number,
+            place=record.location.name,
+            county=record.location.county.name,
+        )
+        for record in records
+    ]
+
+
+# --- The SMART Health Card ---------------------------------------------------------------------
+# The card is the record read and signed: nothing is written, so it is made here, from the same
+# doses as the record page.
+
+
+def card_doses(recipient: Recipient) -> list[shc.CardDose]:
+    """The doses on the person's card (voided records and refusals aside)."""
+    records = (
+        AdministrationRecord.objects.filter(recipient=recipient, refused=False)
+        .exclude(status=RecordStatus.VOIDED)
+        .select_related("product", "lot", "location__organization")
+    )
+    return [
+        shc.CardDose(
+            cvx=record.product.cvx,
+            occurred_on=timezone.localdate(record.administered_at),
+            performer=record.location.organization.name,
+            lot_number=record.lot.number,
+        )
+        for record in records
+    ]
+
+
+def card_jws(recipient: Recipient) -> str | None:
+    """The signed card, or None when no dose is on record."""
+    doses = card_doses(recipient)
+    if not doses:
+        return None
+    patient = shc.CardPatient(
+        family=recipient.last_name,
+        given=(recipient.first_name, recipient.middle_name),
+        birth_date=recipient.date_of_birth,
+    )
+    payload = shc.card_payload(
+        shc.immunization_bundle(patient, doses), issuer=keys.issuer(), issued_at=timezone.now()
+    )
+    return shc.jws_sign(payload, keys.signing_key())
+
+
+# --- The provider pages ------------------------------------------------------------------------
+
+
+def records_for(
+    *, user: User, organization: Organization, search: str = ""
+) -> QuerySet[AdministrationRecord]:
+    records = AdministrationRecord.objects.filter(location__in=locations_for(user, organization))
+    for word in search.split():
+        records = records.filter(
+            Q(recipient__last_name__icontains=word)
+            | Q(recipient__first_name__icontains=word)
+            | Q(lot__number__iexact=word)
+            | Q(form_number__iexact=word.replace("-", "").upper())
+        )
+    return records.select_related("recipient", "product", "lot", "location").order_by(
+        "-administered_at", "-id"
+    )
+
+
+def record_for(*, user: User, organization: Organization, record_pk: int) -> AdministrationRecord | None:
+    return (
+        AdministrationRecord.objects.filter(pk=record_pk, location__in=locations_for(user, organization))
+        .select_related("recipient", "product", "lot", "location", "vaccinator", "recorded_by")
+        .first()
+    )
+
+
+def walk_in_matches(
+    *, last_name: str, first_name: str, date_of_birth: date, limit: int = 20
+) -> list[Recipient]:
+    """People registered in the state with this last name and birth date (first name narrows).
+    Both the name and the birth date are asked for, so a search shows few people's details."""
+    people = Recipient.objects.filter(last_name__iexact=last_name.strip(), date_of_birth=date_of_birth)
+    if first_name.strip():
+        people = people.filter(first_name__istartswith=first_name.strip())
+    return list(people.order_by("last_name", "first_name", "id")[:limit])

@@ -1,0 +1,189 @@
+"""Dose records as registry report rows: one SQL query (records joined to their person, product,
+lot, location, organization and vaccinator), streamed with a server-side cursor in chunks, each
+row turned into a `DoseReport` and forgotten. Memory stays flat however many records there are.
+
+The query reads plain values (`REPORT_FIELDS`), not model instances: a record with
+`select_related` would build eight objects of every column per dose (passwords, JSON, timestamps
+nobody reports), which made the ORM most of an export's time (bench/administration_export_db.py).
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from administration.enums import RecordStatus
+from administration.models import AdministrationRecord
+from administration.reporting.rows import Action, DoseReport
+
+CHUNK = 2000
+
+# What a report needs of a record and of what it points to; `dose_report` reads these keys.
+REPORT_FIELDS = (
+    "id",
+    "version",
+    "hl7_sent_version",
+    "status",
+    "administered_at",
+    "refused",
+    "refusal_reason",
+    "route",
+    "site",
+    "volume_ml",
+    "dose_number",
+    "product__cvx",
+    "product__ndc",
+    "product__mvx",
+    "product__manufacturer",
+    "product__name",
+    "product__series_doses",
+    "lot__number",
+    "lot__expires_on",
+    "recipient",
+    "recipient__first_name",
+    "recipient__middle_name",
+    "recipient__last_name",
+    "recipient__date_of_birth",
+    "recipient__sex",
+    "recipient__street",
+    "recipient__street_2",
+    "recipient__city",
+    "recipient__county",
+    "recipient__state",
+    "recipient__zip_code",
+    "recipient__phone",
+    "recipient__races",
+    "recipient__ethnicity",
+    "recipient__comorbidity",
+    "location__name",
+    "location__address",
+    "location__city",
+    "location__county",
+    "location__zip_code",
+    "location__organization__name",
+    "location__organization__pin",
+    "location__site_type",
+    "vaccinator",
+    "vaccinator__first_name",
+    "vaccinator__last_name",
+    "recorded_by__first_name",
+    "recorded_by__last_name",
+)
+
+ReportRow = Mapping[str, Any]
+
+
+def _reported(records: QuerySet[AdministrationRecord]) -> QuerySet[AdministrationRecord]:
+    return records.order_by("pk")
+
+
+def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]:
+    """The standing doses and refusals given from `start` to `end` (both included, state time)."""
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end, time.max))
+    return _reported(
+        AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lte=until).exclude(
+            status=RecordStatus.VOIDED
+        )
+    )
+
+
+def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
+    """Every standing record, or (since the last run) those new or changed since they were sent:
+    their version is ahead of the version last sent. A void is sent only if the record was."""
+    if not since_last:
+        return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
+    changed = AdministrationRecord.objects.filter(hl7_sent_version__lt=F("version")).exclude(
+        status=RecordStatus.VOIDED, hl7_sent_version=0
+    )
+    return _reported(changed)
+
+
+def _digits(text: str) -> str:
+    digits = "".join(c for c in text if c.isdigit())
+    return digits[-10:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
+def _action(row: ReportRow, *, for_hl7: bool) -> Action:
+    if row["status"] == RecordStatus.VOIDED:
+        return Action.DELETE
+    if row["status"] == RecordStatus.CORRECTED and (not for_hl7 or row["hl7_sent_version"] > 0):
+        return Action.UPDATE
+    return Action.ADD
+
+
+def report_rows(records: QuerySet[AdministrationRecord]) -> Iterator[ReportRow]:
+    """The records' `REPORT_FIELDS`, one dict per record, from a server-side cursor."""
+    return records.values(*REPORT_FIELDS).iterator(chunk_size=CHUNK)
+
+
+def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
+    """One row of `report_rows` as the report's row."""
+    given = not row["refused"]
+    vaccinator = row["vaccinator"]
+    return DoseReport(
+        event_id=f"CVMS-{row['id']}",
+        administered_at=timezone.localtime(row["administered_at"]),
+        cvx=row["product__cvx"],
+        refused=row["refused"],
+        refusal_reason=row["refusal_reason"] or "03",
+        action=_action(row, for_hl7=for_hl7),
+        ndc=row["product__ndc"] if given else "",
+        mvx=row["product__mvx"] if given else "",
+        manufacturer=row["product__manufacturer"] if given else "",
+        product_name=row["product__name"],
+        lot_number=row["lot__number"] if given else "",
+        lot_expiration=row["lot__expires_on"] if given else None,
+        route=row["route"] if given else "",
+        site=row["site"] if given else "",
+        volume_ml=row["volume_ml"] if given else None,
+        dose_number=str(row["dose_number"]) if given else "",
+        series_complete=("YES" if row["dose_number"] >= (row["product__series_doses"] or 1) else "NO")
+        if given
+        else "",
+        recipient_id=f"CVMS-R{row['recipient']}",
+        first_name=row["recipient__first_name"],
+        middle_name=row["recipient__middle_name"],
+        last_name=row["recipient__last_name"],
+        birth_date=row["recipient__date_of_birth"],
+        sex=row["recipient__sex"],
+        street=row["recipient__street"],
+        street_2=row["recipient__street_2"],
+        city=row["recipient__city"],
+        county_fips=row["recipient__county"] or "",
+        state=row["recipient__state"],
+        zip_code=row["recipient__zip_code"],
+        phone=_digits(row["recipient__phone"]),
+        races=tuple(row["recipient__races"] or ()),
+        ethnicity=row["recipient__ethnicity"],
+        comorbidity=row["recipient__comorbidity"],
+        responsible_org=row["location__organization__name"],
+        organization_id=row["location__organization__pin"] or "",
+        admin_name=row["location__name"],
+        vtrcks_pin=_vtrcks_pin(row["location__organization__pin"]),
+        admin_type=row["location__site_type"] or "UNK",
+        admin_street=row["location__address"],
+        admin_city=row["location__city"],
+        admin_county_fips=row["location__county"],
+        admin_state="NC",
+        admin_zip=row["location__zip_code"],
+        vaccinator_id=f"CVMS-U{vaccinator}" if vaccinator else "",
+        vaccinator_first_name=row["vaccinator__first_name"] or "",
+        vaccinator_last_name=row["vaccinator__last_name"] or "",
+        entered_by_first_name=row["recorded_by__first_name"] or "",
+        entered_by_last_name=row["recorded_by__last_name"] or "",
+    )
+
+
+def _vtrcks_pin(pin: str | None) -> str:
+    """The six digits of the provider's PIN (NCA and the VFC PIN, or a number the state issued):
+    its PIN in VTrckS, which CVRS asks for without the state's prefix."""
+    digits = (pin or "")[-6:]
+    return digits if len(digits) == 6 and digits.isdigit() else ""
+
+
+def dose_reports(records: QuerySet[AdministrationRecord], *, for_hl7: bool = False) -> Iterator[DoseReport]:
+    for row in report_rows(records):
+        yield dose_report(row, for_hl7=for_hl7)

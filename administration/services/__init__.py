@@ -1,0 +1,1 @@
+"""Rules that change data, by domain: clinics, booking, notifications, recording, backfill, files."""

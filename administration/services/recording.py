@@ -1,0 +1,422 @@
+"""Services of the dose records: record a dose or a refusal, correct it, void it, adverse events.
+
+Recording takes the person's row lock first (so two vaccinators can't record the same dose at
+once; the unique constraint is the last guard), then moves stock through inventory's ledger in
+the same transaction: the dose and its `administered` movement commit or roll back together.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from administration.enums import AppointmentStatus, RecordSource, RecordStatus, RefusalReason, Severity
+from administration.models import AdministrationRecord, AdverseEvent, Appointment
+from cvms.audit import audit
+from cvms.locking import lock_one
+from cvms.models import Membership, User
+from cvms.roles import Role
+from enrollment.models import Location
+from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
+from inventory.models import Lot, Product
+from recipients.models import Recipient
+
+# CDC: a dose given up to 4 days before the minimum interval still counts (the grace period).
+GRACE_DAYS = 4
+
+
+class RecordingError(Exception):
+    """A dose that can't be recorded; the message says why, for the vaccinator."""
+
+
+class DuplicateDose(RecordingError):
+    pass
+
+
+class ProductMismatch(RecordingError):
+    pass
+
+
+@dataclass(frozen=True)
+class DoseDetails:
+    product: Product
+    lot: Lot
+    dose_number: int
+    administered_at: datetime
+    route: str = ""
+    site: str = ""
+    volume_ml: Decimal | None = None
+    screening_answers: dict | None = None
+    product_exception: str = ""  # the allowed exception the vaccinator confirmed, if any
+
+
+def _standing_doses(recipient: Recipient):
+    return AdministrationRecord.objects.filter(recipient=recipient, refused=False).exclude(
+        status=RecordStatus.VOIDED
+    )
+
+
+def _check_lot(*, location: Location, details: DoseDetails) -> None:
+    lot = details.lot
+    if lot.product_id != details.product.pk:
+        raise RecordingError(
+            _("Lot %(lot)s is not a lot of %(product)s.")
+            % {"lot": lot.number, "product": details.product.name}
+        )
+    if lot.expires_on < timezone.localdate(details.administered_at):
+        raise RecordingError(
+            _("Lot %(lot)s expired on %(date)s and can't be used.")
+            % {"lot": lot.number, "date": lot.expires_on}
+        )
+    if stock_on_hand(location=location, lot=lot) < 1:
+        raise RecordingError(
+            _("Lot %(lot)s has no doses on hand at %(location)s.")
+            % {"lot": lot.number, "location": location.name}
+        )
+
+
+def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int | None = None) -> None:
+    doses = _standing_doses(recipient).exclude(pk=exclude_pk).select_related("product")
+    if doses.filter(dose_number=details.dose_number).exists():
+        raise DuplicateDose(
+            _("Dose %(n)s is already on %(name)s's record.")
+            % {"n": details.dose_number, "name": recipient.full_name}
+        )
+    if details.dose_number == 1:
+        return
+    previous = doses.filter(dose_number=details.dose_number - 1).first()
+    if previous is None:
+        return  # the earlier dose was given elsewhere: nothing here to check against
+    first = doses.filter(dose_number=1).first() or previous
+    if first.product_id != details.product.pk and not details.product_exception.strip():
+        raise ProductMismatch(
+            _(
+                "Dose 1 was %(first)s. Give the same product, or confirm the allowed exception "
+                "(e.g. the first product is not available) to record %(product)s."
+            )
+            % {"first": first.product.name, "product": details.product.name}
+        )
+    interval = previous.product.min_interval_days or 0
+    earliest = timezone.localdate(previous.administered_at) + timedelta(days=max(interval - GRACE_DAYS, 0))
+    if timezone.localdate(details.administered_at) < earliest:
+        raise RecordingError(
+            _("Too early: dose %(n)s can be given from %(date)s (%(days)s days after dose %(prev)s).")
+            % {"n": details.dose_number, "date": earliest, "days": interval, "prev": previous.dose_number}
+        )
+
+
+def _appointment_locked(appointment: Appointment) -> Appointment:
+    # A plain FOR UPDATE, as before the lock helpers: it locks the appointment's slot and clinic
+    # rows too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
+    return Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
+
+
+@transaction.atomic
+def dose_record(
+    *,
+    recipient: Recipient,
+    location: Location,
+    details: DoseDetails,
+    by: User,
+    appointment: Appointment | None = None,
+    source: str = RecordSource.ONLINE,
+    form_number: str | None = None,
+    vaccinator: User | None = None,
+    request=None,
+) -> AdministrationRecord:
+    """Record a dose given at `location`, take it out of stock, and complete the appointment."""
+    recipient = lock_one(Recipient.objects, pk=recipient.pk)  # one recording at a time
+    if details.administered_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("A dose can't be recorded in the future."))
+    _check_lot(location=location, details=details)
+    _check_series(recipient=recipient, details=details)
+    if appointment is not None:
+        appointment = _appointment_locked(appointment)
+        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+            raise RecordingError(_("This appointment is not this person's at this location."))
+        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
+            raise RecordingError(
+                _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
+            )
+    try:
+        with transaction.atomic():
+            record = AdministrationRecord.objects.create(
+                recipient=recipient,
+                location=location,
+                appointment=appointment,
+                product=details.product,
+                lot=details.lot,
+                dose_number=details.dose_number,
+                administered_at=details.administered_at,
+                route=details.route,
+                site=details.site,
+                volume_ml=details.volume_ml,
+                vaccinator=vaccinator or by,
+                screening_answers=details.screening_answers or {},
+                product_exception=details.product_exception.strip(),
+                source=source,
+                form_number=form_number,
+                recorded_by=by,
+            )
+    except IntegrityError as clash:  # a concurrent recording of the same dose won
+        raise DuplicateDose(
+            _("Dose %(n)s is already on this person's record.") % {"n": details.dose_number}
+        ) from clash
+    try:
+        stock_administer(
+            location=location, lot=details.lot, by=by, reference=record.event_id, at=details.administered_at
+        )
+    except InventoryError as refused:
+        raise RecordingError(str(refused)) from refused
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+        )
+    audit(
+        action="administration.dose.recorded",
+        by=by,
+        target=record,
+        request=request,
+        data={
+            "recipient": recipient.pk,
+            "lot": details.lot.number,
+            "dose": details.dose_number,
+            "source": source,
+        },
+    )
+    return record
+
+
+def _locked(record: AdministrationRecord) -> AdministrationRecord:
+    # The record's row alone (`of=("self",)`): the lot is a nullable join (refusals have none),
+    # which FOR UPDATE can't lock.
+    return lock_one(
+        AdministrationRecord.objects.select_related("location", "lot", "product", "recipient"), pk=record.pk
+    )
+
+
+@transaction.atomic
+def dose_void(*, record: AdministrationRecord, reason: str, by: User, request=None) -> AdministrationRecord:
+    """Void a record entered in error: kept, marked voided, and its dose put back in stock."""
+    if not reason.strip():
+        raise RecordingError(_("Give the reason for voiding this record."))
+    record = _locked(record)
+    if record.status == RecordStatus.VOIDED:
+        raise RecordingError(_("This record is already voided."))
+    if not record.refused:
+        stock_return(location=record.location, lot=record.lot, by=by, reason="", reference=record.event_id)
+    AdministrationRecord.objects.filter(pk=record.pk).update(
+        status=RecordStatus.VOIDED,
+        status_reason=reason.strip(),
+        version=record.version + 1,
+        changed_at=timezone.now(),
+    )
+    record.refresh_from_db()
+    audit(
+        action="administration.dose.voided",
+        by=by,
+        target=record,
+        request=request,
+        data={"reason": reason.strip()},
+    )
+    return record
+
+
+@transaction.atomic
+def refusal_record(
+    *,
+    recipient: Recipient,
+    location: Location,
+    product: Product,
+    refused_at: datetime,
+    reason: str,
+    by: User,
+    appointment: Appointment | None = None,
+    source: str = RecordSource.ONLINE,
+    form_number: str | None = None,
+    vaccinator: User | None = None,
+    request=None,
+) -> AdministrationRecord:
+    """Record that `recipient` declined `product` (reported as a refusal: no lot, no stock moved)."""
+    if reason not in RefusalReason.values:
+        raise RecordingError(_("Choose the reason for the refusal."))
+    if refused_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("A refusal can't be recorded in the future."))
+    if appointment is not None:
+        appointment = _appointment_locked(appointment)
+        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+            raise RecordingError(_("This appointment is not this person's at this location."))
+    record = AdministrationRecord.objects.create(
+        recipient=recipient,
+        location=location,
+        appointment=appointment,
+        product=product,
+        administered_at=refused_at,
+        refused=True,
+        refusal_reason=reason,
+        vaccinator=vaccinator or by,
+        source=source,
+        form_number=form_number,
+        recorded_by=by,
+    )
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+        )
+    audit(
+        action="administration.refusal.recorded",
+        by=by,
+        target=record,
+        request=request,
+        data={"recipient": recipient.pk, "product": product.cvx, "reason": reason, "source": source},
+    )
+    return record
+
+
+def _is_provider_admin(user: User, location: Location) -> bool:
+    return Membership.objects.filter(
+        user=user, organization_id=location.organization_id, role=Role.PROVIDER_ADMIN
+    ).exists()
+
+
+def _snapshot(record: AdministrationRecord) -> dict:
+    return {
+        "location": record.location_id,
+        "lot": record.lot.number if record.lot else None,
+        "dose": record.dose_number,
+        "at": record.administered_at.isoformat(),
+        "route": record.route,
+        "site": record.site,
+        "volume_ml": str(record.volume_ml) if record.volume_ml is not None else None,
+    }
+
+
+@transaction.atomic
+def dose_correct(
+    *,
+    record: AdministrationRecord,
+    details: DoseDetails,
+    reason: str,
+    by: User,
+    location: Location | None = None,
+    request=None,
+) -> AdministrationRecord:
+    """Correct a recorded dose (a provider administrator, with a reason). When the lot or the
+    location changes, the dose goes back to the old lot's stock and out of the new one's, in this
+    transaction. The record's version goes up, so the HL7 export sends it again as an update."""
+    if not reason.strip():
+        raise RecordingError(_("Give the reason for the correction."))
+    recipient = lock_one(Recipient.objects, pk=record.recipient_id)  # as dose_record
+    record = _locked(record)
+    location = location or record.location
+    if (
+        not _is_provider_admin(by, record.location)
+        or location.organization_id != record.location.organization_id
+    ):
+        raise RecordingError(_("Only a provider administrator of this organization can correct a record."))
+    if record.status == RecordStatus.VOIDED:
+        raise RecordingError(_("A voided record can't be corrected."))
+    if record.refused:
+        raise RecordingError(_("A refusal can't be corrected: void it and record it again."))
+    if details.administered_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("A dose can't be recorded in the future."))
+    moved = details.lot.pk != record.lot_id or location.pk != record.location_id
+    if moved:
+        _check_lot(location=location, details=details)
+    _check_series(recipient=recipient, details=details, exclude_pk=record.pk)
+    before = _snapshot(record)
+    if moved:
+        try:
+            stock_return(
+                location=record.location,
+                lot=record.lot,
+                by=by,
+                reason=reason.strip(),
+                reference=record.event_id,
+            )
+            stock_administer(
+                location=location,
+                lot=details.lot,
+                by=by,
+                reference=record.event_id,
+                at=details.administered_at,
+            )
+        except InventoryError as refused:
+            raise RecordingError(str(refused)) from refused
+    try:
+        with transaction.atomic():
+            AdministrationRecord.objects.filter(pk=record.pk).update(
+                location=location,
+                product=details.product,
+                lot=details.lot,
+                dose_number=details.dose_number,
+                administered_at=details.administered_at,
+                route=details.route,
+                site=details.site,
+                volume_ml=details.volume_ml,
+                product_exception=details.product_exception.strip(),
+                status=RecordStatus.CORRECTED,
+                status_reason=reason.strip(),
+                version=record.version + 1,
+                changed_at=timezone.now(),
+            )
+    except IntegrityError as clash:
+        raise DuplicateDose(
+            _("Dose %(n)s is already on this person's record.") % {"n": details.dose_number}
+        ) from clash
+    record.refresh_from_db()
+    audit(
+        action="administration.dose.corrected",
+        by=by,
+        target=record,
+        request=request,
+        data={"reason": reason.strip(), "before": before, "after": _snapshot(record)},
+    )
+    return record
+
+
+@transaction.atomic
+def adverse_event_record(
+    *,
+    record: AdministrationRecord,
+    onset_at: datetime,
+    description: str,
+    severity: str,
+    reported_to_vaers: bool,
+    vaers_number: str = "",
+    by: User,
+    request=None,
+) -> AdverseEvent:
+    """An adverse event seen after a dose, recorded against it."""
+    if record.refused:
+        raise RecordingError(_("An adverse event is recorded against a dose given, not a refusal."))
+    if severity not in Severity.values:
+        raise RecordingError(_("Choose the severity."))
+    if not description.strip():
+        raise RecordingError(_("Describe the adverse event."))
+    if onset_at < record.administered_at - timedelta(minutes=1):
+        raise RecordingError(_("The onset can't be before the dose was given."))
+    if onset_at > timezone.now() + timedelta(minutes=5):
+        raise RecordingError(_("The onset can't be in the future."))
+    if reported_to_vaers and not vaers_number.strip():
+        raise RecordingError(_("Give the VAERS report number."))
+    event = AdverseEvent.objects.create(
+        record=record,
+        onset_at=onset_at,
+        description=description.strip(),
+        severity=severity,
+        reported_to_vaers=reported_to_vaers,
+        vaers_number=vaers_number.strip() if reported_to_vaers else "",
+        recorded_by=by,
+    )
+    audit(
+        action="administration.adverse_event.recorded",
+        by=by,
+        target=event,
+        request=request,
+        data={"record": record.pk, "severity": severity, "vaers": event.vaers_number},
+    )
+    return event

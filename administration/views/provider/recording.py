@@ -1,0 +1,277 @@
+"""The provider portal's dose recording: today's clinics, a dose (or a refusal) recorded from an
+appointment of a clinic, and walk-ins, found by name and date of birth and recorded at one of the
+person's locations. A vaccinator records only at the locations they are assigned to."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from administration.forms.records import DoseForm, RefusalForm, WalkInSearchForm, dose_volume
+from administration.models import Appointment
+from administration.selectors import clinics as clinic_selectors
+from administration.selectors import records as record_selectors
+from administration.services import recording
+from administration.views.provider import ClinicScopedMixin
+from cvms.access import ProviderPortalView
+from cvms.audit import audit
+from cvms.roles import PROVIDER_STAFF
+from enrollment.interface import locations_for
+from inventory.interface import lots_usable, products_active
+from inventory.models import Stock
+from recipients.models import Recipient
+
+
+class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
+    """Record the dose given to a person with an appointment at one of the organization's clinics."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_record_dose.html"
+
+    def dispatch_objects(self):
+        self.clinic = self.get_clinic()
+        # A vaccinator records only at the locations they are assigned to.
+        if (
+            not locations_for(self.request.user, self.request.organization)
+            .filter(pk=self.clinic.location_id)
+            .exists()
+        ):
+            raise Http404
+        self.appointment = get_object_or_404(
+            Appointment.objects.select_related("recipient", "slot"),
+            pk=self.kwargs["appointment_pk"],
+            slot__clinic=self.clinic,
+        )
+        # Only the lots on hand at this location and not expired, first-expiring first.
+        self.stocks = lots_usable(location=self.clinic.location, product=self.clinic.product)
+
+    def get_form(self):
+        initial = {
+            "dose_number": self.appointment.dose_number,
+            "volume_ml": dose_volume(self.clinic.product),
+        }
+        data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
+        return DoseForm(data, stocks=self.stocks, initial=initial)
+
+    def get(self, request, *args, **kwargs):
+        self.dispatch_objects()
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context |= {
+            "clinic": self.clinic,
+            "appointment": self.appointment,
+            "recipient": self.appointment.recipient,
+            "refusal_form": kwargs.get("refusal_form") or RefusalForm(),
+        }
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.dispatch_objects()
+        if request.POST.get("action") == "refuse":
+            return self._refuse()
+        form = self.get_form()
+        if form.is_valid():
+            data = form.cleaned_data
+            details = recording.DoseDetails(
+                product=self.clinic.product,
+                lot=data["lot"].lot,
+                dose_number=data["dose_number"],
+                administered_at=data["administered_at"],
+                route=data["route"],
+                site=data["site"],
+                volume_ml=data["volume_ml"],
+                product_exception=data["product_exception"],
+            )
+            try:
+                recording.dose_record(
+                    recipient=self.appointment.recipient,
+                    location=self.clinic.location,
+                    details=details,
+                    appointment=self.appointment,
+                    by=request.user,
+                    request=request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Dose %(n)s recorded for %(name)s.")
+                    % {"n": details.dose_number, "name": self.appointment.recipient.full_name},
+                )
+                return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def _refuse(self):
+        """The person declined the vaccine: recorded as a refusal (no lot, no stock moved)."""
+        form = RefusalForm(self.request.POST)
+        if form.is_valid():
+            try:
+                recording.refusal_record(
+                    recipient=self.appointment.recipient,
+                    location=self.clinic.location,
+                    product=self.clinic.product,
+                    refused_at=form.cleaned_data["refused_at"],
+                    reason=form.cleaned_data["reason"],
+                    appointment=self.appointment,
+                    by=self.request.user,
+                    request=self.request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    self.request,
+                    _("Refusal recorded for %(name)s.") % {"name": self.appointment.recipient.full_name},
+                )
+                return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+        return self.render_to_response(self.get_context_data(form=self.get_form(), refusal_form=form))
+
+
+class TodayView(ProviderPortalView, TemplateView):
+    """Today's clinics at the person's locations: each opens its list of appointments to record."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_today.html"
+
+    def get_context_data(self, **kwargs):
+        clinics = clinic_selectors.clinics_today(
+            user=self.request.user, organization=self.request.organization, on=timezone.localdate()
+        )
+        return super().get_context_data(**kwargs) | {"clinics": clinics}
+
+
+class WalkInView(ProviderPortalView, TemplateView):
+    """Find a person who walked in, by last name and date of birth (first name narrows)."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_walk_in.html"
+
+    def get_context_data(self, **kwargs):
+        form = WalkInSearchForm(self.request.GET or None)
+        people = None
+        if form.is_valid():
+            people = record_selectors.walk_in_matches(**form.cleaned_data)
+            audit(
+                action="administration.walk_in.searched",
+                by=self.request.user,
+                request=self.request,
+                data={"found": [person.pk for person in people]},
+            )
+        return super().get_context_data(**kwargs) | {"form": form, "people": people}
+
+
+class WalkInRecordView(ProviderPortalView, TemplateView):
+    """Record a walk-in's dose, or their refusal, at one of the person's locations."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_walk_in_record.html"
+    redirects_on_get = True  # without a person chosen, back to the search
+
+    def dispatch_objects(self):
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        try:
+            self.recipient = get_object_or_404(Recipient, pk=int(source.get("recipient", "")))
+        except ValueError:
+            raise Http404 from None
+        self.locations = locations_for(self.request.user, self.request.organization)
+        self.location = self.locations.filter(pk=source.get("location") or None).first()
+        if self.location is None and len(self.locations) == 1:
+            self.location = self.locations[0]
+        self.stocks = None
+        if self.location is not None:
+            self.stocks = _union(
+                lots_usable(location=self.location, product=product) for product in products_active()
+            )
+
+    def get(self, request, *args, **kwargs):
+        if not request.GET.get("recipient"):
+            return redirect("provider:administration.walk_in")
+        self.dispatch_objects()
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context |= {"recipient": self.recipient, "location": self.location, "locations": self.locations}
+        if self.location is not None:
+            context.setdefault("form", kwargs.get("form") or DoseForm(stocks=self.stocks))
+            context.setdefault(
+                "refusal_form",
+                kwargs.get("refusal_form") or RefusalForm(products=products_active()),
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.dispatch_objects()
+        if self.location is None:
+            raise Http404
+        if request.POST.get("action") == "refuse":
+            return self._refuse()
+        form = DoseForm(request.POST, stocks=self.stocks)
+        if form.is_valid():
+            data = form.cleaned_data
+            lot = data["lot"].lot
+            try:
+                recording.dose_record(
+                    recipient=self.recipient,
+                    location=self.location,
+                    details=recording.DoseDetails(
+                        product=lot.product,
+                        lot=lot,
+                        dose_number=data["dose_number"],
+                        administered_at=data["administered_at"],
+                        route=data["route"],
+                        site=data["site"],
+                        volume_ml=data["volume_ml"]
+                        if data["volume_ml"] is not None
+                        else dose_volume(lot.product),
+                        product_exception=data["product_exception"],
+                    ),
+                    by=request.user,
+                    request=request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Dose %(n)s recorded for %(name)s.")
+                    % {"n": data["dose_number"], "name": self.recipient.full_name},
+                )
+                return redirect("provider:administration.walk_in")
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def _refuse(self):
+        request = self.request
+        form = RefusalForm(request.POST, products=products_active())
+        if form.is_valid():
+            try:
+                recording.refusal_record(
+                    recipient=self.recipient,
+                    location=self.location,
+                    product=form.cleaned_data["product"],
+                    refused_at=form.cleaned_data["refused_at"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    request=request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request, _("Refusal recorded for %(name)s.") % {"name": self.recipient.full_name}
+                )
+                return redirect("provider:administration.walk_in")
+        return self.render_to_response(self.get_context_data(refusal_form=form))
+
+
+def _union(querysets):
+    """One query for the usable lots of several products (each `lots_usable` is a filter)."""
+    combined = Stock.objects.none()
+    for queryset in querysets:
+        combined = combined | queryset
+    return combined.order_by("lot__product__name", "lot__expires_on", "lot_id")

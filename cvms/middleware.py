@@ -1,0 +1,79 @@
+"""The core's request middleware: how long a signed-in session lives, and headers that keep
+personal data out of caches."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+
+from cvms.roles import Role
+
+SESSION_STARTED_KEY = "cvms.session.started"
+SESSION_ACTIVE_KEY = "cvms.session.active"
+# The last-activity stamp is rewritten at most this often, so that a page view doesn't mean a
+# session write (the session table is hot enough already).
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def idle_limit_seconds(user) -> int:
+    """Staff (anyone who acts for an organization, the state or the helpdesk) are signed out
+    sooner than people who only look after their own vaccination."""
+    if user.is_staff or user.roles - {Role.RECIPIENT}:
+        return settings.SESSION_IDLE_MINUTES_STAFF * 60
+    return settings.SESSION_IDLE_MINUTES * 60
+
+
+def session_start(session, now: float | None = None) -> None:
+    """Mark the moment of sign-in (called when someone logs in)."""
+    now = int(now if now is not None else time.time())
+    session[SESSION_STARTED_KEY] = now
+    session[SESSION_ACTIVE_KEY] = now
+
+
+class SessionTimeoutMiddleware:
+    """Signs a person out after a time without activity, and in any case some hours after they
+    signed in (SESSION_IDLE_MINUTES_STAFF, SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and self._expired(request):
+            logout(request)
+            messages.info(
+                request, _("You were signed out after a while without activity. Please sign in again.")
+            )
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+    def _expired(self, request) -> bool:
+        session, now = request.session, int(time.time())
+        if SESSION_STARTED_KEY not in session:
+            session_start(session, now)  # a session opened before this rule existed
+            return False
+        idle = now - session.get(SESSION_ACTIVE_KEY, now)
+        lived = now - session[SESSION_STARTED_KEY]
+        if idle > idle_limit_seconds(request.user) or lived > settings.SESSION_LIFETIME_HOURS * 3600:
+            return True
+        if idle >= ACTIVITY_RESOLUTION_SECONDS:
+            session[SESSION_ACTIVE_KEY] = now
+        return False
+
+
+class PrivatePagesMiddleware:
+    """A page shown to a signed-in person may hold personal data: no browser or proxy may keep
+    a copy (`Cache-Control: no-store`), so the back button on a shared computer shows nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response

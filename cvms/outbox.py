@@ -1,0 +1,78 @@
+"""Background work that survives a broker outage: the transactional outbox.
+
+`enqueue(task, **kwargs)` writes an OutboxTask row inside the caller's transaction and, once it
+commits, publishes the Celery task. Publishing can fail (Redis down, restarting, unreachable):
+the request still answers normally, the row stays undispatched, and `sweep()` — run by Celery
+beat every minute and when a worker starts — publishes it later. A task may therefore run twice
+(published, then the process died before marking the row): every task is idempotent through the
+state of the rows it works on (claims with conditional updates).
+
+Without a broker (`make run`, tests), tasks run in-process right after commit, as before.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cvms.models import OutboxTask
+
+logger = logging.getLogger(__name__)
+
+# A row younger than this is left to its own after-commit publish, not to the sweep.
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_BATCH = 1000
+
+
+def enqueue(task, *, queue: str = "", **kwargs) -> OutboxTask:
+    """Promise to run `task(**kwargs)` once the current transaction commits."""
+    row = OutboxTask.objects.create(task=task.name, kwargs=kwargs, queue=queue)
+    transaction.on_commit(lambda: publish(row, task=task))
+    return row
+
+
+def publish(row: OutboxTask, *, task=None) -> bool:
+    """Hand the row's task to Celery; True when the broker took it (or it ran in-process)."""
+    task = task or current_app.tasks[row.task]
+    options = {"queue": row.queue} if row.queue else {}
+    OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    try:
+        task.apply_async(kwargs=row.kwargs, **options)
+    except Exception:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise  # in-process: the task itself failed; let the caller see it, as before
+        # The broker is unreachable: the sweep will publish it once it's back.
+        logger.warning(
+            "Could not publish %s (outbox row %s); the sweep will retry", row.task, row.pk, exc_info=True
+        )
+        return False
+    OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
+    return True
+
+
+def sweep(*, now=None) -> int:
+    """Publish the promised tasks whose after-commit publish didn't reach the broker, and put
+    e-mails whose worker died while sending back in line. Returns how many were published."""
+    from cvms.emails import emails_stale_release
+
+    now = now or timezone.now()
+    emails_stale_release(now=now)
+    rows = OutboxTask.objects.filter(dispatched_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
+    published = 0
+    for row in rows.order_by("created_at", "pk")[:SWEEP_BATCH]:
+        if row.task not in current_app.tasks:
+            logger.error("Outbox row %s names an unknown task %s", row.pk, row.task)
+            continue
+        published += publish(row)
+    return published
+
+
+def dispatched_delete(*, older_than: timedelta = timedelta(days=7), now=None) -> int:
+    """Forget rows published long ago (they are only a record of a promise kept)."""
+    now = now or timezone.now()
+    deleted, _ = OutboxTask.objects.filter(dispatched_at__lt=now - older_than).delete()
+    return deleted
