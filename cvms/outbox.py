@@ -3,7 +3,7 @@
 `enqueue(task, **kwargs)` writes an OutboxTask row inside the caller's transaction and, once it
 commits, publishes the Celery task. Publishing can fail (Redis down, restarting, unreachable):
 the request still answers normally, the row stays undispatched, and `sweep()` — run by Celery
-beat every minute and when a worker starts — publishes it later. A task may therefore run twice
+beat every minute — publishes it later. A task may therefore run twice
 (published, then the process died before marking the row): every task is idempotent through the
 state of the rows it works on (claims with conditional updates).
 

@@ -2,7 +2,6 @@
 of background work (cvms/outbox.py)."""
 
 from celery import shared_task
-from celery.signals import worker_ready
 
 from cvms import emails, outbox
 
@@ -22,10 +21,3 @@ def outbox_sweep() -> int:
 @shared_task
 def outbox_forget_dispatched() -> int:
     return outbox.dispatched_delete()
-
-
-@worker_ready.connect
-def sweep_when_a_worker_starts(**kwargs):
-    # A worker that comes back after an outage publishes what waited for it at once, rather
-    # than at the next beat.
-    outbox_sweep.delay()

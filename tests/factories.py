@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
-from cvms.models import AuditEvent, Membership, User
+from cvms.models import AuditEvent, Membership, OutboundEmail, OutboxTask, User
 from cvms.roles import MFA_REQUIRED_ROLES, Role
 from enrollment.models import Organization
 
@@ -65,6 +65,27 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     target_type = "cvms.user"
     target_id = factory.LazyAttribute(lambda o: str(o.actor.pk) if o.actor else "")
     ip_address = "192.0.2.1"
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    """An e-mail waiting in the outbox, as `cvms.emails.enqueue_email` writes one."""
+
+    class Meta:
+        model = OutboundEmail
+
+    to = factory.Sequence(lambda n: [f"someone{n}@example.org"])
+    subject = "Your appointment"
+    text = "See you on Monday."
+
+
+class OutboxTaskFactory(factory.django.DjangoModelFactory):
+    """A promised task, not yet published (`cvms.outbox.enqueue`)."""
+
+    class Meta:
+        model = OutboxTask
+
+    task = "cvms.tasks.send_email"
+    kwargs = factory.LazyFunction(lambda: {"email_id": 1})
 
 
 def operator(**user_fields) -> User:
