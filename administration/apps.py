@@ -11,6 +11,6 @@ class AdministrationConfig(AppConfig):
         # Inventory sits below administration and can't import it: tell it how to count the
         # appointments booked ahead (its allocation form shows them).
         from administration.selectors.booking import booked_ahead
-        from inventory.selectors import set_booked_appointments_source
+        from inventory.interface import set_booked_appointments_source
 
         set_booked_appointments_source(booked_ahead)

@@ -11,8 +11,7 @@ from administration.services import clinics
 from cvms.demo import demo_user
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory import selectors as inventory_selectors
-from inventory import services as inventory_services
+from inventory.interface import products_active, shipment_record, stock_usable
 
 DEMO_LOCATION = "Wake Community Health — Raleigh"
 DEMO_DAYS = (1, 2, 5)
@@ -20,13 +19,13 @@ DEMO_DAYS = (1, 2, 5)
 
 def _product_with_stock(location, by):
     today = timezone.localdate()
-    for product in inventory_selectors.products_active():
-        if inventory_selectors.stock_usable(location=location, product=product, on=today) >= 50:
+    for product in products_active():
+        if stock_usable(location=location, product=product, on=today) >= 50:
             return product
-    product = inventory_selectors.products_active().filter(series_doses=2).first()
+    product = products_active().filter(series_doses=2).first()
     if product is None:
         return None
-    inventory_services.shipment_record(
+    shipment_record(
         location=location,
         product=product,
         source="Demo: clinic supply",

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from administration.selectors import booking as booking_selectors
 from cvms.hooks import Panel
 from cvms.roles import Portal
-from recipients.selectors import recipient_for_user
+from recipients.interface import recipient_for_user
 
 MENU = {
     Portal.PROVIDER.value: [

@@ -209,23 +209,23 @@ def real_path(roster: Path, organization, admin, rows: int) -> tuple[float, dict
     """Upload, read and check, import, as the web process and the workers do them."""
     from django.core.files import File
 
-    from employers import services
     from employers.models import Invitation, Invitee, RosterUpload
+    from employers.services.imports import roster_rows_import
+    from employers.services.staging import roster_upload_validate
+    from employers.services.uploads import roster_upload_create, roster_upload_import
 
     phases = {}
     started = time.perf_counter()
     with roster.open("rb") as source:
-        upload = services.roster_upload_create(
-            organization=organization, file=File(source, "roster.csv"), by=admin
-        )
+        upload = roster_upload_create(organization=organization, file=File(source, "roster.csv"), by=admin)
     phases["upload"] = time.perf_counter() - started
     mark = time.perf_counter()
-    services.roster_upload_validate(upload_id=upload.pk)
+    roster_upload_validate(upload_id=upload.pk)
     phases["read and check"] = time.perf_counter() - mark
     mark = time.perf_counter()
     upload.refresh_from_db()
-    services.roster_upload_import(upload=upload, by=admin)
-    services.roster_rows_import(upload_id=upload.pk, by=admin)
+    roster_upload_import(upload=upload, by=admin)
+    roster_rows_import(upload_id=upload.pk, by=admin)
     phases["import"] = time.perf_counter() - mark
     total = time.perf_counter() - started
 

@@ -5,8 +5,10 @@ from django.core.files.base import ContentFile
 
 from cvms.demo import demo_user
 from cvms.roles import Role
-from employers import services
 from employers.models import Invitee, RosterUpload
+from employers.services.imports import roster_rows_import
+from employers.services.staging import roster_upload_validate
+from employers.services.uploads import roster_upload_create, roster_upload_import
 from enrollment.models import Organization
 
 DEMO_ROSTER = """First Name,Last Name,Email Address,Phone,DOB,Priority Group,Job Title,Preferred Language
@@ -27,14 +29,14 @@ def seed(*, stdout) -> None:
         stdout.write(f"Demo roster: {employer.name} already has one.")
         return
     admin = demo_user(Role.EMPLOYER_ADMIN)
-    upload = services.roster_upload_create(
+    upload = roster_upload_create(
         organization=employer, file=ContentFile(DEMO_ROSTER.encode(), name="demo-roster.csv"), by=admin
     )
     # Read and import now rather than through the tasks (seed_demo runs in one transaction).
-    services.roster_upload_validate(upload_id=upload.pk)
+    roster_upload_validate(upload_id=upload.pk)
     upload = RosterUpload.objects.get(pk=upload.pk)
-    services.roster_upload_import(upload=upload, by=admin)
-    services.roster_rows_import(upload_id=upload.pk, by=admin)
+    roster_upload_import(upload=upload, by=admin)
+    roster_rows_import(upload_id=upload.pk, by=admin)
     stdout.write(
         f"Demo roster: {employer.name}, {Invitee.objects.filter(organization=employer).count()} people "
         "invited (one row of the file has an error, to show the report)."

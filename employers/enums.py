@@ -23,7 +23,7 @@ class FileFormat(models.TextChoices):
 
 class InviteeStatus(models.TextChoices):
     """Where a person on a roster stands; the recipients and administration apps move it on
-    through `employers.services.invitee_status_set`."""
+    through `employers.services.progress.invitee_status_set`."""
 
     ADDED = "added", _("On the roster")
     HAS_ACCOUNT = "has_account", _("Already has an account")

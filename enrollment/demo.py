@@ -19,7 +19,7 @@ from enrollment.models import (
     PriorityGroup,
 )
 from enrollment.selectors import readiness_items_for
-from enrollment.services import WORK_AT_LOCATION
+from enrollment.services.people import WORK_AT_LOCATION
 
 # name, PIN, EIN, [(location name, county FIPS, city, ZIP, ultra-cold, frozen, refrigerated)]
 PROVIDERS = [

@@ -50,7 +50,9 @@ class PriorityGroup(models.Model):
     """A group of people the state vaccinates in turn (North Carolina's Groups 1-5 by default).
 
     It lives here, the lowest app that needs it: employers' applications and rosters name the
-    group of their people, and recipients' eligibility follows `is_open`.
+    group of their people, and recipients' eligibility follows `is_open`. Opening and closing a
+    group is recipients' rule (`recipients.services.priority_group_open` and `_close`), not this
+    app's.
     """
 
     code = models.CharField(max_length=8, unique=True)

@@ -8,8 +8,9 @@ from django.utils import timezone
 from cvms.demo import demo_user
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory import services
 from inventory.models import Allocation, Lot, Product
+from inventory.services.allocations import allocation_create, week_start
+from inventory.services.shipments import shipment_record
 
 DEMO_LOCATION = "Wake Community Health — Raleigh"
 DEMO_LOTS = [
@@ -29,7 +30,7 @@ def seed(*, stdout) -> None:
     for ndc, number, days, doses in DEMO_LOTS:
         if Lot.objects.filter(number=number).exists():
             continue
-        services.shipment_record(
+        shipment_record(
             location=location,
             product=Product.objects.get(ndc=ndc),
             source="Demo: state redistribution hub",
@@ -39,9 +40,9 @@ def seed(*, stdout) -> None:
             by=provider,
         )
     novavax = Product.objects.get(ndc="80631-0105-01")
-    next_week = services.week_start(today) + timedelta(weeks=1)
+    next_week = week_start(today) + timedelta(weeks=1)
     if not Allocation.objects.filter(location=location, product=novavax, week=next_week).exists():
-        services.allocation_create(
+        allocation_create(
             week=next_week, product=novavax, location=location, doses=300, by=demo_user(Role.STATE_OFFICIAL)
         )
     stdout.write(f"Demo inventory: 2 lots in stock at {location.name}; 300 doses allocated for {next_week}.")

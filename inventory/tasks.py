@@ -3,10 +3,10 @@ inventory block at its end)."""
 
 from celery import shared_task
 
-from inventory import services
+from inventory.services.expiry import expiry_warnings_send
 
 
 @shared_task
 def warn_expiring_lots() -> int:
     """Daily: e-mail locations' administrators about lots expiring within a week."""
-    return services.expiry_warnings_send()
+    return expiry_warnings_send()

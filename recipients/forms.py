@@ -4,8 +4,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.interface import counties_for_zip
 from enrollment.models import County, PriorityGroup
-from enrollment.selectors import counties_for_zip
 from recipients.enums import Race, YesNoUnknown
 from recipients.models import Recipient
 from recipients.selectors import screening_questions

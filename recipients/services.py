@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers import services as employer_services
+from employers.interface import InvitationInvalid, invitation_use, invitee_recipient_reassign
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient, RegistrationSettings
@@ -87,10 +88,8 @@ def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None
     """Use the invitation for `recipient`; a link used or expired meanwhile refuses the whole
     registration (the caller's transaction rolls back)."""
     try:
-        employer_services.invitation_use(
-            invitation=invitation, recipient_id=recipient.pk, by=by, request=request
-        )
-    except employer_services.InvitationInvalid as refused:
+        invitation_use(invitation=invitation, recipient_id=recipient.pk, by=by, request=request)
+    except InvitationInvalid as refused:
         _refuse_invitation(refused.state)
     recipient.invited_by.add(invitation.invitee.organization_id)
 
@@ -159,7 +158,7 @@ def recipient_self_register(*, user: User, data: dict, request=None) -> Recipien
     self-registration; they state their priority group."""
     # Lock the settings row: a registration racing with the state closing self-registration
     # either finishes before the switch or is refused.
-    settings = RegistrationSettings.objects.select_for_update().filter(pk=1).first()
+    settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1)
     if settings is None or not settings.self_registration_open:
         raise RegistrationRefused(
             _(
@@ -251,7 +250,7 @@ def recipient_viewed(*, recipient: Recipient, by: User, request=None, what: str 
 @transaction.atomic
 def priority_group_open(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
     """Open a priority group for booking and self-registration, in one audited action."""
-    group = PriorityGroup.objects.select_for_update().get(pk=group.pk)
+    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
     if group.is_open:
         return group
     group.is_open = True
@@ -270,7 +269,7 @@ def priority_group_open(*, group: PriorityGroup, by: User, request=None) -> Prio
 @transaction.atomic
 def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
     """Close a group again (booked appointments stay)."""
-    group = PriorityGroup.objects.select_for_update().get(pk=group.pk)
+    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
     if not group.is_open:
         return group
     group.is_open = False
@@ -316,12 +315,7 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
     if survivor.pk == duplicate.pk:
         raise MergeRefused(_("A record can't be merged into itself."))
     # Lock both rows in a fixed order (lowest id first) so two merges can't deadlock.
-    locked = {
-        r.pk: r
-        for r in Recipient.objects.select_for_update()
-        .filter(pk__in=[survivor.pk, duplicate.pk])
-        .order_by("pk")
-    }
+    locked = {r.pk: r for r in lock_all(Recipient.objects.filter(pk__in=[survivor.pk, duplicate.pk]))}
     if len(locked) != 2:
         raise MergeRefused(_("One of the records no longer exists."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
@@ -336,8 +330,8 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.
-    invitee_ids = employer_services.invitee_recipient_reassign(
-        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by
+    invitee_ids = invitee_recipient_reassign(
+        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by, request=request
     )
     duplicate_user = duplicate.user
     snapshot = {

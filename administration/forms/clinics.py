@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from administration.forms.widgets import DateInput, TimeInput
 from enrollment.models import Organization, PriorityGroup
-from inventory.selectors import products_active
+from inventory.interface import products_active
 
 
 class ClinicForm(forms.Form):

@@ -11,9 +11,9 @@ from django.utils import timezone
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors.records import doses_for
+from enrollment.interface import counties_for_zip
 from enrollment.models import Location
-from enrollment.selectors import counties_for_zip
-from inventory import selectors as inventory_selectors
+from inventory.interface import doses_expected, stock_usable
 from inventory.models import Product
 from recipients.models import Recipient
 
@@ -34,9 +34,9 @@ def doses_available(*, location: Location, product: Product, on: date | None = N
     """Doses of `product` usable at `location` (on hand in unexpired lots, plus shipments still
     expected) not yet promised to a booked appointment: the places clinics may still offer."""
     today = on or timezone.localdate()
-    supply = inventory_selectors.stock_usable(
-        location=location, product=product, on=today
-    ) + inventory_selectors.doses_expected(location=location, product=product)
+    supply = stock_usable(location=location, product=product, on=today) + doses_expected(
+        location=location, product=product
+    )
     return max(supply - booked_ahead(location=location, product=product, since=today), 0)
 
 

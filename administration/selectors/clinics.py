@@ -12,8 +12,8 @@ from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors.booking import doses_available
 from cvms.models import User
+from enrollment.interface import locations_for
 from enrollment.models import Organization
-from enrollment.selectors import locations_for
 
 
 def clinics_for(*, organization: Organization, include_past: bool = False) -> QuerySet[Clinic]:

@@ -12,8 +12,8 @@ from administration.enums import RecordStatus
 from administration.models import AdministrationRecord
 from administration.reporting import keys, shc
 from cvms.models import User
+from enrollment.interface import locations_for
 from enrollment.models import Organization
-from enrollment.selectors import locations_for
 from recipients.models import Recipient
 
 # --- A person's record -------------------------------------------------------------------------

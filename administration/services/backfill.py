@@ -30,10 +30,10 @@ from administration.offline.numbers import InvalidFormNumber, form_number_displa
 from administration.services import recording
 from cvms.models import Membership, User
 from enrollment.models import Location
-from inventory import selectors as inventory_selectors
+from inventory.interface import lot_find
 from inventory.models import Product
-from recipients import services as recipient_services
 from recipients.enums import Ethnicity, Race, Sex, YesNoUnknown
+from recipients.interface import recipient_create_by_staff
 from recipients.models import Recipient
 
 MAX_CSV_LINES = 1000
@@ -125,7 +125,7 @@ def paper_form_parse(row: dict) -> PaperForm:
     product = check("ndc", lambda v: Product.objects.get(ndc=v), _("is not the NDC of a vaccine we know"))
     lot = None
     if not refused and value["lot_number"] and product is not None:
-        lot = inventory_selectors.lot_find(number=value["lot_number"])
+        lot = lot_find(number=value["lot_number"])
         if lot is None or lot.product_id != product.pk:
             problems.append(("lot_number", _("is not a lot of this vaccine")))
     dose_number = check("dose_number", lambda v: _in_range(int(v), 1, 6), _("must be 1 to 6"))
@@ -204,7 +204,7 @@ def _person(person: dict, *, by: User, request=None) -> tuple[Recipient, bool]:
     )
     if found is not None:
         return found, False
-    return recipient_services.recipient_create_by_staff(data=person, by=by, request=request), True
+    return recipient_create_by_staff(data=person, by=by, request=request), True
 
 
 def _vaccinator(email: str, *, location: Location, by: User) -> User:

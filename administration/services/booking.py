@@ -21,9 +21,8 @@ from administration.services import notifications
 from cvms.audit import audit
 from cvms.locking import lock_one
 from cvms.models import User
-from employers import selectors as employer_selectors
-from employers import services as employer_services
 from employers.enums import InviteeStatus
+from employers.interface import invitee_ids_for_recipient, invitee_status_set
 from enrollment.models import Location
 from recipients.models import Recipient
 
@@ -308,6 +307,6 @@ def _roster_status(
     """Tell the employers app (its rosters) how this person is getting on."""
     if not when:
         return
-    invitee_ids = employer_selectors.invitee_ids_for_recipient(recipient.pk)
+    invitee_ids = invitee_ids_for_recipient(recipient.pk)
     if invitee_ids:
-        employer_services.invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)
+        invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)

@@ -35,8 +35,8 @@ from administration.selectors import reporting as report_selectors
 from cvms.audit import audit
 from cvms.models import User
 from enrollment.models import Location, Organization
-from inventory import selectors as inventory_selectors
 from inventory.enums import WasteReason
+from inventory.interface import stock_levels
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
@@ -359,7 +359,7 @@ def _forms_clinic_maker(job: ExportJob, progress):
 
 def _inventory_levels_maker(job: ExportJob, progress):
     location = job.location
-    stocks = inventory_selectors.stock_levels(location=location)
+    stocks = stock_levels(location=location)
     sheet = documents.InventoryLevelsSheet(
         organization=location.organization.name,
         location=location.name,

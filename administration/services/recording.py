@@ -20,8 +20,7 @@ from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory import selectors as inventory_selectors
-from inventory import services as inventory_services
+from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
 from inventory.models import Lot, Product
 from recipients.models import Recipient
 
@@ -72,7 +71,7 @@ def _check_lot(*, location: Location, details: DoseDetails) -> None:
             _("Lot %(lot)s expired on %(date)s and can't be used.")
             % {"lot": lot.number, "date": lot.expires_on}
         )
-    if inventory_selectors.stock_on_hand(location=location, lot=lot) < 1:
+    if stock_on_hand(location=location, lot=lot) < 1:
         raise RecordingError(
             _("Lot %(lot)s has no doses on hand at %(location)s.")
             % {"lot": lot.number, "location": location.name}
@@ -167,10 +166,10 @@ def dose_record(
             _("Dose %(n)s is already on this person's record.") % {"n": details.dose_number}
         ) from clash
     try:
-        inventory_services.stock_administer(
+        stock_administer(
             location=location, lot=details.lot, by=by, reference=record.event_id, at=details.administered_at
         )
-    except inventory_services.InventoryError as refused:
+    except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
     if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
         Appointment.objects.filter(pk=appointment.pk).update(
@@ -208,9 +207,7 @@ def dose_void(*, record: AdministrationRecord, reason: str, by: User, request=No
     if record.status == RecordStatus.VOIDED:
         raise RecordingError(_("This record is already voided."))
     if not record.refused:
-        inventory_services.stock_return(
-            location=record.location, lot=record.lot, by=by, reason="", reference=record.event_id
-        )
+        stock_return(location=record.location, lot=record.lot, by=by, reason="", reference=record.event_id)
     AdministrationRecord.objects.filter(pk=record.pk).update(
         status=RecordStatus.VOIDED,
         status_reason=reason.strip(),
@@ -333,21 +330,21 @@ def dose_correct(
     before = _snapshot(record)
     if moved:
         try:
-            inventory_services.stock_return(
+            stock_return(
                 location=record.location,
                 lot=record.lot,
                 by=by,
                 reason=reason.strip(),
                 reference=record.event_id,
             )
-            inventory_services.stock_administer(
+            stock_administer(
                 location=location,
                 lot=details.lot,
                 by=by,
                 reference=record.event_id,
                 at=details.administered_at,
             )
-        except inventory_services.InventoryError as refused:
+        except InventoryError as refused:
             raise RecordingError(str(refused)) from refused
     try:
         with transaction.atomic():

@@ -16,8 +16,7 @@ from administration.selectors import booking as booking_selectors
 from administration.selectors import records as record_selectors
 from administration.services import booking
 from cvms.access import RecipientPortalView
-from recipients.selectors import eligibility
-from recipients.views.mixins import RecipientRecordMixin
+from recipients.interface import RecipientRecordMixin, eligibility
 
 
 class OwnAppointmentMixin:

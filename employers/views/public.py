@@ -5,7 +5,8 @@ from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView
-from employers import selectors, services
+from employers import selectors
+from employers.services.progress import invitation_open
 
 # The recipients app's registration page; until it exists, the landing page says that
 # registration opens here.
@@ -26,7 +27,7 @@ class InvitationLandingView(PublicView, TemplateView):
             response = self.render_to_response({"state": state}, status=200)
             response.template_name = "employers/invitation_invalid.html"
             return response
-        services.invitation_open(invitation=invitation, request=request)
+        invitation_open(invitation=invitation, request=request)
         request.session[selectors.INVITATION_SESSION_KEY] = token
         try:
             return redirect(reverse(REGISTRATION_URL))

@@ -12,11 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from cvms.spreadsheets import csv_download
-from employers import selectors, services
+from employers import selectors
 from employers.enums import UPLOAD_WORKING, UploadStatus
 from employers.forms import RosterFilterForm, RosterUploadForm
 from employers.models import Invitation, RosterUpload
-from employers.rosterfiles import COLUMNS, TEMPLATE_HEADERS, RosterFileError
+from employers.rosterfiles.columns import COLUMNS, TEMPLATE_HEADERS
+from employers.rosterfiles.errors import RosterFileError
+from employers.services.errors import RosterRefused
+from employers.services.invitations import invitation_revoke, invitations_resend
+from employers.services.uploads import roster_upload_create, roster_upload_discard, roster_upload_import
 
 
 class RosterMixin:
@@ -98,7 +102,7 @@ class RosterResendView(RosterMixin, View):
 
     def post(self, request):
         ids = [value for value in request.POST.getlist("invitee") if value.isdigit()]
-        count = services.invitations_resend(
+        count = invitations_resend(
             organization=request.organization, invitee_ids=ids, by=request.user, request=request
         )
         if count:
@@ -121,7 +125,7 @@ class UploadsView(RosterMixin, FormView):
 
     def form_valid(self, form):
         try:
-            upload = services.roster_upload_create(
+            upload = roster_upload_create(
                 organization=self.request.organization,
                 file=form.cleaned_data["file"],
                 by=self.request.user,
@@ -188,8 +192,8 @@ class UploadImportView(UploadMixin, View):
     def post(self, request, upload_pk):
         upload = self.get_upload()
         try:
-            services.roster_upload_import(upload=upload, by=request.user, request=request)
-        except services.RosterRefused as refused:
+            roster_upload_import(upload=upload, by=request.user, request=request)
+        except RosterRefused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, _("Importing the valid rows."))
@@ -202,8 +206,8 @@ class UploadDiscardView(UploadMixin, View):
     def post(self, request, upload_pk):
         upload = self.get_upload()
         try:
-            services.roster_upload_discard(upload=upload, by=request.user, request=request)
-        except services.RosterRefused as refused:
+            roster_upload_discard(upload=upload, by=request.user, request=request)
+        except RosterRefused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, _("Nothing was imported; the roster is unchanged."))
@@ -230,8 +234,8 @@ class InvitationRevokeView(RosterMixin, TemplateView):
     def post(self, request, invitation_pk):
         invitation = self.get_invitation()
         try:
-            services.invitation_revoke(invitation=invitation, by=request.user, request=request)
-        except services.RosterRefused as refused:
+            invitation_revoke(invitation=invitation, by=request.user, request=request)
+        except RosterRefused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(

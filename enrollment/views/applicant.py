@@ -10,7 +10,6 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from cvms.access import SignedInView
 from cvms.roles import Portal
-from enrollment import services
 from enrollment.enums import OrganizationKind
 from enrollment.forms import (
     ContactForm,
@@ -23,6 +22,14 @@ from enrollment.forms import (
 )
 from enrollment.models import EnrollmentApplication
 from enrollment.selectors import application_problems, applications_of, readiness_items_for
+from enrollment.services.applications import (
+    ApplicationIncomplete,
+    application_locations_replace,
+    application_start,
+    application_submit,
+    application_update,
+)
+from enrollment.services.errors import EnrollmentError
 
 STEP_LABELS = {
     "organization": gettext_lazy("Organization"),
@@ -66,7 +73,7 @@ class ApplicationStartView(ApplicantMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        application = services.application_start(kind=self.kind, by=request.user)
+        application = application_start(kind=self.kind, by=request.user, request=request)
         return redirect(self.url("step.organization", application_pk=application.pk))
 
 
@@ -151,7 +158,7 @@ class ModelStepView(StepView):
 
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        services.application_update(application=self.application, data=data, by=self.request.user)
+        application_update(application=self.application, data=data, by=self.request.user)
         return self.saved()
 
 
@@ -187,9 +194,7 @@ class LocationsStepView(StepView):
             for form in formset.forms
             if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        services.application_locations_replace(
-            application=self.application, locations=rows, by=self.request.user
-        )
+        application_locations_replace(application=self.application, locations=rows, by=self.request.user)
         return self.saved()
 
 
@@ -204,7 +209,7 @@ class ReadinessStepView(StepView):
         )
 
     def form_valid(self, form):
-        services.application_update(
+        application_update(
             application=self.application, data={"readiness": form.answers()}, by=self.request.user
         )
         return self.saved()
@@ -229,15 +234,16 @@ class SubmitStepView(StepView):
 
     def form_valid(self, form):
         try:
-            services.application_submit(
+            application_submit(
                 application=self.application,
                 attested_name=form.cleaned_data["attested_name"],
                 by=self.request.user,
+                request=self.request,
             )
-        except services.ApplicationIncomplete as incomplete:
+        except ApplicationIncomplete as incomplete:
             messages.error(self.request, _("The application can't be submitted yet: see the problems below."))
             return self.render_to_response(self.get_context_data(form=form, problems=incomplete.problems))
-        except services.EnrollmentError as error:
+        except EnrollmentError as error:
             messages.error(self.request, str(error))
             return redirect(self.url("application", application_pk=self.application.pk))
         messages.success(

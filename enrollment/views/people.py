@@ -9,11 +9,12 @@ from django.views.generic import FormView, TemplateView, View
 from cvms.access import EmployerPortalView, ProviderPortalView
 from cvms.models import Membership
 from cvms.roles import Portal, Role
-from enrollment import services
 from enrollment.enums import InvitationStatus
 from enrollment.forms import InviteForm, PersonForm
 from enrollment.models import Invitation
 from enrollment.selectors import locations_for, people_of
+from enrollment.services.errors import EnrollmentError
+from enrollment.services.people import invitation_cancel, invitation_create, person_remove, person_update
 
 
 class PeopleMixin:
@@ -54,14 +55,14 @@ class InviteView(PeopleMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.invitation_create(
+            invitation_create(
                 organization=self.request.organization,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 by=self.request.user,
                 request=self.request,
             )
-        except services.EnrollmentError as error:
+        except EnrollmentError as error:
             form.add_error("email", str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("The invitation is on its way to %(email)s.") % form.cleaned_data)
@@ -91,14 +92,14 @@ class PersonView(PeopleMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.person_update(
+            person_update(
                 membership=self.get_membership(),
                 role=form.cleaned_data["role"],
                 locations=list(form.cleaned_data.get("locations") or []),
                 by=self.request.user,
                 request=self.request,
             )
-        except services.EnrollmentError as error:
+        except EnrollmentError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
@@ -118,8 +119,8 @@ class RemovePersonView(PeopleMixin, TemplateView):
     def post(self, request, membership_pk: int):
         membership = self.get_membership()
         try:
-            services.person_remove(membership=membership, by=request.user, request=request)
-        except services.EnrollmentError as error:
+            person_remove(membership=membership, by=request.user, request=request)
+        except EnrollmentError as error:
             messages.error(request, str(error))
         else:
             messages.success(
@@ -137,8 +138,8 @@ class CancelInvitationView(PeopleMixin, View):
             Invitation, pk=colleague_invitation_pk, organization=request.organization
         )
         try:
-            services.invitation_cancel(invitation=invitation, by=request.user, request=request)
-        except services.EnrollmentError as error:
+            invitation_cancel(invitation=invitation, by=request.user, request=request)
+        except EnrollmentError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("The invitation is withdrawn."))

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView
-from enrollment import services
 from enrollment.enums import OrganizationKind
+from enrollment.services.errors import EnrollmentError
+from enrollment.services.people import invitation_accept, invitation_from_token
 
 
 class InvitationView(PublicView, TemplateView):
@@ -20,8 +21,8 @@ class InvitationView(PublicView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            context["invitation"] = services.invitation_from_token(self.kwargs["token"])
-        except services.EnrollmentError as error:
+            context["invitation"] = invitation_from_token(self.kwargs["token"])
+        except EnrollmentError as error:
             context["problem"] = str(error)
         return context
 
@@ -29,9 +30,9 @@ class InvitationView(PublicView, TemplateView):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
-            invitation = services.invitation_from_token(token)
-            membership = services.invitation_accept(invitation=invitation, user=request.user, request=request)
-        except services.EnrollmentError as error:
+            invitation = invitation_from_token(token)
+            membership = invitation_accept(invitation=invitation, user=request.user, request=request)
+        except EnrollmentError as error:
             messages.error(request, str(error))
             return redirect(request.get_full_path())
         messages.success(request, _("You now act for %(name)s.") % {"name": membership.organization.name})

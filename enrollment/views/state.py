@@ -7,10 +7,12 @@ from django.views.generic import DetailView, ListView, View
 
 from cvms.access import StatePortalView
 from cvms.models import AuditEvent
-from enrollment import services
 from enrollment.forms import DecisionForm, OrganizationFilterForm, QueueFilterForm
 from enrollment.models import EnrollmentApplication, Invitation, Organization
 from enrollment.selectors import organizations_for_state, people_of, readiness_items_for, review_queue
+from enrollment.services.decisions import application_approve, application_deny, application_request_info
+from enrollment.services.errors import EnrollmentError
+from enrollment.services.organizations import organization_reinstate, organization_suspend
 
 
 class ReviewQueueView(StatePortalView, ListView):
@@ -74,21 +76,21 @@ class DecisionView(StatePortalView, View):
         version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
         try:
             if self.decision == "approve":
-                services.application_approve(
+                application_approve(
                     application=application, version=version, by=request.user, request=request
                 )
                 messages.success(request, _("The application is approved."))
             elif self.decision == "deny":
-                services.application_deny(
+                application_deny(
                     application=application, version=version, reason=notes, by=request.user, request=request
                 )
                 messages.success(request, _("The application is denied; the applicant is told why."))
             else:
-                services.application_request_info(
+                application_request_info(
                     application=application, version=version, notes=notes, by=request.user, request=request
                 )
                 messages.success(request, _("The application is back with the applicant, with your notes."))
-        except services.EnrollmentError as error:
+        except EnrollmentError as error:
             messages.error(request, str(error))
         return redirect("state:enrollment.review.detail", application_pk=application.pk)
 
@@ -160,16 +162,16 @@ class OrganizationStatusView(StatePortalView, DetailView):
         organization = get_object_or_404(Organization, pk=organization_pk)
         try:
             if self.action == "suspend":
-                services.organization_suspend(organization=organization, by=request.user, request=request)
+                organization_suspend(organization=organization, by=request.user, request=request)
                 messages.success(
                     request,
                     _("%(name)s is suspended: its people can't use the portal.")
                     % {"name": organization.name},
                 )
             else:
-                services.organization_reinstate(organization=organization, by=request.user, request=request)
+                organization_reinstate(organization=organization, by=request.user, request=request)
                 messages.success(request, _("%(name)s is reinstated.") % {"name": organization.name})
-        except services.EnrollmentError as error:
+        except EnrollmentError as error:
             messages.error(request, str(error))
         return redirect("state:enrollment.organization", organization_pk=organization.pk)
 

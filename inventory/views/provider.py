@@ -13,9 +13,9 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
+from enrollment.interface import locations_for
 from enrollment.models import Location
-from enrollment.selectors import locations_for
-from inventory import exports, selectors, services
+from inventory import exports, selectors
 from inventory.enums import ShipmentStatus
 from inventory.forms import (
     InventoryLevelsForm,
@@ -26,6 +26,10 @@ from inventory.forms import (
     TransferForm,
 )
 from inventory.models import Shipment
+from inventory.services.counts import inventory_report_submit
+from inventory.services.errors import InventoryError
+from inventory.services.shipments import shipment_receive, shipment_record
+from inventory.services.transfers import transfer_create
 
 
 def my_locations(request):
@@ -145,8 +149,10 @@ class ShipmentReceiveView(ProviderPortalView, FormView):
     def form_valid(self, form):
         shipment = self.get_shipment()
         try:
-            services.shipment_receive(shipment=shipment, by=self.request.user, **form.cleaned_data)
-        except services.InventoryError as error:
+            shipment_receive(
+                shipment=shipment, by=self.request.user, request=self.request, **form.cleaned_data
+            )
+        except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("The shipment was received into stock."))
@@ -164,8 +170,8 @@ class ShipmentRecordView(ProviderPortalView, FormView):
 
     def form_valid(self, form):
         try:
-            services.shipment_record(by=self.request.user, **form.cleaned_data)
-        except services.InventoryError as error:
+            shipment_record(by=self.request.user, request=self.request, **form.cleaned_data)
+        except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("The doses were recorded into stock."))
@@ -192,15 +198,16 @@ class TransferCreateView(ProviderPortalView, FormView):
     def form_valid(self, form):
         stock = form.cleaned_data["stock"]
         try:
-            transfer = services.transfer_create(
+            transfer = transfer_create(
                 from_location=stock.location,
                 to_location=form.cleaned_data["to_location"],
                 lot=stock.lot,
                 doses=form.cleaned_data["doses"],
                 note=form.cleaned_data["note"],
                 by=self.request.user,
+                request=self.request,
             )
-        except services.InventoryError as error:
+        except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         if transfer.status == "completed":
@@ -227,14 +234,15 @@ class InventoryLevelsView(ProviderPortalView, LocationMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.inventory_report_submit(
+            inventory_report_submit(
                 location=self.get_location(),
                 counted_on=form.cleaned_data["counted_on"],
                 note=form.cleaned_data["note"],
                 lines=form.lines(),
                 by=self.request.user,
+                request=self.request,
             )
-        except services.InventoryError as error:
+        except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("The inventory levels were recorded."))

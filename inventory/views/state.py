@@ -10,9 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import CreateView, ListView, TemplateView, View
 
 from cvms.access import StatePortalView
-from inventory import selectors, services
+from inventory import selectors
 from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
 from inventory.models import Product
+from inventory.services.allocations import allocation_create, week_start
+from inventory.services.catalogue import product_create
+from inventory.services.errors import InventoryError
+from inventory.services.transfers import transfer_approve, transfer_refuse
 
 
 class StateStockView(StatePortalView, ListView):
@@ -55,9 +59,7 @@ class AllocationCreateView(StatePortalView, TemplateView):
     template_name = "inventory/state/allocation_form.html"
 
     def get(self, request, *args, **kwargs):
-        form = AllocationForm(
-            request.GET or None, initial={"week": services.week_start(timezone.localdate())}
-        )
+        form = AllocationForm(request.GET or None, initial={"week": week_start(timezone.localdate())})
         planning = None
         if form.is_bound and form.is_valid():
             planning = selectors.allocation_planning(
@@ -71,14 +73,15 @@ class AllocationCreateView(StatePortalView, TemplateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.allocation_create(
+                allocation_create(
                     week=data["week"],
                     product=data["product"],
                     location=data["location"],
                     doses=data["doses"],
                     by=request.user,
+                    request=request,
                 )
-            except services.InventoryError as error:
+            except InventoryError as error:
                 form.add_error("doses", str(error))
             else:
                 messages.success(
@@ -121,8 +124,8 @@ class ProductCreateView(StatePortalView, CreateView):
 
     def form_valid(self, form):
         try:
-            product = services.product_create(by=self.request.user, **form.cleaned_data)
-        except services.InventoryError as error:
+            product = product_create(by=self.request.user, request=self.request, **form.cleaned_data)
+        except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, _("%(product)s was added to the catalogue.") % {"product": product})
@@ -149,12 +152,14 @@ class TransferDecideView(StatePortalView, View):
             return redirect("state:inventory.transfers")
         try:
             if form.cleaned_data["decision"] == "approve":
-                services.transfer_approve(transfer=transfer, by=request.user)
+                transfer_approve(transfer=transfer, by=request.user, request=request)
                 messages.success(request, _("The transfer was approved and the doses moved."))
             else:
-                services.transfer_refuse(transfer=transfer, by=request.user, note=form.cleaned_data["note"])
+                transfer_refuse(
+                    transfer=transfer, by=request.user, note=form.cleaned_data["note"], request=request
+                )
                 messages.success(request, _("The transfer was refused."))
-        except services.InventoryError as error:
+        except InventoryError as error:
             messages.error(request, str(error))
         return redirect("state:inventory.transfers")
 

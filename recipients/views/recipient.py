@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView, RecipientPortalView
-from employers import selectors as employer_selectors
+from employers.interface import INVITATION_SESSION_KEY, invitation_by_token, invitation_prefill
 from recipients import selectors, services
 from recipients.forms import ContactForm, PriorityGroupForm, RegistrationForm
 from recipients.views.mixins import RecipientRecordMixin
@@ -33,8 +33,8 @@ class RegisterView(PublicView, TemplateView):
     redirects_on_get = True
 
     def dispatch(self, request, *args, **kwargs):
-        token = request.GET.get("token") or request.session.get(employer_selectors.INVITATION_SESSION_KEY)
-        self.invitation = employer_selectors.invitation_by_token(token) if token else None
+        token = request.GET.get("token") or request.session.get(INVITATION_SESSION_KEY)
+        self.invitation = invitation_by_token(token) if token else None
         if self.invitation is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             # Someone following a link for the first time sees the pages in the language their
             # organization gave for them.
@@ -43,7 +43,7 @@ class RegisterView(PublicView, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def _form(self, data=None):
-        prefill = employer_selectors.invitation_prefill(self.invitation)
+        prefill = invitation_prefill(self.invitation)
         initial = {
             "first_name": prefill["first_name"],
             "last_name": prefill["last_name"],
@@ -106,7 +106,7 @@ class RegisterView(PublicView, TemplateView):
         except services.RegistrationRefused as refused:
             messages.error(request, str(refused))
             return self.render_to_response({**context, "form": form or self._form()})
-        request.session.pop(employer_selectors.INVITATION_SESSION_KEY, None)
+        request.session.pop(INVITATION_SESSION_KEY, None)
         if not request.user.is_authenticated:
             login(request, recipient.user, backend=BACKEND)
         with translation.override(recipient.language):

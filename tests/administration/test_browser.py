@@ -10,8 +10,8 @@ from django.core import mail
 
 from administration.enums import AppointmentStatus
 from administration.models import Appointment
-from employers import services as employer_services
 from employers.enums import DeliveryStatus
+from employers.services.invitations import invitations_send
 from enrollment.models import PriorityGroup
 from recipients.models import Recipient
 from tests.administration.factories import clinic
@@ -51,7 +51,7 @@ def test_a_spanish_speaker_registers_from_the_invitation_email_and_books_resched
     )
     the_clinic = clinic(slot_capacity=3)
     place = the_clinic.location.name
-    employer_services.invitations_send(invitation_ids=[invitation.pk])
+    invitations_send(invitation_ids=[invitation.pk])
     link = re.search(r"https?://\S+/me/invitation/\S+/", mail.outbox[-1].body).group(0)
 
     # The e-mail's link, on the test server.

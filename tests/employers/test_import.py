@@ -6,9 +6,11 @@ import pytest
 from django.core import mail
 
 from cvms.models import AuditEvent
-from employers import services
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterRow
+from employers.services.errors import RosterRefused
+from employers.services.imports import roster_rows_import
+from employers.services.uploads import roster_upload_discard, roster_upload_import
 from employers.tasks import invitations_dispatch
 from enrollment.models import PriorityGroup
 from tests.employers.factories import InviteeFactory
@@ -39,7 +41,7 @@ def test_import_nothing_leaves_the_database_unchanged(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.roster_upload_discard(upload=upload, by=employer_admin)
+        roster_upload_discard(upload=upload, by=employer_admin)
 
     upload.refresh_from_db()
     assert upload.status == UploadStatus.DISCARDED
@@ -47,8 +49,8 @@ def test_import_nothing_leaves_the_database_unchanged(
     assert not RosterRow.objects.filter(upload=upload).exists()
     assert mail.outbox == []
     # and it can't be imported afterwards
-    with pytest.raises(services.RosterRefused):
-        services.roster_upload_import(upload=upload, by=employer_admin)
+    with pytest.raises(RosterRefused):
+        roster_upload_import(upload=upload, by=employer_admin)
 
 
 def test_import_adds_the_valid_rows_and_invites_each_new_person_without_an_account(
@@ -83,8 +85,8 @@ def test_import_itself_makes_no_invitation_and_the_send_task_makes_one_per_new_p
         django_capture_on_commit_callbacks, organization=employer, by=employer_admin, name="bom_synonyms.csv"
     )
     with django_capture_on_commit_callbacks(execute=False):
-        services.roster_upload_import(upload=upload, by=employer_admin)
-    services.roster_rows_import(upload_id=upload.pk, by=employer_admin)  # the task, its send not run
+        roster_upload_import(upload=upload, by=employer_admin)
+    roster_rows_import(upload_id=upload.pk, by=employer_admin)  # the task, its send not run
 
     upload.refresh_from_db()
     assert (upload.status, upload.rows_new, upload.rows_updated, upload.people_to_invite) == (
@@ -195,6 +197,6 @@ def test_import_twice_is_refused(employer, employer_admin, django_capture_on_com
     )
     import_roster(django_capture_on_commit_callbacks, upload=upload, by=employer_admin)
 
-    with pytest.raises(services.RosterRefused):
-        services.roster_upload_import(upload=upload, by=employer_admin)
+    with pytest.raises(RosterRefused):
+        roster_upload_import(upload=upload, by=employer_admin)
     assert Invitee.objects.count() == 3

@@ -11,9 +11,18 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from employers import selectors, services
+from employers import selectors
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee
+from employers.services.errors import RosterRefused
+from employers.services.invitations import (
+    _invitations_make,
+    invitation_revoke,
+    invitations_make_and_send,
+    invitations_resend,
+    invitations_send,
+)
+from employers.services.progress import InvitationInvalid, invitation_use, invitee_status_set
 from employers.tasks import invitations_invite_batch, invitations_send_batch
 from tests.employers.factories import InvitationFactory, InviteeFactory, RosterUploadFactory
 from tests.factories import EmployerFactory
@@ -63,7 +72,7 @@ def test_two_workers_sending_the_same_batch_at_once_send_one_email_per_person():
     def worker():
         start.wait()
         try:
-            sent.append(services.invitations_send(invitation_ids=batch))
+            sent.append(invitations_send(invitation_ids=batch))
         finally:
             connection.close()
 
@@ -102,9 +111,9 @@ def test_invite_task_run_twice_for_the_same_batch_makes_and_sends_one_invitation
 
 def test_invite_task_rerun_sends_what_an_earlier_run_made_but_did_not_send(db):
     upload_id, batch = imported_people(2)
-    services._invitations_make(upload_id=upload_id, invitee_ids=batch)  # then the worker died
+    _invitations_make(upload_id=upload_id, invitee_ids=batch)  # then the worker died
 
-    sent = services.invitations_make_and_send(upload_id=upload_id, invitee_ids=batch)
+    sent = invitations_make_and_send(upload_id=upload_id, invitee_ids=batch)
 
     assert sent == 2
     assert Invitation.objects.count() == 2
@@ -114,11 +123,11 @@ def test_invite_task_rerun_sends_what_an_earlier_run_made_but_did_not_send(db):
 def test_invite_task_skips_people_resent_or_revoked_meanwhile(employer_admin, db):
     upload_id, (resent, revoked, registered) = imported_people(3)
     organization = Invitee.objects.get(pk=resent).organization
-    services.invitations_resend(organization=organization, invitee_ids=[resent], by=employer_admin)
+    invitations_resend(organization=organization, invitee_ids=[resent], by=employer_admin)
     Invitee.objects.filter(pk=revoked).update(status=InviteeStatus.REVOKED)
     Invitee.objects.filter(pk=registered).update(status=InviteeStatus.REGISTERED)
 
-    sent = services.invitations_make_and_send(upload_id=upload_id, invitee_ids=[resent, revoked, registered])
+    sent = invitations_make_and_send(upload_id=upload_id, invitee_ids=[resent, revoked, registered])
 
     assert sent == 0
     assert not Invitation.objects.filter(upload_id=upload_id).exists()
@@ -143,7 +152,7 @@ def test_two_workers_inviting_the_same_batch_at_once_send_one_email_per_person()
     def worker():
         start.wait()
         try:
-            sent.append(services.invitations_make_and_send(upload_id=upload_id, invitee_ids=batch))
+            sent.append(invitations_make_and_send(upload_id=upload_id, invitee_ids=batch))
         finally:
             connection.close()
 
@@ -184,9 +193,9 @@ def test_link_works_once(client, db):
     token = selectors.invitation_token(invitation)
 
     found = selectors.invitation_by_token(token)
-    services.invitation_use(invitation=found, recipient_id=41, by=None)
-    with pytest.raises(services.InvitationInvalid) as second:
-        services.invitation_use(invitation=selectors.invitation_by_token(token), recipient_id=42, by=None)
+    invitation_use(invitation=found, recipient_id=41, by=None)
+    with pytest.raises(InvitationInvalid) as second:
+        invitation_use(invitation=selectors.invitation_by_token(token), recipient_id=42, by=None)
 
     assert second.value.state == "used"
     invitation.refresh_from_db()
@@ -200,8 +209,8 @@ def test_expired_link_is_refused(client, db):
     invitation = InvitationFactory()
 
     with time_machine.travel(timezone.now() + timedelta(days=15)):
-        with pytest.raises(services.InvitationInvalid) as refused:
-            services.invitation_use(invitation=invitation, recipient_id=41, by=None)
+        with pytest.raises(InvitationInvalid) as refused:
+            invitation_use(invitation=invitation, recipient_id=41, by=None)
         page = landing(client, invitation)
 
     assert refused.value.state == "expired"
@@ -270,15 +279,15 @@ def test_revoked_link_stops_working(db):
     invitation = InvitationFactory()
     admin = InviteeFactory().organization  # noqa: F841 (another organization, untouched)
 
-    services.invitation_revoke(invitation=invitation, by=None)
+    invitation_revoke(invitation=invitation, by=None)
 
     invitation.refresh_from_db()
     assert invitation.link_state() == "revoked"
     assert invitation.invitee.status == InviteeStatus.REVOKED
-    with pytest.raises(services.InvitationInvalid):
-        services.invitation_use(invitation=invitation, recipient_id=1, by=None)
-    with pytest.raises(services.RosterRefused):
-        services.invitation_revoke(invitation=invitation, by=None)
+    with pytest.raises(InvitationInvalid):
+        invitation_use(invitation=invitation, recipient_id=1, by=None)
+    with pytest.raises(RosterRefused):
+        invitation_revoke(invitation=invitation, by=None)
 
 
 def test_resend_sends_a_new_link_and_the_old_one_stops_working(
@@ -287,9 +296,7 @@ def test_resend_sends_a_new_link_and_the_old_one_stops_working(
     old = InvitationFactory(invitee__organization=employer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = services.invitations_resend(
-            organization=employer, invitee_ids=[old.invitee_id], by=employer_admin
-        )
+        count = invitations_resend(organization=employer, invitee_ids=[old.invitee_id], by=employer_admin)
 
     assert count == 1
     old.refresh_from_db()
@@ -308,7 +315,7 @@ def test_resend_ignores_other_organizations_and_registered_people(
     registered = InviteeFactory(organization=employer, status=InviteeStatus.REGISTERED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = services.invitations_resend(
+        count = invitations_resend(
             organization=employer, invitee_ids=[theirs.pk, registered.pk], by=employer_admin
         )
 
@@ -321,7 +328,7 @@ def test_using_a_link_stops_the_persons_other_links(db):
     first = InvitationFactory()
     second = InvitationFactory(invitee=first.invitee)
 
-    services.invitation_use(invitation=second, recipient_id=7, by=None)
+    invitation_use(invitation=second, recipient_id=7, by=None)
 
     first.refresh_from_db()
     assert first.link_state() == "revoked"
@@ -337,11 +344,11 @@ def test_two_registrations_racing_on_one_link_only_one_wins():
     def register(recipient_id):
         start.wait()
         try:
-            services.invitation_use(
+            invitation_use(
                 invitation=Invitation.objects.get(pk=invitation.pk), recipient_id=recipient_id, by=None
             )
             outcomes.append(("won", recipient_id))
-        except services.InvitationInvalid as refused:
+        except InvitationInvalid as refused:
             outcomes.append((f"refused: {refused.state}", recipient_id))
         finally:
             connection.close()
@@ -384,7 +391,7 @@ def test_status_set_by_the_apps_above_shows_on_the_roster(db):
     invitee = InviteeFactory(recipient_id=9, status=InviteeStatus.REGISTERED)
     other = InviteeFactory(recipient_id=9, status=InviteeStatus.REGISTERED)
 
-    changed = services.invitee_status_set(
+    changed = invitee_status_set(
         invitee_ids=selectors.invitee_ids_for_recipient(9), status=InviteeStatus.BOOKED
     )
 

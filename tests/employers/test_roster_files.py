@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from employers import services
 from employers.enums import UploadStatus
 from employers.models import Invitee, RosterRow, RosterUpload
-from employers.rosterfiles import RosterFileError
+from employers.rosterfiles.errors import RosterFileError
+from employers.services.uploads import roster_upload_create
 from tests.employers.conftest import roster_file
 from tests.employers.factories import InviteeFactory
 from tests.employers.helpers import errors_of, import_roster, upload_roster
@@ -160,9 +160,7 @@ def test_file_that_is_not_a_roster_is_refused_with_a_clear_message(name, message
     content = b"%PDF-1.4 not a roster" if name == "roster.pdf" else None
 
     with pytest.raises(RosterFileError) as refused:
-        services.roster_upload_create(
-            organization=employer, file=roster_file(name, content), by=employer_admin
-        )
+        roster_upload_create(organization=employer, file=roster_file(name, content), by=employer_admin)
 
     assert str(refused.value).startswith(message)
     assert not RosterUpload.objects.exists()
@@ -175,9 +173,7 @@ def test_oversized_file_is_refused_before_it_is_read(settings, employer, employe
     )
 
     with pytest.raises(RosterFileError) as refused:
-        services.roster_upload_create(
-            organization=employer, file=roster_file("big.csv", content), by=employer_admin
-        )
+        roster_upload_create(organization=employer, file=roster_file("big.csv", content), by=employer_admin)
 
     assert str(refused.value) == (
         "The file is 1.1 MB; the largest roster accepted is 1.0 MB. Split it into smaller files."
@@ -202,12 +198,13 @@ ROWS = [
 
 @pytest.mark.parametrize("memo_size", [50_000, 1])
 def test_fast_path_agrees_with_the_full_check(monkeypatch, memo_size):
-    from employers import rosterfiles
+    from employers.rosterfiles import checks
+    from employers.rosterfiles.columns import COLUMNS, TEMPLATE_HEADERS
 
-    monkeypatch.setattr(rosterfiles, "MEMO_SIZE", memo_size)
-    checker = rosterfiles.RowChecker(
-        columns={column: position for position, column in enumerate(rosterfiles.COLUMNS)},
-        headers=list(rosterfiles.TEMPLATE_HEADERS.values()),
+    monkeypatch.setattr(checks, "MEMO_SIZE", memo_size)
+    checker = checks.RowChecker(
+        columns={column: position for position, column in enumerate(COLUMNS)},
+        headers=list(TEMPLATE_HEADERS.values()),
         groups={"1a": 11},
         minimum_age=16,
         today=date(2026, 11, 29),

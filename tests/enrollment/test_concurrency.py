@@ -4,8 +4,9 @@ import pytest
 
 from cvms.models import AuditEvent
 from cvms.roles import Role
-from enrollment import services
 from enrollment.models import ApplicationEvent, EnrollmentApplication, IssuedPin, Organization
+from enrollment.services.decisions import application_approve
+from enrollment.services.errors import EnrollmentError
 from tests.concurrency import run_together
 from tests.enrollment.factories import SubmittedApplicationFactory
 from tests.factories import UserFactory
@@ -22,14 +23,14 @@ def test_two_concurrent_approvals_leave_one_decision_one_pin_one_audit_event(rou
     def approve_as(reviewer):
         def approve():
             fresh = EnrollmentApplication.objects.get(pk=application.pk)
-            return services.application_approve(application=fresh, version=fresh.version, by=reviewer)
+            return application_approve(application=fresh, version=fresh.version, by=reviewer)
 
         return approve
 
     outcomes = run_together([approve_as(reviewer) for reviewer in reviewers])
 
     winners = [o for o in outcomes if isinstance(o, EnrollmentApplication)]
-    losers = [o for o in outcomes if isinstance(o, services.EnrollmentError)]
+    losers = [o for o in outcomes if isinstance(o, EnrollmentError)]
     assert len(winners) == 1, outcomes
     assert len(losers) == 1, outcomes
     assert "already been decided" in str(losers[0])
@@ -48,7 +49,7 @@ def test_concurrent_approvals_of_different_applications_get_different_pins():
 
     outcomes = run_together(
         [
-            (lambda a=a: services.application_approve(application=a, version=a.version, by=reviewer))
+            (lambda a=a: application_approve(application=a, version=a.version, by=reviewer))
             for a in applications
         ]
     )

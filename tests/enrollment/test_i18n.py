@@ -44,12 +44,12 @@ def test_decision_email_is_in_the_applicants_language(django_capture_on_commit_c
     from django.core import mail
 
     from cvms.roles import Role
-    from enrollment import services
+    from enrollment.services.decisions import application_deny
     from tests.enrollment.factories import SubmittedApplicationFactory
 
     application = SubmittedApplicationFactory(applicant=UserFactory(language="es"), legal_name="Clínica Sol")
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_deny(
+        application_deny(
             application=application,
             version=application.version,
             reason="Falta la licencia.",

@@ -9,7 +9,7 @@ from guardian.shortcuts import get_perms
 
 from cvms.models import Membership
 from cvms.roles import Role
-from enrollment import services
+from enrollment.services.people import invitation_create, invitation_token, person_update
 from tests.clients import SignInClient
 from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
 
@@ -78,10 +78,10 @@ def test_admin_invites_a_colleague_by_email(clinic, django_capture_on_commit_cal
 
 
 def invitation_url(clinic, email: str) -> str:
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organization=clinic["organization"], email=email, role=Role.VACCINATOR, by=clinic["admin"]
     )
-    return reverse("enrollment.invitation", kwargs={"token": services.invitation_token(invitation)})
+    return reverse("enrollment.invitation", kwargs={"token": invitation_token(invitation)})
 
 
 def sign_up(client, email: str, next_url: str = ""):
@@ -170,7 +170,7 @@ def test_another_organizations_people_are_404_by_editing_ids(clinic, other_clini
     assert client.get(person_url(target, "remove")).status_code == 404
     assert client.post(person_url(target, "remove")).status_code == 404
     assert Membership.objects.get(user=target).role == Role.VACCINATOR
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organization=other_clinic["organization"],
         email="b@example.org",
         role="vaccinator",
@@ -194,7 +194,7 @@ def test_removed_person_loses_access_at_the_next_request(clinic):
 
 
 def test_provider_dashboard_shows_a_vaccinators_locations(clinic):
-    services.person_update(
+    person_update(
         membership=Membership.objects.get(user=clinic["vaccinator"]),
         role=Role.VACCINATOR,
         locations=[clinic["location"]],

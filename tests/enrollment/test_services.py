@@ -5,10 +5,23 @@ from guardian.shortcuts import get_perms
 
 from cvms.models import AuditEvent, Membership
 from cvms.roles import Role
-from enrollment import services
 from enrollment.enums import ApplicationStatus, OrganizationStatus
-from enrollment.models import IssuedPin, Location, Organization, PriorityGroup
+from enrollment.models import IssuedPin, Location, Organization
 from enrollment.selectors import locations_for
+from enrollment.services.applications import ApplicationIncomplete, application_submit, application_update
+from enrollment.services.decisions import application_approve, application_deny, application_request_info
+from enrollment.services.errors import EnrollmentError
+from enrollment.services.organizations import organization_reinstate, organization_suspend
+from enrollment.services.people import (
+    INVITATION_MAX_AGE,
+    invitation_accept,
+    invitation_create,
+    invitation_from_token,
+    invitation_token,
+    invitation_url,
+    person_remove,
+    person_update,
+)
 from tests.enrollment.factories import (
     ApplicationLocationFactory,
     EmployerApplicationFactory,
@@ -26,13 +39,13 @@ def official():
 
 
 def approve(application, official):
-    return services.application_approve(application=application, version=application.version, by=official)
+    return application_approve(application=application, version=application.version, by=official)
 
 
 def test_submission_moves_a_complete_draft_to_the_state(django_capture_on_commit_callbacks):
     application = EnrollmentApplicationFactory()
 
-    submitted = services.application_submit(
+    submitted = application_submit(
         application=application, attested_name="Dana Doe", by=application.applicant
     )
 
@@ -46,8 +59,8 @@ def test_submission_moves_a_complete_draft_to_the_state(django_capture_on_commit
 def test_submission_by_someone_else_is_refused():
     application = EnrollmentApplicationFactory()
 
-    with pytest.raises(services.EnrollmentError):
-        services.application_submit(application=application, attested_name="X", by=UserFactory())
+    with pytest.raises(EnrollmentError):
+        application_submit(application=application, attested_name="X", by=UserFactory())
 
 
 def test_approving_a_provider_issues_a_new_pin_activates_locations_and_makes_the_applicant_admin(
@@ -93,7 +106,7 @@ def test_a_vfc_pin_already_issued_is_refused_at_approval(official):
     OrganizationFactory(pin="NCA612345")
     application = SubmittedApplicationFactory(vfc_pin="612345")
 
-    with pytest.raises(services.EnrollmentError, match="already the PIN"):
+    with pytest.raises(EnrollmentError, match="already the PIN"):
         approve(application, official)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
@@ -122,28 +135,24 @@ def test_approving_an_employer_makes_the_applicant_employer_admin_without_pin(of
 def test_a_decided_application_cant_be_decided_again(official):
     application = approve(SubmittedApplicationFactory(), official)
 
-    with pytest.raises(services.EnrollmentError, match="already been decided"):
-        services.application_deny(
-            application=application, version=application.version, reason="No", by=official
-        )
+    with pytest.raises(EnrollmentError, match="already been decided"):
+        application_deny(application=application, version=application.version, reason="No", by=official)
 
 
 def test_a_decision_on_a_stale_version_is_refused(official):
     application = SubmittedApplicationFactory()
 
-    with pytest.raises(services.EnrollmentError, match="changed while you were reading"):
-        services.application_approve(application=application, version=application.version - 1, by=official)
+    with pytest.raises(EnrollmentError, match="changed while you were reading"):
+        application_approve(application=application, version=application.version - 1, by=official)
 
 
 def test_denial_needs_a_reason_and_tells_the_applicant(official, django_capture_on_commit_callbacks):
     application = SubmittedApplicationFactory()
-    with pytest.raises(services.EnrollmentError):
-        services.application_deny(
-            application=application, version=application.version, reason=" ", by=official
-        )
+    with pytest.raises(EnrollmentError):
+        application_deny(application=application, version=application.version, reason=" ", by=official)
 
     with django_capture_on_commit_callbacks(execute=True):
-        denied = services.application_deny(
+        denied = application_deny(
             application=application,
             version=application.version,
             reason="Not a licensed provider.",
@@ -158,14 +167,14 @@ def test_denial_needs_a_reason_and_tells_the_applicant(official, django_capture_
 def test_request_for_information_lets_the_applicant_edit_and_resubmit_in_place(official):
     application = SubmittedApplicationFactory()
     first_submission = application.submitted_at
-    services.application_request_info(
+    application_request_info(
         application=application, version=application.version, notes="Add your second site.", by=official
     )
     application.refresh_from_db()
     assert application.is_editable
 
-    services.application_update(application=application, data={"city": "Cary"}, by=application.applicant)
-    resubmitted = services.application_submit(
+    application_update(application=application, data={"city": "Cary"}, by=application.applicant)
+    resubmitted = application_submit(
         application=application, attested_name="Dana Doe", by=application.applicant
     )
 
@@ -178,17 +187,17 @@ def test_request_for_information_lets_the_applicant_edit_and_resubmit_in_place(o
 def test_the_applicant_cant_edit_while_the_state_reviews():
     application = SubmittedApplicationFactory()
 
-    with pytest.raises(services.EnrollmentError):
-        services.application_update(application=application, data={"city": "Cary"}, by=application.applicant)
+    with pytest.raises(EnrollmentError):
+        application_update(application=application, data={"city": "Cary"}, by=application.applicant)
 
 
 def test_suspending_and_reinstating_an_organization_are_audited(official):
     organization = OrganizationFactory()
 
-    services.organization_suspend(organization=organization, by=official)
+    organization_suspend(organization=organization, by=official)
     organization.refresh_from_db()
     assert organization.status == OrganizationStatus.SUSPENDED
-    services.organization_reinstate(organization=organization, by=official)
+    organization_reinstate(organization=organization, by=official)
     organization.refresh_from_db()
     assert organization.status == OrganizationStatus.APPROVED
     assert list(
@@ -198,17 +207,6 @@ def test_suspending_and_reinstating_an_organization_are_audited(official):
     ) == ["enrollment.organization.suspended", "enrollment.organization.reinstated"]
 
 
-def test_priority_group_open_marks_it_open_once(official):
-    group = PriorityGroup.objects.get(code="2")
-
-    services.priority_group_open(group=group, by=official)
-    services.priority_group_open(group=group, by=official)
-
-    group.refresh_from_db()
-    assert group.is_open and group.opened_at is not None
-    assert AuditEvent.objects.filter(action="enrollment.priority_group.opened").count() == 1
-
-
 def test_vaccinator_works_only_at_assigned_locations():
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
@@ -216,7 +214,7 @@ def test_vaccinator_works_only_at_assigned_locations():
     raleigh, cary = LocationFactory(organization=organization), LocationFactory(organization=organization)
     membership = Membership.objects.get(user=vaccinator)
 
-    services.person_update(membership=membership, role=Role.VACCINATOR, locations=[cary], by=admin)
+    person_update(membership=membership, role=Role.VACCINATOR, locations=[cary], by=admin)
 
     assert list(locations_for(vaccinator, organization)) == [cary]
     assert set(locations_for(admin, organization)) == {raleigh, cary}
@@ -230,8 +228,8 @@ def test_a_location_of_another_organization_cant_be_assigned():
     vaccinator = member(organization, Role.VACCINATOR)
     elsewhere = LocationFactory()
 
-    with pytest.raises(services.EnrollmentError):
-        services.person_update(
+    with pytest.raises(EnrollmentError):
+        person_update(
             membership=Membership.objects.get(user=vaccinator),
             role=Role.VACCINATOR,
             locations=[elsewhere],
@@ -246,9 +244,9 @@ def test_removing_a_person_revokes_membership_and_location_permissions():
     vaccinator = member(organization, Role.VACCINATOR)
     location = LocationFactory(organization=organization)
     membership = Membership.objects.get(user=vaccinator)
-    services.person_update(membership=membership, role=Role.VACCINATOR, locations=[location], by=admin)
+    person_update(membership=membership, role=Role.VACCINATOR, locations=[location], by=admin)
 
-    services.person_remove(membership=membership, by=admin)
+    person_remove(membership=membership, by=admin)
 
     assert not Membership.objects.filter(user=vaccinator).exists()
     assert get_perms(vaccinator, location) == []
@@ -259,39 +257,39 @@ def test_the_last_administrator_cant_be_removed():
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
 
-    with pytest.raises(services.EnrollmentError, match="at least one administrator"):
-        services.person_remove(membership=Membership.objects.get(user=admin), by=admin)
+    with pytest.raises(EnrollmentError, match="at least one administrator"):
+        person_remove(membership=Membership.objects.get(user=admin), by=admin)
 
 
 def test_invitation_accepted_by_the_invited_address_grants_the_role(django_capture_on_commit_callbacks):
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invitation_create(
+        invitation = invitation_create(
             organization=organization, email="New.Colleague@example.org", role=Role.VACCINATOR, by=admin
         )
-    link = services.invitation_url(invitation)
+    link = invitation_url(invitation)
     assert link in mail.outbox[0].body
     colleague = UserFactory(email="new.colleague@example.org")
 
     token = link.rstrip("/").rsplit("/", 1)[1]
-    membership = services.invitation_accept(invitation=services.invitation_from_token(token), user=colleague)
+    membership = invitation_accept(invitation=invitation_from_token(token), user=colleague)
 
     assert membership.role == Role.VACCINATOR
     assert membership.organization == organization
-    with pytest.raises(services.EnrollmentError, match="already been used"):
-        services.invitation_from_token(token)
+    with pytest.raises(EnrollmentError, match="already been used"):
+        invitation_from_token(token)
 
 
 def test_invitation_refused_for_another_address():
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organization=organization, email="someone@example.org", role=Role.VACCINATOR, by=admin
     )
 
-    with pytest.raises(services.EnrollmentError, match=r"someone@example\.org"):
-        services.invitation_accept(invitation=invitation, user=UserFactory())
+    with pytest.raises(EnrollmentError, match=r"someone@example\.org"):
+        invitation_accept(invitation=invitation, user=UserFactory())
     assert not Membership.objects.filter(organization=organization, role=Role.VACCINATOR).exists()
 
 
@@ -299,26 +297,24 @@ def test_invitation_links_expire_and_cant_be_forged(time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     organization = OrganizationFactory()
     admin = member(organization, Role.PROVIDER_ADMIN)
-    invitation = services.invitation_create(
+    invitation = invitation_create(
         organization=organization, email="someone@example.org", role=Role.VACCINATOR, by=admin
     )
-    token = services.invitation_token(invitation)
+    token = invitation_token(invitation)
 
-    with pytest.raises(services.EnrollmentError, match="isn't valid"):
-        services.invitation_from_token(token[:-2] + "xx")
-    time_machine.shift(services.INVITATION_MAX_AGE.total_seconds() + 60)
-    with pytest.raises(services.EnrollmentError, match="expired"):
-        services.invitation_from_token(token)
+    with pytest.raises(EnrollmentError, match="isn't valid"):
+        invitation_from_token(token[:-2] + "xx")
+    time_machine.shift(INVITATION_MAX_AGE.total_seconds() + 60)
+    with pytest.raises(EnrollmentError, match="expired"):
+        invitation_from_token(token)
 
 
 def test_an_employer_cant_invite_a_vaccinator():
     organization = OrganizationFactory(kind="employer")
     admin = member(organization, Role.EMPLOYER_ADMIN)
 
-    with pytest.raises(services.EnrollmentError):
-        services.invitation_create(
-            organization=organization, email="x@example.org", role=Role.VACCINATOR, by=admin
-        )
+    with pytest.raises(EnrollmentError):
+        invitation_create(organization=organization, email="x@example.org", role=Role.VACCINATOR, by=admin)
 
 
 def test_duplicate_tax_id_is_refused_by_the_database():
@@ -332,10 +328,8 @@ def test_a_draft_location_saved_without_a_type_of_site_stops_the_submission(offi
     application = EnrollmentApplicationFactory(with_location=False, attested_name="Morgan Reyes")
     ApplicationLocationFactory(application=application, name="Old site", site_type="")
 
-    with pytest.raises(services.ApplicationIncomplete) as refused:
-        services.application_submit(
-            application=application, attested_name="Morgan Reyes", by=application.applicant
-        )
+    with pytest.raises(ApplicationIncomplete) as refused:
+        application_submit(application=application, attested_name="Morgan Reyes", by=application.applicant)
 
     assert ("Location: Old site", "Choose the type of site.") in [
         (str(where), str(what)) for where, what in refused.value.problems

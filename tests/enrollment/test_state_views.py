@@ -175,9 +175,9 @@ def test_suspending_an_organization_closes_its_portal_at_the_next_request(offici
 
 def test_organization_page_shows_history_locations_and_people(official_client):
     official = UserFactory(roles=[Role.STATE_OFFICIAL])
-    from enrollment import services
+    from enrollment.services.decisions import application_approve
 
-    application = services.application_approve(
+    application = application_approve(
         application=SubmittedApplicationFactory(legal_name="History Clinic"), version=1, by=official
     )
     organization = application.organization

@@ -4,7 +4,8 @@
 from guardian.shortcuts import assign_perm
 
 from cvms.roles import Portal, Role
-from inventory import services
+from inventory.services.allocations import allocation_create
+from inventory.services.transfers import transfer_create
 from tests.access_matrix import Owned
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, stock
@@ -19,7 +20,7 @@ def home_location(personas, portal):
 
 def home_shipment(personas, portal):
     location = LocationFactory(organization=personas.organizations["home_provider"])
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=LotFactory().expires_on,
         product=LotFactory().product,
         location=location,
@@ -33,7 +34,7 @@ def transfer_awaiting_approval(personas, portal):
     """A transfer from the home provider to another organization; the state decides it, so every
     state official may see it (the decision URL is in the state portal only)."""
     location, lot = stock(location=LocationFactory(organization=personas.organizations["home_provider"]))
-    transfer = services.transfer_create(
+    transfer = transfer_create(
         from_location=location, to_location=LocationFactory(), lot=lot, doses=1, by=None
     )
     if portal == Portal.STATE:

@@ -7,7 +7,6 @@ import factory
 from django.utils import timezone
 
 from cvms.roles import Role
-from inventory import services
 from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus
 from inventory.models import (
     Allocation,
@@ -21,6 +20,8 @@ from inventory.models import (
     StockMovement,
     Transfer,
 )
+from inventory.services.allocations import week_start
+from inventory.services.shipments import shipment_record
 from tests.factories import LocationFactory, UserFactory
 
 
@@ -54,7 +55,7 @@ def stock(*, location=None, lot=None, doses: int = 10, by=None):
     """`doses` of `lot` on hand at `location`, received through the ledger. Returns (location, lot)."""
     location = location or LocationFactory()
     lot = lot or LotFactory()
-    shipment = services.shipment_record(
+    shipment = shipment_record(
         location=location,
         product=lot.product,
         source="Test stock",
@@ -101,12 +102,12 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
 
 
 class AllocationFactory(factory.django.DjangoModelFactory):
-    """The allocation row alone (`services.allocation_create` also expects its shipment)."""
+    """The allocation row alone (`allocation_create` also expects its shipment)."""
 
     class Meta:
         model = Allocation
 
-    week = factory.LazyFunction(lambda: services.week_start(timezone.localdate() + timedelta(days=7)))
+    week = factory.LazyFunction(lambda: week_start(timezone.localdate() + timedelta(days=7)))
     product = factory.SubFactory(ProductFactory)
     location = factory.SubFactory(LocationFactory)
     doses = 100

@@ -4,9 +4,12 @@ import threading
 
 import pytest
 
-from inventory import selectors, services
+from inventory import selectors
 from inventory.enums import MovementKind
 from inventory.models import StockMovement
+from inventory.services.errors import InsufficientStock
+from inventory.services.ledger import stock_administer
+from inventory.services.transfers import transfer_create
 from tests.concurrency import run_many
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
@@ -21,9 +24,9 @@ pytestmark = [
 def test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals():
     location, lot = stock(doses=10)
 
-    results = run_many(20, lambda: services.stock_administer(location=location, lot=lot, by=None))
+    results = run_many(20, lambda: stock_administer(location=location, lot=lot, by=None))
 
-    refusals = [r for r in results if isinstance(r, services.InsufficientStock)]
+    refusals = [r for r in results if isinstance(r, InsufficientStock)]
     taken = [r for r in results if isinstance(r, StockMovement)]
     assert (len(taken), len(refusals)) == (10, 10), results
     assert StockMovement.objects.filter(location=location, kind=MovementKind.ADMINISTERED).count() == 10
@@ -40,7 +43,7 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
 
     def move(index: int):
         source, target = (here, there) if index % 2 else (there, here)
-        return services.transfer_create(from_location=source, to_location=target, lot=lot, doses=1, by=None)
+        return transfer_create(from_location=source, to_location=target, lot=lot, doses=1, by=None)
 
     counter = iter(range(1000))
     lock = threading.Lock()

@@ -6,9 +6,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from inventory import selectors, services
+from inventory import selectors
 from inventory.enums import MovementKind
 from inventory.models import Stock
+from inventory.services.allocations import allocation_create
+from inventory.services.counts import inventory_report_submit
+from inventory.services.ledger import stock_administer
+from inventory.services.shipments import shipment_receive
 from tests.factories import LocationFactory
 from tests.inventory.factories import LotFactory, ProductFactory, stock
 
@@ -87,7 +91,7 @@ def test_lots_usable_are_first_expiring_first_and_skip_expired_and_empty():
     empty = LotFactory(product=product, expires_on=today + timedelta(days=5))
     for lot in (late, early, empty):
         stock(location=location, lot=lot, doses=1)
-    services.stock_administer(location=location, lot=empty, by=None)
+    stock_administer(location=location, lot=empty, by=None)
 
     assert [s.lot for s in selectors.lots_usable(location=location, product=product)] == [early, late]
 
@@ -98,13 +102,11 @@ def test_doses_expected_counts_only_shipments_not_yet_received():
     location = LocationFactory()
     product = ProductFactory()
     by = UserFactory()
-    first = services.allocation_create(
-        week=timezone.localdate(), product=product, location=location, doses=30, by=by
-    )
-    services.allocation_create(
+    first = allocation_create(week=timezone.localdate(), product=product, location=location, doses=30, by=by)
+    allocation_create(
         week=timezone.localdate() + timedelta(weeks=1), product=product, location=location, doses=20, by=by
     )
-    services.shipment_receive(
+    shipment_receive(
         shipment=first.shipment,
         lot_number="EXP1",
         expires_on=timezone.localdate() + timedelta(days=30),
@@ -119,8 +121,8 @@ def test_throughput_counts_administered_doses_per_week_net_of_voided():
     location, lot = stock(doses=20)
     last_week = timezone.now() - timedelta(days=7)
     for _ in range(3):
-        services.stock_administer(location=location, lot=lot, by=None, at=last_week)
-    services.stock_administer(location=location, lot=lot, by=None)  # this week: not a full week yet
+        stock_administer(location=location, lot=lot, by=None, at=last_week)
+    stock_administer(location=location, lot=lot, by=None)  # this week: not a full week yet
 
     weeks = selectors.throughput(location=location, product=lot.product, weeks=2)
 
@@ -130,7 +132,7 @@ def test_throughput_counts_administered_doses_per_week_net_of_voided():
 
 def test_wastage_by_reason_sums_per_month_and_reason():
     location, lot = stock(doses=20)
-    services.inventory_report_submit(
+    inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 15, "wasted": 5, "waste_reason": "broken_vial"}],

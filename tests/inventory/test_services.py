@@ -7,9 +7,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cvms.models import AuditEvent
-from inventory import selectors, services
+from inventory import selectors
 from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus, WasteReason
 from inventory.models import AppendOnlyLedgerError, Stock, StockMovement
+from inventory.services.allocations import OverCapacity, allocation_create
+from inventory.services.catalogue import LotConflict, lot_register
+from inventory.services.counts import inventory_report_submit
+from inventory.services.errors import InsufficientStock, InventoryError
+from inventory.services.ledger import LotExpired, stock_administer, stock_return
+from inventory.services.shipments import shipment_receive, shipment_record
+from inventory.services.transfers import transfer_approve, transfer_create
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, ProductFactory, stock
 
@@ -35,7 +42,7 @@ def test_administer_takes_a_dose_and_writes_the_ledger_and_audit():
     location, lot = stock(doses=10)
     vaccinator = UserFactory()
 
-    movement = services.stock_administer(
+    movement = stock_administer(
         location=location, lot=lot, by=vaccinator, reason="", reference="administration.record:7"
     )
 
@@ -56,8 +63,8 @@ def test_administer_refused_for_an_expired_lot():
     location, lot = stock(lot=lot, doses=10)
     later = timezone.now() + timedelta(days=6)
 
-    with pytest.raises(services.LotExpired, match=f"Lot {lot.number} expired on"):
-        services.stock_administer(location=location, lot=lot, by=None, at=later)
+    with pytest.raises(LotExpired, match=f"Lot {lot.number} expired on"):
+        stock_administer(location=location, lot=lot, by=None, at=later)
 
     assert selectors.stock_on_hand(location=location) == 10
     assert movements(location) == [(MovementKind.RECEIVED, 10, "")]
@@ -65,10 +72,10 @@ def test_administer_refused_for_an_expired_lot():
 
 def test_administer_refused_below_zero():
     location, lot = stock(doses=1)
-    services.stock_administer(location=location, lot=lot, by=None)
+    stock_administer(location=location, lot=lot, by=None)
 
-    with pytest.raises(services.InsufficientStock, match="Only 0 doses"):
-        services.stock_administer(location=location, lot=lot, by=None)
+    with pytest.raises(InsufficientStock, match="Only 0 doses"):
+        stock_administer(location=location, lot=lot, by=None)
 
     assert selectors.stock_on_hand(location=location) == 0
 
@@ -77,7 +84,7 @@ def test_administer_rolls_back_with_the_callers_transaction():
     location, lot = stock(doses=5)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.stock_administer(location=location, lot=lot, by=None)
+        stock_administer(location=location, lot=lot, by=None)
         raise RuntimeError("the dose record failed")
 
     assert selectors.stock_on_hand(location=location) == 5
@@ -86,9 +93,9 @@ def test_administer_rolls_back_with_the_callers_transaction():
 
 def test_return_of_a_voided_dose_puts_it_back():
     location, lot = stock(doses=5)
-    services.stock_administer(location=location, lot=lot, by=None)
+    stock_administer(location=location, lot=lot, by=None)
 
-    services.stock_return(location=location, lot=lot, by=None, reason="Dose record voided", reference="r:1")
+    stock_return(location=location, lot=lot, by=None, reason="Dose record voided", reference="r:1")
 
     assert selectors.stock_on_hand(location=location) == 5
     assert movements(location)[-1] == (MovementKind.ADMINISTERED, 1, "")
@@ -97,8 +104,8 @@ def test_return_of_a_voided_dose_puts_it_back():
 def test_return_refused_beyond_what_was_administered():
     location, lot = stock(doses=5)
 
-    with pytest.raises(services.InventoryError, match="Only 0 doses of lot"):
-        services.stock_return(location=location, lot=lot, by=None, reason="voided")
+    with pytest.raises(InventoryError, match="Only 0 doses of lot"):
+        stock_return(location=location, lot=lot, by=None, reason="voided")
 
 
 def test_ledger_rows_cannot_be_changed_or_deleted():
@@ -135,15 +142,15 @@ def test_lot_number_reused_for_another_product_is_refused():
     lot = LotFactory(number="EL9261")
     other_product = ProductFactory(name="Another vaccine")
 
-    with pytest.raises(services.LotConflict, match="already known as a lot of"):
-        services.lot_register(product=other_product, number="el9261", expires_on=lot.expires_on, by=None)
+    with pytest.raises(LotConflict, match="already known as a lot of"):
+        lot_register(product=other_product, number="el9261", expires_on=lot.expires_on, by=None)
 
 
 def test_lot_known_with_another_expiry_is_refused():
     lot = LotFactory(number="EL9262")
 
-    with pytest.raises(services.LotConflict, match="known with the expiry date"):
-        services.lot_register(
+    with pytest.raises(LotConflict, match="known with the expiry date"):
+        lot_register(
             product=lot.product, number="EL9262", expires_on=lot.expires_on + timedelta(days=1), by=None
         )
 
@@ -156,10 +163,7 @@ def test_lot_number_unique_in_the_database_whatever_the_case():
 
 def test_known_lot_is_found_again():
     lot = LotFactory(number="EL3302")
-    assert (
-        services.lot_register(product=lot.product, number=" el3302 ", expires_on=lot.expires_on, by=None)
-        == lot
-    )
+    assert lot_register(product=lot.product, number=" el3302 ", expires_on=lot.expires_on, by=None) == lot
 
 
 # --- Allocations -------------------------------------------------------------------------------
@@ -169,7 +173,7 @@ def test_allocation_creates_an_expected_shipment(official):
     location = LocationFactory(refrigerated_capacity=500)
     product = ProductFactory(storage_class=StorageClass.REFRIGERATED)
 
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=date(2021, 3, 10), product=product, location=location, doses=300, by=official
     )
 
@@ -183,10 +187,10 @@ def test_allocation_beyond_storage_capacity_is_refused(official):
     location = LocationFactory(frozen_capacity=1000, refrigerated_capacity=5000)
     frozen = ProductFactory(storage_class=StorageClass.FROZEN)
     stock(location=location, lot=LotFactory(product=frozen), doses=400)
-    services.allocation_create(week=TODAY, product=frozen, location=location, doses=500, by=official)
+    allocation_create(week=TODAY, product=frozen, location=location, doses=500, by=official)
 
-    with pytest.raises(services.OverCapacity) as refused:
-        services.allocation_create(
+    with pytest.raises(OverCapacity) as refused:
+        allocation_create(
             week=TODAY + timedelta(weeks=1), product=frozen, location=location, doses=101, by=official
         )
 
@@ -197,21 +201,21 @@ def test_allocation_beyond_storage_capacity_is_refused(official):
 def test_allocation_fits_exactly_the_room_left(official):
     location = LocationFactory(ultra_cold_capacity=975)
     product = ProductFactory(storage_class=StorageClass.ULTRA_COLD)
-    services.allocation_create(week=TODAY, product=product, location=location, doses=975, by=official)
+    allocation_create(week=TODAY, product=product, location=location, doses=975, by=official)
     assert selectors.doses_expected(location=location) == 975
 
 
 def test_second_allocation_for_the_same_week_is_refused(official):
     location = LocationFactory()
     product = ProductFactory()
-    services.allocation_create(week=TODAY, product=product, location=location, doses=10, by=official)
-    with pytest.raises(services.InventoryError, match="already has an allocation"):
-        services.allocation_create(week=TODAY, product=product, location=location, doses=10, by=official)
+    allocation_create(week=TODAY, product=product, location=location, doses=10, by=official)
+    with pytest.raises(InventoryError, match="already has an allocation"):
+        allocation_create(week=TODAY, product=product, location=location, doses=10, by=official)
 
 
 def test_allocation_to_an_inactive_location_is_refused(official):
-    with pytest.raises(services.InventoryError, match="can't receive vaccine"):
-        services.allocation_create(
+    with pytest.raises(InventoryError, match="can't receive vaccine"):
+        allocation_create(
             week=TODAY,
             product=ProductFactory(),
             location=LocationFactory(is_active=False),
@@ -226,12 +230,10 @@ def test_allocation_to_an_inactive_location_is_refused(official):
 def test_receiving_a_shipment_records_the_lot_and_the_damaged_doses(official):
     location = LocationFactory()
     product = ProductFactory()
-    allocation = services.allocation_create(
-        week=TODAY, product=product, location=location, doses=100, by=official
-    )
+    allocation = allocation_create(week=TODAY, product=product, location=location, doses=100, by=official)
     provider = UserFactory()
 
-    shipment = services.shipment_receive(
+    shipment = shipment_receive(
         shipment=allocation.shipment,
         lot_number="EN6201",
         expires_on=timezone.localdate() + timedelta(days=60),
@@ -252,23 +254,23 @@ def test_receiving_a_shipment_records_the_lot_and_the_damaged_doses(official):
 
 
 def test_shipment_is_received_once(official):
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=TODAY, product=ProductFactory(), location=LocationFactory(), doses=10, by=official
     )
     expiry = timezone.localdate() + timedelta(days=60)
-    services.shipment_receive(
+    shipment_receive(
         shipment=allocation.shipment, lot_number="X1", expires_on=expiry, doses_received=10, by=None
     )
-    with pytest.raises(services.InventoryError, match="already recorded"):
-        services.shipment_receive(
+    with pytest.raises(InventoryError, match="already recorded"):
+        shipment_receive(
             shipment=allocation.shipment, lot_number="X1", expires_on=expiry, doses_received=10, by=None
         )
     assert StockMovement.objects.count() == 1
 
 
 def test_receiving_an_expired_lot_is_refused():
-    with pytest.raises(services.LotExpired):
-        services.shipment_record(
+    with pytest.raises(LotExpired):
+        shipment_record(
             location=LocationFactory(),
             product=ProductFactory(),
             source="Hub",
@@ -287,7 +289,7 @@ def test_transfer_within_the_organization_moves_the_doses_at_once():
     location, lot = stock(doses=20)
     sister = LocationFactory(organization=location.organization)
 
-    transfer = services.transfer_create(from_location=location, to_location=sister, lot=lot, doses=8, by=None)
+    transfer = transfer_create(from_location=location, to_location=sister, lot=lot, doses=8, by=None)
 
     assert transfer.status == TransferStatus.COMPLETED
     assert selectors.stock_on_hand(location=location) == 12
@@ -299,8 +301,8 @@ def test_transfer_of_more_than_on_hand_is_refused():
     location, lot = stock(doses=5)
     sister = LocationFactory(organization=location.organization)
 
-    with pytest.raises(services.InsufficientStock, match="Only 5 doses"):
-        services.transfer_create(from_location=location, to_location=sister, lot=lot, doses=6, by=None)
+    with pytest.raises(InsufficientStock, match="Only 5 doses"):
+        transfer_create(from_location=location, to_location=sister, lot=lot, doses=6, by=None)
 
     assert selectors.stock_on_hand(location=location) == 5
     assert selectors.stock_on_hand(location=sister) == 0
@@ -310,26 +312,24 @@ def test_transfer_to_another_organization_waits_for_the_state(official):
     location, lot = stock(doses=10)
     elsewhere = LocationFactory()
 
-    transfer = services.transfer_create(
-        from_location=location, to_location=elsewhere, lot=lot, doses=4, by=None
-    )
+    transfer = transfer_create(from_location=location, to_location=elsewhere, lot=lot, doses=4, by=None)
     assert transfer.status == TransferStatus.AWAITING_APPROVAL
     assert selectors.stock_on_hand(location=elsewhere) == 0
 
-    services.transfer_approve(transfer=transfer, by=official)
+    transfer_approve(transfer=transfer, by=official)
     assert selectors.stock_on_hand(location=location) == 6
     assert selectors.stock_on_hand(location=elsewhere) == 4
 
 
 def test_approval_refused_when_the_doses_are_gone(official):
     location, lot = stock(doses=10)
-    transfer = services.transfer_create(
+    transfer = transfer_create(
         from_location=location, to_location=LocationFactory(), lot=lot, doses=10, by=None
     )
-    services.stock_administer(location=location, lot=lot, doses=3, by=None)
+    stock_administer(location=location, lot=lot, doses=3, by=None)
 
-    with pytest.raises(services.InsufficientStock):
-        services.transfer_approve(transfer=transfer, by=official)
+    with pytest.raises(InsufficientStock):
+        transfer_approve(transfer=transfer, by=official)
 
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.AWAITING_APPROVAL
@@ -341,8 +341,8 @@ def test_transfer_of_an_expired_lot_is_refused():
     location, lot = stock(lot=lot, doses=10)
     lot.expires_on = timezone.localdate() - timedelta(days=1)
     lot.save()
-    with pytest.raises(services.LotExpired):
-        services.transfer_create(
+    with pytest.raises(LotExpired):
+        transfer_create(
             from_location=location,
             to_location=LocationFactory(organization=location.organization),
             lot=lot,
@@ -358,7 +358,7 @@ def test_inventory_report_records_waste_and_adjusts_to_the_count():
     location, lot = stock(doses=50)
     provider = UserFactory()
 
-    report = services.inventory_report_submit(
+    report = inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 46, "wasted": 2, "waste_reason": WasteReason.DRAWN_NOT_ADMINISTERED}],
@@ -376,7 +376,7 @@ def test_inventory_report_records_waste_and_adjusts_to_the_count():
 
 def test_inventory_report_with_expired_doses_writes_them_off_as_expired():
     location, lot = stock(doses=5)
-    services.inventory_report_submit(
+    inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 0, "wasted": 5, "waste_reason": WasteReason.EXPIRED}],
@@ -389,8 +389,8 @@ def test_inventory_report_with_a_negative_count_is_refused_and_saves_nothing():
     location, lot = stock(doses=5)
     _second_location, second_lot = stock(location=location, doses=5)
 
-    with pytest.raises(services.InventoryError, match="the count can't be negative"):
-        services.inventory_report_submit(
+    with pytest.raises(InventoryError, match="the count can't be negative"):
+        inventory_report_submit(
             location=location,
             counted_on=timezone.localdate(),
             lines=[
@@ -406,8 +406,8 @@ def test_inventory_report_with_a_negative_count_is_refused_and_saves_nothing():
 
 def test_inventory_report_waste_without_reason_is_refused():
     location, lot = stock(doses=5)
-    with pytest.raises(services.InventoryError, match="give the reason"):
-        services.inventory_report_submit(
+    with pytest.raises(InventoryError, match="give the reason"):
+        inventory_report_submit(
             location=location,
             counted_on=timezone.localdate(),
             lines=[{"lot": lot, "counted": 4, "wasted": 1}],
@@ -417,8 +417,8 @@ def test_inventory_report_waste_without_reason_is_refused():
 
 def test_inventory_report_wasting_more_than_on_hand_is_refused():
     location, lot = stock(doses=5)
-    with pytest.raises(services.InsufficientStock):
-        services.inventory_report_submit(
+    with pytest.raises(InsufficientStock):
+        inventory_report_submit(
             location=location,
             counted_on=timezone.localdate(),
             lines=[{"lot": lot, "counted": 0, "wasted": 6, "waste_reason": WasteReason.OTHER}],

@@ -9,9 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from inventory import selectors, services
+from inventory import selectors
 from inventory.enums import MovementKind, ShipmentStatus, TransferStatus, WasteReason
 from inventory.models import InventoryReport, Shipment, StockMovement
+from inventory.services.allocations import allocation_create
+from inventory.services.counts import inventory_report_submit
+from inventory.services.ledger import stock_administer
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, ProductFactory, stock
 
@@ -87,7 +90,7 @@ def test_stock_page_runs_the_same_queries_for_few_and_many_lots(client, home, dj
 
 def test_ledger_is_filtered_by_kind(client, home):
     location, lot = stock(location=home.location, doses=10)
-    services.stock_administer(location=location, lot=lot, by=None)
+    stock_administer(location=location, lot=lot, by=None)
     client.force_login(home.admin)
 
     response = client.get(reverse("provider:inventory.ledger", args=[location.pk]), {"kind": "administered"})
@@ -106,7 +109,7 @@ def test_ledger_runs_the_same_queries_for_few_and_many_movements(client, home, d
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for _ in range(60):
-        services.stock_administer(location=location, lot=lot, by=home.vaccinator)
+        stock_administer(location=location, lot=lot, by=home.vaccinator)
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert len(response.context["movements"]) == 50  # one page
@@ -114,7 +117,7 @@ def test_ledger_runs_the_same_queries_for_few_and_many_movements(client, home, d
 
 def test_ledger_csv_is_streamed_and_escapes_formulas(client, home):
     location, lot = stock(location=home.location, doses=10)
-    services.inventory_report_submit(
+    inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 9, "wasted": 0, "note": '=HYPERLINK("http://evil")'}],
@@ -156,7 +159,7 @@ def receipt(**overrides):
 
 
 def test_provider_receives_an_expected_shipment(client, home):
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=timezone.localdate(), product=ProductFactory(), location=home.location, doses=100, by=home.state
     )
     client.force_login(home.vaccinator)
@@ -179,7 +182,7 @@ def test_provider_receives_an_expected_shipment(client, home):
 
 def test_receiving_with_a_lot_of_another_product_shows_the_refusal(client, home):
     LotFactory(number="EW0150")
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=timezone.localdate(), product=ProductFactory(), location=home.location, doses=100, by=home.state
     )
     client.force_login(home.admin)
@@ -194,7 +197,7 @@ def test_receiving_with_a_lot_of_another_product_shows_the_refusal(client, home)
 
 
 def test_another_organizations_shipment_cannot_be_received(client, home):
-    allocation = services.allocation_create(
+    allocation = allocation_create(
         week=timezone.localdate(),
         product=ProductFactory(),
         location=LocationFactory(),
@@ -349,7 +352,7 @@ def test_another_organizations_inventory_levels_are_404_and_unchanged(client, ho
 
 def test_wasted_report_pdf_has_the_pin_in_the_top_right_corner(client, home):
     location, lot = stock(location=home.location, doses=20)
-    services.inventory_report_submit(
+    inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 17, "wasted": 3, "waste_reason": WasteReason.DRAWN_NOT_ADMINISTERED}],
@@ -384,7 +387,7 @@ def test_wasted_report_pdf_has_the_pin_in_the_top_right_corner(client, home):
 
 def test_wastage_page_sums_by_reason(client, home):
     location, lot = stock(location=home.location, doses=20)
-    services.inventory_report_submit(
+    inventory_report_submit(
         location=location,
         counted_on=timezone.localdate(),
         lines=[{"lot": lot, "counted": 18, "wasted": 2, "waste_reason": WasteReason.OTHER}],

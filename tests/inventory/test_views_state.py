@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory import selectors, services
+from inventory import selectors
 from inventory.enums import StorageClass
 from inventory.models import Allocation, Product
+from inventory.services.allocations import allocation_create
 from tests.factories import LocationFactory
 from tests.inventory.factories import LotFactory, ProductFactory, stock
 
@@ -131,7 +132,7 @@ def test_state_lists_run_the_same_queries_for_few_and_many_rows(
         for _ in range(n):
             location = LocationFactory()
             stock(location=location, doses=5)
-            services.allocation_create(
+            allocation_create(
                 week=timezone.localdate(), product=product, location=location, doses=5, by=home.state
             )
 

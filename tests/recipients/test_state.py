@@ -47,6 +47,17 @@ def test_opening_a_group_is_one_audited_action_and_recipients_are_told_plainly(c
     assert selectors.eligibility(person)["message"].startswith("You are eligible now: Group 3a")
 
 
+def test_priority_group_open_marks_it_open_once(official):
+    group = PriorityGroup.objects.get(code="2")
+
+    services.priority_group_open(group=group, by=official)
+    services.priority_group_open(group=group, by=official)
+
+    group.refresh_from_db()
+    assert group.is_open and group.opened_at is not None
+    assert AuditEvent.objects.filter(action="recipients.priority_group.opened").count() == 1
+
+
 def test_the_state_turns_self_registration_on(client, official):
     client.post(reverse("state:recipients.self_registration"), {"self_registration_open": "on"})
 

@@ -12,7 +12,7 @@ from administration.offline.numbers import form_number_display
 from administration.services import backfill
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
-from enrollment.selectors import locations_for
+from enrollment.interface import locations_for
 
 
 class BackfillView(ProviderPortalView, TemplateView):

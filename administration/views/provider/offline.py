@@ -16,7 +16,7 @@ from administration.services import files
 from administration.views import RECENT_JOBS, JobDownload, JobPage
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
-from enrollment.selectors import locations_for
+from enrollment.interface import locations_for
 
 
 class ProviderJobs:

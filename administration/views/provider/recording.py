@@ -18,8 +18,8 @@ from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
-from enrollment.selectors import locations_for
-from inventory import selectors as inventory_selectors
+from enrollment.interface import locations_for
+from inventory.interface import lots_usable, products_active
 from inventory.models import Stock
 from recipients.models import Recipient
 
@@ -45,9 +45,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             slot__clinic=self.clinic,
         )
         # Only the lots on hand at this location and not expired, first-expiring first.
-        self.stocks = inventory_selectors.lots_usable(
-            location=self.clinic.location, product=self.clinic.product
-        )
+        self.stocks = lots_usable(location=self.clinic.location, product=self.clinic.product)
 
     def get_form(self):
         initial = {
@@ -187,8 +185,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
         self.stocks = None
         if self.location is not None:
             self.stocks = _union(
-                inventory_selectors.lots_usable(location=self.location, product=product)
-                for product in inventory_selectors.products_active()
+                lots_usable(location=self.location, product=product) for product in products_active()
             )
 
     def get(self, request, *args, **kwargs):
@@ -204,7 +201,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             context.setdefault("form", kwargs.get("form") or DoseForm(stocks=self.stocks))
             context.setdefault(
                 "refusal_form",
-                kwargs.get("refusal_form") or RefusalForm(products=inventory_selectors.products_active()),
+                kwargs.get("refusal_form") or RefusalForm(products=products_active()),
             )
         return context
 
@@ -250,7 +247,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
 
     def _refuse(self):
         request = self.request
-        form = RefusalForm(request.POST, products=inventory_selectors.products_active())
+        form = RefusalForm(request.POST, products=products_active())
         if form.is_valid():
             try:
                 recording.refusal_record(

@@ -18,7 +18,7 @@ from administration.services import recording
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
-from enrollment.selectors import locations_for
+from enrollment.interface import locations_for
 from inventory.models import Lot
 
 

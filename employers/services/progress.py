@@ -1,0 +1,108 @@
+"""What a roster's people did next: opened their link, registered, booked, were vaccinated, were
+merged (called by this app's landing page and, through `employers.interface`, by the apps above)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from cvms.audit import audit
+from cvms.models import User
+from employers.enums import InviteeStatus
+from employers.models import Invitation, Invitee
+
+
+class InvitationInvalid(Exception):
+    """An invitation link that is used, revoked, expired or not sent yet."""
+
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
+
+
+@transaction.atomic
+def invitation_open(*, invitation: Invitation, request=None) -> None:
+    """The link was followed: note it the first time (the roster shows "opened")."""
+    now = timezone.now()
+    first = Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+    if not first:
+        return
+    invitation.opened_at = now
+    Invitee.objects.filter(pk=invitation.invitee_id, status=InviteeStatus.INVITED).update(
+        status=InviteeStatus.OPENED, updated_at=now
+    )
+    audit(action="employers.invitation.opened", by=None, target=invitation, request=request)
+
+
+@transaction.atomic
+def invitation_use(*, invitation: Invitation, recipient_id: int, by: User | None, request=None) -> None:
+    """The invited person registered through this link: it never works again, nor do their
+    other links, and the roster shows them registered. Raises InvitationInvalid (with
+    `.state`: "used", "revoked", "expired", "unsent") when the link can't be used; a
+    conditional UPDATE, so two registrations racing on one link can't both win."""
+    now = timezone.now()
+    used = Invitation.objects.filter(
+        pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now, used_by_recipient_id=recipient_id)
+    if not used:
+        invitation.refresh_from_db()
+        raise InvitationInvalid(invitation.link_state(now))
+    invitation.used_at = now
+    invitation.used_by_recipient_id = recipient_id
+    Invitation.objects.filter(
+        invitee_id=invitation.invitee_id, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    Invitee.objects.filter(pk=invitation.invitee_id).update(
+        recipient_id=recipient_id, status=InviteeStatus.REGISTERED, updated_at=now
+    )
+    audit(
+        action="employers.invitation.used",
+        by=by,
+        target=invitation,
+        request=request,
+        data={"recipient": recipient_id, "invitee": invitation.invitee_id},
+    )
+
+
+@transaction.atomic
+def invitee_recipient_reassign(
+    *, from_recipient_id: int, to_recipient_id: int, by: User | None, request=None
+) -> list[int]:
+    """Two recipient records were merged: the roster entries and used links of the removed one
+    now belong to the surviving one (they point at recipients by id, not by foreign key, because
+    employers sits below recipients). Returns the roster entries moved."""
+    invitee_ids = list(Invitee.objects.filter(recipient_id=from_recipient_id).values_list("pk", flat=True))
+    Invitee.objects.filter(pk__in=invitee_ids).update(recipient_id=to_recipient_id, updated_at=timezone.now())
+    Invitation.objects.filter(used_by_recipient_id=from_recipient_id).update(
+        used_by_recipient_id=to_recipient_id
+    )
+    if invitee_ids:
+        audit(
+            action="employers.invitee.recipient_reassigned",
+            by=by,
+            request=request,
+            data={
+                "invitees": invitee_ids,
+                "from_recipient": from_recipient_id,
+                "to_recipient": to_recipient_id,
+            },
+        )
+    return invitee_ids
+
+
+@transaction.atomic
+def invitee_status_set(*, invitee_ids, status: InviteeStatus, by: User | None = None) -> int:
+    """Show these people's progress on their rosters (registered, booked, vaccinated).
+    Returns how many rows changed."""
+    status = InviteeStatus(status)
+    ids = list(invitee_ids)
+    changed = (
+        Invitee.objects.filter(pk__in=ids)
+        .exclude(status=status)
+        .update(status=status, updated_at=timezone.now())
+    )
+    if changed:
+        audit(
+            action="employers.invitee.status_changed",
+            by=by,
+            data={"invitees": ids, "status": status.value},
+        )
+    return changed

@@ -1,0 +1,16 @@
+"""What the apps above enrollment (inventory, employers, recipients, administration, helpdesk) may
+call: the functions and errors of enrollment that other apps use, gathered from where they live.
+An app above imports `enrollment.interface` and nothing else of enrollment, apart from
+`enrollment.models` and `enrollment.enums`, which are shared as they are (fields, querysets,
+choices). import-linter holds the apps above to it (pyproject.toml).
+
+The apps above scope a vaccinator's pages to the locations where they work (`locations_for`) and
+fill a county from a ZIP code (`counties_for_zip`).
+"""
+
+from enrollment.selectors import counties_for_zip, locations_for
+
+__all__ = [
+    "counties_for_zip",
+    "locations_for",
+]

@@ -1,0 +1,40 @@
+"""What the apps above inventory (recipients, administration, helpdesk) may call: the functions
+and errors of inventory that other apps use, gathered from where they live. An app above imports
+`inventory.interface` and nothing else of inventory, apart from `inventory.models` and
+`inventory.enums`, which are shared as they are (fields, querysets, choices). import-linter holds
+the apps above to it (pyproject.toml).
+
+Administration moves stock when it records or voids a dose (`stock_administer`, `stock_return`,
+refused with `InventoryError`), reads stock for booking, recording, back-fill and the registry
+exports, records the demo's shipments, and tells inventory how to count the appointments booked
+ahead (`set_booked_appointments_source`).
+"""
+
+from inventory.selectors import (
+    doses_expected,
+    lot_find,
+    lots_usable,
+    products_active,
+    set_booked_appointments_source,
+    stock_levels,
+    stock_on_hand,
+    stock_usable,
+)
+from inventory.services.errors import InventoryError
+from inventory.services.ledger import stock_administer, stock_return
+from inventory.services.shipments import shipment_record
+
+__all__ = [
+    "InventoryError",
+    "doses_expected",
+    "lot_find",
+    "lots_usable",
+    "products_active",
+    "set_booked_appointments_source",
+    "shipment_record",
+    "stock_administer",
+    "stock_levels",
+    "stock_on_hand",
+    "stock_return",
+    "stock_usable",
+]
