@@ -1,7 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect
+from django.template import loader
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView, View
+from django.views.generic import RedirectView, TemplateView, View
 
 from cvms.access import (
     SESSION_ORGANIZATION_KEY,
@@ -88,3 +92,19 @@ class ProviderSwitchOrganizationView(ProviderPortalView, SwitchOrganizationView)
 
 class EmployerSwitchOrganizationView(EmployerPortalView, SwitchOrganizationView):
     pass
+
+
+class FaviconView(PublicView, RedirectView):
+    """Browsers ask for /favicon.ico by themselves (on a PDF or a JSON answer, say); pages name
+    the icon in their <head>."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("cvms/favicon.ico")
+
+
+def server_error(request):
+    """The 500 page in the site's layout, rendered without the request's context processors:
+    whatever failed (the database, a context processor) must not fail the error page too."""
+    return HttpResponseServerError(loader.render_to_string("500.html", {"site_name": settings.SITE_NAME}))
