@@ -26,7 +26,7 @@ def check_accessible(page, where: str) -> None:
 
 
 def find_and_open_clinic(page, place: str) -> None:
-    page.get_by_label("Condado").select_option(label="Wake County")
+    page.get_by_label("Condado").select_option(label="Condado de Wake")  # the county in Spanish
     page.get_by_role("button", name="Buscar", exact=True).click()
     check_accessible(page, "search results")
     page.get_by_role("link", name=re.compile(f"^Ver horarios en {place}")).click()
