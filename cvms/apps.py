@@ -8,7 +8,10 @@ class CvmsConfig(AppConfig):
     verbose_name = "CVMS core"
 
     def ready(self):
-        from cvms import signals  # noqa: F401  (connects the login and MFA audit receivers)
+        from cvms import (
+            signals,  # noqa: F401  (connects the login and MFA audit receivers)
+            sites,  # noqa: F401  (registers the SITE_URL deployment check)
+        )
 
 
 class OperatorAdminConfig(admin_apps.AdminConfig):

@@ -1,5 +1,5 @@
-"""The core's request middleware: how long a signed-in session lives, and headers that keep
-personal data out of caches."""
+"""The core's request middleware: how long a signed-in session lives, headers that keep
+personal data out of caches, and the request's address for the links of e-mails."""
 
 import time
 
@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import DisallowedHost
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
 from cvms.roles import Role
+from cvms.sites import request_origin
 
 SESSION_STARTED_KEY = "cvms.session.started"
 SESSION_ACTIVE_KEY = "cvms.session.active"
@@ -77,3 +79,22 @@ class PrivatePagesMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class RequestOriginMiddleware:
+    """Remembers the request's scheme and host while it is served, for the links of the e-mails
+    it sends when SITE_URL is not set (cvms/sites.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            origin = f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            origin = ""  # CommonMiddleware answers 400 for it
+        token = request_origin.set(origin)
+        try:
+            return self.get_response(request)
+        finally:
+            request_origin.reset(token)

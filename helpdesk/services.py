@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from cvms.emails import send_templated_email
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
+from cvms.sites import absolute_url
 from enrollment.models import County, Location
 from helpdesk import selectors
 from helpdesk.enums import OPEN_STATUSES, CaseAction, Status
@@ -93,7 +95,7 @@ def requester_register(
             "username": user.email,
             "password": password,
             "organization": provider.name if provider else "",
-            "login_url": settings.SITE_URL.rstrip("/") + "/accounts/login/",
+            "login_url": absolute_url(reverse("account_login")),
         },
         language=user.language,
     )
@@ -304,7 +306,7 @@ def case_resolve(*, case: Case, note: str, by: User, version: int | None = None,
             "subject": case.subject,
             "notes": [item.body for item in notes],
             "reopen_days": settings.HELPDESK_REOPEN_DAYS,
-            "case_url": f"{settings.SITE_URL.rstrip('/')}/help/cases/{case.pk}/",
+            "case_url": absolute_url(reverse("help:case", kwargs={"case_pk": case.pk})),
         },
         language=requester.language,
     )

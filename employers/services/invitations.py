@@ -15,6 +15,7 @@ from cvms.audit import audit, audit_many
 from cvms.emails import render_email
 from cvms.locking import lock_all
 from cvms.models import User
+from cvms.sites import absolute_url
 from employers.enums import DeliveryStatus, InviteeStatus
 from employers.models import Invitation, Invitee, RosterUpload
 from employers.selectors import invitation_token
@@ -142,9 +143,7 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
 
 def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
     invitee = invitation.invitee
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "me:employers.invitation", kwargs={"token": invitation_token(invitation)}
-    )
+    link = absolute_url(reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}))
     rendered = render_email(
         "employers/invitation",
         {

@@ -35,6 +35,7 @@ def test_check_deploy_prints_no_warning_with_production_settings():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="cvms.example.org",
+        SITE_URL="https://cvms.example.org",  # for the links of e-mails no request sends
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
