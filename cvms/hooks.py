@@ -5,7 +5,8 @@ Each app may have a module `<app>/portal.py` defining:
 - `MENU`: {portal value: [(label, url name), ...]} — the portal's navigation; the key "home"
   lists links the home page offers a signed-in person who has no portal yet;
 - `dashboard_panels(request) -> list[Panel]` — boxes on the dashboard of `request.portal` (the
-  panel's template reads `panel.title` and `panel.context`);
+  panel's template reads `panel.title` and `panel.context`); the home page asks too, with
+  `request.portal` None;
 - and a module `<app>/demo.py` with `seed(*, stdout)` — run by `manage.py seed_demo`.
 
 The core finds them by name through the app registry, in INSTALLED_APPS order, so the import

@@ -31,9 +31,13 @@ class HomeView(PublicView, TemplateView):
         if len(portals) == 1:
             # One role, one portal: land there. People with several roles choose.
             return redirect(f"{portals[0].value}:dashboard")
-        # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling).
+        # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling),
+        # and everyone boxes of their own (dashboard panels asked with no portal: how to get
+        # vaccinated, where to find help).
         start_links = portal_menu("home") if request.user.is_authenticated and not portals else []
-        context = self.get_context_data(portals=portals, start_links=start_links, **kwargs)
+        context = self.get_context_data(
+            portals=portals, start_links=start_links, panels=dashboard_panels(request), **kwargs
+        )
         return self.render_to_response(context)
 
 
