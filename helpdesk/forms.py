@@ -184,8 +184,17 @@ class QueueFilterForm(forms.Form):
 class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = ["title", "category", "language", "body", "is_published"]
+        fields = ["title", "category", "language", "translation_of", "body", "is_published"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+    def clean(self):
+        cleaned = super().clean()
+        original = cleaned.get("translation_of")
+        if original is not None and original.language == cleaned.get("language"):
+            self.add_error("language", _("A translation is in another language than its original."))
+        if original is not None and self.instance.pk and original.pk == self.instance.pk:
+            self.add_error("translation_of", _("An article can't be a translation of itself."))
+        return cleaned
 
 
 class TrainingForm(forms.Form):

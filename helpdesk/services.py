@@ -354,13 +354,22 @@ def case_reply(*, case: Case, body: str, by: User, attachments=(), request=None)
 
 @transaction.atomic
 def article_save(
-    *, article: Article | None, title: str, body: str, category: str, language: str, is_published: bool, by
+    *,
+    article: Article | None,
+    title: str,
+    body: str,
+    category: str,
+    language: str,
+    is_published: bool,
+    by,
+    translation_of: Article | None = None,
 ) -> Article:
     created = article is None
     if created:
         article = Article(author=by)
     article.title, article.body, article.category = title, body, category
     article.language, article.is_published = language, is_published
+    article.translation_of = translation_of
     article.updated_at = timezone.now()
     article.save()
     audit(action=f"helpdesk.article.{'created' if created else 'updated'}", by=by, target=article)
