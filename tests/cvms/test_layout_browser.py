@@ -23,7 +23,7 @@ from cvms.roles import Role
 from tests.browser import CHROMIUM_ARGS, serious_accessibility_violations
 from tests.clients import SignInClient
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 WIDTHS = (320, 375, 768, 1280, 1920)
 # The bar folds behind the toggler below Bootstrap's xl breakpoint.
@@ -124,8 +124,10 @@ def _unreachable_menu_items(tab, width: int) -> list[str]:
 
 
 def _reachable(tab, item, width: int) -> bool:
-    """Seen whole within the window's width, and the element a click at its centre lands on."""
-    item.scroll_into_view_if_needed()
+    """Seen whole within the window's width, and the element a click at its centre lands on.
+    The page is scrolled down to it if need be, never sideways: an item off to the right is
+    off-screen."""
+    item.evaluate("item => window.scrollTo(window.scrollX, item.getBoundingClientRect().top + scrollY - 80)")
     box = item.bounding_box()
     if box is None or box["width"] == 0 or box["x"] < 0 or box["x"] + box["width"] > width + 0.5:
         return False
