@@ -52,7 +52,9 @@ ALLOWED_WORDS = {
     "card", "head", "start", "prek", "pdf", "csv", "xlsx", "png", "jpeg", "gif", "txt", "ok",
 }  # fmt: skip
 
-WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# Letters between word boundaries: the letters inside a code ("kzOiXr1i1Lm5", "MOD-2041") aren't
+# words.
+WORD = re.compile(r"\b[^\W\d_]+(?:['’][^\W\d_]+)?\b")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sd]|\{\{[^}]*\}\}|\{[^}]*\}|<[^>]+>")
 # What isn't language: e-mail addresses, web addresses, paths, domain and file names.
 NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|(?<!\w)/[\w./:-]*|\b[\w-]+(?:\.[a-z][\w-]*)+\b")

@@ -4,7 +4,8 @@ on narrow screens, on the bar on wide ones), and axe-core finds no serious or cr
 violation.
 
 The demo's people (seed_demo), signed in once each (a session cookie, no sign-in pages); one
-browser, one tab per person, and each page visited once per width. The main pages are the
+browser, one tab per person, and each page visited once per width; the public and recipient
+pages in Spanish too. The main pages are the
 dashboard and the pages its menu links to, read from the page itself, so that a new menu item
 is swept the day it appears.
 """
@@ -62,12 +63,13 @@ def demo(transactional_db, settings):
     return people
 
 
-def _signed_in_tab(browser, live_server, user):
+def _signed_in_tab(browser, live_server, user, language: str = "en"):
     from axe_playwright_python.base import AXE_SCRIPT
 
     context = browser.new_context()
     # axe-core in every page the tab opens, rather than sent over at each check.
     context.add_init_script(AXE_SCRIPT)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
     if user is not None:
         client = SignInClient()
         client.force_login(user)  # with the second factor for those whose role needs it
@@ -149,24 +151,27 @@ def _sweep(tab, live_server, pages: list[str], problems: list[str]) -> None:
         tab.set_viewport_size({"width": width, "height": 800})
         for number, path in enumerate(pages):
             tab.goto(f"{live_server.url}{path}")
+            where = f"{width} px, {tab.evaluate('document.documentElement.lang')}"
             assert urlsplit(tab.url).path == path, f"{path} went to {tab.url}"
             if (wider := _overflow(tab)) > 0:
-                problems.append(f"{width} px {path}: {wider} px wider than the window")
-            problems += [f"{width} px {path}: {line}" for line in _serious_violations(tab)]
+                problems.append(f"{where} {path}: {wider} px wider than the window")
+            problems += [f"{where} {path}: {line}" for line in _serious_violations(tab)]
             if number == 0:  # the menu is the same on every page of a portal
                 problems += [
-                    f"{width} px {path}: can't reach {item}" for item in _unreachable_menu_items(tab, width)
+                    f"{where} {path}: can't reach {item}" for item in _unreachable_menu_items(tab, width)
                 ]
 
 
-PORTALS = {
-    "state": ("state_official", "state"),
-    "provider": ("provider_admin", "provider"),
-    "employer": ("employer_admin", "employer"),
-    "recipient": ("recipient", "me"),
-    "helpdesk agent": ("helpdesk_agent", "help"),
-    "helpdesk requester": ("helpdesk_requester", "help"),
-}
+# (person, portal, language): the recipient's pages in Spanish too, whose words are longer.
+PORTALS = [
+    ("state_official", "state", "en"),
+    ("provider_admin", "provider", "en"),
+    ("employer_admin", "employer", "en"),
+    ("recipient", "me", "en"),
+    ("recipient", "me", "es"),
+    ("helpdesk_agent", "help", "en"),
+    ("helpdesk_requester", "help", "en"),
+]
 
 
 def test_every_portals_main_pages_fit_every_width_with_reachable_menus_and_no_serious_violation(
@@ -174,10 +179,11 @@ def test_every_portals_main_pages_fit_every_width_with_reachable_menus_and_no_se
 ):
     started = time.monotonic()
     problems: list[str] = []
-    _sweep(_signed_in_tab(browser, live_server, None), live_server, PUBLIC_PAGES, problems)
-    swept = len(PUBLIC_PAGES)
-    for person, portal in PORTALS.values():
-        tab = _signed_in_tab(browser, live_server, demo[person])
+    for language in ("en", "es"):
+        _sweep(_signed_in_tab(browser, live_server, None, language), live_server, PUBLIC_PAGES, problems)
+    swept = 2 * len(PUBLIC_PAGES)
+    for person, portal, language in PORTALS:
+        tab = _signed_in_tab(browser, live_server, demo[person], language)
         pages = _main_pages(tab, live_server, portal)
         swept += len(pages)
         _sweep(tab, live_server, pages, problems)
