@@ -1,7 +1,9 @@
 """Thin Celery tasks: keyword ids in, one service call."""
 
 from celery import shared_task
+from django.db import transaction
 
+from cvms import outbox
 from cvms.models import User
 from employers.services.imports import roster_rows_import
 from employers.services.invitations import invitations_make_and_send, invitations_send, invitee_batches
@@ -20,9 +22,11 @@ def roster_import(*, upload_id: int, by_id: int | None = None) -> None:
 
 @shared_task
 def invitations_dispatch(*, upload_id: int) -> None:
-    """Split an imported roster's people to invite into batches, one task each."""
-    for batch in invitee_batches(upload_id=upload_id):
-        invitations_invite_batch.delay(upload_id=upload_id, invitee_ids=batch)
+    """Split an imported roster's people to invite into batches, one task each (promised
+    through the outbox, so a broker that fails half-way loses none)."""
+    with transaction.atomic():
+        for batch in invitee_batches(upload_id=upload_id):
+            outbox.enqueue(invitations_invite_batch, upload_id=upload_id, invitee_ids=batch)
 
 
 # SMTP hiccups (OSError) are retried with backoff; what was made or sent already is skipped.

@@ -28,3 +28,8 @@ def broker_down(settings):
 def back_up():
     """The broker is back (in these tests: tasks run in-process again)."""
     app.conf.update(task_always_eager=True)
+
+
+def down_again():
+    """After `back_up()`, within a test that uses the `broker_down` fixture: down once more."""
+    app.conf.update(task_always_eager=False)

@@ -2,9 +2,9 @@
 
 The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
 straight to the file, so a million doses take the memory of a few thousand. The state portal
-and the provider portal request a file as an `ExportJob`; a Celery task (enqueued after commit)
-runs it, updating its progress, and stores the file privately with an expiry. The management
-commands call the same writers.
+and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
+outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
+expiry. The management commands call the same writers.
 
 The HL7 export keeps track of what was sent: each record's `version` written to the file is
 noted in a side file (one line per record, so memory stays flat), and only once the batch file
@@ -32,6 +32,7 @@ from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
+from cvms import outbox
 from cvms.audit import audit
 from cvms.models import User
 from enrollment.models import Location, Organization
@@ -173,7 +174,7 @@ def export_request(
             request=request,
             data=params or {},
         )
-        transaction.on_commit(lambda: tasks.export_run.delay(job_id=job.pk))
+        outbox.enqueue(tasks.export_run, job_id=job.pk)
     return job
 
 

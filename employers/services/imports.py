@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cvms import outbox
 from cvms.audit import audit
 from cvms.models import User
 from employers.enums import InviteeStatus, UploadStatus
@@ -55,7 +56,7 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
             )
             from employers.tasks import invitations_dispatch
 
-            transaction.on_commit(lambda: invitations_dispatch.delay(upload_id=upload_id))
+            outbox.enqueue(invitations_dispatch, upload_id=upload_id)
     except DatabaseError:
         logger.exception("Importing roster upload %s failed; nothing was imported", upload_id)
         upload = RosterUpload.objects.get(pk=upload_id)

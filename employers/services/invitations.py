@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cvms import outbox
 from cvms.audit import audit, audit_many
 from cvms.emails import render_email
 from cvms.locking import lock_all
@@ -215,8 +216,7 @@ def invitations_resend(*, organization: Organization, invitee_ids, by: User, req
 
     size = settings.EMPLOYERS_INVITATION_BATCH
     for start in range(0, len(ids), size):
-        batch = ids[start : start + size]
-        transaction.on_commit(lambda batch=batch: invitations_send_batch.delay(invitation_ids=batch))
+        outbox.enqueue(invitations_send_batch, invitation_ids=ids[start : start + size])
     return len(ids)
 
 

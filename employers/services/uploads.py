@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cvms import outbox
 from cvms.audit import audit
 from cvms.models import User
 from employers.enums import UploadStatus
@@ -49,7 +50,7 @@ def roster_upload_create(
     )
     from employers.tasks import roster_validate
 
-    transaction.on_commit(lambda: roster_validate.delay(upload_id=upload.pk))
+    outbox.enqueue(roster_validate, upload_id=upload.pk)
     return upload
 
 
@@ -66,7 +67,7 @@ def roster_upload_import(*, upload: RosterUpload, by: User, request=None) -> Non
     audit(action="employers.roster.import_requested", by=by, target=upload, request=request)
     from employers.tasks import roster_import
 
-    transaction.on_commit(lambda: roster_import.delay(upload_id=upload.pk, by_id=by.pk))
+    outbox.enqueue(roster_import, upload_id=upload.pk, by_id=by.pk)
 
 
 @transaction.atomic
