@@ -28,6 +28,13 @@ SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 1000
 
 
+def job_stale_after() -> timedelta:
+    """A job (a roster's reading, an export) that a worker claimed longer ago than this has no
+    live worker: the hard time limit (CELERY_TASK_TIME_LIMIT) would have ended its task. The
+    apps' sweeps hand such jobs to a worker again."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + timedelta(minutes=5)
+
+
 def enqueue(task, *, queue: str = "", **kwargs) -> OutboxTask:
     """Promise to run `task(**kwargs)` once the current transaction commits."""
     row = OutboxTask.objects.create(task=task.name, kwargs=kwargs, queue=queue)

@@ -1,12 +1,12 @@
-"""Thin Celery tasks: keyword ids in, one service call."""
+"""Thin Celery tasks: keyword ids in, one service call. Their work is promised through the outbox
+(cvms/outbox.py) and each is safe to run twice; the sweep, run by beat every minute, hands what a
+dead worker or a lost task left undone to a worker again."""
 
 from celery import shared_task
-from django.db import transaction
 
-from cvms import outbox
 from cvms.models import User
+from employers.services import invitations, jobs
 from employers.services.imports import roster_rows_import
-from employers.services.invitations import invitations_make_and_send, invitations_send, invitee_batches
 from employers.services.staging import roster_upload_validate
 
 
@@ -21,21 +21,25 @@ def roster_import(*, upload_id: int, by_id: int | None = None) -> None:
 
 
 @shared_task
-def invitations_dispatch(*, upload_id: int) -> None:
-    """Split an imported roster's people to invite into batches, one task each (promised
-    through the outbox, so a broker that fails half-way loses none)."""
-    with transaction.atomic():
-        for batch in invitee_batches(upload_id=upload_id):
-            outbox.enqueue(invitations_invite_batch, upload_id=upload_id, invitee_ids=batch)
+def invitations_dispatch(*, upload_id: int) -> int:
+    """Make an imported roster's invitations, and promise their sending in batches."""
+    return invitations.invitations_dispatch(upload_id=upload_id)
 
 
-# SMTP hiccups (OSError) are retried with backoff; what was made or sent already is skipped.
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# No automatic retry: each invitation of the batch ends on its own (sent, failed, or back in line
+# after a transient refusal), and the sweep frees the claims of a worker that died.
+@shared_task
 def invitations_invite_batch(*, upload_id: int, invitee_ids: list[int]) -> int:
-    return invitations_make_and_send(upload_id=upload_id, invitee_ids=invitee_ids)
+    return invitations.invitations_make_and_send(upload_id=upload_id, invitee_ids=invitee_ids)
 
 
-# SMTP hiccups (OSError) are retried with backoff; the invitations already sent are skipped.
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def invitations_send_batch(*, invitation_ids: list[int]) -> int:
-    return invitations_send(invitation_ids=invitation_ids)
+    return invitations.invitations_send(invitation_ids=invitation_ids)
+
+
+@shared_task(name="employers.tasks.sweep")
+def sweep() -> dict:
+    """Every minute (cvms/settings.py): invitations and roster jobs left by dead workers or lost
+    tasks go back to work."""
+    return {**invitations.invitations_sweep(), **jobs.roster_jobs_sweep()}

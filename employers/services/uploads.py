@@ -58,7 +58,7 @@ def roster_upload_create(
 def roster_upload_import(*, upload: RosterUpload, by: User, request=None) -> None:
     """The person chose to import the valid rows: a worker does it after commit."""
     claimed = RosterUpload.objects.filter(pk=upload.pk, status=UploadStatus.VALIDATED).update(
-        status=UploadStatus.IMPORTING, progress=0
+        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0
     )
     if not claimed:
         raise RosterRefused(
