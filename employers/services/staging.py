@@ -77,7 +77,7 @@ def _validate(upload: RosterUpload) -> None:
     groups = {code.lower(): pk for pk, code in PriorityGroup.objects.values_list("pk", "code")}
     with upload.file.open("rb") as stored:
         raw = getattr(stored, "file", stored)
-        sheet = open_sheet(raw, upload.file_format)
+        sheet = open_sheet(raw, upload.file_format, max_rows=settings.EMPLOYERS_ROSTER_MAX_ROWS)
         checker = RowChecker(
             columns=sheet.columns,
             headers=sheet.headers,
@@ -117,6 +117,7 @@ def _validate(upload: RosterUpload) -> None:
                     write = staging.open()
         finally:
             staging.close()
+    sheet.rows.refuse_if_over()
     _errors_save(upload, errors)
     duplicates = _duplicates_remove(upload)
     valid = RosterRow.objects.filter(upload=upload).count()
