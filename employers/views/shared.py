@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
+from cvms.inputs import ids_of
 from cvms.spreadsheets import csv_download
 from employers import selectors
 from employers.enums import UPLOAD_WORKING, UploadStatus
@@ -101,7 +102,7 @@ class RosterResendView(RosterMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        ids = [value for value in request.POST.getlist("invitee") if value.isdigit()]
+        ids = ids_of(request.POST.getlist("invitee"))
         count = invitations_resend(
             organization=request.organization, invitee_ids=ids, by=request.user, request=request
         )

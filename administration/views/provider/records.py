@@ -17,6 +17,7 @@ from administration.selectors import records as record_selectors
 from administration.services import recording
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
+from cvms.inputs import search_text
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
 from enrollment.interface import locations_for
 from inventory.models import Lot
@@ -29,7 +30,7 @@ class RecordsView(ProviderPortalView, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        self.search = self.request.GET.get("q", "").strip()
+        self.search = search_text(self.request)
         return record_selectors.records_for(
             user=self.request.user, organization=self.request.organization, search=self.search
         )
