@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cvms import outbox
+from cvms import emails, outbox
 from cvms.models import OutboundEmail, OutboxStatus, OutboxTask
 from tests.brokers import back_up
 from tests.factories import PASSWORD, UserFactory
@@ -40,3 +40,16 @@ def test_login_with_an_unverified_address_answers_and_its_mail_waits(client, bro
 
     assert [m.to for m in mail.outbox] == [[user.email]]
     assert "confirm" in mail.outbox[0].body.lower()
+
+
+def test_an_email_whose_task_the_broker_lost_is_sent_by_the_sweep(db):
+    # Published (the outbox counts it dispatched), then Redis lost its data before a worker took it.
+    email = OutboundEmail.objects.create(to=["rosa@example.org"], subject="Hello", text="Hi")
+
+    outbox.sweep(now=timezone.now() + timedelta(minutes=1))
+    assert mail.outbox == []  # its task may still be on its way
+    outbox.sweep(now=timezone.now() + emails.CLAIM_TIMEOUT + timedelta(minutes=1))
+
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT
+    assert [m.to for m in mail.outbox] == [["rosa@example.org"]]
