@@ -45,3 +45,15 @@ class DyingBackend(EmailBackend):
             super().send_messages([message])
             SENT_BEFORE_DYING[0] += 1
         return len(messages)
+
+
+# Set to a function: called once, as the first e-mail is about to go (a mail server that stalls
+# so long that the claim timeout passes meanwhile).
+STALL: list = []
+
+
+class StallingBackend(EmailBackend):
+    def send_messages(self, messages):
+        if STALL:
+            STALL.pop()()
+        return super().send_messages(messages)

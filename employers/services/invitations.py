@@ -152,10 +152,12 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
     """E-mail each pending invitation among `invitation_ids` once, over one SMTP connection;
     return how many were sent.
 
-    The batch is claimed (pending → sending) before its e-mails go out, and each invitation is
-    marked sent as soon as its e-mail is: a worker killed mid-batch leaves the ones it hadn't
-    sent claimed, and the sweep (`invitations_sweep`) hands them to another worker once the
-    claim is older than a live worker's could be. Each invitation ends on its own, as the
+    The batch is claimed (pending → sending) before its e-mails go out, each claim is renewed
+    just before its e-mail goes (so a slow mail server holds one e-mail past the claim timeout,
+    never a whole batch), and each invitation is marked sent as soon as its e-mail is: a worker
+    killed mid-batch leaves the ones it hadn't sent claimed, and the sweep (`invitations_sweep`)
+    hands them to another worker once the claim is older than a live worker's could be; a claim
+    the sweep took back is this worker's no more. Each invitation ends on its own, as the
     core's e-mails do (cvms.emails): an answer that retrying can't cure (550, no such mailbox)
     marks that one failed and the batch goes on; a transient one (4xx, a dropped connection)
     puts it back in line, to be sent again after a pause."""
@@ -172,6 +174,8 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
     sent = 0
     try:
         for invitation in invitations:
+            if not _still_mine(invitation):
+                continue  # the sweep took it back: another worker sends it
             try:
                 message = _invitation_message(invitation)
                 message.connection = mail
@@ -189,11 +193,25 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
     return sent
 
 
+def _still_mine(invitation: Invitation) -> bool:
+    """Renew this worker's claim on the invitation before its e-mail goes out; False when the
+    sweep has taken it back meanwhile. The claim's time is its token: renewed only if it is
+    still the one this worker read."""
+    now = timezone.now()
+    renewed = Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    ).update(claimed_at=now)
+    invitation.claimed_at = now
+    return renewed == 1
+
+
 def _failed_attempt(invitation: Invitation, error: Exception, *, now) -> str:
     """The mail server refused this invitation's e-mail: back in line after a pause when it may
     take it later, else failed for good (with the server's answer, for the organization)."""
     attempts = invitation.attempts + 1
-    mine = Invitation.objects.filter(pk=invitation.pk, status=DeliveryStatus.SENDING)
+    mine = Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    )
     if smtp_error_is_transient(error) and attempts <= len(RETRY_PAUSES):
         mine.update(
             status=DeliveryStatus.PENDING,
@@ -241,9 +259,9 @@ def _mark_sent(invitation: Invitation) -> None:
     """Mark one sent invitation at once (not at the batch's end: a worker killed after it must
     not leave it to be sent again), and show its person invited."""
     now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error=""
-    )
+    Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    ).update(status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error="")
     Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
         status=InviteeStatus.INVITED, updated_at=now
     )

@@ -298,3 +298,24 @@ def test_a_reading_past_the_soft_time_limit_stops_cleanly_with_a_message(employe
         "Split it into smaller files."
     )
     assert not RosterRow.objects.filter(upload=upload).exists()
+
+
+def test_a_worker_slower_than_the_claim_timeout_sends_at_most_the_email_in_hand_again(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.mail_backends.StallingBackend"
+    invitations = pending(5)
+
+    def the_sweep_runs_meanwhile():
+        with django_capture_on_commit_callbacks(execute=True):
+            invitations_sweep(now=timezone.now() + LATER)  # another worker takes the batch back
+
+    mail_backends.STALL.append(the_sweep_runs_meanwhile)
+    invitations_send(invitation_ids=[i.pk for i in invitations])
+
+    # The first e-mail was in hand when the sweep took the batch back: it goes twice. The slow
+    # worker sends none of the others, whose claims it no longer holds.
+    counts = emails_per_person()
+    assert counts[invitations[0].invitee.email] == 2
+    assert [counts[i.invitee.email] for i in invitations[1:]] == [1, 1, 1, 1]
+    assert set(Invitation.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
