@@ -10,7 +10,7 @@ from administration.models import Appointment
 from administration.services import booking as services
 from cvms.models import AuditEvent
 from cvms.roles import Role
-from tests.administration.factories import clinic
+from tests.administration.factories import clinic, works_at
 from tests.factories import LocationFactory, member
 from tests.recipients.factories import RecipientFactory
 
@@ -147,6 +147,7 @@ def test_provider_viewing_a_clinics_bookings_is_audited(client, open_group):
     person = RecipientFactory(group="2")
     book(person, the_clinic.slots.first())
     vaccinator = member(the_clinic.location.organization, Role.VACCINATOR)
+    works_at(vaccinator, the_clinic.location)
     client.force_login(vaccinator)
 
     page = client.get(reverse("provider:administration.clinic", kwargs={"clinic_pk": the_clinic.pk}))

@@ -18,7 +18,6 @@ from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
-from enrollment.interface import locations_for
 from inventory.interface import lots_usable, products_active
 from inventory.models import Stock
 from recipients.models import Recipient
@@ -31,14 +30,8 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_record_dose.html"
 
     def dispatch_objects(self):
+        # Among the person's locations: a vaccinator records only where they are assigned.
         self.clinic = self.get_clinic()
-        # A vaccinator records only at the locations they are assigned to.
-        if (
-            not locations_for(self.request.user, self.request.organization)
-            .filter(pk=self.clinic.location_id)
-            .exists()
-        ):
-            raise Http404
         self.appointment = get_object_or_404(
             Appointment.objects.select_related("recipient", "slot"),
             pk=self.kwargs["appointment_pk"],
@@ -139,9 +132,7 @@ class TodayView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_today.html"
 
     def get_context_data(self, **kwargs):
-        clinics = clinic_selectors.clinics_today(
-            user=self.request.user, organization=self.request.organization, on=timezone.localdate()
-        )
+        clinics = clinic_selectors.clinics_today(locations=self.request.locations, on=timezone.localdate())
         return super().get_context_data(**kwargs) | {"clinics": clinics}
 
 
@@ -178,7 +169,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             self.recipient = get_object_or_404(Recipient, pk=int(source.get("recipient", "")))
         except ValueError:
             raise Http404 from None
-        self.locations = locations_for(self.request.user, self.request.organization)
+        self.locations = self.request.locations
         self.location = self.locations.filter(pk=source.get("location") or None).first()
         if self.location is None and len(self.locations) == 1:
             self.location = self.locations[0]

@@ -18,7 +18,6 @@ from administration.services import recording
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
-from enrollment.interface import locations_for
 from inventory.models import Lot
 
 
@@ -30,9 +29,7 @@ class RecordsView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()
-        return record_selectors.records_for(
-            user=self.request.user, organization=self.request.organization, search=self.search
-        )
+        return record_selectors.records_for(locations=self.request.locations, search=self.search)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {"search": self.search}
@@ -41,7 +38,7 @@ class RecordsView(ProviderPortalView, ListView):
 class RecordScopedMixin:
     def get_record(self):
         record = record_selectors.record_for(
-            user=self.request.user, organization=self.request.organization, record_pk=self.kwargs["record_pk"]
+            locations=self.request.locations, record_pk=self.kwargs["record_pk"]
         )
         if record is None:
             raise Http404
@@ -70,7 +67,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_record_correct.html"
 
     def get_form(self, record):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         lots = (
             Lot.objects.filter(product=record.product)
             .select_related("product")
