@@ -378,3 +378,18 @@ def test_records_list_runs_the_same_queries_for_few_and_many(client, home, djang
         )
     with django_assert_num_queries(len(few)):
         client.get(url)
+
+
+# --- Searching records: terms out of URLs, searches audited (issue 13, findings 9 and 11) ----------
+
+
+def test_a_records_search_keeps_its_terms_out_of_the_url_and_is_audited(client, home):
+    client.force_login(home["vaccinator"])
+    person = home["record"].recipient
+
+    found = client.post(reverse("provider:administration.records"), {"q": person.last_name}, follow=True)
+
+    assert [r.pk for r in found.context["records"]] == [home["record"].pk]
+    assert [person.last_name not in url for url, _status in found.redirect_chain] == [True]
+    event = AuditEvent.objects.get(action="administration.record.searched")
+    assert (event.actor, event.data) == (home["vaccinator"], {"fields": ["q"], "found": [home["record"].pk]})
