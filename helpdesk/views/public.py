@@ -66,9 +66,11 @@ class RegisterView(HelpPublicView, FormView):
         except services.HelpdeskError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        # The same answer whether or not the address already had an account (its owner is told
+        # by e-mail), so that this page doesn't say who is registered.
         messages.success(
             self.request,
-            _("You are registered. We sent your username and a temporary password to %(email)s.")
+            _("Thank you. We sent an e-mail to %(email)s with what you need to sign in.")
             % {"email": form.cleaned_data["email"]},
         )
         return redirect("account_login")
