@@ -13,6 +13,7 @@ from django.views.generic import FormView, TemplateView
 
 from cvms.access import PublicView
 from cvms.net import client_ip
+from cvms.ratelimit import attempt_allowed
 from cvms.roles import Portal
 from helpdesk import selectors, services
 from helpdesk.enums import Category
@@ -20,7 +21,6 @@ from helpdesk.forms import RegistrationForm
 from helpdesk.guides import GUIDES
 from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
-from helpdesk.ratelimit import attempt_allowed
 
 
 class HelpPublicView(PublicView):
