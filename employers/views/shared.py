@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
+from cvms.audit import audit
 from cvms.searches import PostedSearchMixin, search_audit
 from cvms.spreadsheets import csv_download
 from employers import selectors
@@ -75,7 +76,15 @@ class RosterView(PostedSearchMixin, RosterMixin, ListView):
 
 
 class RosterExportView(RosterMixin, View):
+    """Everyone on the roster as CSV: personal data leaving the system, so on the audit trail."""
+
     def get(self, request):
+        audit(
+            action="employers.roster.exported",
+            by=request.user,
+            target=request.organization,
+            request=request,
+        )
         invitees = selectors.roster_invitees(organization=request.organization).prefetch_related(None)
         header = [str(TEMPLATE_HEADERS[c]) for c in COLUMNS] + [_("Status")]
         rows = (

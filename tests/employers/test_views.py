@@ -291,3 +291,13 @@ def test_roster_search_keeps_names_out_of_the_url_and_is_audited(client, employe
     assert "garc" not in url.lower()
     event = AuditEvent.objects.get(action="employers.invitee.searched")
     assert (event.actor, event.data) == (employer_admin, {"fields": ["q", "status"], "found": [ana.pk]})
+
+
+def test_roster_export_is_audited(client, employer, employer_admin):
+    InviteeFactory(organization=employer)
+    client.force_login(employer_admin)
+
+    client.get(reverse("employer:employers.roster.export"))
+
+    event = AuditEvent.objects.get(action="employers.roster.exported")
+    assert (event.actor, event.target_id) == (employer_admin, str(employer.pk))

@@ -53,6 +53,14 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
+        # The page shows the person's name and date of birth: a read of their record.
+        audit(
+            action="administration.appointment.opened",
+            by=request.user,
+            target=self.appointment.recipient,
+            request=request,
+            data={"appointment": self.appointment.pk},
+        )
         return self.render_to_response(self.get_context_data(form=self.get_form()))
 
     def get_context_data(self, **kwargs):
