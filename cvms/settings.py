@@ -290,6 +290,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# --- Audit trail (cvms/auditchain.py) ----------------------------------------------------------
+# Events are sealed into a hash chain every minute. The minute's run looks at events of the last
+# AUDIT_SEAL_WINDOW_MINUTES only; the nightly sweep and `manage.py audit_verify` look at all.
+AUDIT_SEAL_WINDOW_MINUTES = env_int("AUDIT_SEAL_WINDOW_MINUTES", 60)
+AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 1000)
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": 60,
+}
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail_sweep"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": crontab(hour=2, minute=40),
+    "kwargs": {"full": True},
+}
+
 # --- Inventory ---------------------------------------------------------------------------------
 # Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
 CELERY_BEAT_SCHEDULE["inventory-warn-expiring-lots"] = {
