@@ -1,4 +1,5 @@
-"""The core's pages in each portal: the dashboard, and the organization switcher."""
+"""The core's pages in each portal: the dashboard, the organization switcher, the state's audit
+log."""
 
 from django.urls import path
 
@@ -6,7 +7,11 @@ from cvms import views
 from cvms.roles import Portal
 
 portals = {
-    Portal.STATE: [path("", views.StateDashboardView.as_view(), name="dashboard")],
+    Portal.STATE: [
+        path("", views.StateDashboardView.as_view(), name="dashboard"),
+        path("audit/", views.AuditLogView.as_view(), name="audit"),
+        path("audit/export/", views.AuditExportView.as_view(), name="audit.export"),
+    ],
     Portal.PROVIDER: [
         path("", views.ProviderDashboardView.as_view(), name="dashboard"),
         path(
