@@ -1,10 +1,15 @@
 """The core's pages in each portal: the dashboard, the organization switcher, the state's audit
-log."""
+log; and, outside the portals, the health check."""
 
 from django.urls import path
 
 from cvms import views
+from cvms.health import HealthView
 from cvms.roles import Portal
+
+# No trailing slash, and exempt from the HTTPS redirect (settings' health block): probes ask
+# for exactly http://…/healthz.
+public = [path("healthz", HealthView.as_view(), name="healthz")]
 
 portals = {
     Portal.STATE: [

@@ -305,6 +305,11 @@ CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail_sweep"] = {
     "kwargs": {"full": True},
 }
 
+# --- Health check (cvms/health.py) --------------------------------------------------------------
+# Probes inside the container call http://127.0.0.1:8000/healthz without TLS (their Host must
+# still be in ALLOWED_HOSTS, "localhost" in docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 # --- Inventory ---------------------------------------------------------------------------------
 # Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
 CELERY_BEAT_SCHEDULE["inventory-warn-expiring-lots"] = {
