@@ -1,6 +1,7 @@
 """The hash chain over the audit trail: sealing, and `manage.py audit_verify` finding what a
 database superuser did behind the application's back."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 
@@ -8,13 +9,15 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from cvms import auditchain
 from cvms.audit import audit
 from cvms.auditchain import GENESIS, SEALED_FIELDS, SEALER_LOCK_KEY, audit_seal, canonical, chain_hash
 from cvms.models import AppendOnlyError, AuditEvent, AuditSeal
 from cvms.tasks import seal_audit_trail
+from tests.concurrency import run_many
 from tests.factories import AuditSealFactory, UserFactory
 
 
@@ -373,3 +376,38 @@ def test_seal_admin_allows_no_add_change_or_delete(admin_client, db):
     response = admin_client.post("/admin/cvms/auditseal/1/change/", {"chain_hash": "x"})
     assert response.status_code == 403
     assert not AuditSeal.objects.filter(chain_hash="x").exists()
+
+
+# --- Sealers at once ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sealers_running_at_once_make_one_gapless_chain(settings):
+    settings.AUDIT_SEAL_BATCH = 10
+    events(60)
+
+    results = run_many(6, audit_seal)
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert sum(results) == 60
+    assert [seq for seq, _, _ in sealed_chain()] == list(range(1, 61))
+    assert run_verify()[0] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sealers_race_without_the_lock(settings, monkeypatch):
+    """The control: this test exists to show that the harness can catch sealers that don't
+    take the lock (they read the same head and number their seals alike)."""
+    settings.AUDIT_SEAL_BATCH = 10
+    events(60)
+
+    @contextmanager
+    def no_lock():
+        yield True
+
+    monkeypatch.setattr(auditchain, "_sealer_lock", no_lock)
+    results = run_many(6, audit_seal)
+
+    assert [result for result in results if isinstance(result, IntegrityError)], results
