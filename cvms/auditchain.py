@@ -74,17 +74,21 @@ def chain_hash(previous: str, event: dict) -> str:
 
 
 @contextmanager
-def _sealer_lock():
-    """Yield whether this process is the one sealer. A session-level lock, so that each batch
-    commits on its own; PostgreSQL drops it with the connection if the process dies."""
+def _sealer_lock(*, wait: bool):
+    """Yield whether this process is the one sealer (with `wait`, once the other one is done).
+    A session-level lock, so that each batch commits on its own; PostgreSQL drops it with the
+    connection if the process dies."""
     if connection.vendor != "postgresql":
         # SQLite (the quick start) serializes writers itself; a second sealer would fail on
         # the seal's primary key rather than fork the chain.
         yield True
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEALER_LOCK_KEY])
-        acquired = cursor.fetchone()[0]
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s), true", [SEALER_LOCK_KEY])
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEALER_LOCK_KEY])
+        acquired = cursor.fetchone()[-1]
     try:
         yield acquired
     finally:
@@ -108,9 +112,9 @@ def _seal_batch(*, since: datetime | None, size: int) -> int:
     return len(seals)
 
 
-def audit_seal(*, full: bool = False) -> int:
+def audit_seal(*, full: bool = False, wait: bool = False) -> int:
     """Seal the events written since the last run; return how many were sealed (0 when another
-    sealer holds the lock).
+    sealer holds the lock, unless `wait` says to wait for it to finish).
 
     The minute's run looks only at events of the last `AUDIT_SEAL_WINDOW_MINUTES`, so that it
     stays one index range however long the trail grows. An event committed later than that
@@ -120,7 +124,7 @@ def audit_seal(*, full: bool = False) -> int:
     since = None if full else timezone.now() - timedelta(minutes=settings.AUDIT_SEAL_WINDOW_MINUTES)
     size = settings.AUDIT_SEAL_BATCH
     sealed = 0
-    with _sealer_lock() as acquired:
+    with _sealer_lock(wait=wait) as acquired:
         if not acquired:
             return 0
         while True:

@@ -1,6 +1,7 @@
 """The hash chain over the audit trail: sealing, and `manage.py audit_verify` finding what a
 database superuser did behind the application's back."""
 
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
@@ -159,25 +160,42 @@ def test_beat_runs_the_sealer_every_minute_and_sweeps_nightly():
     assert "cvms.tasks.seal_audit_trail" in app.tasks
 
 
+def other_connection() -> psycopg.Connection:
+    """A second session on the test database, as another process would have."""
+    settings_dict = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        autocommit=True,
+    )
+
+
 @pytest.mark.postgres
 def test_seal_does_nothing_while_another_sealer_holds_the_lock(transactional_db):
     events(2)
-    other = psycopg.connect(
-        dbname=connection.settings_dict["NAME"],
-        user=connection.settings_dict["USER"],
-        password=connection.settings_dict["PASSWORD"],
-        host=connection.settings_dict["HOST"],
-        port=connection.settings_dict["PORT"],
-        autocommit=True,
-    )
-    try:
+    with other_connection() as other:
         other.execute("SELECT pg_advisory_lock(%s)", [SEALER_LOCK_KEY])
         assert audit_seal() == 0
         assert AuditSeal.objects.count() == 0
         other.execute("SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY])
         assert audit_seal() == 2
-    finally:
-        other.close()
+
+
+@pytest.mark.postgres
+def test_audit_verify_waits_for_a_sealer_already_running(transactional_db):
+    events(2)
+    with other_connection() as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [SEALER_LOCK_KEY])
+        release = threading.Timer(0.5, other.execute, ["SELECT pg_advisory_unlock(%s)", [SEALER_LOCK_KEY]])
+        release.start()
+        status, out, _ = run_verify()
+        release.join()
+
+    assert status == 0
+    assert out.splitlines()[0] == "2 events sealed"
 
 
 # --- Seals are append-only --------------------------------------------------------------------
@@ -404,7 +422,7 @@ def test_sealers_race_without_the_lock(settings, monkeypatch):
     events(60)
 
     @contextmanager
-    def no_lock():
+    def no_lock(*, wait):
         yield True
 
     monkeypatch.setattr(auditchain, "_sealer_lock", no_lock)

@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, head=None, chunk_size=2000, **options):
         expected_head = parse_head(head) if head else None
-        sealed = audit_seal(full=True)
+        # Waits for a sealer already running (beat's), so that every event is sealed when the
+        # walk begins.
+        sealed = audit_seal(full=True, wait=True)
         if sealed:
             self.stdout.write(f"{sealed} events sealed")
         result = Verification()
