@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from cvms.env import env_bool, env_int, env_list, env_str
+from cvms.logs import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -283,12 +284,36 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+# --- Logging (cvms/logs.py) ----------------------------------------------------------------------
+# One JSON object per line in production (text with DEBUG), each with its request's id; requests
+# are logged by method and path, never their query strings (names and dates of birth).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+MIDDLEWARE = ["cvms.logs.RequestIdMiddleware", *MIDDLEWARE]
+# Celery workers log through the same configuration instead of replacing it with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Audit trail (cvms/auditchain.py) ----------------------------------------------------------
+# Events are sealed into a hash chain every minute. The minute's run looks at events of the last
+# AUDIT_SEAL_WINDOW_MINUTES only; the nightly sweep and `manage.py audit_verify` look at all.
+AUDIT_SEAL_WINDOW_MINUTES = env_int("AUDIT_SEAL_WINDOW_MINUTES", 60)
+AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 1000)
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": 60,
 }
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail_sweep"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": crontab(hour=2, minute=40),
+    "kwargs": {"full": True},
+}
+
+# --- Health check (cvms/health.py) --------------------------------------------------------------
+# Probes inside the container call http://127.0.0.1:8000/healthz without TLS (their Host must
+# still be in ALLOWED_HOSTS, "localhost" in docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Inventory ---------------------------------------------------------------------------------
 # Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
