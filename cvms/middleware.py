@@ -1,5 +1,5 @@
-"""The core's request middleware: how long a signed-in session lives, and headers that keep
-personal data out of caches."""
+"""The core's request middleware: how long a signed-in session lives, headers that keep personal
+data out of caches, and the apps' checks of every request (`request_check`, cvms/hooks.py)."""
 
 import time
 
@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
+from cvms.hooks import contributions
 from cvms.roles import Role
 
 SESSION_STARTED_KEY = "cvms.session.started"
@@ -77,3 +78,19 @@ class PrivatePagesMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class HookedChecksMiddleware:
+    """Runs the apps' `request_check` contributions (cvms/hooks.py) before the view; the first
+    one that answers with a response answers the request. Each check runs for every request, so
+    each keeps to what it can read without a query (the session, the path)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for check in contributions("request_check"):
+            response = check(request)
+            if response is not None:
+                return response
+        return self.get_response(request)

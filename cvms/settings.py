@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "cvms.middleware.SessionTimeoutMiddleware",
     "cvms.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so that every middleware above sees its answers (headers, no-store): the apps'
+    # `request_check` contributions (cvms/hooks.py).
+    "cvms.middleware.HookedChecksMiddleware",
 ]
 
 ROOT_URLCONF = "cvms.urls"
@@ -344,8 +347,6 @@ HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP
 HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
 HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
-# Requesters signed in with an e-mailed temporary password must choose their own first.
-MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
 # The user guides' screenshots (docs/guides/img), served as static files.
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
 CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {

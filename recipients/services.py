@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.hooks import contributions
 from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
@@ -305,12 +306,14 @@ def self_registration_set(*, is_open: bool, by: User, request=None) -> Registrat
 @transaction.atomic
 def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, request=None) -> Recipient:
     """Merge `duplicate` into `survivor`: every row that points at the duplicate (appointments,
-    doses, whatever app owns them) is re-pointed to the survivor, then the duplicate is deleted.
+    doses, whatever app owns them) is moved to the survivor, then the duplicate is deleted.
 
-    Recipients sit below administration in the layers, so this can't import its models; it walks
-    `Recipient._meta.related_objects` instead, which covers every foreign key to a recipient,
-    including those of apps added later. Refused when both hold an active appointment for the
-    same dose (a constraint of the appointments): cancel one first.
+    The apps above recipients move their own rows through their own services first (the
+    `recipients_merged` hook point, cvms/hooks.py): administration bumps the moved dose records'
+    version so that the registry is sent them again. Recipients can't import those apps; for
+    whatever relation no app claimed, it walks `Recipient._meta.related_objects`, which covers
+    every foreign key to a recipient, including those of apps added later. Refused when both hold
+    an active appointment for the same dose (a constraint of the appointments): cancel one first.
     """
     if survivor.pk == duplicate.pk:
         raise MergeRefused(_("A record can't be merged into itself."))
@@ -320,13 +323,15 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
         raise MergeRefused(_("One of the records no longer exists."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     moved: dict[str, int] = {}
+    for moves in contributions("recipients_merged"):
+        moved.update(moves(survivor=survivor, duplicate=duplicate, by=by, request=request))
     try:
         with transaction.atomic():
             for relation in Recipient._meta.related_objects:
                 moved.update(_repoint(relation, survivor=survivor, duplicate=duplicate))
     except IntegrityError:
         raise MergeRefused(
-            _("Both records hold an active appointment for the same dose. Cancel one of them, then merge.")
+            _("Two rows of the records can't both stay with one person. Correct one of them, then merge.")
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.
