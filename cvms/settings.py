@@ -76,8 +76,9 @@ MIDDLEWARE = [
     "cvms.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that every middleware above sees its answers (headers, no-store): the apps'
-    # `request_check` contributions (cvms/hooks.py).
+    # `request_check` contributions (cvms/hooks.py), and "please try again" for a lock timeout.
     "cvms.middleware.HookedChecksMiddleware",
+    "cvms.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "cvms.urls"
