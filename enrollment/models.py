@@ -229,7 +229,7 @@ class EnrollmentApplication(models.Model):
         indexes = [models.Index(fields=["status", "submitted_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="approved") | models.Q(organization__isnull=False),
+                condition=~models.Q(status=ApplicationStatus.APPROVED) | models.Q(organization__isnull=False),
                 name="application_approved_has_organization",
             ),
         ]
@@ -338,7 +338,7 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=InvitationStatus.PENDING),
                 name="invitation_one_pending_per_email",
             ),
         ]

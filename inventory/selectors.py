@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from cvms.hooks import contributions
+from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
 from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus, WasteReason
 from inventory.models import Allocation, Lot, Product, Shipment, Stock, StockMovement, Transfer
@@ -271,7 +272,9 @@ def allocations(*, week: date | None = None) -> QuerySet[Allocation]:
 def locations_allocatable() -> QuerySet[Location]:
     """Active locations of approved providers: where the state may send vaccine."""
     return Location.objects.filter(
-        is_active=True, organization__kind="provider", organization__status="approved"
+        is_active=True,
+        organization__kind=OrganizationKind.PROVIDER,
+        organization__status=OrganizationStatus.APPROVED,
     ).select_related("organization", "county")
 
 

@@ -11,6 +11,7 @@ from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
+from employers.enums import LinkState
 from employers.interface import InvitationInvalid, invitation_use, invitee_recipient_reassign
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
@@ -57,21 +58,24 @@ class MergeRefused(Exception):
 
 
 INVITATION_STATE_MESSAGES = {
-    "used": ("invitation_used", lambda: _("This invitation link has already been used. Sign in instead.")),
-    "expired": (
+    LinkState.USED: (
+        "invitation_used",
+        lambda: _("This invitation link has already been used. Sign in instead."),
+    ),
+    LinkState.EXPIRED: (
         "invitation_expired",
         lambda: _("This invitation link has expired. Ask the organization that invited you for a new one."),
     ),
-    "revoked": (
+    LinkState.REVOKED: (
         "invitation_invalid",
         lambda: _("This invitation link was withdrawn. Ask the organization that invited you for a new one."),
     ),
-    "unsent": ("invitation_invalid", lambda: _("This invitation link is not valid.")),
+    LinkState.UNSENT: ("invitation_invalid", lambda: _("This invitation link is not valid.")),
 }
 
 
-def _refuse_invitation(state: str):
-    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES["unsent"])
+def _refuse_invitation(state: LinkState):
+    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES[LinkState.UNSENT])
     raise RegistrationRefused(message(), code)
 
 
@@ -108,7 +112,7 @@ def recipient_register_from_invitation(
       `password`; if that address already has an account, the person must sign in first.
     """
     state = invitation.link_state()
-    if state != "valid":
+    if state != LinkState.VALID:
         _refuse_invitation(state)
     email = invitation.invitee.email.lower()
     if user is not None and user.is_authenticated:
