@@ -7,9 +7,9 @@ from django.views.generic import DetailView, ListView, View
 
 from cvms.access import StatePortalView
 from cvms.models import AuditEvent
-from enrollment.enums import ApplicationStatus, InvitationStatus
+from enrollment.enums import ApplicationStatus, ColleagueInvitationStatus
 from enrollment.forms import DecisionForm, OrganizationFilterForm, QueueFilterForm
-from enrollment.models import EnrollmentApplication, Invitation, Organization
+from enrollment.models import ColleagueInvitation, EnrollmentApplication, Organization
 from enrollment.selectors import organizations_for_state, people_of, readiness_items_for, review_queue
 from enrollment.services.decisions import application_approve, application_deny, application_request_info
 from enrollment.services.errors import EnrollmentError
@@ -140,8 +140,8 @@ class OrganizationDetailView(StatePortalView, DetailView):
         context["events"] = application.events.select_related("by") if application else []
         context["locations"] = organization.locations.select_related("county")
         context["people"] = people_of(organization)
-        context["invitations"] = Invitation.objects.filter(
-            organization=organization, status=InvitationStatus.PENDING
+        context["invitations"] = ColleagueInvitation.objects.filter(
+            organization=organization, status=ColleagueInvitationStatus.PENDING
         )
         context["audit_events"] = AuditEvent.objects.filter(
             target_type="enrollment.organization", target_id=str(organization.pk)
