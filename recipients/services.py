@@ -291,7 +291,8 @@ def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> Pri
 
 @transaction.atomic
 def self_registration_set(*, is_open: bool, by: User, request=None) -> RegistrationSettings:
-    settings, _created = RegistrationSettings.objects.select_for_update().get_or_create(pk=1)
+    # The one row of switches is made by the migrations (0002); made here if someone deleted it.
+    settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1) or RegistrationSettings(pk=1)
     settings.self_registration_open = is_open
     settings.changed_at = timezone.now()
     settings.save()
