@@ -21,7 +21,14 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from cvms.models import Membership, User
-from cvms.roles import MFA_REQUIRED_ROLES, ORGANIZATION_PORTALS, PORTAL_ROLES, Portal, Role
+from cvms.roles import (
+    MFA_REQUIRED_ROLES,
+    ORGANIZATION_APPROVED,
+    ORGANIZATION_PORTALS,
+    PORTAL_ROLES,
+    Portal,
+    Role,
+)
 
 SESSION_ORGANIZATION_KEY = "cvms.organization.{portal}"
 
@@ -61,7 +68,7 @@ def portal_memberships(user: User, portal: Portal, roles: frozenset[Role]):
             user=user,
             role__in=roles,
             organization__kind=ORGANIZATION_PORTALS[portal],
-            organization__status="approved",
+            organization__status=ORGANIZATION_APPROVED,
         )
         .select_related("organization")
         .order_by("organization__name", "organization_id")

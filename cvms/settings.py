@@ -76,6 +76,10 @@ MIDDLEWARE = [
     "cvms.middleware.SessionTimeoutMiddleware",
     "cvms.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so that every middleware above sees its answers (headers, no-store): the apps'
+    # `request_check` contributions (cvms/hooks.py), and "please try again" for a lock timeout.
+    "cvms.middleware.HookedChecksMiddleware",
+    "cvms.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "cvms.urls"
@@ -244,6 +248,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
+# The periodic tasks of every app are written here, each in its app's section below: when they
+# run (hours, time zone, which beat) is the deployment's choice, a setting of the project, not
+# something an app adds to the project from afar (apps plug in through cvms/hooks.py).
 CELERY_BEAT_SCHEDULE: dict = {
     # The outbox (cvms/outbox.py): publish what the broker missed, resend what a dead worker held.
     "cvms.outbox_sweep": {"task": "cvms.tasks.outbox_sweep", "schedule": 60},
@@ -369,9 +376,9 @@ HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP
 HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
 HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
-# Requesters signed in with an e-mailed temporary password must choose their own first.
-MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
-# The user guides' screenshots (docs/guides/img), served as static files.
+# The user guides' screenshots (docs/guides/img), served as static files. A setting of the
+# project, like the beat schedule: the guides are the repository's docs/, which the helpdesk's
+# pages show.
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
 CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
     "task": "helpdesk.tasks.send_training_reminders",

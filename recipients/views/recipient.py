@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView, RecipientPortalView
+from employers.enums import LinkState
 from employers.interface import INVITATION_SESSION_KEY, invitation_by_token, invitation_prefill
 from recipients import selectors, services
 from recipients.forms import ContactForm, PriorityGroupForm, RegistrationForm
@@ -65,7 +66,7 @@ class RegisterView(PublicView, TemplateView):
             context["self_registration_open"] = selectors.self_registration_open()
             return {**context, **extra}
         state = self.invitation.link_state()
-        if state != "valid":
+        if state != LinkState.VALID:
             context["state"] = state
             return {**context, **extra}
         user = self.request.user
