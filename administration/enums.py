@@ -57,6 +57,14 @@ class RecordStatus(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+class BackfillLineStatus(models.TextChoices):
+    """What became of one line of a back-filled CSV of paper forms."""
+
+    RECORDED = "recorded", _("recorded")
+    DUPLICATE = "duplicate", _("duplicate")
+    REFUSED = "refused", _("refused")
+
+
 class RefusalReason(models.TextChoices):
     """NIP002 (HL7 RXA-18)."""
 

@@ -26,9 +26,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, cached_property
 
-from cvms.hooks import app_modules
+from cvms.hooks import contributions
 from cvms.models import Membership, User
-from cvms.roles import MFA_REQUIRED_ROLES, ORGANIZATION_PORTALS, PORTAL_ROLES, Portal, Role
+from cvms.roles import (
+    MFA_REQUIRED_ROLES,
+    ORGANIZATION_APPROVED,
+    ORGANIZATION_PORTALS,
+    PORTAL_ROLES,
+    Portal,
+    Role,
+)
 
 SESSION_ORGANIZATION_KEY = "cvms.organization.{portal}"
 
@@ -68,7 +75,7 @@ def portal_memberships(user: User, portal: Portal, roles: frozenset[Role]):
             user=user,
             role__in=roles,
             organization__kind=ORGANIZATION_PORTALS[portal],
-            organization__status="approved",
+            organization__status=ORGANIZATION_APPROVED,
         )
         .select_related("organization")
         .order_by("organization__name", "organization_id")
@@ -91,12 +98,10 @@ def portals_for(user: User) -> list[Portal]:
 
 def provider_locations(request):
     """The locations `request.user` may work at for `request.organization`, asked of the app that
-    owns locations (enrollment's `hooks.provider_locations`: the core imports no domain app). No
-    answer means no location: the scope fails closed."""
-    for module in app_modules("hooks"):
-        locations_for = getattr(module, "provider_locations", None)
-        if locations_for is not None:
-            return locations_for(user=request.user, organization=request.organization)
+    owns locations (the `provider_locations` hook point: enrollment answers; the core imports no
+    domain app). The first answer counts; no answer means no location: the scope fails closed."""
+    for locations_for in contributions("provider_locations"):
+        return locations_for(user=request.user, organization=request.organization)
     return ()
 
 

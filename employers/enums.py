@@ -35,6 +35,17 @@ class InviteeStatus(models.TextChoices):
     REVOKED = "revoked", _("Invitation revoked")
 
 
+class LinkState(models.TextChoices):
+    """Whether an invitation link works now (`Invitation.link_state()`, worked out, not stored)."""
+
+    VALID = "valid"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    UNSENT = "unsent"  # not mailed yet
+    INVALID = "invalid"  # the token names no invitation (said by the pages, never by link_state)
+
+
 class DeliveryStatus(models.TextChoices):
     """The invitation e-mail's state: a worker claims `pending` rows by moving them to
     `sending`, so a retried or re-run task never sends one twice."""

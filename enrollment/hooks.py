@@ -1,8 +1,4 @@
-"""What enrollment answers when another part of the system asks (see cvms/hooks.py).
-
-`provider_locations`: the provider portal's gate (cvms/access.py) sets `request.locations` from
-it, the one scope of every provider page that shows a location's clinics, people or stock.
-"""
+"""What enrollment contributes to the core's requests (hook points: cvms/hooks.py)."""
 
 from django.db.models import QuerySet
 
@@ -12,4 +8,6 @@ from enrollment.selectors import locations_for
 
 
 def provider_locations(*, user: User, organization: Organization) -> QuerySet[Location]:
+    """The provider portal's gate sets `request.locations` from it: every active location for an
+    administrator, the assigned ones for a vaccinator, none for anyone else."""
     return locations_for(user, organization)

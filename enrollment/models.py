@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.enums import (
     ApplicationStatus,
+    ColleagueInvitationStatus,
     DecisionAction,
     EmployerType,
-    InvitationStatus,
     LicensingAuthority,
     OrganizationKind,
     OrganizationStatus,
@@ -229,7 +229,7 @@ class EnrollmentApplication(models.Model):
         indexes = [models.Index(fields=["status", "submitted_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="approved") | models.Q(organization__isnull=False),
+                condition=~models.Q(status=ApplicationStatus.APPROVED) | models.Q(organization__isnull=False),
                 name="application_approved_has_organization",
             ),
         ]
@@ -314,16 +314,19 @@ class IssuedPin(models.Model):
         return f"NCA{self.number:06d}"
 
 
-class Invitation(models.Model):
+class ColleagueInvitation(models.Model):
     """An invitation for a colleague to act for an organization. The e-mailed link carries a
-    signed token (id and nonce) that expires; accepting it once marks it used."""
+    signed token (id and nonce) that expires; accepting it once marks it used. (Not the roster's
+    invitation of a person to register: that is employers' `Invitation`.)"""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="colleague_invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=32)
     nonce = models.CharField(max_length=32)
     status = models.CharField(
-        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+        max_length=16, choices=ColleagueInvitationStatus.choices, default=ColleagueInvitationStatus.PENDING
     )
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -334,11 +337,12 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "enrollment_invitation"  # its name before the rename: no data moved
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=ColleagueInvitationStatus.PENDING),
                 name="invitation_one_pending_per_email",
             ),
         ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.emails import send_templated_email
+from cvms.locking import lock_one
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
@@ -162,7 +163,7 @@ def _event(case: Case, action: CaseAction, by: User | None, detail: str = "") ->
 
 def _locked(case: Case, version: int | None) -> Case:
     """Re-read the case under a row lock; refuse if it changed since the page showed it."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = lock_one(Case.objects.all(), pk=case.pk)
     if version is not None and locked.version != version:
         raise HelpdeskError(_("Someone changed this case meanwhile. Look at it again and retry."))
     return locked

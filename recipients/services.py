@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.hooks import contributions
 from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers.enums import InvitationProof
+from employers.enums import InvitationProof, LinkState
 from employers.interface import (
     InvitationInvalid,
     invitation_held_by,
@@ -62,21 +63,24 @@ class MergeRefused(Exception):
 
 
 INVITATION_STATE_MESSAGES = {
-    "used": ("invitation_used", lambda: _("This invitation link has already been used. Sign in instead.")),
-    "expired": (
+    LinkState.USED: (
+        "invitation_used",
+        lambda: _("This invitation link has already been used. Sign in instead."),
+    ),
+    LinkState.EXPIRED: (
         "invitation_expired",
         lambda: _("This invitation link has expired. Ask the organization that invited you for a new one."),
     ),
-    "revoked": (
+    LinkState.REVOKED: (
         "invitation_invalid",
         lambda: _("This invitation link was withdrawn. Ask the organization that invited you for a new one."),
     ),
-    "unsent": ("invitation_invalid", lambda: _("This invitation link is not valid.")),
+    LinkState.UNSENT: ("invitation_invalid", lambda: _("This invitation link is not valid.")),
 }
 
 
-def _refuse_invitation(state: str):
-    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES["unsent"])
+def _refuse_invitation(state: LinkState):
+    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES[LinkState.UNSENT])
     raise RegistrationRefused(message(), code)
 
 
@@ -123,7 +127,7 @@ def recipient_register_from_invitation(
       account, the person must sign in first.
     """
     state = invitation.link_state()
-    if state != "valid":
+    if state != LinkState.VALID:
         _refuse_invitation(state)
     email = invitation.invitee.email.lower()
     signed_in = user is not None and user.is_authenticated
@@ -313,7 +317,8 @@ def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> Pri
 
 @transaction.atomic
 def self_registration_set(*, is_open: bool, by: User, request=None) -> RegistrationSettings:
-    settings, _created = RegistrationSettings.objects.select_for_update().get_or_create(pk=1)
+    # The one row of switches is made by the migrations (0002); made here if someone deleted it.
+    settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1) or RegistrationSettings(pk=1)
     settings.self_registration_open = is_open
     settings.changed_at = timezone.now()
     settings.save()
@@ -332,12 +337,14 @@ def self_registration_set(*, is_open: bool, by: User, request=None) -> Registrat
 @transaction.atomic
 def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, request=None) -> Recipient:
     """Merge `duplicate` into `survivor`: every row that points at the duplicate (appointments,
-    doses, whatever app owns them) is re-pointed to the survivor, then the duplicate is deleted.
+    doses, whatever app owns them) is moved to the survivor, then the duplicate is deleted.
 
-    Recipients sit below administration in the layers, so this can't import its models; it walks
-    `Recipient._meta.related_objects` instead, which covers every foreign key to a recipient,
-    including those of apps added later. Refused when both hold an active appointment for the
-    same dose (a constraint of the appointments): cancel one first.
+    The apps above recipients move their own rows through their own services first (the
+    `recipients_merged` hook point, cvms/hooks.py): administration bumps the moved dose records'
+    version so that the registry is sent them again. Recipients can't import those apps; for
+    whatever relation no app claimed, it walks `Recipient._meta.related_objects`, which covers
+    every foreign key to a recipient, including those of apps added later. Refused when both hold
+    an active appointment for the same dose (a constraint of the appointments): cancel one first.
     """
     if survivor.pk == duplicate.pk:
         raise MergeRefused(_("A record can't be merged into itself."))
@@ -347,13 +354,15 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
         raise MergeRefused(_("One of the records no longer exists."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     moved: dict[str, int] = {}
+    for moves in contributions("recipients_merged"):
+        moved.update(moves(survivor=survivor, duplicate=duplicate, by=by, request=request))
     try:
         with transaction.atomic():
             for relation in Recipient._meta.related_objects:
                 moved.update(_repoint(relation, survivor=survivor, duplicate=duplicate))
     except IntegrityError:
         raise MergeRefused(
-            _("Both records hold an active appointment for the same dose. Cancel one of them, then merge.")
+            _("Two rows of the records can't both stay with one person. Correct one of them, then merge.")
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.

@@ -33,6 +33,8 @@ TRAINING_AUDIENCE = frozenset(
 EXPECTED = {
     # /state/
     "state:dashboard": STATE_OFFICIALS,
+    "state:audit": STATE_OFFICIALS,
+    "state:audit.export": STATE_OFFICIALS,
     "state:enrollment.review": STATE_OFFICIALS,
     "state:enrollment.review.detail": STATE_OFFICIALS,
     "state:enrollment.review.approve": STATE_OFFICIALS,

@@ -17,8 +17,9 @@ def dose_volume(product) -> Decimal | None:
     return product.dose_volume_ml.quantize(Decimal("0.01"))
 
 
-class DoseForm(forms.Form):
-    lot = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
+class _DoseDetailsForm(forms.Form):
+    """The details of a dose given, as a vaccinator records them and an administrator corrects them."""
+
     dose_number = forms.IntegerField(label=_("Dose number"), min_value=1, max_value=6)
     administered_at = forms.DateTimeField(
         label=_("Date and time given"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -32,14 +33,26 @@ class DoseForm(forms.Form):
         max_length=200,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+
+class DoseForm(_DoseDetailsForm):
+    """A dose taken from the stock on hand: `stock` is the `Stock` row (a lot at this location)
+    the vaccinator chose; the person sees it as the lot."""
+
+    stock = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
+
+    field_order = ["stock"]
+
     def __init__(self, *args, stocks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lot"].queryset = stocks
-        self.fields["lot"].label_from_instance = lambda stock: (
+        self.fields["stock"].queryset = stocks
+        self.fields["stock"].label_from_instance = lambda stock: (
             f"{stock.lot.number} · {stock.lot.product.name} · "
             + str(_("exp. %(date)s · %(n)s on hand") % {"date": stock.lot.expires_on, "n": stock.on_hand})
         )
-        self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
 class RefusalForm(forms.Form):
@@ -61,17 +74,20 @@ class RefusalForm(forms.Form):
         self.fields["refused_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-class CorrectionForm(DoseForm):
-    """A recorded dose's details, corrected by a provider administrator, with the reason."""
+class CorrectionForm(_DoseDetailsForm):
+    """A recorded dose's details, corrected by a provider administrator, with the reason: `lot`
+    is the `Lot` (the stock moves between lots and locations, when they change, in the service)."""
 
     location = forms.ModelChoiceField(queryset=None, label=_("Location"), empty_label=None)
+    lot = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
     reason = forms.CharField(label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}))
 
     field_order = ["location", "lot", "dose_number", "administered_at", "route", "site", "volume_ml"]
 
     def __init__(self, *args, lots, locations, **kwargs):
-        super().__init__(*args, stocks=lots, **kwargs)
+        super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
+        self.fields["lot"].queryset = lots
         self.fields["lot"].label_from_instance = lambda lot: (
             f"{lot.number} · {lot.product.name} · {lot.expires_on}"
         )

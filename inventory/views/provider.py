@@ -16,7 +16,7 @@ from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
 from enrollment.models import Location
 from inventory import exports, selectors
-from inventory.enums import ShipmentStatus
+from inventory.enums import ShipmentStatus, TransferStatus
 from inventory.forms import (
     InventoryLevelsForm,
     LedgerFilterForm,
@@ -206,7 +206,7 @@ class TransferCreateView(ProviderPortalView, FormView):
         except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        if transfer.status == "completed":
+        if transfer.status == TransferStatus.COMPLETED:
             messages.success(self.request, _("The doses were transferred."))
         else:
             messages.success(self.request, _("The transfer awaits the state's approval."))

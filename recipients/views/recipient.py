@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView, RecipientPortalView
-from employers.enums import InvitationProof
+from employers.enums import InvitationProof, LinkState
 from employers.interface import (
     INVITATION_SESSION_KEY,
     ProofRefused,
@@ -119,7 +119,7 @@ class RegisterView(PublicView, TemplateView):
             context["self_registration_open"] = selectors.self_registration_open()
             return {**context, **extra}
         state = self.invitation.link_state()
-        if state != "valid":
+        if state != LinkState.VALID:
             context["state"] = state
             return {**context, **extra}
         user = self.request.user

@@ -277,7 +277,7 @@ def test_walk_in_is_found_by_last_name_and_date_of_birth_and_recorded(client, ho
         {
             "recipient": person.pk,
             "location": home["location"].pk,
-            "lot": stock_row.pk,
+            "stock": stock_row.pk,
             "dose_number": 1,
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",
@@ -305,7 +305,7 @@ def test_walk_in_can_not_be_recorded_at_another_organizations_location(client, h
         {
             "recipient": person.pk,
             "location": other_location.pk,
-            "lot": stock_row.pk,
+            "stock": stock_row.pk,
             "dose_number": 1,
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",

@@ -82,7 +82,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             data = form.cleaned_data
             details = recording.DoseDetails(
                 product=self.clinic.product,
-                lot=data["lot"].lot,
+                lot=data["stock"].lot,
                 dose_number=data["dose_number"],
                 administered_at=data["administered_at"],
                 route=data["route"],
@@ -245,7 +245,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
         form = DoseForm(request.POST, stocks=self.stocks)
         if form.is_valid():
             data = form.cleaned_data
-            lot = data["lot"].lot
+            lot = data["stock"].lot
             try:
                 recording.dose_record(
                     recipient=self.recipient,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
+from administration.enums import RecordStatus
 from administration.forms.records import AdverseEventForm, CorrectionForm, RecordSearchForm, VoidForm
 from administration.selectors import records as record_selectors
 from administration.services import recording
@@ -71,7 +72,9 @@ class RecordDetailView(RecordScopedMixin, ProviderPortalView, TemplateView):
         return super().get_context_data(**kwargs) | {
             "record": record,
             "adverse_events": list(record.adverse_events.all()),
-            "can_change": self.request.membership.role in PROVIDER_ADMINS and record.status != "voided",
+            "can_change": (
+                self.request.membership.role in PROVIDER_ADMINS and record.status != RecordStatus.VOIDED
+            ),
             "form": kwargs.get("form") or AdverseEventForm(),
         }
 
@@ -101,7 +104,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
 
     def get(self, request, *args, **kwargs):
         record = self.get_record()
-        if record.refused or record.status == "voided":
+        if record.refused or record.status == RecordStatus.VOIDED:
             messages.error(request, _("Only a standing dose can be corrected."))
             return redirect("provider:administration.record", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(record=record, form=self.get_form(record)))
