@@ -75,6 +75,14 @@ HOOK_POINTS: dict[str, HookPoint] = {
         ),
         signature="(*, survivor: Recipient, duplicate: Recipient, by: User, request) -> dict[str, int]",
     ),
+    "provider_locations": HookPoint(
+        purpose=(
+            "The locations a person may work at for a provider organization: the provider "
+            "portal's gate (cvms.access) sets request.locations from the first answer, the one "
+            "scope of every provider page with a location's clinics, people or stock."
+        ),
+        signature="(*, user: User, organization: Organization) -> QuerySet[Location]",
+    ),
 }
 
 

@@ -59,3 +59,11 @@ class DeliveryStatus(models.TextChoices):
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     SPANISH = "es", _("Spanish")
+
+
+class InvitationProof(models.TextChoices):
+    """How the holder of an invitation link proved it is theirs (employers.services.proof)."""
+
+    ACCOUNT = "account", _("Signed in with the invited address")
+    EMAIL = "email", _("A code sent to the invited address")
+    DATE_OF_BIRTH = "date_of_birth", _("The date of birth on the roster")

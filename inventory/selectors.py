@@ -281,18 +281,16 @@ def locations_allocatable() -> QuerySet[Location]:
 # --- Shipments and transfers -------------------------------------------------------------------
 
 
-def shipments_for(*, organization: Organization) -> QuerySet[Shipment]:
-    return Shipment.objects.filter(location__organization=organization).select_related(
+def shipments_for(*, locations: QuerySet[Location]) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(location__in=locations).select_related(
         "location", "product", "lot", "received_by"
     )
 
 
-def transfers_for(*, organization: Organization) -> QuerySet[Transfer]:
-    """Transfers out of or into the organization's locations."""
+def transfers_for(*, locations: QuerySet[Location]) -> QuerySet[Transfer]:
+    """Transfers out of or into these locations."""
     return (
-        Transfer.objects.filter(
-            Q(from_location__organization=organization) | Q(to_location__organization=organization)
-        )
+        Transfer.objects.filter(Q(from_location__in=locations) | Q(to_location__in=locations))
         .select_related("from_location__organization", "to_location__organization", "lot__product")
         .order_by("-requested_at", "-id")
     )
@@ -311,7 +309,7 @@ def transfers_awaiting_approval() -> QuerySet[Transfer]:
 
 def wastage_by_reason(
     *,
-    organization: Organization | None = None,
+    locations: QuerySet[Location] | None = None,
     location: Location | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -319,8 +317,8 @@ def wastage_by_reason(
     """Doses wasted or expired per month and reason ({"month", "reason", "doses"}), one query.
     An expiry write-off without a reason counts as "expired"."""
     movements = StockMovement.objects.filter(kind__in=[MovementKind.WASTED, MovementKind.EXPIRED])
-    if organization is not None:
-        movements = movements.filter(location__organization=organization)
+    if locations is not None:
+        movements = movements.filter(location__in=locations)
     if location is not None:
         movements = movements.filter(location=location)
     if since is not None:

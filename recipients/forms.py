@@ -182,3 +182,19 @@ class SelfRegistrationSettingForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name, e-mail or date of birth (YYYY-MM-DD)"), required=False)
+
+
+class BirthDateProofForm(forms.Form):
+    """The holder of an invitation link shows it is theirs by their date of birth."""
+
+    date_of_birth = forms.DateField(label=_("Your date of birth"), widget=DateInput())
+
+
+class CodeProofForm(forms.Form):
+    """...or by the code e-mailed to the address the invitation was sent to."""
+
+    code = forms.CharField(
+        label=_("The code from the e-mail"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

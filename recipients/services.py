@@ -11,8 +11,13 @@ from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers.enums import LinkState
-from employers.interface import InvitationInvalid, invitation_use, invitee_recipient_reassign
+from employers.enums import InvitationProof, LinkState
+from employers.interface import (
+    InvitationInvalid,
+    invitation_held_by,
+    invitation_use,
+    invitee_recipient_reassign,
+)
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient, RegistrationSettings
@@ -46,7 +51,7 @@ CONTACT_FIELDS = ("email", "phone", "street", "street_2", "city", "state", "zip_
 class RegistrationRefused(Exception):
     """A registration that can't be done; the message says why and what to do instead.
     `code`: "invitation_used", "invitation_expired", "invitation_invalid", "sign_in",
-    "already_registered", "self_registration_closed"."""
+    "other_account", "not_proven", "already_registered", "self_registration_closed"."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -101,20 +106,39 @@ def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None
 
 @transaction.atomic
 def recipient_register_from_invitation(
-    *, invitation, data: dict, password: str | None, user: User | None = None, request=None
+    *,
+    invitation,
+    data: dict,
+    password: str | None,
+    user: User | None = None,
+    proven_by: InvitationProof | None = None,
+    request=None,
 ) -> Recipient:
-    """Register the person an invitation was sent to.
+    """Register the person an invitation was sent to. Only that person may use it (a link can
+    be forwarded): signed in, their account's verified address must be the invited one;
+    otherwise the holder has proved it is theirs (`proven_by`: a code e-mailed to the invited
+    address, or the date of birth on the roster, checked through `employers.interface`).
 
-    - Signed in (`user`) and already registered: the invitation is linked to their record; one
-      person invited by two organizations keeps one record.
+    - Signed in and already registered: the invitation is linked to their record; one person
+      invited by two organizations keeps one record.
     - Signed in, not registered yet: a record is made for their account.
-    - Not signed in: an account is made with the invited e-mail (proven by the link) and
-      `password`; if that address already has an account, the person must sign in first.
+    - Not signed in: an account is made with the invited e-mail and `password` (its address
+      counts as verified when the e-mailed code proved it); if that address already has an
+      account, the person must sign in first.
     """
     state = invitation.link_state()
     if state != LinkState.VALID:
         _refuse_invitation(state)
     email = invitation.invitee.email.lower()
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and invitation_held_by(invitation=invitation, user=user):
+        proven_by = InvitationProof.ACCOUNT
+    elif signed_in and user.email.lower() != email:
+        raise RegistrationRefused(
+            _("This invitation was sent to another e-mail address. Sign out to use it."), "other_account"
+        )
+    elif proven_by not in (InvitationProof.EMAIL, InvitationProof.DATE_OF_BIRTH):
+        raise RegistrationRefused(_("Show that the invitation is yours first."), "not_proven")
     if user is not None and user.is_authenticated:
         existing = Recipient.objects.filter(user=user).first()
         if existing is not None:
@@ -143,7 +167,9 @@ def recipient_register_from_invitation(
             first_name=data["first_name"],
             last_name=data["last_name"],
             language=data.get("language", "en"),
-            verified=True,  # the invitation was mailed to this address: following it proves it
+            # Proved by the code mailed there; a date of birth proves the person, not the address
+            # (allauth asks to confirm it at the next sign-in).
+            verified=proven_by == InvitationProof.EMAIL,
         )
         recipient = _recipient_create(user=user, email=email, data=data, source=RegistrationSource.INVITATION)
     _invitation_link(invitation=invitation, recipient=recipient, by=user, request=request)
@@ -152,7 +178,7 @@ def recipient_register_from_invitation(
         by=user,
         target=recipient,
         request=request,
-        data={"source": "invitation", "invitation": invitation.pk},
+        data={"source": "invitation", "invitation": invitation.pk, "proven_by": proven_by},
     )
     return recipient
 

@@ -119,6 +119,10 @@ class AdverseEventForm(forms.Form):
         return data
 
 
+class RecordSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, lot or form number"), required=False, max_length=100)
+
+
 class WalkInSearchForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)

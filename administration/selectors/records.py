@@ -1,6 +1,6 @@
 """Reads of dose records: a person's doses (their record, their SMART Health Card), and the
-provider pages' records, always within the locations the person may work at (enrollment's
-`locations_for`), so another organization's record is a 404."""
+provider pages' records, always within the locations the person may work at (the gate's
+`request.locations`), so another organization's record is a 404."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -11,9 +11,7 @@ from django.utils import timezone
 from administration.enums import RecordStatus
 from administration.models import AdministrationRecord
 from administration.reporting import keys, shc
-from cvms.models import User
-from enrollment.interface import locations_for
-from enrollment.models import Organization
+from enrollment.models import Location
 from recipients.models import Recipient
 
 # --- A person's record -------------------------------------------------------------------------
@@ -98,10 +96,8 @@ def card_jws(recipient: Recipient) -> str | None:
 # --- The provider pages ------------------------------------------------------------------------
 
 
-def records_for(
-    *, user: User, organization: Organization, search: str = ""
-) -> QuerySet[AdministrationRecord]:
-    records = AdministrationRecord.objects.filter(location__in=locations_for(user, organization))
+def records_for(*, locations: QuerySet[Location], search: str = "") -> QuerySet[AdministrationRecord]:
+    records = AdministrationRecord.objects.filter(location__in=locations)
     for word in search.split():
         records = records.filter(
             Q(recipient__last_name__icontains=word)
@@ -114,9 +110,9 @@ def records_for(
     )
 
 
-def record_for(*, user: User, organization: Organization, record_pk: int) -> AdministrationRecord | None:
+def record_for(*, locations: QuerySet[Location], record_pk: int) -> AdministrationRecord | None:
     return (
-        AdministrationRecord.objects.filter(pk=record_pk, location__in=locations_for(user, organization))
+        AdministrationRecord.objects.filter(pk=record_pk, location__in=locations)
         .select_related("recipient", "product", "lot", "location", "vaccinator", "recorded_by")
         .first()
     )

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 import administration.hooks
+import enrollment.hooks
 import helpdesk.hooks
 from cvms.hooks import HOOK_POINTS, check_hook_names, contributions, undeclared_functions
 from cvms.middleware import HookedChecksMiddleware
@@ -45,6 +46,7 @@ def test_contributions_are_the_apps_functions_in_installed_apps_order():
     assert contributions("booked_appointments") == (administration.hooks.booked_appointments,)
     assert contributions("request_check") == (helpdesk.hooks.request_check,)
     assert contributions("recipients_merged") == (administration.hooks.recipients_merged,)
+    assert contributions("provider_locations") == (enrollment.hooks.provider_locations,)
 
 
 def test_asking_for_an_undeclared_hook_point_is_refused():

@@ -13,36 +13,47 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from administration.enums import RecordStatus
-from administration.forms.records import AdverseEventForm, CorrectionForm, VoidForm
+from administration.forms.records import AdverseEventForm, CorrectionForm, RecordSearchForm, VoidForm
 from administration.selectors import records as record_selectors
 from administration.services import recording
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
-from enrollment.interface import locations_for
+from cvms.searches import PostedSearchMixin, search_audit
 from inventory.models import Lot
 
 
-class RecordsView(ProviderPortalView, ListView):
+class RecordsView(PostedSearchMixin, ProviderPortalView, ListView):
+    """The records of the person's locations, newest first, searched by name, lot or form
+    number: the terms are POSTed (never in a URL), and each page of people shown is audited."""
+
     roles = PROVIDER_STAFF
     template_name = "administration/provider_records.html"
     context_object_name = "records"
     paginate_by = 50
+    search_form_class = RecordSearchForm
 
     def get_queryset(self):
-        self.search = self.request.GET.get("q", "").strip()
-        return record_selectors.records_for(
-            user=self.request.user, organization=self.request.organization, search=self.search
-        )
+        form = self.search_form()
+        search = form.cleaned_data["q"].strip() if form.is_bound and form.is_valid() else ""
+        return record_selectors.records_for(locations=self.request.locations, search=search)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"search": self.search}
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.search_form()
+        search_audit(
+            action="administration.record.searched",
+            request=self.request,
+            form=context["form"],
+            found=[record.pk for record in context["records"]],
+        )
+        return context
 
 
 class RecordScopedMixin:
     def get_record(self):
         record = record_selectors.record_for(
-            user=self.request.user, organization=self.request.organization, record_pk=self.kwargs["record_pk"]
+            locations=self.request.locations, record_pk=self.kwargs["record_pk"]
         )
         if record is None:
             raise Http404
@@ -73,7 +84,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_record_correct.html"
 
     def get_form(self, record):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         lots = (
             Lot.objects.filter(product=record.product)
             .select_related("product")
