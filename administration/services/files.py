@@ -12,12 +12,15 @@ is complete are those records marked sent (`hl7_sent_version`), in one transacti
 the version written: a record corrected meanwhile stays due and goes in the next run.
 """
 
+import contextlib
 import io
 import logging
+import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from django.conf import settings
@@ -67,23 +70,59 @@ def _counted(rows, progress: Callable[[int], None] | None):
         progress(count)
 
 
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike) -> Iterator[TextIO]:
+    """Write a file that appears at `path` only once it is complete.
+
+    The text goes to a temporary file beside `path` (same directory, so the final rename is
+    atomic), flushed to disk and renamed over `path` when the block ends without an error. On any
+    error, a Ctrl-C included, the temporary file is removed and `path` is left as it was: a file at
+    `path` is always a whole export, never one cut short that looks complete.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass
+class CvrsResult:
+    records: int  # the lines written, header aside
+    report: cvrs.Report = field(default_factory=cvrs.Report)
+
+
 def cvrs_write(
     out: TextIO,
     *,
     start: date,
     end: date,
-    extract_type: cvrs.ExtractType = cvrs.ExtractType.IDENTIFIED,
+    extract_type: cvrs.ExtractType,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write the CVRS file of the doses and refusals given from `start` to `end`; the count."""
+) -> CvrsResult:
+    """Write the CVRS file of the doses and refusals given from `start` to `end`.
+
+    A record that can't be expressed as recorded doesn't stop the file: what the specification
+    lets us leave empty is left empty, a record still invalid is left out, and both are listed in
+    the result's report for the person sending the file."""
     records = report_selectors.records_between(start=start, end=end)
-    written = 0
+    result = CvrsResult(records=0)
     for line in cvrs.cvrs_lines(
-        _counted(report_selectors.dose_reports(records), progress), extract_type=extract_type
+        _counted(report_selectors.dose_reports(records), progress),
+        extract_type=extract_type,
+        report=result.report,
     ):
         out.write(line)
-        written += 1
-    return written - 1  # the header
+        result.records += 1
+    result.records -= 1  # the header
+    return result
 
 
 @dataclass
@@ -242,8 +281,15 @@ def _cvrs_maker(job: ExportJob, progress):
         reported_on=timezone.localdate(), sequence=1, entity=settings.CVRS_SUBMITTER_CODE
     )
 
+    extract_type = cvrs.ExtractType(job.params.get("extract_type", cvrs.ExtractType.DEIDENTIFIED))
+
     def fill(target):
-        _text_into(target, lambda out: cvrs_write(out, start=start, end=end, progress=progress))
+        result = _text_into(
+            target,
+            lambda out: cvrs_write(out, start=start, end=end, extract_type=extract_type, progress=progress),
+        )
+        # What the file couldn't carry is shown on the job's page, beside the download.
+        return lambda: ExportJob.objects.filter(pk=job.pk).update(notes=result.report.text())
 
     return name, fill
 

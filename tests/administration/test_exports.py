@@ -92,7 +92,7 @@ def doses(personas, time_machine):
 
 def _cvrs(start=date(2021, 1, 1), end=date(2021, 1, 31)) -> list[dict]:
     out = io.StringIO()
-    exports.cvrs_write(out, start=start, end=end)
+    exports.cvrs_write(out, start=start, end=end, extract_type=cvrs.ExtractType.IDENTIFIED)
     return _parse(out.getvalue())
 
 
