@@ -4,10 +4,21 @@ Facts from the CDC's IG as profiled by NIST. One message per dose: MSH, PID, PD1
 of kin is known), then one order group ORC, RXA, RXR (when the route is known), OBX... Segments
 end with a carriage return. A batch file wraps messages in FHS/BHS ... BTS/FTS.
 
+Every message parses with a strict HL7 v2.5.1 parser (tests/administration/test_conformance.py),
+which the IG's profile alone doesn't promise:
+- MSH-22 (sending responsible organization) is a v2.7 field the IG profiles on 2.5.1: a strict
+  2.5.1 receiver rejects it, so it is sent only where the receiver asks (`Sender.responsible_org`).
+- RXA-4 is required in base 2.5.1 (optional in the IG): it repeats RXA-3, as the IG allows.
+- RXA-11.4 is the facility's identifier at the registry (HD, at most 20 ASCII characters), never
+  the location's display name.
+- MSH-18 says `UNICODE UTF-8`: names carry accents. MSH-10 stays within 20 characters.
+
 - A refusal is an RXA with completion status RE, amount 999, the NIP002 reason in RXA-18, no lot
   and no route; its ORC-3 is 9999 (the IG's rule) and the event id travels in ORC-2.
 - A correction is sent again with RXA-21 = U, a void with RXA-21 = D; the event id in ORC-3 (or
   ORC-2 for refusals) ties them to the first report.
+- A historical dose (given elsewhere, from the person's records) has RXA-9 = 01 and no
+  funding eligibility (the IG asks for it of new administrations only).
 
 Every text taken from the database goes through `escape`, so a "|" or "^" in a name can't shift
 fields. `vxu_batch_lines` is a generator and holds one message at a time.
@@ -17,7 +28,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
+from administration.reporting.cvrs import US_STATES
 from administration.reporting.rows import DoseReport
 
 SEGMENT_END = "\r"
@@ -82,15 +95,29 @@ RELATIONSHIPS = {
 YES_NO_CE = {"YES": "Y^Yes^HL70136", "NO": "N^No^HL70136", "UNK": "UNK^Unknown^NullFlavor"}
 
 
+MAX_CONTROL_ID = 20  # MSH-10 (ST, 20 in the IG)
+CHARACTER_SET = "UNICODE UTF-8"  # MSH-18, HL7 table 0211
+
+
+class FacilityIdentifier(StrEnum):
+    """What identifies the place a dose was given in RXA-11.4, as the registry knows it."""
+
+    IIS = "iis"  # the location's IIS facility id (its PIN when it has none)
+    PIN = "pin"  # the provider's state-issued PIN, for registries that key facilities on it
+
+
 @dataclass(frozen=True)
 class Sender:
-    """Who sends and who receives (MSH-3 to MSH-6), from the deployment's settings."""
+    """Who sends and who receives (MSH-3 to MSH-6), and what the receiver asks for, from the
+    deployment's settings."""
 
     application: str = "CVMS"
-    facility: str = "NCA"
+    facility: str = "NCA"  # MSH-4 of the batch headers, and of a message with no organization id
     receiving_application: str = "NCIR"
     receiving_facility: str = "NCDHHS"
     processing_id: str = "P"  # P production, T training, D debugging
+    responsible_org: bool = False  # MSH-22: only for a receiver that asks for it (not base 2.5.1)
+    facility_identifier: FacilityIdentifier = FacilityIdentifier.IIS
 
 
 def escape(text: object) -> str:
@@ -129,11 +156,13 @@ def _amount(volume: Decimal | None) -> str:
 
 
 def _msh(*, sender: Sender, dose: DoseReport, control_id: str, now: datetime) -> str:
-    return _segment(
-        "MSH",
+    if len(control_id) > MAX_CONTROL_ID:
+        raise ValueError(f"MSH-10 {control_id!r} is longer than {MAX_CONTROL_ID} characters.")
+    fields = [
         ENCODING_CHARACTERS,
         escape(sender.application),
-        escape(sender.facility),
+        # MSH-4: the submitting organization (its PIN), so the registry knows whose doses these are.
+        escape(dose.organization_id or sender.facility),
         escape(sender.receiving_application),
         escape(sender.receiving_facility),
         _ts(now),
@@ -147,13 +176,15 @@ def _msh(*, sender: Sender, dose: DoseReport, control_id: str, now: datetime) ->
         "ER",
         "AL",
         "",
-        "",
+        CHARACTER_SET,
         "",
         "",
         "Z22^CDCPHINVS",
+    ]
+    if sender.responsible_org:
         # MSH-22 sending responsible organization (XON: name, then the identifier in XON-10).
-        _components(dose.responsible_org, "", "", "", "", "", "", "", "", dose.organization_id),
-    )
+        fields.append(_components(dose.responsible_org, "", "", "", "", "", "", "", "", dose.organization_id))
+    return _segment("MSH", *fields)
 
 
 def _pid(*, sender: Sender, dose: DoseReport) -> str:
@@ -166,8 +197,11 @@ def _pid(*, sender: Sender, dose: DoseReport) -> str:
         else ""
     )
     address_parts = (dose.street, dose.street_2, dose.city, dose.state, dose.zip_code)
+    # The country only when the address is in the US: an address abroad is sent as recorded,
+    # without claiming a country nobody recorded.
+    country = "USA" if dose.state in US_STATES else ""
     address = (
-        _components(*address_parts, "USA", "L", "", dose.county_fips)
+        _components(*address_parts, country, "L", "", dose.county_fips)
         if any(address_parts) or dose.county_fips
         else ""
     )
@@ -220,12 +254,19 @@ def _orc(*, sender: Sender, dose: DoseReport) -> str:
     return _segment("ORC", "RE", placer, filler, *[""] * 6, entered_by, "", "", *[""] * 4, entering_org)
 
 
-def _rxa(*, dose: DoseReport) -> str:
+def _facility(*, sender: Sender, dose: DoseReport) -> str:
+    """RXA-11.4 (HD namespace id): the registry's identifier of the place, never its name."""
+    if sender.facility_identifier == FacilityIdentifier.IIS and dose.facility_id:
+        return escape(dose.facility_id)
+    return escape(dose.organization_id)
+
+
+def _rxa(*, sender: Sender, dose: DoseReport) -> str:
     code = _components(dose.cvx, dose.product_name, "CVX")
     if dose.ndc and not dose.refused:
         code = _components(dose.cvx, dose.product_name, "CVX", dose.ndc, dose.product_name, "NDC")
     day = dose.administered_at.strftime("%Y%m%d")
-    common = ["0", "1", day, "", code]
+    common = ["0", "1", day, day, code]  # RXA-4 = RXA-3: required in base 2.5.1
     if dose.refused:
         return _segment(
             "RXA",
@@ -253,14 +294,13 @@ def _rxa(*, dose: DoseReport) -> str:
         if dose.vaccinator_last_name
         else ""
     )
-    # RXA-11 (LA2): facility in component 4 (name & VTrckS PIN), site type in 6, address 9-16.
-    facility = "&".join(escape(part) for part in (dose.admin_name, dose.vtrcks_pin)).rstrip("&")
+    # RXA-11 (LA2): the facility's identifier in component 4, site type in 6, address 9-16.
     location = "^".join(
         [
             "",
             "",
             "",
-            facility,
+            _facility(sender=sender, dose=dose),
             "",
             escape(dose.admin_type),
             "",
@@ -270,7 +310,7 @@ def _rxa(*, dose: DoseReport) -> str:
             escape(dose.admin_city),
             escape(dose.admin_state),
             escape(dose.admin_zip),
-            "USA",
+            "USA" if dose.admin_state in US_STATES else "",
             "L",
             escape(dose.admin_county_fips),
         ]
@@ -367,7 +407,7 @@ def vxu_message(dose: DoseReport, *, control_id: str, now: datetime, sender: Sen
         _pd1(dose=dose),
         _nk1(dose=dose),
         _orc(sender=sender, dose=dose),
-        _rxa(dose=dose),
+        _rxa(sender=sender, dose=dose),
         _rxr(dose=dose),
         *_obx(dose=dose),
     ]

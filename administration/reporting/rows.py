@@ -66,6 +66,7 @@ class DoseReport:
     # --- who gave it, where --------------------------------------------------------------------
     responsible_org: str = ""  # the organization (CVRS responsible_org, HL7 MSH-22)
     organization_id: str = ""  # the organization's state-issued PIN, e.g. NCA650001
+    facility_id: str = ""  # the location's identifier at the registry (HL7 RXA-11.4), when it has one
     admin_name: str = ""  # the location's name
     vtrcks_pin: str = ""  # 6 digits when known
     admin_type: str = "UNK"  # CVRS admin_type 1-28 or UNK

@@ -57,6 +57,8 @@ def hl7_sender() -> hl7.Sender:
         receiving_application=settings.HL7_RECEIVING_APPLICATION,
         receiving_facility=settings.HL7_RECEIVING_FACILITY,
         processing_id=settings.HL7_PROCESSING_ID,
+        responsible_org=settings.HL7_SEND_RESPONSIBLE_ORGANIZATION,
+        facility_identifier=hl7.FacilityIdentifier(settings.HL7_FACILITY_IDENTIFIER),
     )
 
 
@@ -125,6 +127,16 @@ def cvrs_write(
     return result
 
 
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text
+
+
 @dataclass
 class Hl7Result:
     messages: int
@@ -141,7 +153,8 @@ def hl7_write(
     """Write an HL7 batch of VXU messages: every standing record, or those new or changed since
     the last run. Call `hl7_mark_sent(result)` once the file is safely stored."""
     now = timezone.now()
-    batch_id = batch_id or f"CVMS{now:%Y%m%d%H%M%S}"
+    # Short enough that "<batch>-<n>" stays within MSH-10's 20 characters: C and the time in base 36.
+    batch_id = batch_id or f"C{_base36(int(now.timestamp()))}"
     records = report_selectors.records_for_hl7(since_last=since_last)
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
 

@@ -42,6 +42,7 @@ VACCINATION = DoseReport(
     guardian_relationship="SPO",
     responsible_org="Wake Health",
     organization_id="NCA650001",
+    facility_id="RALEIGH-01",
     admin_name="Raleigh Clinic",
     vtrcks_pin="123456",
     admin_type="19",
