@@ -36,6 +36,9 @@ PERSON_FIELDS = (
     "priority_group",
     "occupation",
     "comorbidity",
+    "guardian_first_name",
+    "guardian_last_name",
+    "guardian_relationship",
     "screening_answers",
 )
 CONTACT_FIELDS = ("email", "phone", "street", "street_2", "city", "state", "zip_code", "county", "language")

@@ -11,7 +11,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.enums import RecordSource, RecordStatus, RefusalReason, Route, Severity, Site
+from administration.enums import (
+    FundingSource,
+    RecordSource,
+    RecordStatus,
+    RefusalReason,
+    Route,
+    Severity,
+    Site,
+    VfcEligibility,
+)
 
 
 class AdministrationRecord(models.Model):
@@ -43,6 +52,25 @@ class AdministrationRecord(models.Model):
     screening_answers = models.JSONField(default=dict, blank=True)
     refused = models.BooleanField(_("vaccine refused"), default=False)
     refusal_reason = models.CharField(max_length=2, choices=RefusalReason.choices, blank=True)
+    # Funding, captured per dose at recording (defaults by age and product, see
+    # services.recording.funding_defaults); blank when unknown (a paper form doesn't ask).
+    vfc_eligibility = models.CharField(
+        _("VFC eligibility"), max_length=3, choices=VfcEligibility.choices, blank=True, db_default=""
+    )
+    funding_source = models.CharField(
+        _("funding source"), max_length=5, choices=FundingSource.choices, blank=True, db_default=""
+    )
+    # The vaccine information statement the person was given: its GS1 barcode (the document and
+    # its edition, as scanned from the sheet) and/or its edition date, and the day it was given.
+    vis_barcode = models.CharField(_("VIS barcode"), max_length=30, blank=True, db_default="")
+    vis_edition = models.DateField(_("VIS edition date"), null=True, blank=True)
+    vis_given_on = models.DateField(_("VIS given on"), null=True, blank=True)
+    # A dose given elsewhere, recorded from the person's own records (HL7 RXA-9 = 01): no stock
+    # moved, the lot may be unknown.
+    historical = models.BooleanField(_("historical dose"), default=False, db_default=False)
+    # The vaccinator checked the person's identity document: only then does the SMART Health Card
+    # claim an identity assurance level.
+    identity_checked = models.BooleanField(_("identity document checked"), default=False, db_default=False)
     # An allowed exception to "the same product as the first dose", confirmed by the vaccinator.
     product_exception = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=8, choices=RecordSource.choices, default=RecordSource.ONLINE)
@@ -72,8 +100,9 @@ class AdministrationRecord(models.Model):
                 name="adminrecord_one_dose_number_per_person",
             ),
             models.CheckConstraint(
-                condition=Q(refused=True, lot__isnull=True, dose_number__isnull=True)
-                | Q(refused=False, lot__isnull=False, dose_number__gte=1),
+                condition=Q(refused=True, lot__isnull=True, dose_number__isnull=True, historical=False)
+                | Q(refused=False, lot__isnull=False, dose_number__gte=1)
+                | Q(refused=False, historical=True, dose_number__gte=1),
                 name="adminrecord_dose_has_lot_refusal_has_none",
             ),
             models.CheckConstraint(

@@ -92,6 +92,18 @@ RELATIONSHIPS = {
     "SIS": "Sister",
     "SPO": "Spouse",
 }
+VFC_ELIGIBILITY_NAMES = {
+    "V01": "Not VFC eligible",
+    "V02": "VFC eligible - Medicaid/Medicaid Managed Care",
+    "V03": "VFC eligible - Uninsured",
+    "V04": "VFC eligible - American Indian/Alaskan Native",
+    "V05": "VFC eligible - Federally Qualified Health Center Patient (under-insured)",
+    "V22": "CHIP",
+    "V23": "317",
+    "V24": "Medicare",
+    "V25": "State program eligibility",
+}
+FUNDING_SOURCE_NAMES = {"VXC1": "Federal funds", "VXC2": "State funds", "PHC70": "Private funds"}
 YES_NO_CE = {"YES": "Y^Yes^HL70136", "NO": "N^No^HL70136", "UNK": "UNK^Unknown^NullFlavor"}
 
 
@@ -344,23 +356,70 @@ def _rxr(*, dose: DoseReport) -> str | None:
     return _segment("RXR", _components(dose.route, ROUTE_NAMES[dose.route], "NCIT"), site)
 
 
-def _obx(*, dose: DoseReport) -> list[str]:
-    day = dose.administered_at.strftime("%Y%m%d")
-    observations = []  # (value type, identifier, sub-id, value, units, method)
-    if not dose.refused:
-        observations += [
-            # IZ-23: a new administration carries its funding eligibility (COVID-19 vaccine was
-            # free to everyone: "not VFC eligible", federal funds).
+def _funding_observations(dose: DoseReport) -> list[tuple]:
+    """IZ-23: a new administration carries its funding eligibility, captured for this dose (and
+    the funding source when known). A historical dose carries neither: the IG asks them of new
+    administrations only, and nobody here knows how a dose given elsewhere was paid for."""
+    if dose.historical:
+        return []
+    observations = []
+    if dose.vfc_eligibility in VFC_ELIGIBILITY_NAMES:
+        observations.append(
             (
                 "CE",
                 "64994-7^Vaccine funding program eligibility category^LN",
                 "1",
-                "V01^Not VFC eligible^HL70064",
+                _components(dose.vfc_eligibility, VFC_ELIGIBILITY_NAMES[dose.vfc_eligibility], "HL70064"),
                 "",
                 "VXC40^Eligibility captured at the immunization level^CDCPHINVS",
-            ),
-            ("CE", "30963-3^Vaccine funding source^LN", "1", "VXC1^Federal funds^CDCPHINVS", "", ""),
+            )
+        )
+    if dose.funding_source in FUNDING_SOURCE_NAMES:
+        observations.append(
+            (
+                "CE",
+                "30963-3^Vaccine funding source^LN",
+                "1",
+                _components(dose.funding_source, FUNDING_SOURCE_NAMES[dose.funding_source], "CDCPHINVS"),
+                "",
+                "",
+            )
+        )
+    return observations
+
+
+def _vis_observations(dose: DoseReport) -> list[tuple]:
+    """IZ-24: the VIS given, as {69764-9 document (GS1 barcode) + 29769-7 date given} or, without
+    a barcode, {30956-7 vaccine group + 29768-9 edition date + 29769-7 date given}, one sub-id."""
+    given = dose.vis_given_on.strftime("%Y%m%d") if dose.vis_given_on else ""
+    if not given:
+        return []
+    if dose.vis_barcode:
+        return [
+            ("CE", "69764-9^Document type^LN", "6", _components(dose.vis_barcode, "", "cdcgs1vis"), "", ""),
+            ("DT", "29769-7^Date vaccine information statement presented^LN", "6", given, "", ""),
         ]
+    if dose.vis_edition and dose.vis_vaccine_group:
+        return [
+            ("CE", "30956-7^Vaccine type^LN", "6", _components(dose.vis_vaccine_group, "", "CVX"), "", ""),
+            (
+                "DT",
+                "29768-9^Date vaccine information statement published^LN",
+                "6",
+                dose.vis_edition.strftime("%Y%m%d"),
+                "",
+                "",
+            ),
+            ("DT", "29769-7^Date vaccine information statement presented^LN", "6", given, "", ""),
+        ]
+    return []
+
+
+def _obx(*, dose: DoseReport) -> list[str]:
+    day = dose.administered_at.strftime("%Y%m%d")
+    observations = []  # (value type, identifier, sub-id, value, units, method)
+    if not dose.refused:
+        observations += _funding_observations(dose) + _vis_observations(dose)
         if dose.dose_number in {"1", "2", "3", "4", "5", "6"}:
             observations.append(
                 ("NM", "30973-2^Dose number in series^LN", "2", dose.dose_number, "NA^^HL70353", "")

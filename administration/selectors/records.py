@@ -48,7 +48,7 @@ def doses_for(recipient: Recipient) -> list[Dose]:
             product_name=record.product.name,
             product_id=record.product_id,
             cvx=record.product.cvx,
-            lot_number=record.lot.number,
+            lot_number=record.lot.number if record.lot else "",  # a historical dose may have none
             place=record.location.name,
             county=record.location.county.name,
         )
@@ -73,7 +73,7 @@ def card_doses(recipient: Recipient) -> list[shc.CardDose]:
             cvx=record.product.cvx,
             occurred_on=timezone.localdate(record.administered_at),
             performer=record.location.organization.name,
-            lot_number=record.lot.number,
+            lot_number=record.lot.number if record.lot else "",
         )
         for record in records
     ]

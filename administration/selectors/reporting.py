@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from administration.enums import RecordStatus
 from administration.models import AdministrationRecord
-from administration.reporting.rows import Action, DoseReport
+from administration.reporting.rows import Action, DoseReport, vaccine_group
 
 CHUNK = 2000
 
@@ -33,7 +33,14 @@ REPORT_FIELDS = (
     "site",
     "volume_ml",
     "dose_number",
+    "historical",
+    "vfc_eligibility",
+    "funding_source",
+    "vis_barcode",
+    "vis_edition",
+    "vis_given_on",
     "product__cvx",
+    "product__cvx_description",
     "product__ndc",
     "product__mvx",
     "product__manufacturer",
@@ -57,6 +64,9 @@ REPORT_FIELDS = (
     "recipient__races",
     "recipient__ethnicity",
     "recipient__comorbidity",
+    "recipient__guardian_first_name",
+    "recipient__guardian_last_name",
+    "recipient__guardian_relationship",
     "location__name",
     "location__iis_facility_id",
     "location__address",
@@ -131,11 +141,12 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         refused=row["refused"],
         refusal_reason=row["refusal_reason"] or "03",
         action=_action(row, for_hl7=for_hl7),
+        historical=row["historical"],
         ndc=row["product__ndc"] if given else "",
         mvx=row["product__mvx"] if given else "",
         manufacturer=row["product__manufacturer"] if given else "",
         product_name=row["product__name"],
-        lot_number=row["lot__number"] if given else "",
+        lot_number=(row["lot__number"] or "") if given else "",
         lot_expiration=row["lot__expires_on"] if given else None,
         route=row["route"] if given else "",
         site=row["site"] if given else "",
@@ -144,6 +155,14 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         series_complete=("YES" if row["dose_number"] >= (row["product__series_doses"] or 1) else "NO")
         if given
         else "",
+        vfc_eligibility=row["vfc_eligibility"] if given else "",
+        funding_source=row["funding_source"] if given else "",
+        vis_barcode=row["vis_barcode"] if given else "",
+        vis_vaccine_group=vaccine_group(row["product__cvx"], row["product__cvx_description"])
+        if given
+        else "",
+        vis_edition=row["vis_edition"] if given else None,
+        vis_given_on=row["vis_given_on"] if given else None,
         recipient_id=f"CVMS-R{row['recipient']}",
         first_name=row["recipient__first_name"],
         middle_name=row["recipient__middle_name"],
@@ -160,6 +179,9 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         races=tuple(row["recipient__races"] or ()),
         ethnicity=row["recipient__ethnicity"],
         comorbidity=row["recipient__comorbidity"],
+        guardian_first_name=row["recipient__guardian_first_name"],
+        guardian_last_name=row["recipient__guardian_last_name"],
+        guardian_relationship=row["recipient__guardian_relationship"],
         responsible_org=row["location__organization__name"],
         organization_id=row["location__organization__pin"] or "",
         facility_id=row["location__iis_facility_id"],

@@ -117,6 +117,34 @@ class AdministrationRecordFactory(factory.django.DjangoModelFactory):
         return recording.dose_record(recipient=recipient, location=location, details=details, by=vaccinator)
 
 
+class HistoricalRecordFactory(AdministrationRecordFactory):
+    """A dose given elsewhere months ago, recorded from the person's card: no lot known, no stock
+    moved, RXA-9 01 (the minimal historical flag; no service records these yet)."""
+
+    lot = None
+    administered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=120))
+    route = ""
+    site = ""
+
+    @classmethod
+    def _create(
+        cls, model_class, *, recipient, location, lot, dose_number, administered_at, route, site, vaccinator
+    ):
+        return model_class.objects.create(
+            recipient=recipient,
+            location=location,
+            product=ProductFactory(),
+            lot=lot,
+            dose_number=dose_number,
+            administered_at=administered_at,
+            route=route,
+            site=site,
+            vaccinator=vaccinator,
+            recorded_by=vaccinator,
+            historical=True,
+        )
+
+
 class AdverseEventFactory(factory.django.DjangoModelFactory):
     """A mild reaction half an hour after the dose, recorded by its vaccinator."""
 

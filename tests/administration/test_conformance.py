@@ -1,7 +1,8 @@
-"""The conformance set of issue 16: a record set that covers doses, refusals, corrections, voids,
-foreign addresses and names with HL7's delimiters, exported as a receiving registry would read
-it: every VXU message parsed by a strict HL7 v2.5.1 parser, every CVRS row checked against the
-specification's rules (tests/administration/conformance.py says how)."""
+"""The conformance set of issue 16: a record set that covers doses, refusals, historical doses,
+corrections, voids, minors (with their guardian, VFC eligibility and VIS), foreign addresses and
+names with HL7's delimiters, exported as a receiving registry would read it: every VXU message
+parsed by a strict HL7 v2.5.1 parser, every CVRS row checked against the specification's rules
+(tests/administration/conformance.py says how)."""
 
 import io
 from datetime import timedelta
@@ -15,6 +16,7 @@ from administration.services import files as exports
 from administration.services import recording
 from cvms.roles import Role
 from tests.administration.conformance import cvrs_row_problems, cvrs_rows, strict_batch, strict_vxu, value
+from tests.administration.factories import HistoricalRecordFactory
 from tests.enrollment.factories import OrganizationFactory
 from tests.factories import LocationFactory, UserFactory, member
 from tests.inventory.factories import LotFactory, stock
@@ -73,12 +75,29 @@ def registry_set():
         "refusing": RecipientFactory(first_name="Bo", last_name="Smith", races=[], ethnicity="UNK"),
         "corrected": RecipientFactory(first_name="Cora", last_name="Rectified"),
         "voided": RecipientFactory(first_name="Vic", last_name="Voided"),
+        "minor": RecipientFactory(
+            first_name="Niño",
+            last_name="Pérez",
+            date_of_birth=timezone.localdate() - timedelta(days=365 * 13),
+            guardian_first_name="Rosa|María",
+            guardian_last_name="Pérez^López",
+            guardian_relationship="MTH",
+        ),
     }
     records = {}
     for name in ("delimiters", "foreign", "corrected", "voided"):
         records[name] = recording.dose_record(
             recipient=people[name], location=location, details=_details(lot), by=vaccinator
         )
+    records["minor"] = recording.dose_record(
+        recipient=people["minor"],
+        location=location,
+        details=_details(lot, vfc_eligibility="V03", vis_barcode="253088698300026411121116"),
+        by=vaccinator,
+    )
+    records["historical"] = HistoricalRecordFactory(
+        recipient=RecipientFactory(first_name="Hana", last_name="Historia"), location=location
+    )
     records["refusal"] = recording.refusal_record(
         recipient=people["refusing"],
         location=location,
@@ -112,14 +131,15 @@ def test_every_vxu_message_of_the_conformance_set_passes_a_strict_hl7_2_5_1_pars
 
     messages = strict_batch(first) + strict_batch(second)
 
-    assert len(messages) == 5 + 2
+    assert len(messages) == 7 + 2
     actions = [(value(m.VXU_V04_ORDER.RXA.RXA_20), value(m.VXU_V04_ORDER.RXA.RXA_21)) for m in messages]
-    assert actions[:5] == [("CP", "A")] * 4 + [("RE", "A")]
-    assert sorted(actions[5:]) == [("CP", "D"), ("CP", "U")]
+    assert sorted(actions[:7]) == [("CP", "A")] * 6 + [("RE", "A")]
+    assert sorted(actions[7:]) == [("CP", "D"), ("CP", "U")]
 
 
 def test_names_with_every_hl7_delimiter_are_read_back_by_the_strict_parser(registry_set):
-    (message, *_rest) = strict_batch(_hl7(since_last=False))
+    messages = strict_batch(_hl7(since_last=False))
+    message = next(m for m in messages if value(m.PID.PID_5.XPN_1.FN_1).startswith("O'Brien"))
 
     name = message.PID.PID_5
     assert (value(name.XPN_1.FN_1), value(name.XPN_2), value(name.XPN_3)) == (
@@ -139,11 +159,13 @@ def test_every_cvrs_row_of_the_conformance_set_passes_the_specifications_rules(r
     for extract_type in cvrs.ExtractType.DEIDENTIFIED, cvrs.ExtractType.IDENTIFIED:
         out = io.StringIO()
         today = timezone.localdate()
-        result = exports.cvrs_write(out, start=today, end=today, extract_type=extract_type)
+        result = exports.cvrs_write(
+            out, start=today - timedelta(days=365), end=today, extract_type=extract_type
+        )
 
         rows = cvrs_rows(out.getvalue())
 
-        assert len(rows) == 5 and result.records == 5
+        assert len(rows) == 7 and result.records == 7
         assert {row["vax_event_id"]: cvrs_row_problems(row) for row in rows} == {
             row["vax_event_id"]: [] for row in rows
         }
@@ -157,3 +179,28 @@ def test_a_message_whose_control_id_is_longer_than_20_is_not_made(registry_set):
     with pytest.raises(ValueError, match="MSH-10"):
         vxu_message(dose, control_id="CVMS20210116080509-10", now=timezone.now())
     strict_vxu(vxu_message(dose, control_id="C1-10", now=timezone.now()))
+
+
+def test_a_minors_message_carries_the_guardian_eligibility_and_vis(registry_set):
+    messages = strict_batch(_hl7(since_last=False))
+    (message,) = [m for m in messages if value(m.PID.PID_5.XPN_1.FN_1) == "Pérez"]
+
+    guardian = message.NK1.NK1_2
+    assert (value(guardian.XPN_1.FN_1), value(guardian.XPN_2), value(message.NK1.NK1_3.CE_1)) == (
+        "Pérez^López",
+        "Rosa|María",
+        "MTH",
+    )
+    observations = {
+        value(group.OBX.OBX_3.CE_1): value(group.OBX.OBX_5)
+        for group in message.VXU_V04_ORDER.VXU_V04_OBSERVATION
+    }
+    assert observations["64994-7"].startswith("V03^")
+    assert observations["69764-9"] == "253088698300026411121116^^cdcgs1vis"
+
+
+def test_a_historical_dose_is_sent_as_historical(registry_set):
+    messages = strict_batch(_hl7(since_last=False))
+    (message,) = [m for m in messages if value(m.PID.PID_5.XPN_1.FN_1) == "Historia"]
+
+    assert value(message.VXU_V04_ORDER.RXA.RXA_9.CE_1) == "01"
