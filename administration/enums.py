@@ -120,6 +120,14 @@ class ExportKind(models.TextChoices):
 REGISTRY_EXPORTS = (ExportKind.CVRS, ExportKind.HL7)
 
 
+class AckCode(models.TextChoices):
+    """The registry's acknowledgement of one message (HL7 MSA-1, table 0008)."""
+
+    ACCEPTED = "AA", _("Accepted")
+    ERROR = "AE", _("Error")
+    REJECTED = "AR", _("Rejected")
+
+
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")

@@ -26,6 +26,24 @@ class Hl7ExportForm(forms.Form):
     )
 
 
+class AckFileForm(forms.Form):
+    MAX_BYTES = 50 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("The registry's acknowledgement file (HL7 ACK)"),
+        help_text=_("One ACK per message sent, as the registry returned them."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        try:
+            return upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+
+
 class BlankFormsForm(forms.Form):
     location = forms.ModelChoiceField(queryset=None, label=_("Location"), empty_label=None)
     count = forms.IntegerField(label=_("Number of forms"), min_value=1, max_value=MAX_BLANK_FORMS, initial=20)

@@ -24,7 +24,7 @@ Every text taken from the database goes through `escape`, so a "|" or "^" in a n
 fields. `vxu_batch_lines` is a generator and holds one message at a time.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -495,10 +495,11 @@ def vxu_batch_lines(
     batch_id: str,
     now: datetime,
     sender: Sender = Sender(),
+    number: Callable[[int], str] = str,
 ) -> Iterator[str]:
     """A batch file (FHS, BHS, messages, BTS with the count, FTS), piece by piece.
 
-    Message control ids are `<batch_id>-<n>`, unique as long as batch ids are.
+    Message control ids are `<batch_id>-<number(n)>`, unique as long as batch ids are.
     """
     yield (
         _header("FHS", sender=sender, now=now, control_id=batch_id, batch_name=f"{batch_id}.hl7")
@@ -507,6 +508,6 @@ def vxu_batch_lines(
     yield _header("BHS", sender=sender, now=now, control_id=batch_id) + SEGMENT_END
     count = 0
     for count, dose in enumerate(doses, start=1):
-        yield vxu_message(dose, control_id=f"{batch_id}-{count}", now=now, sender=sender)
+        yield vxu_message(dose, control_id=f"{batch_id}-{number(count)}", now=now, sender=sender)
     yield _segment("BTS", str(count)) + SEGMENT_END
     yield _segment("FTS", "1") + SEGMENT_END

@@ -103,11 +103,15 @@ def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]
 
 def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
     """Every standing record, or (since the last run) those new or changed since they were sent:
-    their version is ahead of the version last sent. A void is sent only if the record was."""
+    their version is ahead of the version last sent. A void is sent only if the record was. A
+    record the registry refused (ACK AE/AR) waits, at that version, for a correction (a new
+    version) or for the state to send it again (services.registry.hl7_resend)."""
     if not since_last:
         return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
-    changed = AdministrationRecord.objects.filter(hl7_sent_version__lt=F("version")).exclude(
-        status=RecordStatus.VOIDED, hl7_sent_version=0
+    changed = (
+        AdministrationRecord.objects.filter(hl7_sent_version__lt=F("version"))
+        .exclude(status=RecordStatus.VOIDED, hl7_sent_version=0)
+        .exclude(hl7_rejected_version=F("version"))
     )
     return _reported(changed)
 
@@ -118,11 +122,13 @@ def _digits(text: str) -> str:
 
 
 def _action(row: ReportRow, *, for_hl7: bool) -> Action:
+    """D for a void; for HL7, U for a record the registry holds already (sent and not refused:
+    a correction, or the person's details changed), A for one it doesn't."""
     if row["status"] == RecordStatus.VOIDED:
         return Action.DELETE
-    if row["status"] == RecordStatus.CORRECTED and (not for_hl7 or row["hl7_sent_version"] > 0):
-        return Action.UPDATE
-    return Action.ADD
+    if for_hl7:
+        return Action.UPDATE if row["hl7_sent_version"] > 0 else Action.ADD
+    return Action.UPDATE if row["status"] == RecordStatus.CORRECTED else Action.ADD
 
 
 def report_rows(records: QuerySet[AdministrationRecord]) -> Iterator[ReportRow]:

@@ -17,6 +17,7 @@ import io
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -30,7 +31,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration.enums import AppointmentStatus, ExportKind, ExportStatus
-from administration.models import AdministrationRecord, Appointment, Clinic, ExportJob, OfflineForm
+from administration.models import (
+    AdministrationRecord,
+    Appointment,
+    Clinic,
+    ExportJob,
+    Hl7Batch,
+    Hl7Message,
+    OfflineForm,
+)
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
@@ -140,7 +149,8 @@ def _base36(number: int) -> str:
 @dataclass
 class Hl7Result:
     messages: int
-    sent_file: object  # the side file of "pk version" lines, to mark sent once the batch is delivered
+    batch: Hl7Batch
+    sent_file: object  # the side file of "pk version n" lines, to mark sent once the batch is delivered
 
 
 def hl7_write(
@@ -151,46 +161,70 @@ def hl7_write(
     progress: Callable[[int], None] | None = None,
 ) -> Hl7Result:
     """Write an HL7 batch of VXU messages: every standing record, or those new or changed since
-    the last run. Call `hl7_mark_sent(result)` once the file is safely stored."""
+    the last run. Call `hl7_mark_sent(result)` once the file is safely stored.
+
+    Each batch is a row (`Hl7Batch`) whose label makes the messages' control ids unique across
+    batches, so that the registry's acknowledgements find their messages."""
     now = timezone.now()
-    # Short enough that "<batch>-<n>" stays within MSH-10's 20 characters: C and the time in base 36.
-    batch_id = batch_id or f"C{_base36(int(now.timestamp()))}"
+    batch = Hl7Batch.objects.create(label=batch_id or f"T{uuid.uuid4().hex[:11]}", created_at=now)
+    if batch_id is None:
+        # Short enough that "<label>-<n>" stays within MSH-10's 20 characters: C and the batch's
+        # number in base 36 (7 characters up to 2 billion batches), a dash, n in base 36.
+        batch.label = f"C{_base36(batch.pk)}"
+        batch.save(update_fields=["label"])
     records = report_selectors.records_for_hl7(since_last=since_last)
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
 
     def noted():
-        for row in report_selectors.report_rows(records):
-            sent.write(f"{row['id']} {row['version']}\n")
+        for n, row in enumerate(report_selectors.report_rows(records), start=1):
+            sent.write(f"{row['id']} {row['version']} {n}\n")
             yield report_selectors.dose_report(row, for_hl7=True)
 
     count = 0
     for piece in hl7.vxu_batch_lines(
-        _counted(noted(), progress), batch_id=batch_id, now=now, sender=hl7_sender()
+        _counted(noted(), progress), batch_id=batch.label, now=now, sender=hl7_sender(), number=_base36
     ):
         out.write(piece)
         if piece.startswith("MSH|"):
             count += 1
-    return Hl7Result(messages=count, sent_file=sent)
+    return Hl7Result(messages=count, batch=batch, sent_file=sent)
 
 
 @transaction.atomic
 def hl7_mark_sent(result: Hl7Result) -> None:
-    """Mark the records written as sent, at the version written (in batches, one transaction)."""
+    """Keep each message written (its control id, record and version, for the acknowledgements)
+    and mark the records sent at the version written, in batches, in one transaction. A record
+    changed since it was written stays due; a record refused at this version waits no more."""
+    batch = result.batch
     result.sent_file.seek(0)
-    batch: dict[int, list[int]] = {}
+    pending: list[tuple[int, int, int]] = []
 
     def flush():
-        for version, pks in batch.items():
-            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(hl7_sent_version=version)
-        batch.clear()
+        Hl7Message.objects.bulk_create(
+            [
+                Hl7Message(
+                    batch=batch, control_id=f"{batch.label}-{_base36(n)}", record_id=pk, version=version
+                )
+                for pk, version, n in pending
+            ]
+        )
+        by_version: dict[int, list[int]] = {}
+        for pk, version, _n in pending:
+            by_version.setdefault(version, []).append(pk)
+        for version, pks in by_version.items():
+            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(
+                hl7_sent_version=version, hl7_sent_at=batch.created_at
+            )
+        pending.clear()
 
-    for n, line in enumerate(result.sent_file, start=1):
-        pk, version = (int(part) for part in line.split())
-        batch.setdefault(version, []).append(pk)
-        if n % report_selectors.CHUNK == 0:
+    for line in result.sent_file:
+        pk, version, n = (int(part) for part in line.split())
+        pending.append((pk, version, n))
+        if len(pending) == report_selectors.CHUNK:
             flush()
     flush()
     result.sent_file.close()
+    Hl7Batch.objects.filter(pk=batch.pk).update(messages=result.messages, marked_sent_at=timezone.now())
 
 
 # --- Jobs: requested from a portal, run by a Celery task ------------------------------------------

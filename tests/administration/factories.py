@@ -19,6 +19,8 @@ from administration.models import (
     Appointment,
     Clinic,
     ExportJob,
+    Hl7Batch,
+    Hl7Message,
     OfflineForm,
     Slot,
 )
@@ -177,6 +179,29 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
 
     kind = ExportKind.CVRS
     requested_by = factory.SubFactory(UserFactory, roles=[Role.STATE_OFFICIAL])
+
+
+class Hl7BatchFactory(factory.django.DjangoModelFactory):
+    """An HL7 batch file written and marked sent."""
+
+    class Meta:
+        model = Hl7Batch
+
+    label = factory.Sequence(lambda n: f"F{n}")
+    messages = 1
+    marked_sent_at = factory.LazyFunction(timezone.now)
+
+
+class Hl7MessageFactory(factory.django.DjangoModelFactory):
+    """A VXU message sent for a dose at its first version, not acknowledged yet."""
+
+    class Meta:
+        model = Hl7Message
+
+    batch = factory.SubFactory(Hl7BatchFactory)
+    control_id = factory.LazyAttributeSequence(lambda o, n: f"{o.batch.label}-{n + 1}")
+    record = factory.SubFactory(AdministrationRecordFactory)
+    version = 1
 
 
 def clinic_with_stock(*, organization=None, doses: int = 10, expires_on=None):
