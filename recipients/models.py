@@ -100,6 +100,9 @@ class Recipient(models.Model):
     source = models.CharField(max_length=16, choices=RegistrationSource.choices)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When a detail the immunization registry holds with the person's doses last changed (name,
+    # birth date, sex, race, ethnicity, address, phone, guardian): their reported doses go again.
+    registry_details_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -98,6 +98,9 @@ class AdministrationRecord(models.Model):
             models.Index(fields=["administered_at"], name="adminrecord_at"),
             models.Index(fields=["location", "administered_at"], name="adminrecord_location_at"),
             models.Index(fields=["hl7_sent_version", "version"], name="adminrecord_hl7"),
+            # The daily CVRS file takes the records created or changed that day.
+            models.Index(fields=["created_at"], name="adminrecord_created"),
+            models.Index(fields=["changed_at"], name="adminrecord_changed"),
         ]
         constraints = [
             # One dose number per person, among the doses that stand (refusals and voids aside).

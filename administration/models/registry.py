@@ -1,5 +1,6 @@
 """What was sent to the immunization registry and what it answered: each HL7 batch written, each
-VXU message in it (the record and the version it carried), and the registry's acknowledgement.
+VXU message in it (the record and the version it carried), and the registry's acknowledgement;
+and the CDC CVRS files named, so that each day's files are numbered 01, 02, ...
 
 A message's control id (MSH-10) is `<batch label>-<n>`; the registry's ACK names it in MSA-2, which
 is how an acknowledgement finds its message and, through it, its record.
@@ -47,3 +48,26 @@ class Hl7Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.control_id} {self.ack_code or '-'}"
+
+
+class CvrsFile(models.Model):
+    """A CVRS file named `yyyymmdd_NN_AAA.txt`: its day and its number that day, taken once."""
+
+    reported_on = models.DateField()
+    sequence = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    records = models.PositiveIntegerField(default=0)
+    extract_type = models.CharField(max_length=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reported_on", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["reported_on", "sequence"], name="cvrsfile_one_number_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1, sequence__lte=99), name="cvrsfile_sequence_01_to_99"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,10 +8,10 @@ nobody reports), which made the ORM most of an export's time (bench/administrati
 """
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from administration.enums import RecordStatus
@@ -23,6 +23,7 @@ CHUNK = 2000
 # What a report needs of a record and of what it points to; `dose_report` reads these keys.
 REPORT_FIELDS = (
     "id",
+    "created_at",
     "version",
     "hl7_sent_version",
     "status",
@@ -90,30 +91,69 @@ def _reported(records: QuerySet[AdministrationRecord]) -> QuerySet[Administratio
     return records.order_by("pk")
 
 
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the start of `start` to the start of the day after `end`, in the state's time."""
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    return since, until
+
+
 def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]:
     """The standing doses and refusals given from `start` to `end` (both included, state time)."""
-    since = timezone.make_aware(datetime.combine(start, time.min))
-    until = timezone.make_aware(datetime.combine(end, time.max))
+    since, until = _day_bounds(start, end)
     return _reported(
-        AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lte=until).exclude(
+        AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lt=until).exclude(
             status=RecordStatus.VOIDED
         )
     )
 
 
+def records_of_day(*, day: date) -> QuerySet[AdministrationRecord]:
+    """What the daily CVRS file of `day` carries: the standing records created that day, whenever
+    they were given (a back-filled paper form reports on the day it is entered), and those
+    changed that day (corrected, or the person's details changed), sent again."""
+    since, until = _day_bounds(day, day)
+    return _reported(
+        AdministrationRecord.objects.filter(
+            Q(created_at__gte=since, created_at__lt=until)
+            | Q(changed_at__gte=since, changed_at__lt=until)
+            | Q(
+                recipient__registry_details_changed_at__gte=since,
+                recipient__registry_details_changed_at__lt=until,
+            )
+        ).exclude(status=RecordStatus.VOIDED)
+    )
+
+
+def records_voided_after_reporting(*, day: date) -> QuerySet[AdministrationRecord]:
+    """The records voided on `day` that an earlier daily file carried: a CVRS file can't delete."""
+    since, until = _day_bounds(day, day)
+    return AdministrationRecord.objects.filter(
+        status=RecordStatus.VOIDED, changed_at__gte=since, changed_at__lt=until, created_at__lt=since
+    ).order_by("pk")
+
+
+def reported_before(row: ReportRow, *, day: date) -> bool:
+    """Whether a row of `records_of_day(day)` was in an earlier day's file (it was created before)."""
+    return timezone.localdate(row["created_at"]) < day
+
+
 def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
     """Every standing record, or (since the last run) those new or changed since they were sent:
-    their version is ahead of the version last sent. A void is sent only if the record was. A
-    record the registry refused (ACK AE/AR) waits, at that version, for a correction (a new
-    version) or for the state to send it again (services.registry.hl7_resend)."""
+    their version is ahead of the version last sent, or their person's details changed since (the
+    IG's way: the VXU again, as an update). A void is sent only if the record was. A record the
+    registry refused (ACK AE/AR) waits, at that version, for a correction (a new version), a
+    change of the person's details, or for the state to send it again (services.registry)."""
     if not since_last:
         return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
-    changed = (
-        AdministrationRecord.objects.filter(hl7_sent_version__lt=F("version"))
-        .exclude(status=RecordStatus.VOIDED, hl7_sent_version=0)
-        .exclude(hl7_rejected_version=F("version"))
+    changed = Q(hl7_sent_version__lt=F("version")) & ~Q(hl7_rejected_version=F("version"))
+    person_changed = Q(
+        hl7_sent_at__isnull=False, hl7_sent_at__lt=F("recipient__registry_details_changed_at")
+    ) & ~Q(status=RecordStatus.VOIDED)
+    due = AdministrationRecord.objects.filter(changed | person_changed).exclude(
+        status=RecordStatus.VOIDED, hl7_sent_version=0
     )
-    return _reported(changed)
+    return _reported(due)
 
 
 def _digits(text: str) -> str:

@@ -26,7 +26,7 @@ from typing import TextIO
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from administration.models import (
     AdministrationRecord,
     Appointment,
     Clinic,
+    CvrsFile,
     ExportJob,
     Hl7Batch,
     Hl7Message,
@@ -110,30 +111,126 @@ class CvrsResult:
     report: cvrs.Report = field(default_factory=cvrs.Report)
 
 
+def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, report: cvrs.Report):
+    """The doses of a range (by the day given) or of a daily file (created or changed that day),
+    noting in the report what a daily file sends again and what it can't carry."""
+    if day is None:
+        yield from report_selectors.dose_reports(report_selectors.records_between(start=start, end=end))
+        return
+    for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
+        if report_selectors.reported_before(row, day=day):
+            report.note(
+                "updates",
+                f"CVMS-{row['id']}: changed on {day} (corrected, or the person's details), first reported "
+                f"on {timezone.localdate(row['created_at'])}",
+            )
+        yield report_selectors.dose_report(row)
+    for pk, created_at in report_selectors.records_voided_after_reporting(day=day).values_list(
+        "pk", "created_at"
+    ):
+        report.note(
+            "not_sendable",
+            f"CVMS-{pk}: voided on {day}, first reported on {timezone.localdate(created_at)}",
+        )
+
+
 def cvrs_write(
     out: TextIO,
     *,
-    start: date,
-    end: date,
     extract_type: cvrs.ExtractType,
+    start: date | None = None,
+    end: date | None = None,
+    day: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> CvrsResult:
-    """Write the CVRS file of the doses and refusals given from `start` to `end`.
+    """Write a CVRS file: the doses and refusals given from `start` to `end`, or the daily file
+    of `day` (`records_of_day`: created or changed that day, whenever given).
 
     A record that can't be expressed as recorded doesn't stop the file: what the specification
     lets us leave empty is left empty, a record still invalid is left out, and both are listed in
-    the result's report for the person sending the file."""
-    records = report_selectors.records_between(start=start, end=end)
+    the result's report for the person sending the file, with (for a daily file) the records
+    sent again after a change and the voids a CVRS file can't carry."""
+    if (day is None) == (start is None or end is None):
+        raise ValueError("Give a day, or a start and an end.")
     result = CvrsResult(records=0)
-    for line in cvrs.cvrs_lines(
-        _counted(report_selectors.dose_reports(records), progress),
-        extract_type=extract_type,
-        report=result.report,
-    ):
+    doses = _cvrs_doses(start=start, end=end, day=day, report=result.report)
+    for line in cvrs.cvrs_lines(_counted(doses, progress), extract_type=extract_type, report=result.report):
         out.write(line)
         result.records += 1
     result.records -= 1  # the header
     return result
+
+
+def cvrs_file_take(*, reported_on: date, extract_type: cvrs.ExtractType, records: int = 0) -> CvrsFile:
+    """The next number of `reported_on`'s CVRS files (01, 02, ...), taken for good: a second
+    export of a day never reuses a name. The unique constraint settles two exports at once."""
+    for _attempt in range(10):
+        last = CvrsFile.objects.filter(reported_on=reported_on).order_by("-sequence").first()
+        sequence = (last.sequence if last else 0) + 1
+        if sequence > 99:
+            raise ExportError(_("A day has at most 99 CVRS files."))
+        name = cvrs.cvrs_file_name(
+            reported_on=reported_on, sequence=sequence, entity=settings.CVRS_SUBMITTER_CODE
+        )
+        try:
+            with transaction.atomic():
+                return CvrsFile.objects.create(
+                    reported_on=reported_on,
+                    sequence=sequence,
+                    name=name,
+                    records=records,
+                    extract_type=extract_type,
+                )
+        except IntegrityError:
+            continue  # another export took this number meanwhile
+    raise ExportError(_("Too many CVRS files are being made at once; try again."))
+
+
+@dataclass
+class CvrsDailyResult:
+    files: list[tuple[Path, int]]  # each file written and its records
+    report: cvrs.Report
+
+
+def cvrs_daily_write(
+    *, day: date, directory: str | os.PathLike, extract_type: cvrs.ExtractType
+) -> CvrsDailyResult:
+    """The daily CVRS file(s) of `day` in `directory`, named yyyymmdd_NN_AAA.txt with the day's
+    next numbers, at most 200,000 records each (a day with nothing to report still has its file,
+    the header alone). The files appear, and their numbers are taken, only once all are written."""
+    directory = Path(directory)
+    report = cvrs.Report()
+    parts: list[list] = []  # [temporary path, records]
+
+    def write_part(lines) -> None:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cvrs-", suffix=".part")
+        parts.append([temporary, 0])
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            for line in lines:
+                out.write(line)
+                parts[-1][1] += 1
+            out.flush()
+            os.fsync(out.fileno())
+        parts[-1][1] -= 1  # the header
+
+    try:
+        doses = _cvrs_doses(start=None, end=None, day=day, report=report)
+        for lines in cvrs.cvrs_split(doses, extract_type=extract_type, report=report):
+            write_part(lines)
+        if not parts:
+            write_part([cvrs.cvrs_header()])
+        files = []
+        with transaction.atomic():
+            for temporary, records in parts:
+                taken = cvrs_file_take(reported_on=day, extract_type=extract_type, records=records)
+                os.replace(temporary, directory / taken.name)
+                files.append((directory / taken.name, records))
+        return CvrsDailyResult(files=files, report=report)
+    except BaseException:
+        for temporary, _records in parts:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
 
 
 def _base36(number: int) -> str:
@@ -320,25 +417,38 @@ def _text_into(target, write):
 
 
 def _cvrs_maker(job: ExportJob, progress):
-    start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
-    ExportJob.objects.filter(pk=job.pk).update(
-        total=report_selectors.records_between(start=start, end=end).count()
+    """A daily file (`day`: records created or changed that day) or a period's (`start`, `end`:
+    by the day given), de-identified unless the job asks for an identified extract."""
+    day = date.fromisoformat(job.params["day"]) if job.params.get("day") else None
+    start = date.fromisoformat(job.params["start"]) if not day else None
+    end = date.fromisoformat(job.params["end"]) if not day else None
+    selection = (
+        report_selectors.records_of_day(day=day)
+        if day
+        else report_selectors.records_between(start=start, end=end)
     )
-    name = cvrs.cvrs_file_name(
-        reported_on=timezone.localdate(), sequence=1, entity=settings.CVRS_SUBMITTER_CODE
-    )
-
+    ExportJob.objects.filter(pk=job.pk).update(total=selection.count())
     extract_type = cvrs.ExtractType(job.params.get("extract_type", cvrs.ExtractType.DEIDENTIFIED))
+    # The day's next number, taken now: a job that fails leaves a gap in the day's numbers,
+    # never a second file of the same name.
+    taken = cvrs_file_take(reported_on=day or timezone.localdate(), extract_type=extract_type)
 
     def fill(target):
         result = _text_into(
             target,
-            lambda out: cvrs_write(out, start=start, end=end, extract_type=extract_type, progress=progress),
+            lambda out: cvrs_write(
+                out, start=start, end=end, day=day, extract_type=extract_type, progress=progress
+            ),
         )
-        # What the file couldn't carry is shown on the job's page, beside the download.
-        return lambda: ExportJob.objects.filter(pk=job.pk).update(notes=result.report.text())
 
-    return name, fill
+        def after():
+            CvrsFile.objects.filter(pk=taken.pk).update(records=result.records)
+            # What the file couldn't carry is shown on the job's page, beside the download.
+            ExportJob.objects.filter(pk=job.pk).update(notes=result.report.text())
+
+        return after
+
+    return taken.name, fill
 
 
 def _hl7_maker(job: ExportJob, progress):

@@ -2,6 +2,8 @@
 progress, download it. Registry exports are the state's: only state officials see them (the
 portal's gate), and a job of another kind is a 404 here."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -31,7 +33,8 @@ class StateExportsView(StateJobs, StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "cvrs_form": kwargs.get("cvrs_form") or CvrsExportForm(initial={"end": timezone.localdate()}),
+            "cvrs_form": kwargs.get("cvrs_form")
+            or CvrsExportForm(initial={"day": timezone.localdate() - timedelta(days=1)}),
             "hl7_form": kwargs.get("hl7_form") or Hl7ExportForm(),
             "jobs": list(self.jobs().select_related("requested_by")[:RECENT_JOBS]),
         }
@@ -42,10 +45,7 @@ class StateExportsView(StateJobs, StatePortalView, TemplateView):
             form = CvrsExportForm(request.POST)
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(cvrs_form=form))
-            params = {
-                "start": form.cleaned_data["start"].isoformat(),
-                "end": form.cleaned_data["end"].isoformat(),
-            }
+            params = form.params()
         elif kind == ExportKind.HL7:
             form = Hl7ExportForm(request.POST)
             form.is_valid()

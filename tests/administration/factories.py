@@ -18,6 +18,7 @@ from administration.models import (
     AdverseEvent,
     Appointment,
     Clinic,
+    CvrsFile,
     ExportJob,
     Hl7Batch,
     Hl7Message,
@@ -202,6 +203,19 @@ class Hl7MessageFactory(factory.django.DjangoModelFactory):
     control_id = factory.LazyAttributeSequence(lambda o, n: f"{o.batch.label}-{n + 1}")
     record = factory.SubFactory(AdministrationRecordFactory)
     version = 1
+
+
+class CvrsFileFactory(factory.django.DjangoModelFactory):
+    """Today's first de-identified CVRS file, of one record."""
+
+    class Meta:
+        model = CvrsFile
+
+    reported_on = factory.LazyFunction(timezone.localdate)
+    sequence = factory.Sequence(lambda n: n % 99 + 1)
+    name = factory.LazyAttribute(lambda o: f"{o.reported_on:%Y%m%d}_{o.sequence:02d}_NCA.txt")
+    records = 1
+    extract_type = "D"
 
 
 def clinic_with_stock(*, organization=None, doses: int = 10, expires_on=None):
