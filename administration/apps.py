@@ -8,6 +8,8 @@ class AdministrationConfig(AppConfig):
     name = "administration"
 
     def ready(self):
+        from administration import checks  # noqa: F401 - registers the deploy checks
+
         # Inventory sits below administration and can't import it: tell it how to count the
         # appointments booked ahead (its allocation form shows them).
         from administration.selectors.booking import booked_ahead

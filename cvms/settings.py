@@ -326,7 +326,10 @@ SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL).rstrip("/")
 SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
 SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
 SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published
-SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)  # a key derived from SECRET_KEY
+# A file holding such a list, kept by `manage.py shc_keys rotate`.
+SHC_RETIRED_PUBLIC_KEYS_FILE = env_str("SHC_RETIRED_PUBLIC_KEYS_FILE")
+# A key derived from SECRET_KEY, used only with DEBUG on (check --deploy refuses it).
+SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)
 # CVRS files are named yyyymmdd_NN_AAA.txt with the submitting entity's code (NCA: North Carolina).
 CVRS_SUBMITTER_CODE = env_str("CVRS_SUBMITTER_CODE", "NCA")
 # HL7 MSH-3 to MSH-6: this system, the state's facility code, the registry and its facility.
