@@ -358,7 +358,10 @@ SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL).rstrip("/")
 SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
 SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
 SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published
-SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)  # a key derived from SECRET_KEY
+# A file holding such a list, kept by `manage.py shc_keys rotate`.
+SHC_RETIRED_PUBLIC_KEYS_FILE = env_str("SHC_RETIRED_PUBLIC_KEYS_FILE")
+# A key derived from SECRET_KEY, used only with DEBUG on (check --deploy refuses it).
+SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)
 # CVRS files are named yyyymmdd_NN_AAA.txt with the submitting entity's code (NCA: North Carolina).
 CVRS_SUBMITTER_CODE = env_str("CVRS_SUBMITTER_CODE", "NCA")
 # HL7 MSH-3 to MSH-6: this system, the state's facility code, the registry and its facility.
@@ -367,6 +370,15 @@ HL7_SENDING_FACILITY = env_str("HL7_SENDING_FACILITY", "NCA")
 HL7_RECEIVING_APPLICATION = env_str("HL7_RECEIVING_APPLICATION", "NCIR")
 HL7_RECEIVING_FACILITY = env_str("HL7_RECEIVING_FACILITY", "NCDHHS")
 HL7_PROCESSING_ID = env_str("HL7_PROCESSING_ID", "P")
+# MSH-22 (sending responsible organization) is not a field of base HL7 2.5.1: a strict receiver
+# rejects it. Send it only to a registry that asks for it.
+HL7_SEND_RESPONSIBLE_ORGANIZATION = env_bool("HL7_SEND_RESPONSIBLE_ORGANIZATION", False)
+# RXA-11.4, the place a dose was given as the registry knows it: "iis" (each location's IIS
+# facility id, set at enrollment; the provider's PIN for a location without one) or "pin" (the
+# provider's PIN, for registries that key facilities on it).
+HL7_FACILITY_IDENTIFIER = env_str("HL7_FACILITY_IDENTIFIER", "iis")
+if HL7_FACILITY_IDENTIFIER not in {"iis", "pin"}:
+    raise ImproperlyConfigured("HL7_FACILITY_IDENTIFIER must be iis or pin.")
 
 # --- Helpdesk ---------------------------------------------------------------------------------
 # The registration code for people without a provider PIN (the demo's is VAC2021).

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,11 @@ from enrollment.enums import (
     ProviderType,
     ReadinessScope,
     SiteType,
+)
+
+IIS_FACILITY_ID = RegexValidator(
+    r"^[A-Za-z0-9._-]{1,20}$",
+    _("Up to 20 letters, digits, dots, dashes or underscores, as the registry issued it."),
 )
 
 
@@ -110,6 +116,15 @@ class Location(models.Model):
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"), default=0)
     # Blank for a location enrolled before the question was asked: reported as unknown (UNK).
     site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
+    # The location's identifier at the state's immunization registry (IIS), sent in HL7 RXA-11.4:
+    # an IIS facility id is short ASCII (HL7 HD namespace id, at most 20 characters).
+    iis_facility_id = models.CharField(
+        _("immunization registry (IIS) facility id"),
+        max_length=20,
+        blank=True,
+        validators=[IIS_FACILITY_ID],
+        help_text=_("As the state immunization registry knows this location, if it has one."),
+    )
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)
@@ -264,6 +279,15 @@ class ApplicationLocation(models.Model):
     hours = models.CharField(_("opening hours"), max_length=200)
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"))
     site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
+    # The location's identifier at the state's immunization registry (IIS), sent in HL7 RXA-11.4:
+    # an IIS facility id is short ASCII (HL7 HD namespace id, at most 20 characters).
+    iis_facility_id = models.CharField(
+        _("immunization registry (IIS) facility id"),
+        max_length=20,
+        blank=True,
+        validators=[IIS_FACILITY_ID],
+        help_text=_("As the state immunization registry knows this location, if it has one."),
+    )
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)

@@ -43,9 +43,37 @@ PERSON_FIELDS = (
     "priority_group",
     "occupation",
     "comorbidity",
+    "guardian_first_name",
+    "guardian_last_name",
+    "guardian_relationship",
     "screening_answers",
 )
 CONTACT_FIELDS = ("email", "phone", "street", "street_2", "city", "state", "zip_code", "county", "language")
+# What the immunization registry and the CDC receive about the person with each dose: a change
+# of any of them sends the person's reported doses again (administration reads
+# `registry_details_changed_at`).
+REGISTRY_FIELDS = frozenset(
+    {
+        "first_name",
+        "middle_name",
+        "last_name",
+        "date_of_birth",
+        "sex",
+        "races",
+        "ethnicity",
+        "phone",
+        "street",
+        "street_2",
+        "city",
+        "state",
+        "zip_code",
+        "county",
+        "comorbidity",
+        "guardian_first_name",
+        "guardian_last_name",
+        "guardian_relationship",
+    }
+)
 
 
 class RegistrationRefused(Exception):
@@ -241,7 +269,11 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
     for name in changed:
         setattr(recipient, name, data[name])
     recipient.updated_at = timezone.now()
-    recipient.save(update_fields=[*changed, "updated_at"])
+    touched = ["updated_at"]
+    if REGISTRY_FIELDS.intersection(changed):
+        recipient.registry_details_changed_at = recipient.updated_at
+        touched.append("registry_details_changed_at")
+    recipient.save(update_fields=[*changed, *touched])
     audit(
         action="recipients.recipient.contact_updated",
         by=by,

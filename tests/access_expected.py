@@ -63,6 +63,8 @@ EXPECTED = {
     "state:administration.exports": STATE_OFFICIALS,
     "state:administration.export": STATE_OFFICIALS,
     "state:administration.export.download": STATE_OFFICIALS,
+    "state:administration.refused": STATE_OFFICIALS,
+    "state:administration.refused.resend": STATE_OFFICIALS,
     # /provider/
     "provider:dashboard": PROVIDER_STAFF,
     "provider:organization.switch": PROVIDER_STAFF,

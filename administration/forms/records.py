@@ -7,7 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.enums import RefusalReason, Route, Severity, Site
+from administration.enums import FundingSource, RefusalReason, Route, Severity, Site, VfcEligibility
+from administration.services.recording import VFC_AGE_LIMIT
+from recipients.models import age_on
 
 
 def dose_volume(product) -> Decimal | None:
@@ -32,10 +34,66 @@ class _DoseDetailsForm(forms.Form):
         required=False,
         max_length=200,
     )
+    vfc_eligibility = forms.ChoiceField(
+        label=_("VFC eligibility"),
+        choices=[("", _("By age: not VFC eligible from 19")), *VfcEligibility.choices],
+        required=False,
+    )
+    funding_source = forms.ChoiceField(
+        label=_("Funding source"),
+        choices=[("", _("By vaccine: federal for COVID-19")), *FundingSource.choices],
+        required=False,
+    )
+    vis_barcode = forms.CharField(
+        label=_("Vaccine information statement (VIS) given: its barcode"),
+        help_text=_("Scan the barcode on the sheet the person was given, or type its digits."),
+        required=False,
+        max_length=30,
+    )
+    vis_edition = forms.DateField(
+        label=_("VIS edition date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    vis_given_on = forms.DateField(
+        label=_("VIS given on"),
+        help_text=_("Leave empty if it was given on the day of the dose."),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    identity_checked = forms.BooleanField(
+        label=_("I checked the person's identity document"),
+        help_text=_("Only then does the person's SMART Health Card say their identity was checked."),
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    # What DoseDetails takes from the form besides the dose itself.
+    EXTRAS = (
+        "vfc_eligibility",
+        "funding_source",
+        "vis_barcode",
+        "vis_edition",
+        "vis_given_on",
+        "identity_checked",
+    )
+
+    def __init__(self, *args, recipient=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if recipient is not None and age_on(recipient.date_of_birth, timezone.localdate()) < VFC_AGE_LIMIT:
+            # A child's eligibility depends on their insurance: only the vaccinator can ask.
+            field = self.fields["vfc_eligibility"]
+            field.required = True
+            field.choices = [("", "---------"), *VfcEligibility.choices]
+            field.help_text = _("Under 19: ask about the child's insurance (Vaccines for Children).")
         self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def clean_vis_barcode(self):
+        value = self.cleaned_data["vis_barcode"].strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("Scan the barcode, or type the digits printed under it."))
+        return value
+
+    def extras(self) -> dict:
+        """The funding, VIS and identity-check answers, as DoseDetails takes them."""
+        return {name: self.cleaned_data[name] for name in self.EXTRAS}
 
 
 class DoseForm(_DoseDetailsForm):
@@ -84,8 +142,8 @@ class CorrectionForm(_DoseDetailsForm):
 
     field_order = ["location", "lot", "dose_number", "administered_at", "route", "site", "volume_ml"]
 
-    def __init__(self, *args, lots, locations, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, lots, locations, recipient=None, **kwargs):
+        super().__init__(*args, recipient=recipient, **kwargs)
         self.fields["location"].queryset = locations
         self.fields["lot"].queryset = lots
         self.fields["lot"].label_from_instance = lambda lot: (

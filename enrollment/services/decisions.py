@@ -74,6 +74,7 @@ def application_approve(
                             "zip_code",
                             "county_id",
                             "site_type",
+                            "iis_facility_id",
                             "hours",
                             "weekly_throughput",
                             "ultra_cold_capacity",

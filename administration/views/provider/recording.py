@@ -49,7 +49,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             "volume_ml": dose_volume(self.clinic.product),
         }
         data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
-        return DoseForm(data, stocks=self.stocks, initial=initial)
+        return DoseForm(data, stocks=self.stocks, recipient=self.appointment.recipient, initial=initial)
 
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
@@ -89,6 +89,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
                 site=data["site"],
                 volume_ml=data["volume_ml"],
                 product_exception=data["product_exception"],
+                **form.extras(),
             )
             try:
                 recording.dose_record(
@@ -229,7 +230,9 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         context |= {"recipient": self.recipient, "location": self.location, "locations": self.locations}
         if self.location is not None:
-            context.setdefault("form", kwargs.get("form") or DoseForm(stocks=self.stocks))
+            context.setdefault(
+                "form", kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient)
+            )
             context.setdefault(
                 "refusal_form",
                 kwargs.get("refusal_form") or RefusalForm(products=products_active()),
@@ -242,7 +245,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             raise Http404
         if request.POST.get("action") == "refuse":
             return self._refuse()
-        form = DoseForm(request.POST, stocks=self.stocks)
+        form = DoseForm(request.POST, stocks=self.stocks, recipient=self.recipient)
         if form.is_valid():
             data = form.cleaned_data
             lot = data["stock"].lot
@@ -261,6 +264,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                         if data["volume_ml"] is not None
                         else dose_volume(lot.product),
                         product_exception=data["product_exception"],
+                        **form.extras(),
                     ),
                     by=request.user,
                     request=request,

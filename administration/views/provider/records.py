@@ -99,8 +99,15 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
             "site": record.site,
             "volume_ml": record.volume_ml,
             "product_exception": record.product_exception,
+            **{name: getattr(record, name) for name in CorrectionForm.EXTRAS},
         }
-        return CorrectionForm(self.request.POST or None, lots=lots, locations=locations, initial=initial)
+        return CorrectionForm(
+            self.request.POST or None,
+            lots=lots,
+            locations=locations,
+            recipient=record.recipient,
+            initial=initial,
+        )
 
     def get(self, request, *args, **kwargs):
         record = self.get_record()
@@ -127,6 +134,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
                         site=data["site"],
                         volume_ml=data["volume_ml"],
                         product_exception=data["product_exception"],
+                        **form.extras(),
                     ),
                     reason=data["reason"],
                     by=request.user,
