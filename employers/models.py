@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from employers.enums import DeliveryStatus, FileFormat, InviteeStatus, Language, UploadStatus
+from employers.enums import DeliveryStatus, FileFormat, InviteeStatus, Language, LinkState, UploadStatus
 
 
 class RosterUpload(models.Model):
@@ -241,15 +241,14 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation {self.pk} ({self.status})"
 
-    def link_state(self, now: datetime | None = None) -> str:
-        """ "valid", "used", "revoked", "expired" or "unsent" (not mailed yet)."""
+    def link_state(self, now: datetime | None = None) -> LinkState:
         now = now or timezone.now()
         if self.used_at is not None:
-            return "used"
+            return LinkState.USED
         if self.revoked_at is not None:
-            return "revoked"
+            return LinkState.REVOKED
         if self.expires_at is None:
-            return "unsent"
+            return LinkState.UNSENT
         if self.expires_at <= now:
-            return "expired"
-        return "valid"
+            return LinkState.EXPIRED
+        return LinkState.VALID

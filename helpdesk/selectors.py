@@ -9,7 +9,7 @@ from cvms.inputs import id_or_none
 from cvms.models import User
 from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
-from helpdesk.enums import OPEN_STATUSES
+from helpdesk.enums import ANY_OPEN, OPEN_STATUSES
 from helpdesk.models import Article, Case, RequesterProfile, RoutingRule, Team
 
 
@@ -75,7 +75,7 @@ def agent_queue(
     cases = agent_cases(user).select_related("team", "assignee", "requester", "organization")
     if team_id:
         cases = cases.filter(team_id=team_id)
-    if status == "open":
+    if status == ANY_OPEN:
         cases = cases.filter(status__in=OPEN_STATUSES)
     elif status:
         cases = cases.filter(status=status)

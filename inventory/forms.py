@@ -127,9 +127,9 @@ class ShipmentRecordForm(ReceiptFields):
 
     field_order = ["location", "product", "source"]
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = Location.objects.filter(organization=organization)
+        self.fields["location"].queryset = locations
         self.fields["product"].queryset = selectors.products_active()
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from administration.forms.widgets import DateInput, TimeInput
+from enrollment.enums import OrganizationStatus
 from enrollment.models import Organization, PriorityGroup
 from inventory.interface import products_active
 
@@ -26,7 +27,7 @@ class ClinicForm(forms.Form):
     )
     organizations = forms.ModelMultipleChoiceField(
         label=_("Or only for the invited people of"),
-        queryset=Organization.objects.filter(status="approved"),
+        queryset=Organization.objects.filter(status=OrganizationStatus.APPROVED),
         required=False,
     )
     priority_groups = forms.ModelMultipleChoiceField(

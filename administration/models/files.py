@@ -49,6 +49,8 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True, max_length=200)
     file_name = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    # What the file couldn't carry as recorded (values left empty, records left out), shown with it.
+    notes = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

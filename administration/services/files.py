@@ -12,25 +12,38 @@ is complete are those records marked sent (`hl7_sent_version`), in one transacti
 the version written: a record corrected meanwhile stays due and goes in the next run.
 """
 
+import contextlib
 import io
 import logging
+import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration.enums import AppointmentStatus, ExportKind, ExportStatus
-from administration.models import AdministrationRecord, Appointment, Clinic, ExportJob, OfflineForm
+from administration.models import (
+    AdministrationRecord,
+    Appointment,
+    Clinic,
+    CvrsFile,
+    ExportJob,
+    Hl7Batch,
+    Hl7Message,
+    OfflineForm,
+)
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
@@ -59,6 +72,8 @@ def hl7_sender() -> hl7.Sender:
         receiving_application=settings.HL7_RECEIVING_APPLICATION,
         receiving_facility=settings.HL7_RECEIVING_FACILITY,
         processing_id=settings.HL7_PROCESSING_ID,
+        responsible_org=settings.HL7_SEND_RESPONSIBLE_ORGANIZATION,
+        facility_identifier=hl7.FacilityIdentifier(settings.HL7_FACILITY_IDENTIFIER),
     )
 
 
@@ -72,29 +87,172 @@ def _counted(rows, progress: Callable[[int], None] | None):
         progress(count)
 
 
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike) -> Iterator[TextIO]:
+    """Write a file that appears at `path` only once it is complete.
+
+    The text goes to a temporary file beside `path` (same directory, so the final rename is
+    atomic), flushed to disk and renamed over `path` when the block ends without an error. On any
+    error, a Ctrl-C included, the temporary file is removed and `path` is left as it was: a file at
+    `path` is always a whole export, never one cut short that looks complete.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass
+class CvrsResult:
+    records: int  # the lines written, header aside
+    report: cvrs.Report = field(default_factory=cvrs.Report)
+
+
+def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, report: cvrs.Report):
+    """The doses of a range (by the day given) or of a daily file (created or changed that day),
+    noting in the report what a daily file sends again and what it can't carry."""
+    if day is None:
+        yield from report_selectors.dose_reports(report_selectors.records_between(start=start, end=end))
+        return
+    for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
+        if report_selectors.reported_before(row, day=day):
+            report.note(
+                "updates",
+                f"CVMS-{row['id']}: changed on {day} (corrected, or the person's details), first reported "
+                f"on {timezone.localdate(row['created_at'])}",
+            )
+        yield report_selectors.dose_report(row)
+    for pk, created_at in report_selectors.records_voided_after_reporting(day=day).values_list(
+        "pk", "created_at"
+    ):
+        report.note(
+            "not_sendable",
+            f"CVMS-{pk}: voided on {day}, first reported on {timezone.localdate(created_at)}",
+        )
+
+
 def cvrs_write(
     out: TextIO,
     *,
-    start: date,
-    end: date,
-    extract_type: cvrs.ExtractType = cvrs.ExtractType.IDENTIFIED,
+    extract_type: cvrs.ExtractType,
+    start: date | None = None,
+    end: date | None = None,
+    day: date | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write the CVRS file of the doses and refusals given from `start` to `end`; the count."""
-    records = report_selectors.records_between(start=start, end=end)
-    written = 0
-    for line in cvrs.cvrs_lines(
-        _counted(report_selectors.dose_reports(records), progress), extract_type=extract_type
-    ):
+) -> CvrsResult:
+    """Write a CVRS file: the doses and refusals given from `start` to `end`, or the daily file
+    of `day` (`records_of_day`: created or changed that day, whenever given).
+
+    A record that can't be expressed as recorded doesn't stop the file: what the specification
+    lets us leave empty is left empty, a record still invalid is left out, and both are listed in
+    the result's report for the person sending the file, with (for a daily file) the records
+    sent again after a change and the voids a CVRS file can't carry."""
+    if (day is None) == (start is None or end is None):
+        raise ValueError("Give a day, or a start and an end.")
+    result = CvrsResult(records=0)
+    doses = _cvrs_doses(start=start, end=end, day=day, report=result.report)
+    for line in cvrs.cvrs_lines(_counted(doses, progress), extract_type=extract_type, report=result.report):
         out.write(line)
-        written += 1
-    return written - 1  # the header
+        result.records += 1
+    result.records -= 1  # the header
+    return result
+
+
+def cvrs_file_take(*, reported_on: date, extract_type: cvrs.ExtractType, records: int = 0) -> CvrsFile:
+    """The next number of `reported_on`'s CVRS files (01, 02, ...), taken for good: a second
+    export of a day never reuses a name. The unique constraint settles two exports at once."""
+    for _attempt in range(10):
+        last = CvrsFile.objects.filter(reported_on=reported_on).order_by("-sequence").first()
+        sequence = (last.sequence if last else 0) + 1
+        if sequence > 99:
+            raise ExportError(_("A day has at most 99 CVRS files."))
+        name = cvrs.cvrs_file_name(
+            reported_on=reported_on, sequence=sequence, entity=settings.CVRS_SUBMITTER_CODE
+        )
+        try:
+            with transaction.atomic():
+                return CvrsFile.objects.create(
+                    reported_on=reported_on,
+                    sequence=sequence,
+                    name=name,
+                    records=records,
+                    extract_type=extract_type,
+                )
+        except IntegrityError:
+            continue  # another export took this number meanwhile
+    raise ExportError(_("Too many CVRS files are being made at once; try again."))
+
+
+@dataclass
+class CvrsDailyResult:
+    files: list[tuple[Path, int]]  # each file written and its records
+    report: cvrs.Report
+
+
+def cvrs_daily_write(
+    *, day: date, directory: str | os.PathLike, extract_type: cvrs.ExtractType
+) -> CvrsDailyResult:
+    """The daily CVRS file(s) of `day` in `directory`, named yyyymmdd_NN_AAA.txt with the day's
+    next numbers, at most 200,000 records each (a day with nothing to report still has its file,
+    the header alone). The files appear, and their numbers are taken, only once all are written."""
+    directory = Path(directory)
+    report = cvrs.Report()
+    parts: list[list] = []  # [temporary path, records]
+
+    def write_part(lines) -> None:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cvrs-", suffix=".part")
+        parts.append([temporary, 0])
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            for line in lines:
+                out.write(line)
+                parts[-1][1] += 1
+            out.flush()
+            os.fsync(out.fileno())
+        parts[-1][1] -= 1  # the header
+
+    try:
+        doses = _cvrs_doses(start=None, end=None, day=day, report=report)
+        for lines in cvrs.cvrs_split(doses, extract_type=extract_type, report=report):
+            write_part(lines)
+        if not parts:
+            write_part([cvrs.cvrs_header()])
+        files = []
+        with transaction.atomic():
+            for temporary, records in parts:
+                taken = cvrs_file_take(reported_on=day, extract_type=extract_type, records=records)
+                os.replace(temporary, directory / taken.name)
+                files.append((directory / taken.name, records))
+        return CvrsDailyResult(files=files, report=report)
+    except BaseException:
+        for temporary, _records in parts:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text
 
 
 @dataclass
 class Hl7Result:
     messages: int
-    sent_file: object  # the side file of "pk version" lines, to mark sent once the batch is delivered
+    batch: Hl7Batch
+    sent_file: object  # the side file of "pk version n" lines, to mark sent once the batch is delivered
 
 
 def hl7_write(
@@ -105,45 +263,70 @@ def hl7_write(
     progress: Callable[[int], None] | None = None,
 ) -> Hl7Result:
     """Write an HL7 batch of VXU messages: every standing record, or those new or changed since
-    the last run. Call `hl7_mark_sent(result)` once the file is safely stored."""
+    the last run. Call `hl7_mark_sent(result)` once the file is safely stored.
+
+    Each batch is a row (`Hl7Batch`) whose label makes the messages' control ids unique across
+    batches, so that the registry's acknowledgements find their messages."""
     now = timezone.now()
-    batch_id = batch_id or f"CVMS{now:%Y%m%d%H%M%S}"
+    batch = Hl7Batch.objects.create(label=batch_id or f"T{uuid.uuid4().hex[:11]}", created_at=now)
+    if batch_id is None:
+        # Short enough that "<label>-<n>" stays within MSH-10's 20 characters: C and the batch's
+        # number in base 36 (7 characters up to 2 billion batches), a dash, n in base 36.
+        batch.label = f"C{_base36(batch.pk)}"
+        batch.save(update_fields=["label"])
     records = report_selectors.records_for_hl7(since_last=since_last)
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
 
     def noted():
-        for row in report_selectors.report_rows(records):
-            sent.write(f"{row['id']} {row['version']}\n")
+        for n, row in enumerate(report_selectors.report_rows(records), start=1):
+            sent.write(f"{row['id']} {row['version']} {n}\n")
             yield report_selectors.dose_report(row, for_hl7=True)
 
     count = 0
     for piece in hl7.vxu_batch_lines(
-        _counted(noted(), progress), batch_id=batch_id, now=now, sender=hl7_sender()
+        _counted(noted(), progress), batch_id=batch.label, now=now, sender=hl7_sender(), number=_base36
     ):
         out.write(piece)
         if piece.startswith("MSH|"):
             count += 1
-    return Hl7Result(messages=count, sent_file=sent)
+    return Hl7Result(messages=count, batch=batch, sent_file=sent)
 
 
 @transaction.atomic
 def hl7_mark_sent(result: Hl7Result) -> None:
-    """Mark the records written as sent, at the version written (in batches, one transaction)."""
+    """Keep each message written (its control id, record and version, for the acknowledgements)
+    and mark the records sent at the version written, in batches, in one transaction. A record
+    changed since it was written stays due; a record refused at this version waits no more."""
+    batch = result.batch
     result.sent_file.seek(0)
-    batch: dict[int, list[int]] = {}
+    pending: list[tuple[int, int, int]] = []
 
     def flush():
-        for version, pks in batch.items():
-            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(hl7_sent_version=version)
-        batch.clear()
+        Hl7Message.objects.bulk_create(
+            [
+                Hl7Message(
+                    batch=batch, control_id=f"{batch.label}-{_base36(n)}", record_id=pk, version=version
+                )
+                for pk, version, n in pending
+            ]
+        )
+        by_version: dict[int, list[int]] = {}
+        for pk, version, _n in pending:
+            by_version.setdefault(version, []).append(pk)
+        for version, pks in by_version.items():
+            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(
+                hl7_sent_version=version, hl7_sent_at=batch.created_at
+            )
+        pending.clear()
 
-    for n, line in enumerate(result.sent_file, start=1):
-        pk, version = (int(part) for part in line.split())
-        batch.setdefault(version, []).append(pk)
-        if n % report_selectors.CHUNK == 0:
+    for line in result.sent_file:
+        pk, version, n = (int(part) for part in line.split())
+        pending.append((pk, version, n))
+        if len(pending) == report_selectors.CHUNK:
             flush()
     flush()
     result.sent_file.close()
+    Hl7Batch.objects.filter(pk=batch.pk).update(messages=result.messages, marked_sent_at=timezone.now())
 
 
 # --- Jobs: requested from a portal, run by a Celery task ------------------------------------------
@@ -289,18 +472,38 @@ def _text_into(target, write):
 
 
 def _cvrs_maker(job: ExportJob, progress):
-    start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
-    ExportJob.objects.filter(pk=job.pk).update(
-        total=report_selectors.records_between(start=start, end=end).count()
+    """A daily file (`day`: records created or changed that day) or a period's (`start`, `end`:
+    by the day given), de-identified unless the job asks for an identified extract."""
+    day = date.fromisoformat(job.params["day"]) if job.params.get("day") else None
+    start = date.fromisoformat(job.params["start"]) if not day else None
+    end = date.fromisoformat(job.params["end"]) if not day else None
+    selection = (
+        report_selectors.records_of_day(day=day)
+        if day
+        else report_selectors.records_between(start=start, end=end)
     )
-    name = cvrs.cvrs_file_name(
-        reported_on=timezone.localdate(), sequence=1, entity=settings.CVRS_SUBMITTER_CODE
-    )
+    ExportJob.objects.filter(pk=job.pk).update(total=selection.count())
+    extract_type = cvrs.ExtractType(job.params.get("extract_type", cvrs.ExtractType.DEIDENTIFIED))
+    # The day's next number, taken now: a job that fails leaves a gap in the day's numbers,
+    # never a second file of the same name.
+    taken = cvrs_file_take(reported_on=day or timezone.localdate(), extract_type=extract_type)
 
     def fill(target):
-        _text_into(target, lambda out: cvrs_write(out, start=start, end=end, progress=progress))
+        result = _text_into(
+            target,
+            lambda out: cvrs_write(
+                out, start=start, end=end, day=day, extract_type=extract_type, progress=progress
+            ),
+        )
 
-    return name, fill
+        def after():
+            CvrsFile.objects.filter(pk=taken.pk).update(records=result.records)
+            # What the file couldn't carry is shown on the job's page, beside the download.
+            ExportJob.objects.filter(pk=job.pk).update(notes=result.report.text())
+
+        return after
+
+    return taken.name, fill
 
 
 def _hl7_maker(job: ExportJob, progress):

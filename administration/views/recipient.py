@@ -3,7 +3,7 @@ the person's appointments, and their vaccination record (the page, its PDF, its 
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -214,12 +214,17 @@ class RecordPdfView(RecipientRecordMixin, RecipientPortalView, View):
 
 
 class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):
-    """The person's own card as a `.smart-health-card` file (only ever their own record)."""
+    """The person's own card(s) as a `.smart-health-card` file (only ever their own record):
+    every card of the record, when it needs several."""
 
     def get(self, request, *args, **kwargs):
-        jws = record_selectors.card_jws(self.recipient)
-        if jws is None:
+        cards = record_selectors.health_cards(self.recipient)
+        if cards is None:
+            return render(request, "administration/health_card_unavailable.html", status=503)
+        if not cards:
             return HttpResponse(status=404)
-        response = HttpResponse(shc.card_file([jws]), content_type=shc.FILE_CONTENT_TYPE)
+        response = HttpResponse(
+            shc.card_file([card.jws for card in cards]), content_type=shc.FILE_CONTENT_TYPE
+        )
         response["Content-Disposition"] = f'attachment; filename="vaccination{shc.FILE_EXTENSION}"'
         return response

@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 from cvms.access import PublicView
 from cvms.inputs import search_text
 from cvms.net import client_ip
+from cvms.ratelimit import attempt_allowed
 from cvms.roles import Portal
 from helpdesk import selectors, services
 from helpdesk.enums import Category
@@ -21,7 +22,6 @@ from helpdesk.forms import RegistrationForm
 from helpdesk.guides import GUIDES
 from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
-from helpdesk.ratelimit import attempt_allowed
 
 
 class HelpPublicView(PublicView):
@@ -67,9 +67,11 @@ class RegisterView(HelpPublicView, FormView):
         except services.HelpdeskError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        # The same answer whether or not the address already had an account (its owner is told
+        # by e-mail), so that this page doesn't say who is registered.
         messages.success(
             self.request,
-            _("You are registered. We sent your username and a temporary password to %(email)s.")
+            _("Thank you. We sent an e-mail to %(email)s with what you need to sign in.")
             % {"email": form.cleaned_data["email"]},
         )
         return redirect("account_login")

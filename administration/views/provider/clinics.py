@@ -13,7 +13,6 @@ from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, Role
-from enrollment.models import Location
 
 
 class ClinicsView(ProviderPortalView, ListView):
@@ -23,9 +22,7 @@ class ClinicsView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         self.include_past = self.request.GET.get("past") == "1"
-        return clinic_selectors.clinics_for(
-            organization=self.request.organization, include_past=self.include_past
-        )
+        return clinic_selectors.clinics_for(locations=self.request.locations, include_past=self.include_past)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -38,7 +35,7 @@ class ClinicCreateView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_clinic_form.html"
 
     def _locations(self):
-        return Location.objects.filter(organization=self.request.organization, is_active=True)
+        return self.request.locations
 
     def get(self, request, *args, **kwargs):
         return self.render_to_response({"form": ClinicForm(locations=self._locations())})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('administration', '0005_export_jobs'),
+        ('administration', '0006_registry_conformance'),
     ]
 
     operations = [
