@@ -25,14 +25,6 @@ def export_run(*, job_id: int) -> None:
     files.export_run(job_id=job_id)
 
 
-@shared_task(name="administration.tasks.exports_sweep")
-def exports_sweep() -> int:
-    """Every minute: export jobs whose task was lost, or whose worker died, go back to work."""
-    from administration.services import files
-
-    return files.jobs_sweep()
-
-
 @shared_task(name="administration.tasks.exports_expired_delete")
 def exports_expired_delete() -> int:
     from administration.services import files

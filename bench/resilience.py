@@ -18,7 +18,7 @@ new people each (EMPLOYERS_INVITATION_BATCH 100: three batches):
    has its recipient, not yet its message), the worker is killed with SIGKILL; a new worker is
    started.
 
-After each, the sweeps run as beat would run them (cvms.outbox.sweep, employers' sweep) once the
+After each, the sweep runs as beat would run it (cvms.outbox.sweep, and through it employers') once the
 live workers are idle (nothing in Redis's queue; each worker answers that it holds no task). The
 claim timeout (cvms.emails.CLAIM_TIMEOUT, 10 minutes) is the time a sweep waits before it takes
 back a dead worker's claims and publishes what no task sent: the sweep is called with its clock
@@ -213,13 +213,8 @@ def sweep_later() -> None:
 
     from cvms import outbox
     from cvms.emails import CLAIM_TIMEOUT
-    from employers.services import jobs
-    from employers.services.invitations import invitations_sweep
 
-    later = timezone.now() + CLAIM_TIMEOUT + timedelta(minutes=1)
-    outbox.sweep(now=later)
-    invitations_sweep(now=later)
-    jobs.roster_jobs_sweep(now=later)
+    outbox.sweep(now=timezone.now() + CLAIM_TIMEOUT + timedelta(minutes=1))  # and the apps' sweeps
 
 
 def upload_and_validate(organization, admin, domain: str):

@@ -346,8 +346,6 @@ EMPLOYERS_ROSTER_MAX_RATIO = env_int("EMPLOYERS_ROSTER_MAX_RATIO", 100)
 EMPLOYERS_ROSTER_MAX_ROWS = env_int("EMPLOYERS_ROSTER_MAX_ROWS", 500_000)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
-# Every minute: invitations and roster jobs left by a dead worker or a lost task go back to work.
-CELERY_BEAT_SCHEDULE["employers.sweep"] = {"task": "employers.tasks.sweep", "schedule": 60}
 
 # --- Administration: clinics and appointments ------------------------------------------------
 # Reminders the day before an appointment (each appointment is claimed once, so the hourly run
@@ -411,11 +409,6 @@ CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
 # Registry exports and printed forms are kept (privately, in the default storage) this many days,
 # then their files are deleted by the daily task below.
 ADMINISTRATION_EXPORT_DAYS = env_int("ADMINISTRATION_EXPORT_DAYS", 7)
-# Every minute: export jobs whose task was lost or whose worker died go back to work.
-CELERY_BEAT_SCHEDULE["administration.exports_sweep"] = {
-    "task": "administration.tasks.exports_sweep",
-    "schedule": 60,
-}
 CELERY_BEAT_SCHEDULE["administration.exports_expired_delete"] = {
     "task": "administration.tasks.exports_expired_delete",
     "schedule": crontab(hour=3, minute=30),

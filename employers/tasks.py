@@ -1,11 +1,11 @@
 """Thin Celery tasks: keyword ids in, one service call. Their work is promised through the outbox
-(cvms/outbox.py) and each is safe to run twice; the sweep, run by beat every minute, hands what a
-dead worker or a lost task left undone to a worker again."""
+(cvms/outbox.py) and each is safe to run twice; the outbox's sweep (every minute) hands what a
+dead worker or a lost task left undone to a worker again (employers/hooks.py)."""
 
 from celery import shared_task
 
 from cvms.models import User
-from employers.services import invitations, jobs
+from employers.services import invitations
 from employers.services.imports import roster_rows_import
 from employers.services.staging import roster_upload_validate
 
@@ -36,10 +36,3 @@ def invitations_invite_batch(*, upload_id: int, invitee_ids: list[int]) -> int:
 @shared_task
 def invitations_send_batch(*, invitation_ids: list[int]) -> int:
     return invitations.invitations_send(invitation_ids=invitation_ids)
-
-
-@shared_task(name="employers.tasks.sweep")
-def sweep() -> dict:
-    """Every minute (cvms/settings.py): invitations and roster jobs left by dead workers or lost
-    tasks go back to work."""
-    return {**invitations.invitations_sweep(), **jobs.roster_jobs_sweep()}

@@ -11,6 +11,7 @@ from administration.models import ExportJob
 from administration.services import files
 from cvms.celery import app
 from cvms.emails import CLAIM_TIMEOUT
+from cvms.hooks import contributions
 from cvms.roles import Role
 
 LONG_AGO = timedelta(hours=2)  # longer than any live worker's job (the hard time limit)
@@ -91,10 +92,21 @@ def test_a_job_that_keeps_losing_its_worker_fails_with_a_message(job, django_cap
     )
 
 
-def test_beat_runs_every_sweep_every_minute():
-    schedule = settings.CELERY_BEAT_SCHEDULE
-    sweeps = ["cvms.outbox_sweep", "employers.sweep", "administration.exports_sweep"]
-
-    assert [schedule[name]["schedule"] for name in sweeps] == [60, 60, 60]
+def test_beat_runs_the_outbox_sweep_every_minute_and_it_runs_every_apps_sweep(
+    job, django_capture_on_commit_callbacks
+):
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, claimed_at=timezone.now() - LONG_AGO
+    )
+    schedule = settings.CELERY_BEAT_SCHEDULE["cvms.outbox_sweep"]
     app.loader.import_default_modules()
-    assert all(schedule[name]["task"] in app.tasks for name in sweeps)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        app.tasks[schedule["task"]]()  # as beat calls it
+
+    assert schedule["schedule"] == 60
+    assert [f.__module__ for f in contributions("background_sweep")] == [
+        "employers.hooks",
+        "administration.hooks",
+    ]
+    assert ExportJob.objects.get().status == ExportStatus.DONE

@@ -67,13 +67,9 @@ def emails_per_person() -> Counter:
 
 
 def sweep(capture, *, now):
-    """What beat runs every minute: the core's outbox sweep, then employers'."""
+    """What beat runs every minute: the outbox's sweep, which runs employers' (employers/hooks.py)."""
     with capture(execute=True):
         outbox.sweep(now=now)
-    with capture(execute=True):
-        invitations_sweep(now=now)
-    with capture(execute=True):
-        jobs.roster_jobs_sweep(now=now)
 
 
 def test_a_worker_killed_mid_batch_leaves_every_person_exactly_one_email(
