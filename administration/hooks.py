@@ -1,9 +1,10 @@
 """What administration contributes to the other apps' rules (hook points: cvms/hooks.py)."""
 
-from datetime import date
+from datetime import date, datetime
 
 from administration.models import AdministrationRecord, Appointment, OfflineForm
 from administration.selectors.booking import booked_ahead
+from administration.services.files import jobs_sweep
 from administration.services.merging import ReassignRefused, records_reassign
 from cvms.models import User
 from enrollment.models import Location
@@ -30,3 +31,8 @@ def recipients_merged(*, survivor: Recipient, duplicate: Recipient, by: User, re
         OfflineForm._meta.label_lower: len(moved.offline_forms),
     }
     return {label: count for label, count in counts.items() if count}
+
+
+def background_sweep(*, now: datetime) -> dict[str, int]:
+    """Export jobs whose task was lost or whose worker died."""
+    return {"exports_published": jobs_sweep(now=now)}

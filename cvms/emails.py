@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -149,15 +150,19 @@ def emails_send(*, email_ids: list[int]) -> dict[str, int]:
 
 def emails_stale_release(*, now=None) -> list[int]:
     """E-mails whose worker died while sending, or whose pause after a transient refusal is
-    over, are published again (the claim keeps a second copy from being sent)."""
+    over, or whose task the broker lost (taken, then Redis lost its data: the outbox counts it
+    published), are published again (the claim keeps a second copy from being sent)."""
     from cvms.tasks import send_email
 
     now = now or timezone.now()
     stuck = OutboundEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
     stuck.update(status=OutboxStatus.PENDING, next_attempt_at=now)
     due = list(
-        OutboundEmail.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        OutboundEmail.objects.filter(status=OutboxStatus.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
     )
     published = []

@@ -75,6 +75,16 @@ HOOK_POINTS: dict[str, HookPoint] = {
         ),
         signature="(*, survivor: Recipient, duplicate: Recipient, by: User, request) -> dict[str, int]",
     ),
+    "background_sweep": HookPoint(
+        purpose=(
+            "Every minute, after the outbox's own sweep (cvms.outbox.sweep, run by beat): hand "
+            "back to workers what a dead worker or a lost task left undone (jobs claimed longer "
+            "ago than a live worker's claim could be, pending work that no task will pick up), "
+            "publishing through cvms.outbox.enqueue. Return counts for the log; an exception is "
+            "logged and the other apps' sweeps still run."
+        ),
+        signature="(*, now: datetime) -> dict[str, int]",
+    ),
     "provider_locations": HookPoint(
         purpose=(
             "The locations a person may work at for a provider organization: the provider "

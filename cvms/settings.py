@@ -336,6 +336,14 @@ EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
 EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
 # Roster files larger than this are refused before they are read.
 EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# A workbook is refused before it is unpacked when its parts would unpack into more than this in
+# all, or when a part unpacks to more than this many times its packed size (a spreadsheet's XML
+# packs 5 to 20 times; a zip bomb, a thousand). Then no roster may have more rows than this.
+EMPLOYERS_ROSTER_MAX_UNCOMPRESSED_BYTES = env_int(
+    "EMPLOYERS_ROSTER_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+)
+EMPLOYERS_ROSTER_MAX_RATIO = env_int("EMPLOYERS_ROSTER_MAX_RATIO", 100)
+EMPLOYERS_ROSTER_MAX_ROWS = env_int("EMPLOYERS_ROSTER_MAX_ROWS", 500_000)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from cvms.inputs import id_or_none
 from cvms.models import User
 from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
@@ -91,8 +92,8 @@ def agent_queue(
             | Q(organization__name__icontains=search)
             | Q(organization__pin__iexact=search)
         )
-        if search.lstrip("#").isdigit():
-            condition |= Q(pk=int(search.lstrip("#")))
+        if (number := id_or_none(search.lstrip("#"))) is not None:
+            condition |= Q(pk=number)
         cases = cases.filter(condition)
     return cases.order_by("-created_at", "-id")
 

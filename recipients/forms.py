@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cvms.inputs import is_ascii_digits
 from enrollment.interface import counties_for_zip
 from enrollment.models import County, PriorityGroup
 from recipients.enums import Race, YesNoUnknown
@@ -44,7 +45,7 @@ class AddressMixin:
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].strip()
         digits = value.replace("-", "")
-        if not digits.isdigit() or len(digits) not in (5, 9):
+        if not is_ascii_digits(digits) or len(digits) not in (5, 9):
             raise forms.ValidationError(_("Enter a ZIP code of 5 digits (or 5+4)."))
         return value
 

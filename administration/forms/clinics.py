@@ -67,3 +67,12 @@ class ClinicForm(forms.Form):
 
 class CheckInForm(forms.Form):
     code = forms.CharField(label=_("Confirmation code"), max_length=12)
+
+
+class ClinicCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the people booked)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

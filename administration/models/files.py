@@ -55,6 +55,11 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When a worker took it (or the sweep published it again), and how many times the sweep
+    # handed it to a new worker: a job claimed longer ago than the hard time limit allows lost
+    # its worker (administration.services.files.jobs_sweep).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

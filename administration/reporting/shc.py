@@ -284,7 +284,7 @@ def qr_numeric_decode(text: str) -> str:
     digits = text[len(QR_PREFIX) :]
     if "/" in digits:  # legacy chunked form shc:/C/N/digits: only single chunks are read here
         raise InvalidCard("Chunked QR codes are deprecated and not read.")
-    if len(digits) % 2 or not digits.isdigit():
+    if len(digits) % 2 or not (digits.isascii() and digits.isdigit()):  # "²" is a digit too
         raise InvalidCard("The QR code's numeric part must be pairs of digits.")
     pairs = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
     if any(pair > 77 for pair in pairs):  # 45 + 77 = "z", the highest base64url character

@@ -2,9 +2,9 @@
 
 The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
 straight to the file, so a million doses take the memory of a few thousand. The state portal
-and the provider portal request a file as an `ExportJob`; a Celery task (enqueued after commit)
-runs it, updating its progress, and stores the file privately with an expiry. The management
-commands call the same writers.
+and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
+outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
+expiry. The management commands call the same writers.
 
 The HL7 export keeps track of what was sent: each record's `version` written to the file is
 noted in a side file (one line per record, so memory stays flat), and only once the batch file
@@ -24,9 +24,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +48,9 @@ from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
+from cvms import outbox
 from cvms.audit import audit
+from cvms.emails import CLAIM_TIMEOUT
 from cvms.models import User
 from enrollment.models import Location, Organization
 from inventory.enums import WasteReason
@@ -356,14 +361,14 @@ def export_request(
             request=request,
             data=params or {},
         )
-        transaction.on_commit(lambda: tasks.export_run.delay(job_id=job.pk))
+        outbox.enqueue(tasks.export_run, job_id=job.pk)
     return job
 
 
 def _claim(job_id: int) -> ExportJob | None:
     """The job, if this worker is the one to run it (a retried task finds it taken or done)."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
-        status=ExportStatus.RUNNING
+        status=ExportStatus.RUNNING, claimed_at=timezone.now()
     )
     if not claimed:
         return None
@@ -386,13 +391,18 @@ def export_run(*, job_id: int) -> ExportJob | None:
             job.file.save(name, File(target, name=name), save=False)
         if after is not None:
             after()
+    except SoftTimeLimitExceeded:
+        # The worker's soft time limit: stop cleanly; running it again would take as long.
+        logger.warning("Export job %s took too long", job.pk)
+        connection.close()  # the signal may have cut a statement short: start afresh
+        return _job_fail(
+            job,
+            _("Making the file took longer than the %(minutes)s minutes allowed. Ask for a shorter period.")
+            % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60},
+        )
     except Exception as failure:  # any failure is the job's: shown to the person, logged
         logger.exception("Export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED, error=str(failure)[:2000], finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
+        return _job_fail(job, str(failure))
     now = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportStatus.DONE,
@@ -403,6 +413,51 @@ def export_run(*, job_id: int) -> ExportJob | None:
     )
     job.refresh_from_db()
     return job
+
+
+def _job_fail(job: ExportJob, message: str) -> ExportJob:
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+# How many times the sweep hands one job to a new worker before it gives up.
+MAX_HANDOVERS = 3
+
+
+def jobs_sweep(*, now=None) -> int:
+    """Jobs that no live worker holds, handed to a worker again (run every minute): a pending
+    job whose task was lost with the broker's data is published again; a running job claimed
+    longer ago than the hard time limit allows lost its worker and goes back to pending (a few
+    times at most, then it fails with a message). Returns how many were published."""
+    from administration import tasks  # tasks import this module
+
+    now = now or timezone.now()
+    lost = ExportJob.objects.annotate(since=Coalesce("claimed_at", "created_at")).filter(
+        status=ExportStatus.PENDING, since__lt=now - CLAIM_TIMEOUT
+    )
+    dead = Q(status=ExportStatus.RUNNING) & (
+        Q(claimed_at__lt=now - outbox.job_stale_after()) | Q(claimed_at__isnull=True)
+    )
+    ExportJob.objects.filter(dead, attempts__gte=MAX_HANDOVERS).update(
+        status=ExportStatus.FAILED,
+        error=_("Making the file stopped %(count)s times without finishing. Ask for it again.")
+        % {"count": MAX_HANDOVERS + 1},
+        finished_at=now,
+    )
+    with transaction.atomic():
+        ids = list(lost.values_list("pk", flat=True)[: outbox.SWEEP_BATCH])
+        ids += ExportJob.objects.filter(dead).values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
+        # claimed_at marks when it was published again: not again before the next timeout.
+        ExportJob.objects.filter(dead, pk__in=ids).update(
+            status=ExportStatus.PENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        ExportJob.objects.filter(pk__in=ids, status=ExportStatus.PENDING).update(claimed_at=now)
+        for job_id in ids:
+            outbox.enqueue(tasks.export_run, job_id=job_id)
+    return len(ids)
 
 
 def _text_into(target, write):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from cvms.audit import audit
+from cvms.inputs import ids_of
 from cvms.searches import PostedSearchMixin, search_audit
 from cvms.spreadsheets import csv_download
 from employers import selectors
@@ -123,7 +124,7 @@ class RosterResendView(RosterMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        ids = [value for value in request.POST.getlist("invitee") if value.isdigit()]
+        ids = ids_of(request.POST.getlist("invitee"))
         count = invitations_resend(
             organization=request.organization, invitee_ids=ids, by=request.user, request=request
         )

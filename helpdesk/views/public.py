@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from cvms.access import PublicView
+from cvms.inputs import search_text
 from cvms.net import client_ip
 from cvms.ratelimit import attempt_allowed
 from cvms.roles import Portal
@@ -80,7 +81,7 @@ class ArticleListView(HelpPublicView, TemplateView):
     template_name = "helpdesk/article_list.html"
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "")
+        query = search_text(self.request)
         category = self.request.GET.get("category", "")
         articles = selectors.article_search(query, category=category if category in Category.values else "")
         page = Paginator(articles, 20).get_page(self.request.GET.get("page"))

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
-from administration.forms.clinics import CheckInForm, ClinicForm
+from administration.forms.clinics import CheckInForm, ClinicCancelForm, ClinicForm
 from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking, clinics
@@ -121,15 +121,21 @@ class ClinicCancelView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_clinic_cancel.html"
 
     def get(self, request, *args, **kwargs):
+        return self._page(ClinicCancelForm())
+
+    def _page(self, form):
         clinic = self.get_clinic()
         return self.render_to_response(
-            {"clinic": clinic, "counts": clinic_selectors.slot_counts(clinic=clinic)}
+            {"clinic": clinic, "counts": clinic_selectors.slot_counts(clinic=clinic), "form": form}
         )
 
     def post(self, request, *args, **kwargs):
         clinic = self.get_clinic()
+        form = ClinicCancelForm(request.POST)
+        if not form.is_valid():
+            return self._page(form)
         told = clinics.clinic_cancel(
-            clinic=clinic, by=request.user, reason=request.POST.get("reason", "")[:500], request=request
+            clinic=clinic, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
         messages.success(
             request, _("The clinic is cancelled; %(n)s people were told by e-mail.") % {"n": told}
