@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint needs Pango; gettext compiles the translations; curl serves the healthcheck.
+# WeasyPrint needs Pango; gettext compiles the translations; curl asks /healthz for the healthcheck.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
        fonts-dejavu-core gettext curl \
@@ -24,4 +24,6 @@ RUN useradd --system --uid 1000 cvms && mkdir -p /app/media && chown cvms /app/m
 USER cvms
 
 EXPOSE 8000
-CMD ["gunicorn", "cvms.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: bind, workers (GUNICORN_WORKERS), trusted proxies (FORWARDED_ALLOW_IPS), and an
+# access log without query strings.
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "cvms.wsgi:application"]

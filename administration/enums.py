@@ -57,6 +57,14 @@ class RecordStatus(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+class BackfillLineStatus(models.TextChoices):
+    """What became of one line of a back-filled CSV of paper forms."""
+
+    RECORDED = "recorded", _("recorded")
+    DUPLICATE = "duplicate", _("duplicate")
+    REFUSED = "refused", _("refused")
+
+
 class RefusalReason(models.TextChoices):
     """NIP002 (HL7 RXA-18)."""
 
@@ -64,6 +72,38 @@ class RefusalReason(models.TextChoices):
     RELIGIOUS_EXEMPTION = "01", _("Religious exemption")
     OTHER = "02", _("Other")
     PATIENT_DECISION = "03", _("Patient decision")
+
+
+class VfcEligibility(models.TextChoices):
+    """Vaccine funding program eligibility of the person for this dose (HL7 table 0064, OBX
+    64994-7), captured at the immunization level."""
+
+    NOT_ELIGIBLE = "V01", _("Not VFC eligible")
+    MEDICAID = "V02", _("VFC eligible: Medicaid or Medicaid managed care")
+    UNINSURED = "V03", _("VFC eligible: uninsured")
+    AMERICAN_INDIAN = "V04", _("VFC eligible: American Indian or Alaska Native")
+    UNDERINSURED = "V05", _("VFC eligible: underinsured, at an FQHC, RHC or deputized provider")
+    CHIP = "V22", _("CHIP")
+    SECTION_317 = "V23", _("Section 317")
+    MEDICARE = "V24", _("Medicare")
+    STATE_PROGRAM = "V25", _("State program")
+
+
+# The categories that make a child eligible for Vaccines for Children (federally funded).
+VFC_ELIGIBLE = (
+    VfcEligibility.MEDICAID,
+    VfcEligibility.UNINSURED,
+    VfcEligibility.AMERICAN_INDIAN,
+    VfcEligibility.UNDERINSURED,
+)
+
+
+class FundingSource(models.TextChoices):
+    """Who paid for the dose (CDC PHIN VADS PHVS_ImmunizationFundingSource_IIS, OBX 30963-3)."""
+
+    FEDERAL = "VXC1", _("Federal funds")
+    STATE = "VXC2", _("State funds")
+    PRIVATE = "PHC70", _("Private funds")
 
 
 class Severity(models.TextChoices):
@@ -86,6 +126,14 @@ class ExportKind(models.TextChoices):
 
 # The registry exports are the state's files; the other kinds are an organization's printed forms.
 REGISTRY_EXPORTS = (ExportKind.CVRS, ExportKind.HL7)
+
+
+class AckCode(models.TextChoices):
+    """The registry's acknowledgement of one message (HL7 MSA-1, table 0008)."""
+
+    ACCEPTED = "AA", _("Accepted")
+    ERROR = "AE", _("Error")
+    REJECTED = "AR", _("Rejected")
 
 
 class ExportStatus(models.TextChoices):

@@ -94,6 +94,12 @@ portals: dict = {
             state.StateExportDownloadView.as_view(),
             name="administration.export.download",
         ),
+        path("exports/refused/", state.RefusedMessagesView.as_view(), name="administration.refused"),
+        path(
+            "exports/refused/<int:record_pk>/send-again/",
+            state.RefusedResendView.as_view(),
+            name="administration.refused.resend",
+        ),
     ],
     Portal.RECIPIENT: [
         path("clinics/", recipient.FindClinicsView.as_view(), name="administration.clinics"),

@@ -6,6 +6,12 @@ organization they act for, and sets `request.portal`, `request.membership` and
 `request.organization`. Views then scope their querysets to `request.organization` (or to the
 signed-in person), so another organization's or person's object is a 404.
 
+In the provider portal the gate also sets `request.locations`: the locations the person may work
+at (every one of the organization's for its administrators, the assigned ones for a vaccinator,
+none otherwise). Pages that show clinics, appointments, people, stock, shipments or printed forms
+filter on it (`location__in=request.locations`), so a vaccinator sees only their own locations'
+data, and a vaccinator assigned nowhere sees empty lists and gets 404 for objects.
+
 The role × URL test (tests/cvms/test_access_matrix.py) fails a routed view without a gate, and
 compares every view's answers with who may open it as written down in tests/access_expected.py.
 """
@@ -18,10 +24,18 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 
+from cvms.hooks import contributions
 from cvms.models import Membership, User
-from cvms.roles import MFA_REQUIRED_ROLES, ORGANIZATION_PORTALS, PORTAL_ROLES, Portal, Role
+from cvms.roles import (
+    MFA_REQUIRED_ROLES,
+    ORGANIZATION_APPROVED,
+    ORGANIZATION_PORTALS,
+    PORTAL_ROLES,
+    Portal,
+    Role,
+)
 
 SESSION_ORGANIZATION_KEY = "cvms.organization.{portal}"
 
@@ -61,7 +75,7 @@ def portal_memberships(user: User, portal: Portal, roles: frozenset[Role]):
             user=user,
             role__in=roles,
             organization__kind=ORGANIZATION_PORTALS[portal],
-            organization__status="approved",
+            organization__status=ORGANIZATION_APPROVED,
         )
         .select_related("organization")
         .order_by("organization__name", "organization_id")
@@ -80,6 +94,15 @@ def portals_for(user: User) -> list[Portal]:
         elif user.roles & roles:
             available.append(portal)
     return available
+
+
+def provider_locations(request):
+    """The locations `request.user` may work at for `request.organization`, asked of the app that
+    owns locations (the `provider_locations` hook point: enrollment answers; the core imports no
+    domain app). The first answer counts; no answer means no location: the scope fails closed."""
+    for locations_for in contributions("provider_locations"):
+        return locations_for(user=request.user, organization=request.organization)
+    return ()
 
 
 class Gate:
@@ -129,6 +152,9 @@ class Gate:
                 return forbidden(request)
             request.membership = membership
             request.organization = membership.organization
+            if self.portal == Portal.PROVIDER:
+                # Lazy: a page that doesn't filter on it costs no query.
+                request.locations = SimpleLazyObject(lambda: provider_locations(request))
         elif not user.roles & roles:
             return forbidden(request)
         if user.roles & MFA_REQUIRED_ROLES & roles:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from cvms.models import AuditEvent, Membership, User
+from cvms.models import AuditEvent, AuditSeal, Membership, User
 
 
 @admin.register(User)
@@ -26,14 +26,8 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "organization"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail can be searched here, never edited."""
-
-    list_display = ["at", "action", "actor_email", "target_type", "target_id", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["actor_email", "action", "target_id"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The audit trail can be searched here, never edited."""
 
     def has_add_permission(self, request):
         return False
@@ -43,3 +37,18 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "actor_email", "target_type", "target_id", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_email", "action", "target_id"]
+    date_hierarchy = "at"
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "event", "chain_hash"]
+    list_select_related = ["event"]
+    search_fields = ["=event__id"]

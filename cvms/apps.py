@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core import checks
 
 
 class CvmsConfig(AppConfig):
@@ -12,6 +13,11 @@ class CvmsConfig(AppConfig):
             signals,  # noqa: F401  (connects the login and MFA audit receivers)
             sites,  # noqa: F401  (registers the SITE_URL deployment check)
         )
+        from cvms.hooks import check_hook_names
+
+        # A misspelt hook function would never be called: `manage.py check` (and so runserver,
+        # migrate, the deploy) says so instead.
+        checks.register(check_hook_names)
 
 
 class OperatorAdminConfig(admin_apps.AdminConfig):

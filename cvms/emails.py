@@ -20,6 +20,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import models
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -34,6 +36,15 @@ logger = logging.getLogger(__name__)
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
 # A worker that claimed an e-mail this long ago and didn't finish has died: the sweep frees it.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+class SendOutcome(models.TextChoices):
+    """What became of one attempt to send an e-mail of the outbox."""
+
+    SENT = "sent"
+    RETRY = "retry"  # a transient refusal: back in line for later
+    FAILED = "failed"  # refused for good
+    SKIPPED = "skipped"  # not ours to send (sent already, or another worker holds it)
 
 
 def render_email(template: str, context: dict, *, language: str) -> dict:
@@ -94,12 +105,11 @@ def _message(email: OutboundEmail, connection=None) -> EmailMultiAlternatives:
     return message
 
 
-def email_send(*, email_id: int, connection=None, now=None) -> str:
-    """Send one e-mail of the outbox; returns what became of it: "sent", "retry" (a transient
-    refusal: it goes back in line for later), "failed", or "skipped" (not ours to send)."""
+def email_send(*, email_id: int, connection=None, now=None) -> SendOutcome:
+    """Send one e-mail of the outbox; returns what became of it."""
     now = now or timezone.now()
     if not _claim(email_id, now):
-        return "skipped"
+        return SendOutcome.SKIPPED
     email = OutboundEmail.objects.get(pk=email_id)
     try:
         _message(email, connection).send()
@@ -108,10 +118,10 @@ def email_send(*, email_id: int, connection=None, now=None) -> str:
     OutboundEmail.objects.filter(pk=email.pk).update(
         status=OutboxStatus.SENT, sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
     )
-    return "sent"
+    return SendOutcome.SENT
 
 
-def _failed_attempt(email: OutboundEmail, error: Exception, *, now) -> str:
+def _failed_attempt(email: OutboundEmail, error: Exception, *, now) -> SendOutcome:
     attempts = email.attempts + 1
     transient = smtp_error_is_transient(error)
     if transient and attempts <= len(RETRY_PAUSES):
@@ -123,12 +133,12 @@ def _failed_attempt(email: OutboundEmail, error: Exception, *, now) -> str:
             last_error=str(error)[:1000],
         )
         logger.warning("E-mail %s not sent yet (attempt %d): %s", email.pk, attempts, error)
-        return "retry"
+        return SendOutcome.RETRY
     OutboundEmail.objects.filter(pk=email.pk).update(
         status=OutboxStatus.FAILED, attempts=attempts, last_error=str(error)[:1000]
     )
     logger.error("E-mail %s failed for good: %s", email.pk, error)
-    return "failed"
+    return SendOutcome.FAILED
 
 
 def emails_send(*, email_ids: list[int]) -> dict[str, int]:
@@ -144,15 +154,19 @@ def emails_send(*, email_ids: list[int]) -> dict[str, int]:
 
 def emails_stale_release(*, now=None) -> list[int]:
     """E-mails whose worker died while sending, or whose pause after a transient refusal is
-    over, are published again (the claim keeps a second copy from being sent)."""
+    over, or whose task the broker lost (taken, then Redis lost its data: the outbox counts it
+    published), are published again (the claim keeps a second copy from being sent)."""
     from cvms.tasks import send_email
 
     now = now or timezone.now()
     stuck = OutboundEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
     stuck.update(status=OutboxStatus.PENDING, next_attempt_at=now)
     due = list(
-        OutboundEmail.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        OutboundEmail.objects.filter(status=OutboxStatus.PENDING)
+        .filter(
+            Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
     )
     published = []

@@ -1,5 +1,7 @@
-"""The core's request middleware: how long a signed-in session lives, headers that keep
-personal data out of caches, and the request's address for the links of e-mails."""
+"""The core's request middleware: how long a signed-in session lives, headers that keep personal
+data out of caches, the apps' checks of every request (`request_check`, cvms/hooks.py), the
+"please try again" page for a lock that waited too long, and the request's address for the links
+of e-mails."""
 
 import time
 
@@ -8,9 +10,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from cvms.hooks import contributions
+from cvms.locking import LockTimeout
 from cvms.roles import Role
 from cvms.sites import request_origin
 
@@ -78,6 +85,57 @@ class PrivatePagesMiddleware:
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
+        return response
+
+
+class HookedChecksMiddleware:
+    """Runs the apps' `request_check` contributions (cvms/hooks.py) before the view; the first
+    one that answers with a response answers the request. Each check runs for every request, so
+    each keeps to what it can read without a query (the session, the path)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for check in contributions("request_check"):
+            response = check(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+
+def _back_url(request) -> str:
+    """Where "back to the page" leads: the page itself when it was only read; after a form was
+    sent, the page the form was on (this site's own, never another site's), else home."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    came_from = request.headers.get("referer", "")
+    if url_has_allowed_host_and_scheme(
+        came_from, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return came_from
+    return reverse("home")
+
+
+class LockTimeoutMiddleware:
+    """A service that waited too long for rows someone else holds locked raises `LockTimeout`
+    (cvms/locking.py), after its transaction rolled back: nothing was changed. The person is
+    asked to try again in a moment (503, `Retry-After`), in the site's layout, instead of
+    seeing a server error."""
+
+    RETRY_AFTER_SECONDS = 2
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, LockTimeout):
+            return None
+        response = render(request, "cvms/lock_timeout.html", {"back_url": _back_url(request)}, status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cvms.roles import Role
@@ -103,24 +104,45 @@ class Membership(models.Model):
 
 
 class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove an audit event."""
+    """Raised on any attempt to change or remove a row of the audit trail."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """The audit trail's querysets: rows are added, never changed or removed."""
+
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events can't be changed.")
+        raise AppendOnlyError(f"{capfirst(self.model._meta.verbose_name_plural)} can't be changed.")
 
     def delete(self):
-        raise AppendOnlyError("Audit events can't be deleted.")
+        raise AppendOnlyError(f"{capfirst(self.model._meta.verbose_name_plural)} can't be deleted.")
 
     # bulk_update goes through update(); covered above.
 
 
-class AuditEvent(models.Model):
-    """Who did what, when and from where. Append-only: the ORM refuses updates and deletes,
-    and on PostgreSQL a trigger refuses them too (migration 0002)."""
+class AppendOnlyModel(models.Model):
+    """Refuses, through the ORM, to change or delete a saved row. On PostgreSQL triggers refuse
+    UPDATE, DELETE and TRUNCATE as well (migrations 0002 and 0005), and the app's database role
+    may only INSERT and SELECT (migration 0006)."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{capfirst(self._meta.verbose_name_plural)} can't be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{capfirst(self._meta.verbose_name_plural)} can't be deleted.")
+
+
+class AuditEvent(AppendOnlyModel):
+    """Who did what, when and from where. Append-only, and sealed into a hash chain shortly
+    after it is written (`AuditSeal`, cvms/auditchain.py)."""
+
+    at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Kept beside the actor so that failed logins (no user) still say who was tried.
     actor_email = models.CharField(max_length=254, blank=True)
@@ -130,22 +152,38 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # The audit log page's order (newest first) and its date range, read backwards; the
+            # sealer's recent window too.
+            models.Index(fields=["at", "id"], name="cvms_auditevent_at_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_email or '-'}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events can't be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events can't be deleted.")
+class AuditSeal(AppendOnlyModel):
+    """One link of the hash chain over the audit trail.
+
+    Events are sealed after they are written, in batches, by one sealer at a time
+    (`cvms.auditchain.audit_seal`), so that writing an event never waits for a chain-wide lock.
+    `chain_hash` is sha256 of the previous seal's hash and the event's canonical form: altering
+    or deleting a sealed event, or deleting a seal, breaks the chain (`manage.py audit_verify`).
+    """
+
+    # Gapless: the sealer numbers its seals 1, 2, 3, ... under its lock.
+    seq = models.PositiveBigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of event {self.event_id}"
 
 
 class OutboxStatus(models.TextChoices):

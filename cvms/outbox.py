@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cvms.hooks import contributions
 from cvms.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,13 @@ logger = logging.getLogger(__name__)
 # A row younger than this is left to its own after-commit publish, not to the sweep.
 SWEEP_GRACE = timedelta(seconds=30)
 SWEEP_BATCH = 1000
+
+
+def job_stale_after() -> timedelta:
+    """A job (a roster's reading, an export) that a worker claimed longer ago than this has no
+    live worker: the hard time limit (CELERY_TASK_TIME_LIMIT) would have ended its task. The
+    apps' sweeps hand such jobs to a worker again."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + timedelta(minutes=5)
 
 
 def enqueue(task, *, queue: str = "", **kwargs) -> OutboxTask:
@@ -56,7 +64,8 @@ def publish(row: OutboxTask, *, task=None) -> bool:
 
 def sweep(*, now=None) -> int:
     """Publish the promised tasks whose after-commit publish didn't reach the broker, and put
-    e-mails whose worker died while sending back in line. Returns how many were published."""
+    e-mails whose worker died while sending back in line; then the apps' sweeps (the hook point
+    `background_sweep`) hand back their own jobs. Returns how many rows were published here."""
     from cvms.emails import emails_stale_release
 
     now = now or timezone.now()
@@ -68,7 +77,22 @@ def sweep(*, now=None) -> int:
             logger.error("Outbox row %s names an unknown task %s", row.pk, row.task)
             continue
         published += publish(row)
+    _apps_sweep(now)
     return published
+
+
+def _apps_sweep(now) -> None:
+    for app_sweep in contributions("background_sweep"):
+        try:
+            done = app_sweep(now=now)
+        except Exception:
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                raise  # in-process (tests, `make run`): let the caller see it
+            # One app's failure must not stop the others' (nor the outbox's next run).
+            logger.exception("The sweep %s.%s failed", app_sweep.__module__, app_sweep.__name__)
+            continue
+        if any(done.values()):
+            logger.info("%s.%s: %s", app_sweep.__module__, app_sweep.__name__, done)
 
 
 def dispatched_delete(*, older_than: timedelta = timedelta(days=7), now=None) -> int:

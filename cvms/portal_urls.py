@@ -1,12 +1,22 @@
-"""The core's pages in each portal: the dashboard, and the organization switcher."""
+"""The core's pages in each portal: the dashboard, the organization switcher, the state's audit
+log; and, outside the portals, the health check."""
 
 from django.urls import path
 
 from cvms import views
+from cvms.health import HealthView
 from cvms.roles import Portal
 
+# No trailing slash, and exempt from the HTTPS redirect (settings' health block): probes ask
+# for exactly http://…/healthz.
+public = [path("healthz", HealthView.as_view(), name="healthz")]
+
 portals = {
-    Portal.STATE: [path("", views.StateDashboardView.as_view(), name="dashboard")],
+    Portal.STATE: [
+        path("", views.StateDashboardView.as_view(), name="dashboard"),
+        path("audit/", views.AuditLogView.as_view(), name="audit"),
+        path("audit/export/", views.AuditExportView.as_view(), name="audit.export"),
+    ],
     Portal.PROVIDER: [
         path("", views.ProviderDashboardView.as_view(), name="dashboard"),
         path(

@@ -38,11 +38,15 @@ PORTAL_ROLES: dict[Portal, frozenset[Role]] = {
 }
 
 # In these portals a person acts for an organization, through an active Membership; the value
-# is the organization kind the portal serves.
+# is the organization kind the portal serves. The kinds and the status below are enrollment's
+# (OrganizationKind, OrganizationStatus.APPROVED), which the core can't import: written here as
+# their values, and held equal to them by tests/cvms/test_roles.py.
 ORGANIZATION_PORTALS: dict[Portal, str] = {
     Portal.PROVIDER: "provider",
     Portal.EMPLOYER: "employer",
 }
+# Only an approved organization's people may use its portal.
+ORGANIZATION_APPROVED = "approved"
 
 # These roles see many people's data: they must turn on two-factor authentication first.
 MFA_REQUIRED_ROLES = frozenset({Role.STATE_OFFICIAL, Role.HELPDESK_AGENT})
@@ -59,6 +63,11 @@ HELPDESK_CASE_PARTIES = frozenset({Role.HELPDESK_REQUESTER, Role.HELPDESK_AGENT}
 # Live training: providers and requesters sign up; agents also see the list they publish.
 TRAINING_ATTENDEES = frozenset({Role.HELPDESK_REQUESTER, Role.PROVIDER_ADMIN, Role.VACCINATOR})
 TRAINING_AUDIENCE = TRAINING_ATTENDEES | {Role.HELPDESK_AGENT}
+
+
+def organization_portal(kind: str) -> Portal:
+    """The portal in which people act for an organization of this kind."""
+    return next(portal for portal, served in ORGANIZATION_PORTALS.items() if served == kind)
 
 
 def portal_of(role: Role) -> Portal:

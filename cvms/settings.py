@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from cvms.env import env_bool, env_int, env_list, env_str
+from cvms.logs import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,10 @@ MIDDLEWARE = [
     "cvms.middleware.SessionTimeoutMiddleware",
     "cvms.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so that every middleware above sees its answers (headers, no-store): the apps'
+    # `request_check` contributions (cvms/hooks.py), and "please try again" for a lock timeout.
+    "cvms.middleware.HookedChecksMiddleware",
+    "cvms.middleware.LockTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "cvms.urls"
@@ -246,6 +251,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
+# The periodic tasks of every app are written here, each in its app's section below: when they
+# run (hours, time zone, which beat) is the deployment's choice, a setting of the project, not
+# something an app adds to the project from afar (apps plug in through cvms/hooks.py).
 CELERY_BEAT_SCHEDULE: dict = {
     # The outbox (cvms/outbox.py): publish what the broker missed, resend what a dead worker held.
     "cvms.outbox_sweep": {"task": "cvms.tasks.outbox_sweep", "schedule": 60},
@@ -286,12 +294,36 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+# --- Logging (cvms/logs.py) ----------------------------------------------------------------------
+# One JSON object per line in production (text with DEBUG), each with its request's id; requests
+# are logged by method and path, never their query strings (names and dates of birth).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {LOG_FORMAT!r}.")
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+MIDDLEWARE = ["cvms.logs.RequestIdMiddleware", *MIDDLEWARE]
+# Celery workers log through the same configuration instead of replacing it with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Audit trail (cvms/auditchain.py) ----------------------------------------------------------
+# Events are sealed into a hash chain every minute. The minute's run looks at events of the last
+# AUDIT_SEAL_WINDOW_MINUTES only; the nightly sweep and `manage.py audit_verify` look at all.
+AUDIT_SEAL_WINDOW_MINUTES = env_int("AUDIT_SEAL_WINDOW_MINUTES", 60)
+AUDIT_SEAL_BATCH = env_int("AUDIT_SEAL_BATCH", 1000)
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": 60,
 }
+CELERY_BEAT_SCHEDULE["cvms.seal_audit_trail_sweep"] = {
+    "task": "cvms.tasks.seal_audit_trail",
+    "schedule": crontab(hour=2, minute=40),
+    "kwargs": {"full": True},
+}
+
+# --- Health check (cvms/health.py) --------------------------------------------------------------
+# Probes inside the container call http://127.0.0.1:8000/healthz without TLS (their Host must
+# still be in ALLOWED_HOSTS, "localhost" in docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Inventory ---------------------------------------------------------------------------------
 # Daily at 07:00 (TIME_ZONE): e-mail locations' administrators about lots expiring within a week.
@@ -307,6 +339,14 @@ EMPLOYERS_MINIMUM_AGE = env_int("EMPLOYERS_MINIMUM_AGE", 16)
 EMPLOYERS_INVITATION_DAYS = env_int("EMPLOYERS_INVITATION_DAYS", 14)
 # Roster files larger than this are refused before they are read.
 EMPLOYERS_ROSTER_MAX_BYTES = env_int("EMPLOYERS_ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# A workbook is refused before it is unpacked when its parts would unpack into more than this in
+# all, or when a part unpacks to more than this many times its packed size (a spreadsheet's XML
+# packs 5 to 20 times; a zip bomb, a thousand). Then no roster may have more rows than this.
+EMPLOYERS_ROSTER_MAX_UNCOMPRESSED_BYTES = env_int(
+    "EMPLOYERS_ROSTER_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024
+)
+EMPLOYERS_ROSTER_MAX_RATIO = env_int("EMPLOYERS_ROSTER_MAX_RATIO", 100)
+EMPLOYERS_ROSTER_MAX_ROWS = env_int("EMPLOYERS_ROSTER_MAX_ROWS", 500_000)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
 
@@ -329,7 +369,10 @@ SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL or "http://127.0.0.1:8000").rstrip("
 SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
 SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
 SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published
-SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)  # a key derived from SECRET_KEY
+# A file holding such a list, kept by `manage.py shc_keys rotate`.
+SHC_RETIRED_PUBLIC_KEYS_FILE = env_str("SHC_RETIRED_PUBLIC_KEYS_FILE")
+# A key derived from SECRET_KEY, used only with DEBUG on (check --deploy refuses it).
+SHC_DEVELOPMENT_KEY = env_bool("SHC_DEVELOPMENT_KEY", DEBUG)
 # CVRS files are named yyyymmdd_NN_AAA.txt with the submitting entity's code (NCA: North Carolina).
 CVRS_SUBMITTER_CODE = env_str("CVRS_SUBMITTER_CODE", "NCA")
 # HL7 MSH-3 to MSH-6: this system, the state's facility code, the registry and its facility.
@@ -338,6 +381,15 @@ HL7_SENDING_FACILITY = env_str("HL7_SENDING_FACILITY", "NCA")
 HL7_RECEIVING_APPLICATION = env_str("HL7_RECEIVING_APPLICATION", "NCIR")
 HL7_RECEIVING_FACILITY = env_str("HL7_RECEIVING_FACILITY", "NCDHHS")
 HL7_PROCESSING_ID = env_str("HL7_PROCESSING_ID", "P")
+# MSH-22 (sending responsible organization) is not a field of base HL7 2.5.1: a strict receiver
+# rejects it. Send it only to a registry that asks for it.
+HL7_SEND_RESPONSIBLE_ORGANIZATION = env_bool("HL7_SEND_RESPONSIBLE_ORGANIZATION", False)
+# RXA-11.4, the place a dose was given as the registry knows it: "iis" (each location's IIS
+# facility id, set at enrollment; the provider's PIN for a location without one) or "pin" (the
+# provider's PIN, for registries that key facilities on it).
+HL7_FACILITY_IDENTIFIER = env_str("HL7_FACILITY_IDENTIFIER", "iis")
+if HL7_FACILITY_IDENTIFIER not in {"iis", "pin"}:
+    raise ImproperlyConfigured("HL7_FACILITY_IDENTIFIER must be iis or pin.")
 
 # --- Helpdesk ---------------------------------------------------------------------------------
 # The registration code for people without a provider PIN (the demo's is VAC2021).
@@ -347,9 +399,9 @@ HELPDESK_REGISTRATION_LIMIT_PER_IP = env_int("HELPDESK_REGISTRATION_LIMIT_PER_IP
 HELPDESK_REGISTRATION_LIMIT_PER_EMAIL = env_int("HELPDESK_REGISTRATION_LIMIT_PER_EMAIL", 3)
 HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 HELPDESK_REOPEN_DAYS = env_int("HELPDESK_REOPEN_DAYS", 14)
-# Requesters signed in with an e-mailed temporary password must choose their own first.
-MIDDLEWARE = [*MIDDLEWARE, "helpdesk.middleware.TemporaryPasswordMiddleware"]
-# The user guides' screenshots (docs/guides/img), served as static files.
+# The user guides' screenshots (docs/guides/img), served as static files. A setting of the
+# project, like the beat schedule: the guides are the repository's docs/, which the helpdesk's
+# pages show.
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("guides", BASE_DIR / "docs" / "guides" / "img")]
 CELERY_BEAT_SCHEDULE["helpdesk-training-reminders"] = {
     "task": "helpdesk.tasks.send_training_reminders",

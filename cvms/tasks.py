@@ -1,9 +1,10 @@
-"""The core's Celery tasks: sending the outbox's e-mails, and the sweep that keeps every promise
-of background work (cvms/outbox.py)."""
+"""The core's Celery tasks: sending the outbox's e-mails, the sweep that keeps every promise
+of background work (cvms/outbox.py), and sealing the audit trail (cvms/auditchain.py)."""
 
 from celery import shared_task
 
 from cvms import emails, outbox
+from cvms.auditchain import audit_seal
 
 
 @shared_task(acks_late=True)
@@ -21,3 +22,10 @@ def outbox_sweep() -> int:
 @shared_task
 def outbox_forget_dispatched() -> int:
     return outbox.dispatched_delete()
+
+
+@shared_task(ignore_result=True)
+def seal_audit_trail(*, full: bool = False) -> None:
+    """Every minute (and a full sweep nightly): chain the audit events written since the last
+    run (the schedule is in settings' audit block)."""
+    audit_seal(full=full)

@@ -1,11 +1,15 @@
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect
 from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import RedirectView, TemplateView, View
+from django.views.generic import ListView, RedirectView, TemplateView, View
 
 from cvms.access import (
     SESSION_ORGANIZATION_KEY,
@@ -18,7 +22,12 @@ from cvms.access import (
     portal_memberships,
     portals_for,
 )
+from cvms.audit import audit
+from cvms.forms import AuditFilterForm
 from cvms.hooks import dashboard_panels, portal_menu
+from cvms.models import AuditEvent
+from cvms.selectors import audit_events
+from cvms.spreadsheets import csv_download
 
 
 class HomeView(PublicView, TemplateView):
@@ -96,6 +105,75 @@ class ProviderSwitchOrganizationView(ProviderPortalView, SwitchOrganizationView)
 
 class EmployerSwitchOrganizationView(EmployerPortalView, SwitchOrganizationView):
     pass
+
+
+class AuditLogView(StatePortalView, ListView):
+    """State officials search the audit trail. Reading it is itself audited."""
+
+    template_name = "cvms/audit_log.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        # Always bound: every filter is optional, so no filter at all is a valid search.
+        self.filters = AuditFilterForm(request.GET)
+        if self.filters.is_valid():
+            audit(
+                action="audit.searched",
+                by=request.user,
+                request=request,
+                data={"filters": self.filters.filters_for_audit(), "page": request.GET.get("page", "1")},
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if not self.filters.is_valid():
+            # A filter that can't be read shows its error and no rows, rather than every row.
+            return AuditEvent.objects.none()
+        return audit_events(**self.filters.filters())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filters"] = self.filters
+        context["query"] = self.request.GET.urlencode()
+        return context
+
+
+class AuditExportView(StatePortalView, View):
+    """The filtered audit trail as CSV, streamed (any number of rows in bounded memory)."""
+
+    HEADER = ["id", "at", "action", "actor e-mail", "target type", "target id", "IP address", "data"]
+
+    def get(self, request):
+        filters = AuditFilterForm(request.GET)
+        if not filters.is_valid():
+            return redirect(f"{reverse('state:audit')}?{request.GET.urlencode()}")
+        audit(
+            action="audit.exported",
+            by=request.user,
+            request=request,
+            data={"filters": filters.filters_for_audit()},
+        )
+        rows = audit_events(**filters.filters()).values_list(
+            "id", "at", "action", "actor_email", "target_type", "target_id", "ip_address", "data"
+        )
+        return csv_download(f"audit-log-{timezone.localdate():%Y%m%d}.csv", self.HEADER, _csv_rows(rows))
+
+
+def _csv_rows(rows):
+    for pk, at, action, actor_email, target_type, target_id, ip_address, data in rows.iterator(
+        chunk_size=2000
+    ):
+        yield [
+            pk,
+            timezone.localtime(at).isoformat(timespec="seconds"),
+            action,
+            actor_email,
+            target_type,
+            target_id,
+            ip_address or "",
+            json.dumps(data, sort_keys=True, ensure_ascii=False),
+        ]
 
 
 class FaviconView(PublicView, RedirectView):

@@ -9,6 +9,7 @@ from employers.models import Invitee, RosterUpload
 from employers.services.imports import roster_rows_import
 from employers.services.staging import roster_upload_validate
 from employers.services.uploads import roster_upload_create, roster_upload_import
+from enrollment.enums import OrganizationKind
 from enrollment.models import Organization
 
 DEMO_ROSTER = """First Name,Last Name,Email Address,Phone,DOB,Priority Group,Job Title,Preferred Language
@@ -21,7 +22,9 @@ Dana,Lee,not-an-email,919-555-0105,1988-12-31,3b,Driver,
 
 
 def seed(*, stdout) -> None:
-    employer = Organization.objects.filter(name="Triangle Manufacturing Co.", kind="employer").first()
+    employer = Organization.objects.filter(
+        name="Triangle Manufacturing Co.", kind=OrganizationKind.EMPLOYER
+    ).first()
     if employer is None:
         stdout.write("Demo roster skipped: no demo employer.")
         return

@@ -35,6 +35,17 @@ class InviteeStatus(models.TextChoices):
     REVOKED = "revoked", _("Invitation revoked")
 
 
+class LinkState(models.TextChoices):
+    """Whether an invitation link works now (`Invitation.link_state()`, worked out, not stored)."""
+
+    VALID = "valid"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    UNSENT = "unsent"  # not mailed yet
+    INVALID = "invalid"  # the token names no invitation (said by the pages, never by link_state)
+
+
 class DeliveryStatus(models.TextChoices):
     """The invitation e-mail's state: a worker claims `pending` rows by moving them to
     `sending`, so a retried or re-run task never sends one twice."""
@@ -48,3 +59,11 @@ class DeliveryStatus(models.TextChoices):
 class Language(models.TextChoices):
     ENGLISH = "en", _("English")
     SPANISH = "es", _("Spanish")
+
+
+class InvitationProof(models.TextChoices):
+    """How the holder of an invitation link proved it is theirs (employers.services.proof)."""
+
+    ACCOUNT = "account", _("Signed in with the invited address")
+    EMAIL = "email", _("A code sent to the invited address")
+    DATE_OF_BIRTH = "date_of_birth", _("The date of birth on the roster")

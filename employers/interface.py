@@ -5,7 +5,9 @@ and errors of employers that other apps use, gathered from where they live. An a
 the apps above to it (pyproject.toml).
 
 Recipients registers an invited person (`invitation_by_token`, `invitation_prefill`,
-`invitation_use`, refused with `InvitationInvalid`) and re-points a merged record's roster
+`invitation_use`, refused with `InvitationInvalid`), once the link's holder has proved it is
+theirs (`invitation_held_by`, `invitation_prove_birth_date`, `invitation_code_send`,
+`invitation_prove_code`, refused with `ProofRefused`), and re-points a merged record's roster
 entries (`invitee_recipient_reassign`); administration shows a person's progress on their
 rosters when they book or are vaccinated (`invitee_ids_for_recipient`, `invitee_status_set`).
 """
@@ -22,12 +24,24 @@ from employers.services.progress import (
     invitee_recipient_reassign,
     invitee_status_set,
 )
+from employers.services.proof import (
+    ProofRefused,
+    invitation_code_send,
+    invitation_held_by,
+    invitation_prove_birth_date,
+    invitation_prove_code,
+)
 
 __all__ = [
     "INVITATION_SESSION_KEY",
     "InvitationInvalid",
+    "ProofRefused",
     "invitation_by_token",
+    "invitation_code_send",
+    "invitation_held_by",
     "invitation_prefill",
+    "invitation_prove_birth_date",
+    "invitation_prove_code",
     "invitation_use",
     "invitee_ids_for_recipient",
     "invitee_recipient_reassign",

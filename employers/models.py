@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from employers.enums import DeliveryStatus, FileFormat, InviteeStatus, Language, UploadStatus
+from employers.enums import DeliveryStatus, FileFormat, InviteeStatus, Language, LinkState, UploadStatus
 
 
 class RosterUpload(models.Model):
@@ -34,6 +34,13 @@ class RosterUpload(models.Model):
     rows_updated = models.PositiveIntegerField(default=0)
     # New people without an account: each gets an invitation when the send task reaches them.
     people_to_invite = models.PositiveIntegerField(default=0)
+    # When every new person's invitation had been made (pending, to be sent by batches): until
+    # then, the sweep re-runs the dispatch of an upload whose dispatch was lost.
+    invitations_made_at = models.DateTimeField(null=True, blank=True)
+    # When a worker took the reading (or the person asked for the import), and how many times:
+    # the sweep hands a job whose worker died back to a new one, a few times at most.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     failure = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     validated_at = models.DateTimeField(null=True, blank=True)
@@ -191,6 +198,13 @@ class Invitation(models.Model):
     key = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    # The e-mail's delivery, as cvms.emails keeps it for its own: when a worker claimed it (a
+    # claim older than cvms.emails.CLAIM_TIMEOUT is a dead worker's), the attempts, when the
+    # sweep should hand it to a worker again, and the mail server's last refusal.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -214,19 +228,27 @@ class Invitation(models.Model):
                 name="invitation_not_used_and_revoked",
             ),
         ]
+        indexes = [
+            # What the sweep looks for every minute: the few invitations not sent yet (sent ones
+            # leave this index, so it stays small however many were sent).
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                name="invitation_unsent",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation {self.pk} ({self.status})"
 
-    def link_state(self, now: datetime | None = None) -> str:
-        """ "valid", "used", "revoked", "expired" or "unsent" (not mailed yet)."""
+    def link_state(self, now: datetime | None = None) -> LinkState:
         now = now or timezone.now()
         if self.used_at is not None:
-            return "used"
+            return LinkState.USED
         if self.revoked_at is not None:
-            return "revoked"
+            return LinkState.REVOKED
         if self.expires_at is None:
-            return "unsent"
+            return LinkState.UNSENT
         if self.expires_at <= now:
-            return "expired"
-        return "valid"
+            return LinkState.EXPIRED
+        return LinkState.VALID

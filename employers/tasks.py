@@ -1,10 +1,12 @@
-"""Thin Celery tasks: keyword ids in, one service call."""
+"""Thin Celery tasks: keyword ids in, one service call. Their work is promised through the outbox
+(cvms/outbox.py) and each is safe to run twice; the outbox's sweep (every minute) hands what a
+dead worker or a lost task left undone to a worker again (employers/hooks.py)."""
 
 from celery import shared_task
 
 from cvms.models import User
+from employers.services import invitations
 from employers.services.imports import roster_rows_import
-from employers.services.invitations import invitations_make_and_send, invitations_send, invitee_batches
 from employers.services.staging import roster_upload_validate
 
 
@@ -19,19 +21,18 @@ def roster_import(*, upload_id: int, by_id: int | None = None) -> None:
 
 
 @shared_task
-def invitations_dispatch(*, upload_id: int) -> None:
-    """Split an imported roster's people to invite into batches, one task each."""
-    for batch in invitee_batches(upload_id=upload_id):
-        invitations_invite_batch.delay(upload_id=upload_id, invitee_ids=batch)
+def invitations_dispatch(*, upload_id: int) -> int:
+    """Make an imported roster's invitations, and promise their sending in batches."""
+    return invitations.invitations_dispatch(upload_id=upload_id)
 
 
-# SMTP hiccups (OSError) are retried with backoff; what was made or sent already is skipped.
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# No automatic retry: each invitation of the batch ends on its own (sent, failed, or back in line
+# after a transient refusal), and the sweep frees the claims of a worker that died.
+@shared_task
 def invitations_invite_batch(*, upload_id: int, invitee_ids: list[int]) -> int:
-    return invitations_make_and_send(upload_id=upload_id, invitee_ids=invitee_ids)
+    return invitations.invitations_make_and_send(upload_id=upload_id, invitee_ids=invitee_ids)
 
 
-# SMTP hiccups (OSError) are retried with backoff; the invitations already sent are skipped.
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def invitations_send_batch(*, invitation_ids: list[int]) -> int:
-    return invitations_send(invitation_ids=invitation_ids)
+    return invitations.invitations_send(invitation_ids=invitation_ids)

@@ -4,8 +4,8 @@ from guardian.admin import GuardedModelAdmin
 from enrollment.models import (
     ApplicationEvent,
     ApplicationLocation,
+    ColleagueInvitation,
     EnrollmentApplication,
-    Invitation,
     IssuedPin,
     Location,
     Organization,
@@ -82,8 +82,8 @@ class IssuedPinAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+@admin.register(ColleagueInvitation)
+class ColleagueInvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "role", "status", "expires_at"]
     list_filter = ["status"]
     exclude = ["nonce"]

@@ -8,7 +8,17 @@ from cvms.demo import demo_user
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import membership_grant, user_create
-from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, OrganizationStatus, SiteType
+from enrollment.enums import (
+    ApplicationStatus,
+    DecisionAction,
+    EmployerType,
+    LicensingAuthority,
+    OrganizationKind,
+    OrganizationStatus,
+    PrescriberCredential,
+    ProviderType,
+    SiteType,
+)
 from enrollment.models import (
     ApplicationEvent,
     ApplicationLocation,
@@ -56,9 +66,9 @@ PROVIDERS = [
 APPLICATIONS = [
     (
         "Triangle Urgent Care",
-        "provider",
-        "urgent_care",
-        "submitted",
+        OrganizationKind.PROVIDER,
+        ProviderType.URGENT_CARE,
+        ApplicationStatus.SUBMITTED,
         "1",
         "37063",
         "Durham",
@@ -67,9 +77,9 @@ APPLICATIONS = [
     ),
     (
         "Durham Senior Living",
-        "employer",
-        "nursing_home",
-        "submitted",
+        OrganizationKind.EMPLOYER,
+        EmployerType.NURSING_HOME,
+        ApplicationStatus.SUBMITTED,
         "1",
         "37063",
         "Durham",
@@ -78,9 +88,9 @@ APPLICATIONS = [
     ),
     (
         "Guilford Family Pharmacy",
-        "provider",
-        "pharmacy",
-        "submitted",
+        OrganizationKind.PROVIDER,
+        ProviderType.PHARMACY,
+        ApplicationStatus.SUBMITTED,
         "2",
         "37081",
         "Greensboro",
@@ -89,9 +99,9 @@ APPLICATIONS = [
     ),
     (
         "Piedmont Unified Schools",
-        "employer",
-        "employer",
-        "submitted",
+        OrganizationKind.EMPLOYER,
+        EmployerType.EMPLOYER,
+        ApplicationStatus.SUBMITTED,
         "3a",
         "37067",
         "Winston-Salem",
@@ -100,9 +110,9 @@ APPLICATIONS = [
     ),
     (
         "Outer Banks Family Clinic",
-        "provider",
-        "primary_care",
-        "info_requested",
+        OrganizationKind.PROVIDER,
+        ProviderType.PRIMARY_CARE,
+        ApplicationStatus.INFO_REQUESTED,
         "2",
         "37055",
         "Nags Head",
@@ -111,9 +121,9 @@ APPLICATIONS = [
     ),
     (
         "Sandhills Wellness",
-        "provider",
-        "primary_care",
-        "draft",
+        OrganizationKind.PROVIDER,
+        ProviderType.PRIMARY_CARE,
+        ApplicationStatus.DRAFT,
         "",
         "37125",
         "Southern Pines",
@@ -174,20 +184,20 @@ def _application(row, official: User) -> None:
         kind=kind,
         status=status,
         legal_name=name,
-        provider_type=org_type if kind == "provider" else "",
-        employer_type=org_type if kind == "employer" else "",
+        provider_type=org_type if kind == OrganizationKind.PROVIDER else "",
+        employer_type=org_type if kind == OrganizationKind.EMPLOYER else "",
         address="200 Market Street",
         city=city,
         zip_code=zip_code,
         county_id=county,
         tax_id=tax_id,
         priority_group=PriorityGroup.objects.filter(code=group).first(),
-        licence_number="RPH20431" if kind == "provider" else "",
-        licensing_authority="ncbop" if kind == "provider" else "",
-        prescriber_name="Dr. Jordan Lee" if kind == "provider" else "",
-        prescriber_credential="md" if kind == "provider" else "",
-        employee_count=None if kind == "provider" else 420,
-        resident_count=180 if org_type == "nursing_home" else None,
+        licence_number="RPH20431" if kind == OrganizationKind.PROVIDER else "",
+        licensing_authority=LicensingAuthority.PHARMACY_BOARD if kind == OrganizationKind.PROVIDER else "",
+        prescriber_name="Dr. Jordan Lee" if kind == OrganizationKind.PROVIDER else "",
+        prescriber_credential=PrescriberCredential.MD if kind == OrganizationKind.PROVIDER else "",
+        employee_count=None if kind == OrganizationKind.PROVIDER else 420,
+        resident_count=180 if org_type == EmployerType.NURSING_HOME else None,
         contact_name="Morgan Reyes",
         contact_email=f"contact@{name.split()[0].lower()}.example.org",
         contact_phone="919-555-0142",
@@ -198,7 +208,7 @@ def _application(row, official: User) -> None:
         attested_at=now if submitted else None,
         submitted_at=now if submitted else None,
     )
-    if kind == "provider":
+    if kind == OrganizationKind.PROVIDER:
         ApplicationLocation.objects.create(
             application=application,
             name=f"{name} — main site",

@@ -69,7 +69,7 @@ class ReadinessScope(models.TextChoices):
     EMPLOYER = "employer", _("Employers and residential organizations")
 
 
-class InvitationStatus(models.TextChoices):
+class ColleagueInvitationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     ACCEPTED = "accepted", _("Accepted")
     CANCELLED = "cancelled", _("Cancelled")

@@ -172,6 +172,7 @@ class LocationForm(forms.ModelForm):
             "zip_code",
             "county",
             "site_type",
+            "iis_facility_id",
             "hours",
             "weekly_throughput",
             "ultra_cold_capacity",

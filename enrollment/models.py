@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -6,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from cvms.translated import translated
 from enrollment.enums import (
     ApplicationStatus,
+    ColleagueInvitationStatus,
     DecisionAction,
     EmployerType,
-    InvitationStatus,
     LicensingAuthority,
     OrganizationKind,
     OrganizationStatus,
@@ -16,6 +17,11 @@ from enrollment.enums import (
     ProviderType,
     ReadinessScope,
     SiteType,
+)
+
+IIS_FACILITY_ID = RegexValidator(
+    r"^[A-Za-z0-9._-]{1,20}$",
+    _("Up to 20 letters, digits, dots, dashes or underscores, as the registry issued it."),
 )
 
 
@@ -127,6 +133,15 @@ class Location(models.Model):
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"), default=0)
     # Blank for a location enrolled before the question was asked: reported as unknown (UNK).
     site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
+    # The location's identifier at the state's immunization registry (IIS), sent in HL7 RXA-11.4:
+    # an IIS facility id is short ASCII (HL7 HD namespace id, at most 20 characters).
+    iis_facility_id = models.CharField(
+        _("immunization registry (IIS) facility id"),
+        max_length=20,
+        blank=True,
+        validators=[IIS_FACILITY_ID],
+        help_text=_("As the state immunization registry knows this location, if it has one."),
+    )
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)
@@ -256,7 +271,7 @@ class EnrollmentApplication(models.Model):
         indexes = [models.Index(fields=["status", "submitted_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="approved") | models.Q(organization__isnull=False),
+                condition=~models.Q(status=ApplicationStatus.APPROVED) | models.Q(organization__isnull=False),
                 name="application_approved_has_organization",
             ),
         ]
@@ -291,6 +306,15 @@ class ApplicationLocation(models.Model):
     hours = models.CharField(_("opening hours"), max_length=200)
     weekly_throughput = models.PositiveIntegerField(_("expected doses per week"))
     site_type = models.CharField(_("type of site"), max_length=2, choices=SiteType.choices, blank=True)
+    # The location's identifier at the state's immunization registry (IIS), sent in HL7 RXA-11.4:
+    # an IIS facility id is short ASCII (HL7 HD namespace id, at most 20 characters).
+    iis_facility_id = models.CharField(
+        _("immunization registry (IIS) facility id"),
+        max_length=20,
+        blank=True,
+        validators=[IIS_FACILITY_ID],
+        help_text=_("As the state immunization registry knows this location, if it has one."),
+    )
     ultra_cold_capacity = models.PositiveIntegerField(_("ultra-cold capacity (doses)"), default=0)
     frozen_capacity = models.PositiveIntegerField(_("frozen capacity (doses)"), default=0)
     refrigerated_capacity = models.PositiveIntegerField(_("refrigerated capacity (doses)"), default=0)
@@ -341,16 +365,19 @@ class IssuedPin(models.Model):
         return f"NCA{self.number:06d}"
 
 
-class Invitation(models.Model):
+class ColleagueInvitation(models.Model):
     """An invitation for a colleague to act for an organization. The e-mailed link carries a
-    signed token (id and nonce) that expires; accepting it once marks it used."""
+    signed token (id and nonce) that expires; accepting it once marks it used. (Not the roster's
+    invitation of a person to register: that is employers' `Invitation`.)"""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="colleague_invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=32)
     nonce = models.CharField(max_length=32)
     status = models.CharField(
-        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+        max_length=16, choices=ColleagueInvitationStatus.choices, default=ColleagueInvitationStatus.PENDING
     )
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -361,11 +388,12 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "enrollment_invitation"  # its name before the rename: no data moved
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
-                condition=models.Q(status="pending"),
+                condition=models.Q(status=ColleagueInvitationStatus.PENDING),
                 name="invitation_one_pending_per_email",
             ),
         ]

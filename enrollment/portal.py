@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cvms.hooks import Panel
 from cvms.roles import Portal
-from enrollment.selectors import locations_for, waiting_for_review_count
+from enrollment.selectors import waiting_for_review_count
 
 MENU = {
     Portal.STATE.value: [
@@ -36,7 +36,7 @@ def dashboard_panels(request) -> list[Panel]:
             Panel(
                 title=_("Your locations"),
                 template="enrollment/panels/locations.html",
-                context={"locations": list(locations_for(request.user, request.organization))},
+                context={"locations": list(request.locations)},
             )
         ]
     return []

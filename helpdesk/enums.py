@@ -28,6 +28,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
+# The agents' queue filter "Open": any of the open statuses (not a status a case can have).
+ANY_OPEN = "open"
 
 
 class CaseAction(models.TextChoices):

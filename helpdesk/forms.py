@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import County
 from helpdesk import selectors
-from helpdesk.enums import Category, Priority, Status
+from helpdesk.enums import ANY_OPEN, Category, Priority, Status
 from helpdesk.files import ALLOWED_DESCRIPTION, attachment_content_type
 from helpdesk.models import Article, Team
 
@@ -163,7 +163,7 @@ class ResolveForm(VersionedForm):
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any")), ("open", _("Open")), *Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any")), (ANY_OPEN, _("Open")), *Status.choices]
     )
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", _("Any")), *Priority.choices]

@@ -1,7 +1,7 @@
 from django.contrib.auth import signals
 from django.dispatch import receiver
 
-from helpdesk.middleware import SESSION_KEY
+from helpdesk.hooks import SESSION_KEY
 from helpdesk.models import RequesterProfile
 
 

@@ -5,10 +5,11 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from cvms.inputs import id_or_none
 from cvms.models import User
 from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
-from helpdesk.enums import OPEN_STATUSES
+from helpdesk.enums import ANY_OPEN, OPEN_STATUSES
 from helpdesk.models import Article, Case, RequesterProfile, RoutingRule, Team
 
 
@@ -74,7 +75,7 @@ def agent_queue(
     cases = agent_cases(user).select_related("team", "assignee", "requester", "organization")
     if team_id:
         cases = cases.filter(team_id=team_id)
-    if status == "open":
+    if status == ANY_OPEN:
         cases = cases.filter(status__in=OPEN_STATUSES)
     elif status:
         cases = cases.filter(status=status)
@@ -91,8 +92,8 @@ def agent_queue(
             | Q(organization__name__icontains=search)
             | Q(organization__pin__iexact=search)
         )
-        if search.lstrip("#").isdigit():
-            condition |= Q(pk=int(search.lstrip("#")))
+        if (number := id_or_none(search.lstrip("#"))) is not None:
+            condition |= Q(pk=number)
         cases = cases.filter(condition)
     return cases.order_by("-created_at", "-id")
 

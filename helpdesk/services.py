@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.emails import send_templated_email
+from cvms.locking import lock_one
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
@@ -56,28 +58,34 @@ def registration_code_check(code: str):
 @transaction.atomic
 def requester_register(
     *, first_name: str, last_name: str, email: str, code: str, language: str, request=None
-) -> User:
+) -> User | None:
     """Create a requester's account and e-mail them a temporary password. The address counts as
-    verified: the password only reaches whoever reads that mailbox."""
+    verified: the password only reaches whoever reads that mailbox.
+
+    An address that already has an account gets an e-mail saying so (how to sign in or reset the
+    password), and the caller is told nothing different: the same answer, after much the same
+    work (a password is hashed either way), so the page can't be used to learn who is registered.
+    Returns the new account, or None for an address already registered."""
     normalized, provider = registration_code_check(code)
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise HelpdeskError(_("This e-mail address is already registered. Sign in, or reset your password."))
     password = secrets.token_urlsafe(12)
-    try:
-        with transaction.atomic():
-            user = user_create(
-                email=email,
-                password=password,
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                language=language,
-                verified=True,
-            )
-    except IntegrityError:  # the same address registered at the same moment
-        raise HelpdeskError(
-            _("This e-mail address is already registered. Sign in, or reset your password.")
-        ) from None
+    user = None
+    if not User.objects.filter(email__iexact=email).exists():
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    email=email,
+                    password=password,
+                    first_name=first_name.strip(),
+                    last_name=last_name.strip(),
+                    language=language,
+                    verified=True,
+                )
+        except IntegrityError:  # the same address registered at the same moment
+            user = None
+    if user is None:
+        _already_registered(email=email, code=normalized, language=language, request=request)
+        return None
     role_grant(user=user, role=Role.HELPDESK_REQUESTER)
     profile = RequesterProfile.objects.create(user=user, registration_code=normalized, organization=provider)
     audit(
@@ -100,6 +108,32 @@ def requester_register(
         language=user.language,
     )
     return user
+
+
+def _already_registered(*, email: str, code: str, language: str, request=None) -> None:
+    """The registration of an address that has an account: its owner is told by e-mail (not
+    the person at the form, who may not be them), and the attempt is on the audit trail."""
+    # The work a new account costs (hashing its password), so that the answer takes as long.
+    make_password(secrets.token_urlsafe(12))
+    account = User.objects.filter(email__iexact=email).first()
+    audit(
+        action="helpdesk.requester.registration_repeated",
+        by=None,
+        target=account,
+        request=request,
+        data={"code": code},
+        actor_email=email,
+    )
+    send_templated_email(
+        to=account.email if account else email,
+        template="helpdesk/already_registered",
+        context={
+            "name": account.get_short_name() if account else "",
+            "login_url": absolute_url(reverse("account_login")),
+            "reset_url": absolute_url(reverse("account_reset_password")),
+        },
+        language=(account.language if account else "") or language,
+    )
 
 
 @transaction.atomic
@@ -131,7 +165,7 @@ def _event(case: Case, action: CaseAction, by: User | None, detail: str = "") ->
 
 def _locked(case: Case, version: int | None) -> Case:
     """Re-read the case under a row lock; refuse if it changed since the page showed it."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = lock_one(Case.objects.all(), pk=case.pk)
     if version is not None and locked.version != version:
         raise HelpdeskError(_("Someone changed this case meanwhile. Look at it again and retry."))
     return locked

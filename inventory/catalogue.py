@@ -10,6 +10,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from inventory.enums import StorageClass
+
 CATALOGUE = Path(__file__).resolve().parent / "data" / "vaccines.csv"
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -23,10 +25,10 @@ def _first_number(text: str) -> str | None:
 def _storage_class(row: dict) -> str:
     """The coldest storage the product is shipped and kept in."""
     if row["storage_ultracold"].strip():
-        return "ultra_cold"
+        return StorageClass.ULTRA_COLD
     if row["storage_frozen"].strip():
-        return "frozen"
-    return "refrigerated"
+        return StorageClass.FROZEN
+    return StorageClass.REFRIGERATED
 
 
 def product_fields(row: dict) -> dict:

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cvms.inputs import is_ascii_digits
 from enrollment.models import County, Location
 from inventory import selectors
 from inventory.enums import MovementKind, WasteReason
@@ -70,7 +71,7 @@ class ProductForm(forms.ModelForm):
     def clean_ndc(self):
         ndc = self.cleaned_data["ndc"].strip()
         parts = ndc.split("-")
-        if len(parts) != 3 or not all(part.isdigit() for part in parts) or len("".join(parts)) != 11:
+        if len(parts) != 3 or not all(is_ascii_digits(part) for part in parts) or len("".join(parts)) != 11:
             raise forms.ValidationError(_("Write the NDC in its 5-4-2 form, such as 59267-1000-01."))
         return ndc
 
@@ -126,9 +127,9 @@ class ShipmentRecordForm(ReceiptFields):
 
     field_order = ["location", "product", "source"]
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = Location.objects.filter(organization=organization)
+        self.fields["location"].queryset = locations
         self.fields["product"].queryset = selectors.products_active()
 
 

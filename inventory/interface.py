@@ -6,8 +6,8 @@ the apps above to it (pyproject.toml).
 
 Administration moves stock when it records or voids a dose (`stock_administer`, `stock_return`,
 refused with `InventoryError`), reads stock for booking, recording, back-fill and the registry
-exports, records the demo's shipments, and tells inventory how to count the appointments booked
-ahead (`set_booked_appointments_source`).
+exports, and records the demo's shipments. (It tells inventory how many appointments are booked ahead
+through the `booked_appointments` hook point of cvms/hooks.py, not through this module.)
 """
 
 from inventory.selectors import (
@@ -15,7 +15,6 @@ from inventory.selectors import (
     lot_find,
     lots_usable,
     products_active,
-    set_booked_appointments_source,
     stock_levels,
     stock_on_hand,
     stock_usable,
@@ -30,7 +29,6 @@ __all__ = [
     "lot_find",
     "lots_usable",
     "products_active",
-    "set_booked_appointments_source",
     "shipment_record",
     "stock_administer",
     "stock_levels",

@@ -2,14 +2,16 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from cvms.roles import Portal
+
 MENU = {
-    "provider": [
+    Portal.PROVIDER.value: [
         (_("Stock"), "provider:inventory.stock"),
         (_("Shipments"), "provider:inventory.shipments"),
         (_("Transfers"), "provider:inventory.transfers"),
         (_("Wastage"), "provider:inventory.wastage"),
     ],
-    "state": [
+    Portal.STATE.value: [
         (_("Allocations"), "state:inventory.allocations"),
         (_("Stock"), "state:inventory.stock"),
         (_("Products"), "state:inventory.products"),

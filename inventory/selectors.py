@@ -5,13 +5,14 @@ ledger by `inventory.services`), so its cost doesn't grow with the ledger. Where
 the balance with the ledger, the sum is done by PostgreSQL (`ledger_total`), never in Python.
 """
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from cvms.hooks import contributions
+from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
 from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus, WasteReason
 from inventory.models import Allocation, Lot, Product, Shipment, Stock, StockMovement, Transfer
@@ -229,25 +230,17 @@ def throughput(*, location: Location, product: Product, weeks: int = 4, on: date
     ]
 
 
-# The booking app (administration) knows how many appointments are booked ahead; inventory sits
-# below it and can't import it. Administration registers a function here when it is installed
-# (in its AppConfig.ready): `set_booked_appointments_source(lambda *, location, product, since: n)`.
-# Until then the allocation form shows 0 booked appointments.
-_booked_appointments_source: Callable[..., int] | None = None
-
-
-def set_booked_appointments_source(source: Callable[..., int] | None) -> None:
-    """Let a higher app tell inventory how many appointments are booked ahead (see above)."""
-    global _booked_appointments_source
-    _booked_appointments_source = source
-
-
 def booked_appointments_ahead(*, location: Location, product: Product, on: date | None = None) -> int:
     """Appointments booked at `location` for `product` from `on` (default today) onwards.
-    0 until the booking app registers its source with `set_booked_appointments_source`."""
-    if _booked_appointments_source is None:
-        return 0
-    return _booked_appointments_source(location=location, product=product, since=_today(on))
+
+    The booking app (administration) knows them and sits above inventory: it contributes the
+    count through the `booked_appointments` hook point (cvms/hooks.py); with no booking app
+    installed, none are booked."""
+    since = _today(on)
+    return sum(
+        count(location=location, product=product, since=since)
+        for count in contributions("booked_appointments")
+    )
 
 
 def allocation_planning(*, location: Location, product: Product, on: date | None = None) -> dict:
@@ -279,25 +272,25 @@ def allocations(*, week: date | None = None) -> QuerySet[Allocation]:
 def locations_allocatable() -> QuerySet[Location]:
     """Active locations of approved providers: where the state may send vaccine."""
     return Location.objects.filter(
-        is_active=True, organization__kind="provider", organization__status="approved"
+        is_active=True,
+        organization__kind=OrganizationKind.PROVIDER,
+        organization__status=OrganizationStatus.APPROVED,
     ).select_related("organization", "county")
 
 
 # --- Shipments and transfers -------------------------------------------------------------------
 
 
-def shipments_for(*, organization: Organization) -> QuerySet[Shipment]:
-    return Shipment.objects.filter(location__organization=organization).select_related(
+def shipments_for(*, locations: QuerySet[Location]) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(location__in=locations).select_related(
         "location", "product", "lot", "received_by"
     )
 
 
-def transfers_for(*, organization: Organization) -> QuerySet[Transfer]:
-    """Transfers out of or into the organization's locations."""
+def transfers_for(*, locations: QuerySet[Location]) -> QuerySet[Transfer]:
+    """Transfers out of or into these locations."""
     return (
-        Transfer.objects.filter(
-            Q(from_location__organization=organization) | Q(to_location__organization=organization)
-        )
+        Transfer.objects.filter(Q(from_location__in=locations) | Q(to_location__in=locations))
         .select_related("from_location__organization", "to_location__organization", "lot__product")
         .order_by("-requested_at", "-id")
     )
@@ -316,7 +309,7 @@ def transfers_awaiting_approval() -> QuerySet[Transfer]:
 
 def wastage_by_reason(
     *,
-    organization: Organization | None = None,
+    locations: QuerySet[Location] | None = None,
     location: Location | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -324,8 +317,8 @@ def wastage_by_reason(
     """Doses wasted or expired per month and reason ({"month", "reason", "doses"}), one query.
     An expiry write-off without a reason counts as "expired"."""
     movements = StockMovement.objects.filter(kind__in=[MovementKind.WASTED, MovementKind.EXPIRED])
-    if organization is not None:
-        movements = movements.filter(location__organization=organization)
+    if locations is not None:
+        movements = movements.filter(location__in=locations)
     if location is not None:
         movements = movements.filter(location=location)
     if since is not None:

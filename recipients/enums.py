@@ -44,3 +44,16 @@ class RegistrationSource(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     SELF = "self", _("Self-registration")
     STAFF = "staff", _("Registered by staff")
+
+
+class GuardianRelationship(models.TextChoices):
+    """The responsible party of a minor, as the immunization registry receives it (HL7 NK1-3,
+    table 0063)."""
+
+    MOTHER = "MTH", _("Mother")
+    FATHER = "FTH", _("Father")
+    PARENT = "PAR", _("Parent")
+    GUARDIAN = "GRD", _("Legal guardian")
+    GRANDPARENT = "GRP", _("Grandparent")
+    CAREGIVER = "CGV", _("Caregiver")
+    OTHER = "OTH", _("Other")

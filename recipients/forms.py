@@ -4,10 +4,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cvms.inputs import is_ascii_digits
 from enrollment.interface import counties_for_zip
 from enrollment.models import County, PriorityGroup
 from recipients.enums import Race, YesNoUnknown
-from recipients.models import Recipient
+from recipients.models import ADULT_AGE, Recipient, age_on
 from recipients.selectors import screening_questions
 from recipients.services import PERSON_FIELDS
 
@@ -48,7 +49,7 @@ class AddressMixin:
     def clean_zip_code(self):
         value = self.cleaned_data["zip_code"].strip()
         digits = value.replace("-", "")
-        if not digits.isdigit() or len(digits) not in (5, 9):
+        if not is_ascii_digits(digits) or len(digits) not in (5, 9):
             raise forms.ValidationError(_("Enter a ZIP code of 5 digits (or 5+4)."))
         return value
 
@@ -127,6 +128,19 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
             raise forms.ValidationError(_("Enter a date of birth after 1900."))
         return value
 
+    def _clean_guardian(self, cleaned: dict) -> None:
+        """A minor registers with a parent or guardian: the registry receives them with the doses."""
+        born = cleaned.get("date_of_birth")
+        if born is None or age_on(born, timezone.localdate()) >= ADULT_AGE:
+            return
+        for name in ("guardian_first_name", "guardian_last_name", "guardian_relationship"):
+            if not (cleaned.get(name) or "").strip():
+                self.add_error(
+                    name,
+                    _("A person under %(age)s registers with a parent or guardian: give this.")
+                    % {"age": ADULT_AGE},
+                )
+
     def clean_races(self):
         races = self.cleaned_data["races"]
         if len(races) > 1 and {"UNK", "POL"} & set(races):
@@ -146,6 +160,7 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
                     password_validation.validate_password(first)
                 except forms.ValidationError as error:
                     self.add_error("password1", error)
+        self._clean_guardian(cleaned)
         cleaned["screening_answers"] = {
             q.code: cleaned.get(f"screening_{q.code}")
             for q in self.questions
@@ -186,3 +201,19 @@ class SelfRegistrationSettingForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name, e-mail or date of birth (YYYY-MM-DD)"), required=False)
+
+
+class BirthDateProofForm(forms.Form):
+    """The holder of an invitation link shows it is theirs by their date of birth."""
+
+    date_of_birth = forms.DateField(label=_("Your date of birth"), widget=DateInput())
+
+
+class CodeProofForm(forms.Form):
+    """...or by the code e-mailed to the address the invitation was sent to."""
+
+    code = forms.CharField(
+        label=_("The code from the e-mail"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

@@ -6,14 +6,17 @@ the apps above to it (pyproject.toml).
 
 Administration asks whether a person may book (`eligibility`), serves its pages of the recipient
 portal for the person's own record (`RecipientRecordMixin`, `recipient_for_user`), and registers
-a walk-in or a back-filled paper form's person (`recipient_create_by_staff`).
+a walk-in or a back-filled paper form's person (`recipient_create_by_staff`). When two people
+are merged, it moves its own rows in the `recipients_merged` hook (cvms/hooks.py) and refuses
+with `MergeRefused`.
 """
 
 from recipients.selectors import eligibility, recipient_for_user
-from recipients.services import recipient_create_by_staff
+from recipients.services import MergeRefused, recipient_create_by_staff
 from recipients.views.mixins import RecipientRecordMixin
 
 __all__ = [
+    "MergeRefused",
     "RecipientRecordMixin",
     "eligibility",
     "recipient_create_by_staff",

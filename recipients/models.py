@@ -13,7 +13,17 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recipients.enums import Ethnicity, Race, RegistrationSource, Sex, YesNoUnknown
+from recipients.enums import Ethnicity, GuardianRelationship, Race, RegistrationSource, Sex, YesNoUnknown
+
+# Under this age a person registers with a parent or guardian, who is the responsible party the
+# immunization registry receives with their doses (HL7 NK1).
+ADULT_AGE = 18
+
+
+def age_on(date_of_birth, day) -> int:
+    """Full years of age on `day`."""
+    years = day.year - date_of_birth.year
+    return years - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
 
 
 class Recipient(models.Model):
@@ -66,6 +76,20 @@ class Recipient(models.Model):
         choices=YesNoUnknown.choices,
         default=YesNoUnknown.UNKNOWN,
     )
+    # A minor's parent or guardian (given at registration), sent to the registry as NK1.
+    guardian_first_name = models.CharField(
+        _("parent or guardian: first name"), max_length=150, blank=True, db_default=""
+    )
+    guardian_last_name = models.CharField(
+        _("parent or guardian: last name"), max_length=150, blank=True, db_default=""
+    )
+    guardian_relationship = models.CharField(
+        _("parent or guardian: relationship"),
+        max_length=3,
+        choices=GuardianRelationship.choices,
+        blank=True,
+        db_default="",
+    )
     # The state's screening questions (ScreeningQuestion) and this person's answers, by code.
     screening_answers = models.JSONField(default=dict, blank=True)
     # The organizations whose invitations the person used (one person may be invited by several;
@@ -76,6 +100,9 @@ class Recipient(models.Model):
     source = models.CharField(max_length=16, choices=RegistrationSource.choices)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When a detail the immunization registry holds with the person's doses last changed (name,
+    # birth date, sex, race, ethnicity, address, phone, guardian): their reported doses go again.
+    registry_details_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -1,5 +1,8 @@
 """Reads of recipients, for this app's views and for administration (booking, the record)."""
 
+import re
+from datetime import date
+
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -7,6 +10,8 @@ from django.utils.translation import gettext as _
 from cvms.models import User
 from enrollment.models import PriorityGroup
 from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def recipient_for_user(user: User) -> Recipient | None:
@@ -65,10 +70,20 @@ def recipients_search(*, query: str = "") -> QuerySet[Recipient]:
     found = Recipient.objects.select_related("county", "priority_group")
     for word in query.split()[:5]:
         condition = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-        if len(word) == 10 and word[4] == "-" and word[7] == "-":
-            condition |= Q(date_of_birth=word)
+        if (born := _date_or_none(word)) is not None:
+            condition |= Q(date_of_birth=born)
         found = found.filter(condition)
     return found.order_by("last_name", "first_name", "id")
+
+
+def _date_or_none(word: str) -> date | None:
+    """A date written YYYY-MM-DD in ASCII digits that exists (not 9999-99-99), else None."""
+    if not ISO_DATE.fullmatch(word):
+        return None
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        return None
 
 
 def duplicate_candidates() -> list[dict]:

@@ -6,11 +6,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
+from cvms.hooks import contributions
 from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
-from employers.interface import InvitationInvalid, invitation_use, invitee_recipient_reassign
+from employers.enums import InvitationProof, LinkState
+from employers.interface import (
+    InvitationInvalid,
+    invitation_held_by,
+    invitation_use,
+    invitee_recipient_reassign,
+)
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient, RegistrationSettings
@@ -36,15 +43,43 @@ PERSON_FIELDS = (
     "priority_group",
     "occupation",
     "comorbidity",
+    "guardian_first_name",
+    "guardian_last_name",
+    "guardian_relationship",
     "screening_answers",
 )
 CONTACT_FIELDS = ("email", "phone", "street", "street_2", "city", "state", "zip_code", "county", "language")
+# What the immunization registry and the CDC receive about the person with each dose: a change
+# of any of them sends the person's reported doses again (administration reads
+# `registry_details_changed_at`).
+REGISTRY_FIELDS = frozenset(
+    {
+        "first_name",
+        "middle_name",
+        "last_name",
+        "date_of_birth",
+        "sex",
+        "races",
+        "ethnicity",
+        "phone",
+        "street",
+        "street_2",
+        "city",
+        "state",
+        "zip_code",
+        "county",
+        "comorbidity",
+        "guardian_first_name",
+        "guardian_last_name",
+        "guardian_relationship",
+    }
+)
 
 
 class RegistrationRefused(Exception):
     """A registration that can't be done; the message says why and what to do instead.
     `code`: "invitation_used", "invitation_expired", "invitation_invalid", "sign_in",
-    "already_registered", "self_registration_closed"."""
+    "other_account", "not_proven", "already_registered", "self_registration_closed"."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
@@ -56,21 +91,24 @@ class MergeRefused(Exception):
 
 
 INVITATION_STATE_MESSAGES = {
-    "used": ("invitation_used", lambda: _("This invitation link has already been used. Sign in instead.")),
-    "expired": (
+    LinkState.USED: (
+        "invitation_used",
+        lambda: _("This invitation link has already been used. Sign in instead."),
+    ),
+    LinkState.EXPIRED: (
         "invitation_expired",
         lambda: _("This invitation link has expired. Ask the organization that invited you for a new one."),
     ),
-    "revoked": (
+    LinkState.REVOKED: (
         "invitation_invalid",
         lambda: _("This invitation link was withdrawn. Ask the organization that invited you for a new one."),
     ),
-    "unsent": ("invitation_invalid", lambda: _("This invitation link is not valid.")),
+    LinkState.UNSENT: ("invitation_invalid", lambda: _("This invitation link is not valid.")),
 }
 
 
-def _refuse_invitation(state: str):
-    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES["unsent"])
+def _refuse_invitation(state: LinkState):
+    code, message = INVITATION_STATE_MESSAGES.get(state, INVITATION_STATE_MESSAGES[LinkState.UNSENT])
     raise RegistrationRefused(message(), code)
 
 
@@ -96,20 +134,39 @@ def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None
 
 @transaction.atomic
 def recipient_register_from_invitation(
-    *, invitation, data: dict, password: str | None, user: User | None = None, request=None
+    *,
+    invitation,
+    data: dict,
+    password: str | None,
+    user: User | None = None,
+    proven_by: InvitationProof | None = None,
+    request=None,
 ) -> Recipient:
-    """Register the person an invitation was sent to.
+    """Register the person an invitation was sent to. Only that person may use it (a link can
+    be forwarded): signed in, their account's verified address must be the invited one;
+    otherwise the holder has proved it is theirs (`proven_by`: a code e-mailed to the invited
+    address, or the date of birth on the roster, checked through `employers.interface`).
 
-    - Signed in (`user`) and already registered: the invitation is linked to their record; one
-      person invited by two organizations keeps one record.
+    - Signed in and already registered: the invitation is linked to their record; one person
+      invited by two organizations keeps one record.
     - Signed in, not registered yet: a record is made for their account.
-    - Not signed in: an account is made with the invited e-mail (proven by the link) and
-      `password`; if that address already has an account, the person must sign in first.
+    - Not signed in: an account is made with the invited e-mail and `password` (its address
+      counts as verified when the e-mailed code proved it); if that address already has an
+      account, the person must sign in first.
     """
     state = invitation.link_state()
-    if state != "valid":
+    if state != LinkState.VALID:
         _refuse_invitation(state)
     email = invitation.invitee.email.lower()
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and invitation_held_by(invitation=invitation, user=user):
+        proven_by = InvitationProof.ACCOUNT
+    elif signed_in and user.email.lower() != email:
+        raise RegistrationRefused(
+            _("This invitation was sent to another e-mail address. Sign out to use it."), "other_account"
+        )
+    elif proven_by not in (InvitationProof.EMAIL, InvitationProof.DATE_OF_BIRTH):
+        raise RegistrationRefused(_("Show that the invitation is yours first."), "not_proven")
     if user is not None and user.is_authenticated:
         existing = Recipient.objects.filter(user=user).first()
         if existing is not None:
@@ -138,7 +195,9 @@ def recipient_register_from_invitation(
             first_name=data["first_name"],
             last_name=data["last_name"],
             language=data.get("language", "en"),
-            verified=True,  # the invitation was mailed to this address: following it proves it
+            # Proved by the code mailed there; a date of birth proves the person, not the address
+            # (allauth asks to confirm it at the next sign-in).
+            verified=proven_by == InvitationProof.EMAIL,
         )
         recipient = _recipient_create(user=user, email=email, data=data, source=RegistrationSource.INVITATION)
     _invitation_link(invitation=invitation, recipient=recipient, by=user, request=request)
@@ -147,7 +206,7 @@ def recipient_register_from_invitation(
         by=user,
         target=recipient,
         request=request,
-        data={"source": "invitation", "invitation": invitation.pk},
+        data={"source": "invitation", "invitation": invitation.pk, "proven_by": proven_by},
     )
     return recipient
 
@@ -210,7 +269,11 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
     for name in changed:
         setattr(recipient, name, data[name])
     recipient.updated_at = timezone.now()
-    recipient.save(update_fields=[*changed, "updated_at"])
+    touched = ["updated_at"]
+    if REGISTRY_FIELDS.intersection(changed):
+        recipient.registry_details_changed_at = recipient.updated_at
+        touched.append("registry_details_changed_at")
+    recipient.save(update_fields=[*changed, *touched])
     audit(
         action="recipients.recipient.contact_updated",
         by=by,
@@ -286,7 +349,8 @@ def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> Pri
 
 @transaction.atomic
 def self_registration_set(*, is_open: bool, by: User, request=None) -> RegistrationSettings:
-    settings, _created = RegistrationSettings.objects.select_for_update().get_or_create(pk=1)
+    # The one row of switches is made by the migrations (0002); made here if someone deleted it.
+    settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1) or RegistrationSettings(pk=1)
     settings.self_registration_open = is_open
     settings.changed_at = timezone.now()
     settings.save()
@@ -305,12 +369,14 @@ def self_registration_set(*, is_open: bool, by: User, request=None) -> Registrat
 @transaction.atomic
 def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, request=None) -> Recipient:
     """Merge `duplicate` into `survivor`: every row that points at the duplicate (appointments,
-    doses, whatever app owns them) is re-pointed to the survivor, then the duplicate is deleted.
+    doses, whatever app owns them) is moved to the survivor, then the duplicate is deleted.
 
-    Recipients sit below administration in the layers, so this can't import its models; it walks
-    `Recipient._meta.related_objects` instead, which covers every foreign key to a recipient,
-    including those of apps added later. Refused when both hold an active appointment for the
-    same dose (a constraint of the appointments): cancel one first.
+    The apps above recipients move their own rows through their own services first (the
+    `recipients_merged` hook point, cvms/hooks.py): administration bumps the moved dose records'
+    version so that the registry is sent them again. Recipients can't import those apps; for
+    whatever relation no app claimed, it walks `Recipient._meta.related_objects`, which covers
+    every foreign key to a recipient, including those of apps added later. Refused when both hold
+    an active appointment for the same dose (a constraint of the appointments): cancel one first.
     """
     if survivor.pk == duplicate.pk:
         raise MergeRefused(_("A record can't be merged into itself."))
@@ -320,13 +386,15 @@ def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, requ
         raise MergeRefused(_("One of the records no longer exists."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     moved: dict[str, int] = {}
+    for moves in contributions("recipients_merged"):
+        moved.update(moves(survivor=survivor, duplicate=duplicate, by=by, request=request))
     try:
         with transaction.atomic():
             for relation in Recipient._meta.related_objects:
                 moved.update(_repoint(relation, survivor=survivor, duplicate=duplicate))
     except IntegrityError:
         raise MergeRefused(
-            _("Both records hold an active appointment for the same dose. Cancel one of them, then merge.")
+            _("Two rows of the records can't both stay with one person. Correct one of them, then merge.")
         ) from None
     # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
     # re-points them.

@@ -33,6 +33,8 @@ TRAINING_AUDIENCE = frozenset(
 EXPECTED = {
     # /state/
     "state:dashboard": STATE_OFFICIALS,
+    "state:audit": STATE_OFFICIALS,
+    "state:audit.export": STATE_OFFICIALS,
     "state:enrollment.review": STATE_OFFICIALS,
     "state:enrollment.review.detail": STATE_OFFICIALS,
     "state:enrollment.review.approve": STATE_OFFICIALS,
@@ -61,6 +63,8 @@ EXPECTED = {
     "state:administration.exports": STATE_OFFICIALS,
     "state:administration.export": STATE_OFFICIALS,
     "state:administration.export.download": STATE_OFFICIALS,
+    "state:administration.refused": STATE_OFFICIALS,
+    "state:administration.refused.resend": STATE_OFFICIALS,
     # /provider/
     "provider:dashboard": PROVIDER_STAFF,
     "provider:organization.switch": PROVIDER_STAFF,

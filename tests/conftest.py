@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
-from tests import factories
+from tests import brokers, factories, mail_backends
 from tests.clients import SignInClient
 
 pytest_plugins = ["tests.browser"]
@@ -109,3 +109,20 @@ def admin_client(admin_user):
 @pytest.fixture
 def personas(db):
     return factories.Personas.build()
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery configured for a broker that can't be reached, as when Redis is down
+    (tests/brokers.py); `tests.brokers.back_up()` brings it back."""
+    yield from brokers.broker_down(settings)
+
+
+@pytest.fixture
+def refusing_mail(settings):
+    """A mail server that refuses the addresses the test names, with the answer a real one would
+    give: `refusing_mail["gone@example.org"] = (550, b"5.1.1 No such user")`."""
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    yield mail_backends.REFUSALS
+    mail_backends.REFUSALS.clear()
+    mail_backends.CONNECTION_ERROR.clear()

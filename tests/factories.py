@@ -7,7 +7,8 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 
-from cvms.models import AuditEvent, Membership, OutboundEmail, OutboxTask, User
+from cvms.auditchain import GENESIS, SEALED_FIELDS, chain_hash
+from cvms.models import AuditEvent, AuditSeal, Membership, OutboundEmail, OutboxTask, User
 from cvms.roles import MFA_REQUIRED_ROLES, Role
 from enrollment.models import Organization
 
@@ -65,6 +66,25 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     target_type = "cvms.user"
     target_id = factory.LazyAttribute(lambda o: str(o.actor.pk) if o.actor else "")
     ip_address = "192.0.2.1"
+
+
+class AuditSealFactory(factory.django.DjangoModelFactory):
+    """The chain's next link over a new event, as `cvms.auditchain.audit_seal` makes it (so the
+    chain still verifies)."""
+
+    class Meta:
+        model = AuditSeal
+
+    event = factory.SubFactory(AuditEventFactory)
+    seq = factory.LazyFunction(
+        lambda: (AuditSeal.objects.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    )
+    chain_hash = factory.LazyAttribute(
+        lambda o: chain_hash(
+            AuditSeal.objects.order_by("-seq").values_list("chain_hash", flat=True).first() or GENESIS,
+            AuditEvent.objects.filter(pk=o.event.pk).values(*SEALED_FIELDS).get(),
+        )
+    )
 
 
 class OutboundEmailFactory(factory.django.DjangoModelFactory):

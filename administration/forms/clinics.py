@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from administration.forms.widgets import DateInput, TimeInput
+from enrollment.enums import OrganizationStatus
 from enrollment.models import Organization, PriorityGroup
 from inventory.interface import products_active
 
@@ -26,7 +27,7 @@ class ClinicForm(forms.Form):
     )
     organizations = forms.ModelMultipleChoiceField(
         label=_("Or only for the invited people of"),
-        queryset=Organization.objects.filter(status="approved"),
+        queryset=Organization.objects.filter(status=OrganizationStatus.APPROVED),
         required=False,
     )
     priority_groups = forms.ModelMultipleChoiceField(
@@ -66,3 +67,12 @@ class ClinicForm(forms.Form):
 
 class CheckInForm(forms.Form):
     code = forms.CharField(label=_("Confirmation code"), max_length=12)
+
+
+class ClinicCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the people booked)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -7,7 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.enums import RefusalReason, Route, Severity, Site
+from administration.enums import FundingSource, RefusalReason, Route, Severity, Site, VfcEligibility
+from administration.services.recording import VFC_AGE_LIMIT
+from recipients.models import age_on
 
 
 def dose_volume(product) -> Decimal | None:
@@ -17,8 +19,9 @@ def dose_volume(product) -> Decimal | None:
     return product.dose_volume_ml.quantize(Decimal("0.01"))
 
 
-class DoseForm(forms.Form):
-    lot = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
+class _DoseDetailsForm(forms.Form):
+    """The details of a dose given, as a vaccinator records them and an administrator corrects them."""
+
     dose_number = forms.IntegerField(label=_("Dose number"), min_value=1, max_value=6)
     administered_at = forms.DateTimeField(
         label=_("Date and time given"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -31,15 +34,83 @@ class DoseForm(forms.Form):
         required=False,
         max_length=200,
     )
+    vfc_eligibility = forms.ChoiceField(
+        label=_("VFC eligibility"),
+        choices=[("", _("By age: not VFC eligible from 19")), *VfcEligibility.choices],
+        required=False,
+    )
+    funding_source = forms.ChoiceField(
+        label=_("Funding source"),
+        choices=[("", _("By vaccine: federal for COVID-19")), *FundingSource.choices],
+        required=False,
+    )
+    vis_barcode = forms.CharField(
+        label=_("Vaccine information statement (VIS) given: its barcode"),
+        help_text=_("Scan the barcode on the sheet the person was given, or type its digits."),
+        required=False,
+        max_length=30,
+    )
+    vis_edition = forms.DateField(
+        label=_("VIS edition date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    vis_given_on = forms.DateField(
+        label=_("VIS given on"),
+        help_text=_("Leave empty if it was given on the day of the dose."),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    identity_checked = forms.BooleanField(
+        label=_("I checked the person's identity document"),
+        help_text=_("Only then does the person's SMART Health Card say their identity was checked."),
+        required=False,
+    )
+
+    # What DoseDetails takes from the form besides the dose itself.
+    EXTRAS = (
+        "vfc_eligibility",
+        "funding_source",
+        "vis_barcode",
+        "vis_edition",
+        "vis_given_on",
+        "identity_checked",
+    )
+
+    def __init__(self, *args, recipient=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if recipient is not None and age_on(recipient.date_of_birth, timezone.localdate()) < VFC_AGE_LIMIT:
+            # A child's eligibility depends on their insurance: only the vaccinator can ask.
+            field = self.fields["vfc_eligibility"]
+            field.required = True
+            field.choices = [("", "---------"), *VfcEligibility.choices]
+            field.help_text = _("Under 19: ask about the child's insurance (Vaccines for Children).")
+        self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def clean_vis_barcode(self):
+        value = self.cleaned_data["vis_barcode"].strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("Scan the barcode, or type the digits printed under it."))
+        return value
+
+    def extras(self) -> dict:
+        """The funding, VIS and identity-check answers, as DoseDetails takes them."""
+        return {name: self.cleaned_data[name] for name in self.EXTRAS}
+
+
+class DoseForm(_DoseDetailsForm):
+    """A dose taken from the stock on hand: `stock` is the `Stock` row (a lot at this location)
+    the vaccinator chose; the person sees it as the lot."""
+
+    stock = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
+
+    field_order = ["stock"]
 
     def __init__(self, *args, stocks, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lot"].queryset = stocks
-        self.fields["lot"].label_from_instance = lambda stock: (
+        self.fields["stock"].queryset = stocks
+        self.fields["stock"].label_from_instance = lambda stock: (
             f"{stock.lot.number} · {stock.lot.product.name} · "
             + str(_("exp. %(date)s · %(n)s on hand") % {"date": stock.lot.expires_on, "n": stock.on_hand})
         )
-        self.fields["administered_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
 class RefusalForm(forms.Form):
@@ -61,17 +132,20 @@ class RefusalForm(forms.Form):
         self.fields["refused_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
 
-class CorrectionForm(DoseForm):
-    """A recorded dose's details, corrected by a provider administrator, with the reason."""
+class CorrectionForm(_DoseDetailsForm):
+    """A recorded dose's details, corrected by a provider administrator, with the reason: `lot`
+    is the `Lot` (the stock moves between lots and locations, when they change, in the service)."""
 
     location = forms.ModelChoiceField(queryset=None, label=_("Location"), empty_label=None)
+    lot = forms.ModelChoiceField(queryset=None, label=_("Lot"), empty_label=None)
     reason = forms.CharField(label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}))
 
     field_order = ["location", "lot", "dose_number", "administered_at", "route", "site", "volume_ml"]
 
-    def __init__(self, *args, lots, locations, **kwargs):
-        super().__init__(*args, stocks=lots, **kwargs)
+    def __init__(self, *args, lots, locations, recipient=None, **kwargs):
+        super().__init__(*args, recipient=recipient, **kwargs)
         self.fields["location"].queryset = locations
+        self.fields["lot"].queryset = lots
         self.fields["lot"].label_from_instance = lambda lot: (
             f"{lot.number} · {lot.product.name} · {lot.expires_on}"
         )
@@ -101,6 +175,10 @@ class AdverseEventForm(forms.Form):
         if data.get("reported_to_vaers") and not data.get("vaers_number", "").strip():
             self.add_error("vaers_number", _("Give the VAERS report number."))
         return data
+
+
+class RecordSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, lot or form number"), required=False, max_length=100)
 
 
 class WalkInSearchForm(forms.Form):

@@ -6,13 +6,17 @@ Django finds an app's models by importing this package, so every model is import
 from administration.models.clinics import Appointment, Clinic, Slot
 from administration.models.files import ExportJob, OfflineForm
 from administration.models.records import AdministrationRecord, AdverseEvent
+from administration.models.registry import CvrsFile, Hl7Batch, Hl7Message
 
 __all__ = [
     "AdministrationRecord",
     "AdverseEvent",
     "Appointment",
     "Clinic",
+    "CvrsFile",
     "ExportJob",
+    "Hl7Batch",
+    "Hl7Message",
     "OfflineForm",
     "Slot",
 ]

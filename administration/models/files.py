@@ -49,10 +49,17 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True, max_length=200)
     file_name = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    # What the file couldn't carry as recorded (values left empty, records left out), shown with it.
+    notes = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When a worker took it (or the sweep published it again), and how many times the sweep
+    # handed it to a new worker: a job claimed longer ago than the hard time limit allows lost
+    # its worker (administration.services.files.jobs_sweep).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

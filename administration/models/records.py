@@ -2,7 +2,8 @@
 
 A dose record is never deleted: a provider administrator corrects or voids it with a reason, and
 `version` counts those changes so that the HL7 export sends a record again when it changed after it
-was sent (`hl7_sent_version`).
+was sent (`hl7_sent_version`), and the registry's acknowledgements say which version it accepted
+or refused (`hl7_accepted_version`, `hl7_rejected_version`; the messages are `Hl7Message`s).
 """
 
 from django.conf import settings
@@ -11,7 +12,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from administration.enums import RecordSource, RecordStatus, RefusalReason, Route, Severity, Site
+from administration.enums import (
+    FundingSource,
+    RecordSource,
+    RecordStatus,
+    RefusalReason,
+    Route,
+    Severity,
+    Site,
+    VfcEligibility,
+)
 
 
 class AdministrationRecord(models.Model):
@@ -43,6 +53,25 @@ class AdministrationRecord(models.Model):
     screening_answers = models.JSONField(default=dict, blank=True)
     refused = models.BooleanField(_("vaccine refused"), default=False)
     refusal_reason = models.CharField(max_length=2, choices=RefusalReason.choices, blank=True)
+    # Funding, captured per dose at recording (defaults by age and product, see
+    # services.recording.funding_defaults); blank when unknown (a paper form doesn't ask).
+    vfc_eligibility = models.CharField(
+        _("VFC eligibility"), max_length=3, choices=VfcEligibility.choices, blank=True, db_default=""
+    )
+    funding_source = models.CharField(
+        _("funding source"), max_length=5, choices=FundingSource.choices, blank=True, db_default=""
+    )
+    # The vaccine information statement the person was given: its GS1 barcode (the document and
+    # its edition, as scanned from the sheet) and/or its edition date, and the day it was given.
+    vis_barcode = models.CharField(_("VIS barcode"), max_length=30, blank=True, db_default="")
+    vis_edition = models.DateField(_("VIS edition date"), null=True, blank=True)
+    vis_given_on = models.DateField(_("VIS given on"), null=True, blank=True)
+    # A dose given elsewhere, recorded from the person's own records (HL7 RXA-9 = 01): no stock
+    # moved, the lot may be unknown.
+    historical = models.BooleanField(_("historical dose"), default=False, db_default=False)
+    # The vaccinator checked the person's identity document: only then does the SMART Health Card
+    # claim an identity assurance level.
+    identity_checked = models.BooleanField(_("identity document checked"), default=False, db_default=False)
     # An allowed exception to "the same product as the first dose", confirmed by the vaccinator.
     product_exception = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=8, choices=RecordSource.choices, default=RecordSource.ONLINE)
@@ -50,7 +79,13 @@ class AdministrationRecord(models.Model):
     status = models.CharField(max_length=10, choices=RecordStatus.choices, default=RecordStatus.RECORDED)
     status_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The registry's view of the record: the version last written to an HL7 file (and when),
+    # the version it accepted (ACK AA), and the version it refused (AE/AR), which holds the
+    # record out of the next exports until it is corrected or the state sends it again.
     hl7_sent_version = models.PositiveIntegerField(default=0)
+    hl7_sent_at = models.DateTimeField(null=True, blank=True)
+    hl7_accepted_version = models.PositiveIntegerField(default=0, db_default=0)
+    hl7_rejected_version = models.PositiveIntegerField(default=0, db_default=0)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -63,6 +98,9 @@ class AdministrationRecord(models.Model):
             models.Index(fields=["administered_at"], name="adminrecord_at"),
             models.Index(fields=["location", "administered_at"], name="adminrecord_location_at"),
             models.Index(fields=["hl7_sent_version", "version"], name="adminrecord_hl7"),
+            # The daily CVRS file takes the records created or changed that day.
+            models.Index(fields=["created_at"], name="adminrecord_created"),
+            models.Index(fields=["changed_at"], name="adminrecord_changed"),
         ]
         constraints = [
             # One dose number per person, among the doses that stand (refusals and voids aside).
@@ -72,8 +110,9 @@ class AdministrationRecord(models.Model):
                 name="adminrecord_one_dose_number_per_person",
             ),
             models.CheckConstraint(
-                condition=Q(refused=True, lot__isnull=True, dose_number__isnull=True)
-                | Q(refused=False, lot__isnull=False, dose_number__gte=1),
+                condition=Q(refused=True, lot__isnull=True, dose_number__isnull=True, historical=False)
+                | Q(refused=False, lot__isnull=False, dose_number__gte=1)
+                | Q(refused=False, historical=True, dose_number__gte=1),
                 name="adminrecord_dose_has_lot_refusal_has_none",
             ),
             models.CheckConstraint(

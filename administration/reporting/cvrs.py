@@ -10,6 +10,7 @@ memory (bench/administration_export.py measures it).
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -87,6 +88,69 @@ YES_NO_UNK = frozenset({"YES", "NO", "UNK"})
 YES_NO = frozenset({"YES", "NO"})
 ADMIN_TYPE = frozenset({str(n) for n in range(1, 29)} | {"UNK"})
 EXT_TYPE = frozenset(ExtractType)
+# USPS codes of the 50 states, DC and the five inhabited territories (the Census Bureau's state
+# list, via kjhealy/fips-codes and the JHU CSSE lookup table). "ON" (Ontario) has the shape of a
+# state code but isn't one: an address outside the US has no CVRS state, ZIP or county.
+US_STATES = frozenset(
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+        "AS",
+        "GU",
+        "MP",
+        "PR",
+        "VI",
+    ]
+)
 
 # Fields a refusal must leave empty (CVRSExtract.java).
 EMPTY_FOR_REFUSAL = (
@@ -131,7 +195,6 @@ _NO_SPACE = re.compile(r"^\S+$")
 _STARTS_WITH_TEXT = re.compile(r"^\S+.*$")
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _FIPS = re.compile(r"^\d{5}$")
-_STATE = re.compile(r"^[A-Z]{2}$")
 _PIN = re.compile(r"^\d{6}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_OR_MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
@@ -148,7 +211,7 @@ _FORMATS = {
     "recip_dob": (_DOB.match, "is a date YYYY-MM-DD"),
     "recip_sex": (SEX.__contains__, "is M, F or U"),
     "recip_address_county": (_FIPS.match, "is a 5-digit FIPS county code"),
-    "recip_address_state": (_STATE.match, "is a 2-letter USPS state code"),
+    "recip_address_state": (US_STATES.__contains__, "is a 2-letter USPS state code"),
     "recip_address_zip": (_ZIP.match, "is a ZIP code of 5 digits or ZIP+4"),
     "recip_race_1": (RACE.__contains__, "is a CDC race code, UNK or POL"),
     **{f"recip_race_{n}": (RACE_KNOWN.__contains__, "is a CDC race code") for n in range(2, 7)},
@@ -167,7 +230,7 @@ _FORMATS = {
     "vtrcks_prov_pin": (_PIN.match, "is a 6-digit VTrckS PIN"),
     "admin_type": (ADMIN_TYPE.__contains__, "is 1-28 or UNK"),
     "admin_address_county": (_FIPS.match, "is a 5-digit FIPS county code"),
-    "admin_address_state": (_STATE.match, "is a 2-letter USPS state code"),
+    "admin_address_state": (US_STATES.__contains__, "is a 2-letter USPS state code"),
     "admin_address_zip": (_ZIP.match, "is a ZIP code of 5 digits or ZIP+4"),
     "vax_refusal": (YES_NO.__contains__, "is YES or NO"),
     "cmorbid_status": (YES_NO_UNK.__contains__, "is YES, NO or UNK"),
@@ -244,6 +307,15 @@ def cvrs_values(dose: DoseReport, *, extract_type: ExtractType = ExtractType.DEI
     return {name: _clean(value) for name, value in values.items()}
 
 
+def _format_failures(values: dict[str, str]) -> dict[str, str]:
+    """The values that break their column's pattern or value set, by column: what to say."""
+    return {
+        name: f"{name} {values[name]!r}: must be a value that {what}"
+        for name, (test, what) in _FORMATS.items()
+        if values[name] and not test(values[name])
+    }
+
+
 def cvrs_problems(values: dict[str, str]) -> list[str]:
     """What breaks the specification's validation rules in one record (empty when valid)."""
     problems = []
@@ -258,19 +330,87 @@ def cvrs_problems(values: dict[str, str]) -> list[str]:
         problems.append("pprl_id must be empty unless ext_type is P")
     if refusal:
         problems += [f"{name} must be empty for a refusal" for name in EMPTY_FOR_REFUSAL if values[name]]
-    for name, (test, what) in _FORMATS.items():
-        value = values[name]
-        if value and not test(value):
-            problems.append(f"{name} {value!r}: must be a value that {what}")
-    return problems
+    return problems + list(_format_failures(values).values())
 
 
-def cvrs_record(dose: DoseReport, *, extract_type: ExtractType = ExtractType.DEIDENTIFIED) -> list[str]:
-    """One dose as its 45 fields, checked; raises CVRSError naming what is wrong."""
+# "Required if known" values: the specification lets a record leave them empty when they aren't
+# known, so a value that can't be expressed in the column's terms (a Canadian postal code in
+# recip_address_zip, an Ontario province code in recip_address_state) is left empty and the record
+# still goes. Every other column either is required or has no pattern to break.
+EMPTY_IF_UNEXPRESSIBLE = frozenset(_FORMATS) - set(REQUIRED) - set(REQUIRED_FOR_VACCINATION)
+
+
+@dataclass
+class Report:
+    """What a file could not carry as recorded, for the person who sends it: the values left
+    empty (as the specification allows) and the records left out, each line naming the event.
+
+    Lines past `limit` are counted, not kept, so a pathological extract stays in constant memory.
+    """
+
+    emptied: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)  # records sent again after a change
+    not_sendable: list[str] = field(default_factory=list)  # changes a CVRS file can't carry
+    unlisted: int = 0
+    limit: int = 10_000
+
+    def note(self, kind: str, line: str) -> None:
+        lines = getattr(self, kind)
+        if len(self.emptied) + len(self.left_out) + len(self.updates) + len(self.not_sendable) < self.limit:
+            lines.append(line)
+        else:
+            self.unlisted += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.emptied or self.left_out or self.updates or self.not_sendable or self.unlisted)
+
+    def text(self) -> str:
+        """The report as plain text, one section per kind (empty when there is nothing to say)."""
+        sections = [
+            ("Records left out (required values missing or invalid):", self.left_out),
+            ("Values left empty (they can't be expressed in CVRS terms):", self.emptied),
+            ("Records sent again after a change (same vax_event_id):", self.updates),
+            (
+                "Changes a CVRS file can't carry (ask the CDC Data Clearinghouse to delete):",
+                self.not_sendable,
+            ),
+        ]
+        parts = [
+            heading + "\n" + "".join(f"- {line}\n" for line in lines) for heading, lines in sections if lines
+        ]
+        if self.unlisted:
+            parts.append(f"... and {self.unlisted} more lines not listed.\n")
+        return "\n".join(parts)
+
+
+def cvrs_record(
+    dose: DoseReport,
+    *,
+    extract_type: ExtractType = ExtractType.DEIDENTIFIED,
+    report: Report | None = None,
+) -> list[str] | None:
+    """One dose as its 45 fields, checked.
+
+    Without a `report`, a dose that breaks a rule raises CVRSError naming what is wrong. With
+    one, a "required if known" value that can't be expressed is left empty, and a dose that still
+    breaks a rule is left out (None); both are noted in the report.
+    """
     values = cvrs_values(dose, extract_type=extract_type)
+    if report is not None:
+        unexpressible = {
+            name: what for name, what in _format_failures(values).items() if name in EMPTY_IF_UNEXPRESSIBLE
+        }
+        for name in unexpressible:
+            values[name] = ""
+        if unexpressible:
+            report.note("emptied", f"{dose.event_id}: " + "; ".join(unexpressible.values()) + " (left empty)")
     problems = cvrs_problems(values)
     if problems:
-        raise CVRSError(f"Dose {dose.event_id}: " + "; ".join(problems))
+        if report is None:
+            raise CVRSError(f"Dose {dose.event_id}: " + "; ".join(problems))
+        report.note("left_out", f"{dose.event_id}: " + "; ".join(problems))
+        return None
     return [values[name] for name in COLUMNS]
 
 
@@ -278,13 +418,24 @@ def cvrs_header() -> str:
     return "\t".join(COLUMNS) + "\n"
 
 
+def _line(dose: DoseReport, *, extract_type: ExtractType, report: Report | None) -> str | None:
+    record = cvrs_record(dose, extract_type=extract_type, report=report)
+    return None if record is None else "\t".join(record) + "\n"
+
+
 def cvrs_lines(
-    doses: Iterable[DoseReport], *, extract_type: ExtractType = ExtractType.DEIDENTIFIED
+    doses: Iterable[DoseReport],
+    *,
+    extract_type: ExtractType = ExtractType.DEIDENTIFIED,
+    report: Report | None = None,
 ) -> Iterator[str]:
-    """The file, line by line (header first), each ending with LF."""
+    """The file, line by line (header first), each ending with LF. With a `report`, what can't
+    be expressed is handled as `cvrs_record` says and listed there; without, it raises."""
     yield cvrs_header()
     for dose in doses:
-        yield "\t".join(cvrs_record(dose, extract_type=extract_type)) + "\n"
+        line = _line(dose, extract_type=extract_type, report=report)
+        if line is not None:
+            yield line
 
 
 def cvrs_file_name(*, reported_on: date, sequence: int, entity: str) -> str:
@@ -301,12 +452,15 @@ def cvrs_split(
     *,
     per_file: int = MAX_RECORDS_PER_FILE,
     extract_type: ExtractType = ExtractType.DEIDENTIFIED,
+    report: Report | None = None,
 ) -> Iterator[Iterator[str]]:
-    """The doses as consecutive files of at most `per_file` records, each a generator of lines.
+    """The doses as consecutive files of at most `per_file` records, each a generator of lines
+    (header first); a file is never empty. `report` as for `cvrs_lines`.
 
     Consume each file before asking for the next (they share one iterator over `doses`).
     """
-    source = iter(doses)
+    records = (_line(dose, extract_type=extract_type, report=report) for dose in doses)
+    source = (line for line in records if line is not None)
     while True:
         try:
             first = next(source)
@@ -315,9 +469,9 @@ def cvrs_split(
 
         def one_file(first=first):
             yield cvrs_header()
-            yield "\t".join(cvrs_record(first, extract_type=extract_type)) + "\n"
-            # range first: zip stops on it without taking one more dose from `source`.
-            for _count, dose in zip(range(per_file - 1), source, strict=False):
-                yield "\t".join(cvrs_record(dose, extract_type=extract_type)) + "\n"
+            yield first
+            # range first: zip stops on it without taking one more line from `source`.
+            for _count, line in zip(range(per_file - 1), source, strict=False):
+                yield line
 
         yield one_file()

@@ -4,20 +4,33 @@ Facts from the CDC's IG as profiled by NIST. One message per dose: MSH, PID, PD1
 of kin is known), then one order group ORC, RXA, RXR (when the route is known), OBX... Segments
 end with a carriage return. A batch file wraps messages in FHS/BHS ... BTS/FTS.
 
+Every message parses with a strict HL7 v2.5.1 parser (tests/administration/test_conformance.py),
+which the IG's profile alone doesn't promise:
+- MSH-22 (sending responsible organization) is a v2.7 field the IG profiles on 2.5.1: a strict
+  2.5.1 receiver rejects it, so it is sent only where the receiver asks (`Sender.responsible_org`).
+- RXA-4 is required in base 2.5.1 (optional in the IG): it repeats RXA-3, as the IG allows.
+- RXA-11.4 is the facility's identifier at the registry (HD, at most 20 ASCII characters), never
+  the location's display name.
+- MSH-18 says `UNICODE UTF-8`: names carry accents. MSH-10 stays within 20 characters.
+
 - A refusal is an RXA with completion status RE, amount 999, the NIP002 reason in RXA-18, no lot
   and no route; its ORC-3 is 9999 (the IG's rule) and the event id travels in ORC-2.
 - A correction is sent again with RXA-21 = U, a void with RXA-21 = D; the event id in ORC-3 (or
   ORC-2 for refusals) ties them to the first report.
+- A historical dose (given elsewhere, from the person's records) has RXA-9 = 01 and no
+  funding eligibility (the IG asks for it of new administrations only).
 
 Every text taken from the database goes through `escape`, so a "|" or "^" in a name can't shift
 fields. `vxu_batch_lines` is a generator and holds one message at a time.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
+from administration.reporting.cvrs import US_STATES
 from administration.reporting.rows import DoseReport
 
 SEGMENT_END = "\r"
@@ -79,18 +92,44 @@ RELATIONSHIPS = {
     "SIS": "Sister",
     "SPO": "Spouse",
 }
+VFC_ELIGIBILITY_NAMES = {
+    "V01": "Not VFC eligible",
+    "V02": "VFC eligible - Medicaid/Medicaid Managed Care",
+    "V03": "VFC eligible - Uninsured",
+    "V04": "VFC eligible - American Indian/Alaskan Native",
+    "V05": "VFC eligible - Federally Qualified Health Center Patient (under-insured)",
+    "V22": "CHIP",
+    "V23": "317",
+    "V24": "Medicare",
+    "V25": "State program eligibility",
+}
+FUNDING_SOURCE_NAMES = {"VXC1": "Federal funds", "VXC2": "State funds", "PHC70": "Private funds"}
 YES_NO_CE = {"YES": "Y^Yes^HL70136", "NO": "N^No^HL70136", "UNK": "UNK^Unknown^NullFlavor"}
+
+
+MAX_CONTROL_ID = 20  # MSH-10 (ST, 20 in the IG)
+CHARACTER_SET = "UNICODE UTF-8"  # MSH-18, HL7 table 0211
+
+
+class FacilityIdentifier(StrEnum):
+    """What identifies the place a dose was given in RXA-11.4, as the registry knows it."""
+
+    IIS = "iis"  # the location's IIS facility id (its PIN when it has none)
+    PIN = "pin"  # the provider's state-issued PIN, for registries that key facilities on it
 
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sends and who receives (MSH-3 to MSH-6), from the deployment's settings."""
+    """Who sends and who receives (MSH-3 to MSH-6), and what the receiver asks for, from the
+    deployment's settings."""
 
     application: str = "CVMS"
-    facility: str = "NCA"
+    facility: str = "NCA"  # MSH-4 of the batch headers, and of a message with no organization id
     receiving_application: str = "NCIR"
     receiving_facility: str = "NCDHHS"
     processing_id: str = "P"  # P production, T training, D debugging
+    responsible_org: bool = False  # MSH-22: only for a receiver that asks for it (not base 2.5.1)
+    facility_identifier: FacilityIdentifier = FacilityIdentifier.IIS
 
 
 def escape(text: object) -> str:
@@ -129,11 +168,13 @@ def _amount(volume: Decimal | None) -> str:
 
 
 def _msh(*, sender: Sender, dose: DoseReport, control_id: str, now: datetime) -> str:
-    return _segment(
-        "MSH",
+    if len(control_id) > MAX_CONTROL_ID:
+        raise ValueError(f"MSH-10 {control_id!r} is longer than {MAX_CONTROL_ID} characters.")
+    fields = [
         ENCODING_CHARACTERS,
         escape(sender.application),
-        escape(sender.facility),
+        # MSH-4: the submitting organization (its PIN), so the registry knows whose doses these are.
+        escape(dose.organization_id or sender.facility),
         escape(sender.receiving_application),
         escape(sender.receiving_facility),
         _ts(now),
@@ -147,13 +188,15 @@ def _msh(*, sender: Sender, dose: DoseReport, control_id: str, now: datetime) ->
         "ER",
         "AL",
         "",
-        "",
+        CHARACTER_SET,
         "",
         "",
         "Z22^CDCPHINVS",
+    ]
+    if sender.responsible_org:
         # MSH-22 sending responsible organization (XON: name, then the identifier in XON-10).
-        _components(dose.responsible_org, "", "", "", "", "", "", "", "", dose.organization_id),
-    )
+        fields.append(_components(dose.responsible_org, "", "", "", "", "", "", "", "", dose.organization_id))
+    return _segment("MSH", *fields)
 
 
 def _pid(*, sender: Sender, dose: DoseReport) -> str:
@@ -166,8 +209,11 @@ def _pid(*, sender: Sender, dose: DoseReport) -> str:
         else ""
     )
     address_parts = (dose.street, dose.street_2, dose.city, dose.state, dose.zip_code)
+    # The country only when the address is in the US: an address abroad is sent as recorded,
+    # without claiming a country nobody recorded.
+    country = "USA" if dose.state in US_STATES else ""
     address = (
-        _components(*address_parts, "USA", "L", "", dose.county_fips)
+        _components(*address_parts, country, "L", "", dose.county_fips)
         if any(address_parts) or dose.county_fips
         else ""
     )
@@ -220,12 +266,19 @@ def _orc(*, sender: Sender, dose: DoseReport) -> str:
     return _segment("ORC", "RE", placer, filler, *[""] * 6, entered_by, "", "", *[""] * 4, entering_org)
 
 
-def _rxa(*, dose: DoseReport) -> str:
+def _facility(*, sender: Sender, dose: DoseReport) -> str:
+    """RXA-11.4 (HD namespace id): the registry's identifier of the place, never its name."""
+    if sender.facility_identifier == FacilityIdentifier.IIS and dose.facility_id:
+        return escape(dose.facility_id)
+    return escape(dose.organization_id)
+
+
+def _rxa(*, sender: Sender, dose: DoseReport) -> str:
     code = _components(dose.cvx, dose.product_name, "CVX")
     if dose.ndc and not dose.refused:
         code = _components(dose.cvx, dose.product_name, "CVX", dose.ndc, dose.product_name, "NDC")
     day = dose.administered_at.strftime("%Y%m%d")
-    common = ["0", "1", day, "", code]
+    common = ["0", "1", day, day, code]  # RXA-4 = RXA-3: required in base 2.5.1
     if dose.refused:
         return _segment(
             "RXA",
@@ -253,14 +306,13 @@ def _rxa(*, dose: DoseReport) -> str:
         if dose.vaccinator_last_name
         else ""
     )
-    # RXA-11 (LA2): facility in component 4 (name & VTrckS PIN), site type in 6, address 9-16.
-    facility = "&".join(escape(part) for part in (dose.admin_name, dose.vtrcks_pin)).rstrip("&")
+    # RXA-11 (LA2): the facility's identifier in component 4, site type in 6, address 9-16.
     location = "^".join(
         [
             "",
             "",
             "",
-            facility,
+            _facility(sender=sender, dose=dose),
             "",
             escape(dose.admin_type),
             "",
@@ -270,7 +322,7 @@ def _rxa(*, dose: DoseReport) -> str:
             escape(dose.admin_city),
             escape(dose.admin_state),
             escape(dose.admin_zip),
-            "USA",
+            "USA" if dose.admin_state in US_STATES else "",
             "L",
             escape(dose.admin_county_fips),
         ]
@@ -304,23 +356,70 @@ def _rxr(*, dose: DoseReport) -> str | None:
     return _segment("RXR", _components(dose.route, ROUTE_NAMES[dose.route], "NCIT"), site)
 
 
-def _obx(*, dose: DoseReport) -> list[str]:
-    day = dose.administered_at.strftime("%Y%m%d")
-    observations = []  # (value type, identifier, sub-id, value, units, method)
-    if not dose.refused:
-        observations += [
-            # IZ-23: a new administration carries its funding eligibility (COVID-19 vaccine was
-            # free to everyone: "not VFC eligible", federal funds).
+def _funding_observations(dose: DoseReport) -> list[tuple]:
+    """IZ-23: a new administration carries its funding eligibility, captured for this dose (and
+    the funding source when known). A historical dose carries neither: the IG asks them of new
+    administrations only, and nobody here knows how a dose given elsewhere was paid for."""
+    if dose.historical:
+        return []
+    observations = []
+    if dose.vfc_eligibility in VFC_ELIGIBILITY_NAMES:
+        observations.append(
             (
                 "CE",
                 "64994-7^Vaccine funding program eligibility category^LN",
                 "1",
-                "V01^Not VFC eligible^HL70064",
+                _components(dose.vfc_eligibility, VFC_ELIGIBILITY_NAMES[dose.vfc_eligibility], "HL70064"),
                 "",
                 "VXC40^Eligibility captured at the immunization level^CDCPHINVS",
-            ),
-            ("CE", "30963-3^Vaccine funding source^LN", "1", "VXC1^Federal funds^CDCPHINVS", "", ""),
+            )
+        )
+    if dose.funding_source in FUNDING_SOURCE_NAMES:
+        observations.append(
+            (
+                "CE",
+                "30963-3^Vaccine funding source^LN",
+                "1",
+                _components(dose.funding_source, FUNDING_SOURCE_NAMES[dose.funding_source], "CDCPHINVS"),
+                "",
+                "",
+            )
+        )
+    return observations
+
+
+def _vis_observations(dose: DoseReport) -> list[tuple]:
+    """IZ-24: the VIS given, as {69764-9 document (GS1 barcode) + 29769-7 date given} or, without
+    a barcode, {30956-7 vaccine group + 29768-9 edition date + 29769-7 date given}, one sub-id."""
+    given = dose.vis_given_on.strftime("%Y%m%d") if dose.vis_given_on else ""
+    if not given:
+        return []
+    if dose.vis_barcode:
+        return [
+            ("CE", "69764-9^Document type^LN", "6", _components(dose.vis_barcode, "", "cdcgs1vis"), "", ""),
+            ("DT", "29769-7^Date vaccine information statement presented^LN", "6", given, "", ""),
         ]
+    if dose.vis_edition and dose.vis_vaccine_group:
+        return [
+            ("CE", "30956-7^Vaccine type^LN", "6", _components(dose.vis_vaccine_group, "", "CVX"), "", ""),
+            (
+                "DT",
+                "29768-9^Date vaccine information statement published^LN",
+                "6",
+                dose.vis_edition.strftime("%Y%m%d"),
+                "",
+                "",
+            ),
+            ("DT", "29769-7^Date vaccine information statement presented^LN", "6", given, "", ""),
+        ]
+    return []
+
+
+def _obx(*, dose: DoseReport) -> list[str]:
+    day = dose.administered_at.strftime("%Y%m%d")
+    observations = []  # (value type, identifier, sub-id, value, units, method)
+    if not dose.refused:
+        observations += _funding_observations(dose) + _vis_observations(dose)
         if dose.dose_number in {"1", "2", "3", "4", "5", "6"}:
             observations.append(
                 ("NM", "30973-2^Dose number in series^LN", "2", dose.dose_number, "NA^^HL70353", "")
@@ -367,7 +466,7 @@ def vxu_message(dose: DoseReport, *, control_id: str, now: datetime, sender: Sen
         _pd1(dose=dose),
         _nk1(dose=dose),
         _orc(sender=sender, dose=dose),
-        _rxa(dose=dose),
+        _rxa(sender=sender, dose=dose),
         _rxr(dose=dose),
         *_obx(dose=dose),
     ]
@@ -396,10 +495,11 @@ def vxu_batch_lines(
     batch_id: str,
     now: datetime,
     sender: Sender = Sender(),
+    number: Callable[[int], str] = str,
 ) -> Iterator[str]:
     """A batch file (FHS, BHS, messages, BTS with the count, FTS), piece by piece.
 
-    Message control ids are `<batch_id>-<n>`, unique as long as batch ids are.
+    Message control ids are `<batch_id>-<number(n)>`, unique as long as batch ids are.
     """
     yield (
         _header("FHS", sender=sender, now=now, control_id=batch_id, batch_name=f"{batch_id}.hl7")
@@ -408,6 +508,6 @@ def vxu_batch_lines(
     yield _header("BHS", sender=sender, now=now, control_id=batch_id) + SEGMENT_END
     count = 0
     for count, dose in enumerate(doses, start=1):
-        yield vxu_message(dose, control_id=f"{batch_id}-{count}", now=now, sender=sender)
+        yield vxu_message(dose, control_id=f"{batch_id}-{number(count)}", now=now, sender=sender)
     yield _segment("BTS", str(count)) + SEGMENT_END
     yield _segment("FTS", "1") + SEGMENT_END

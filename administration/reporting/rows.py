@@ -11,6 +11,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+# The COVID-19 vaccines' CVX codes: those of the catalogue (inventory/data/vaccines.csv, from the
+# CDC's CVX table) whose description names COVID-19 or SARS-CoV-2.
+COVID_19_CVX = frozenset(
+    {"207", "208", "210", "211", "212", "213", "217", "218", "219", "221", "225", "227", "228", "229", "230"}
+    | {"300", "301", "302", "308", "309", "310", "311", "312", "313", "334", "500"}
+)
+COVID_19_VACCINE_GROUP = "213"  # CVX "SARS-COV-2 (COVID-19) vaccine, UNSPECIFIED"
+INFLUENZA_VACCINE_GROUP = "88"  # CVX "influenza virus vaccine, unspecified formulation"
+
+
+def vaccine_group(cvx: str, description: str = "") -> str:
+    """The CVX of the vaccine group a product belongs to (what a VIS is about)."""
+    if cvx in COVID_19_CVX:
+        return COVID_19_VACCINE_GROUP
+    if "INFLUENZA" in description.upper():
+        return INFLUENZA_VACCINE_GROUP
+    return cvx
+
 
 class Action(StrEnum):
     """What a report says about the dose (HL7 table 0323, RXA-21)."""
@@ -42,6 +60,12 @@ class DoseReport:
     volume_ml: Decimal | None = None
     dose_number: str = ""  # 1-6, INV or UNK
     series_complete: str = "UNK"  # YES, NO, UNK
+    vfc_eligibility: str = ""  # HL7 0064 (V01 not VFC eligible ...), empty when unknown
+    funding_source: str = ""  # VXC1 federal, VXC2 state, PHC70 private; empty when unknown
+    vis_barcode: str = ""  # the VIS given: its GS1 barcode (document and edition)
+    vis_vaccine_group: str = ""  # the VIS's vaccine group (CVX), when sent by edition date
+    vis_edition: date | None = None
+    vis_given_on: date | None = None
     # --- the recipient -------------------------------------------------------------------------
     recipient_id: str = ""
     first_name: str = ""
@@ -66,6 +90,7 @@ class DoseReport:
     # --- who gave it, where --------------------------------------------------------------------
     responsible_org: str = ""  # the organization (CVRS responsible_org, HL7 MSH-22)
     organization_id: str = ""  # the organization's state-issued PIN, e.g. NCA650001
+    facility_id: str = ""  # the location's identifier at the registry (HL7 RXA-11.4), when it has one
     admin_name: str = ""  # the location's name
     vtrcks_pin: str = ""  # 6 digits when known
     admin_type: str = "UNK"  # CVRS admin_type 1-28 or UNK

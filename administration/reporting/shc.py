@@ -4,9 +4,13 @@ Facts from spec.smarthealth.cards. The card is a JWT-like payload (iss, nbf, vc)
 Bundle of one Patient and one Immunization per dose, minified, DEFLATEd (raw, no zlib header),
 signed as a compact JWS with ES256 (P-256, the 64-byte r||s signature) under a `kid` that is the
 key's RFC 7638 thumbprint. The QR code holds `shc:/` (byte mode) and the JWS as digits (numeric
-mode, two per character: ord(c) - 45). Chunked QR codes are deprecated (VCI 1.3.0), so a card
-whose JWS is longer than one QR code holds (1195 characters at error correction L) is refused
-rather than chunked; a bundle of a handful of doses stays well below it.
+mode, two per character: ord(c) - 45). Chunked QR codes are deprecated (VCI 1.3.0), so a record
+whose card would be longer than one QR code holds (1195 characters at error correction L) is
+issued as several cards instead (`card_set`): one per vaccine, and a vaccine's doses split over
+as many cards as they need, each a whole card that verifies on its own.
+
+A dose claims an identity assurance level (meta.security IAL1.2) only when the vaccinator
+recorded that they checked the person's identity document.
 
 The signing key is the state's (settings SHC_PRIVATE_KEY or SHC_PRIVATE_KEY_FILE, a PEM or a
 JWK); see `administration.reporting.shc_keys` for how the deployment provides it.
@@ -16,7 +20,7 @@ import base64
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -139,6 +143,8 @@ class CardDose:
     occurred_on: date
     performer: str = ""  # the organization's name
     lot_number: str = ""
+    identity_checked: bool = False  # the vaccinator checked an identity document
+    group: str = ""  # the vaccine it belongs to (CVX vaccine group): a card never mixes two when split
 
 
 def immunization_bundle(patient: CardPatient, doses: Iterable[CardDose]) -> dict:
@@ -157,12 +163,14 @@ def immunization_bundle(patient: CardPatient, doses: Iterable[CardDose]) -> dict
     for n, dose in enumerate(sorted(doses, key=lambda d: d.occurred_on), start=1):
         immunization = {
             "resourceType": "Immunization",
-            "meta": {"security": [{"system": IAL_SYSTEM, "code": "IAL1.2"}]},
             "status": "completed",
             "vaccineCode": {"coding": [{"system": CVX_SYSTEM, "code": dose.cvx}]},
             "patient": {"reference": "resource:0"},
             "occurrenceDateTime": dose.occurred_on.isoformat(),
         }
+        if dose.identity_checked:
+            # IAL1.2: identity checked against a document at the dose; claimed only when it was.
+            immunization = {"meta": {"security": [{"system": IAL_SYSTEM, "code": "IAL1.2"}]}, **immunization}
         if dose.performer:
             immunization["performer"] = [{"actor": {"display": dose.performer}}]
         if dose.lot_number:
@@ -183,6 +191,35 @@ def card_payload(bundle: dict, *, issuer: str, issued_at: datetime) -> dict:
             "credentialSubject": {"fhirVersion": FHIR_VERSION, "fhirBundle": bundle},
         },
     }
+
+
+def card_set(
+    patient: CardPatient, doses: Iterable[CardDose], *, sign: Callable[[dict], str]
+) -> list[tuple[str, list[CardDose]]]:
+    """The person's cards, each (JWS, its doses): one card when the whole record fits one QR
+    code; otherwise one per vaccine (`CardDose.group`), a vaccine's doses in date order over as
+    many cards as they need. Each card is a whole bundle (the patient and its doses), so each
+    verifies on its own. `sign(bundle)` makes the JWS."""
+    doses = sorted(doses, key=lambda d: d.occurred_on)
+    whole = sign(immunization_bundle(patient, doses))
+    if len(whole) <= MAX_SINGLE_QR_JWS:
+        return [(whole, doses)]
+    groups: dict[str, list[CardDose]] = {}
+    for dose in doses:
+        groups.setdefault(dose.group or dose.cvx, []).append(dose)
+    cards = []
+    for group in groups.values():
+        chunk: list[CardDose] = []
+        signed = ""
+        for dose in group:
+            candidate = sign(immunization_bundle(patient, [*chunk, dose]))
+            if chunk and len(candidate) > MAX_SINGLE_QR_JWS:
+                cards.append((signed, chunk))
+                chunk, signed = [dose], sign(immunization_bundle(patient, [dose]))
+            else:
+                chunk, signed = [*chunk, dose], candidate
+        cards.append((signed, chunk))
+    return cards
 
 
 # --- JWS ---------------------------------------------------------------------------------------
@@ -247,7 +284,7 @@ def qr_numeric_decode(text: str) -> str:
     digits = text[len(QR_PREFIX) :]
     if "/" in digits:  # legacy chunked form shc:/C/N/digits: only single chunks are read here
         raise InvalidCard("Chunked QR codes are deprecated and not read.")
-    if len(digits) % 2 or not digits.isdigit():
+    if len(digits) % 2 or not (digits.isascii() and digits.isdigit()):  # "²" is a digit too
         raise InvalidCard("The QR code's numeric part must be pairs of digits.")
     pairs = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
     if any(pair > 77 for pair in pairs):  # 45 + 77 = "z", the highest base64url character

@@ -11,14 +11,12 @@ from django.utils import timezone
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors.booking import doses_available
-from cvms.models import User
-from enrollment.interface import locations_for
-from enrollment.models import Organization
+from enrollment.models import Location
 
 
-def clinics_for(*, organization: Organization, include_past: bool = False) -> QuerySet[Clinic]:
-    """An organization's clinics with their places and bookings counted (one query)."""
-    clinics = Clinic.objects.filter(location__organization=organization)
+def clinics_for(*, locations: QuerySet[Location], include_past: bool = False) -> QuerySet[Clinic]:
+    """The clinics of these locations with their places and bookings counted (one query)."""
+    clinics = Clinic.objects.filter(location__in=locations)
     if not include_past:
         clinics = clinics.filter(date__gte=timezone.localdate())
     return (
@@ -59,9 +57,9 @@ def places_warning(*, clinic: Clinic) -> dict | None:
     return None
 
 
-def clinics_today(*, user: User, organization: Organization, on: date) -> QuerySet[Clinic]:
+def clinics_today(*, locations: QuerySet[Location], on: date) -> QuerySet[Clinic]:
     return (
-        Clinic.objects.filter(date=on, location__in=locations_for(user, organization))
+        Clinic.objects.filter(date=on, location__in=locations)
         .select_related("location", "product")
         .order_by("opens_at", "id")
     )

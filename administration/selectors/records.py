@@ -1,6 +1,6 @@
 """Reads of dose records: a person's doses (their record, their SMART Health Card), and the
-provider pages' records, always within the locations the person may work at (enrollment's
-`locations_for`), so another organization's record is a 404."""
+provider pages' records, always within the locations the person may work at (the gate's
+`request.locations`), so another organization's record is a 404."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -11,9 +11,8 @@ from django.utils import timezone
 from administration.enums import RecordStatus
 from administration.models import AdministrationRecord
 from administration.reporting import keys, shc
-from cvms.models import User
-from enrollment.interface import locations_for
-from enrollment.models import Organization
+from administration.reporting.rows import vaccine_group
+from enrollment.models import Location
 from recipients.models import Recipient
 
 # --- A person's record -------------------------------------------------------------------------
@@ -48,7 +47,7 @@ def doses_for(recipient: Recipient) -> list[Dose]:
             product_name=record.product.name,
             product_id=record.product_id,
             cvx=record.product.cvx,
-            lot_number=record.lot.number,
+            lot_number=record.lot.number if record.lot else "",  # a historical dose may have none
             place=record.location.name,
             county=record.location.county.name,
         )
@@ -73,35 +72,66 @@ def card_doses(recipient: Recipient) -> list[shc.CardDose]:
             cvx=record.product.cvx,
             occurred_on=timezone.localdate(record.administered_at),
             performer=record.location.organization.name,
-            lot_number=record.lot.number,
+            lot_number=record.lot.number if record.lot else "",
+            identity_checked=record.identity_checked,
+            group=vaccine_group(record.product.cvx, record.product.cvx_description),
         )
         for record in records
     ]
 
 
-def card_jws(recipient: Recipient) -> str | None:
-    """The signed card, or None when no dose is on record."""
+@dataclass(frozen=True)
+class HealthCard:
+    jws: str
+    group: str  # the vaccine group's CVX (all of it when the record fits one card: "")
+    first: date
+    last: date
+    doses: int
+
+
+def health_cards(recipient: Recipient) -> list[HealthCard] | None:
+    """The person's signed cards (several when the record is too long for one QR code); [] when
+    no dose is on record; None when the deployment has no signing key (the page says so)."""
     doses = card_doses(recipient)
     if not doses:
+        return []
+    key = keys.signing_key_or_none()
+    if key is None:
         return None
     patient = shc.CardPatient(
         family=recipient.last_name,
         given=(recipient.first_name, recipient.middle_name),
         birth_date=recipient.date_of_birth,
     )
-    payload = shc.card_payload(
-        shc.immunization_bundle(patient, doses), issuer=keys.issuer(), issued_at=timezone.now()
-    )
-    return shc.jws_sign(payload, keys.signing_key())
+    now, issuer = timezone.now(), keys.issuer()
+
+    def sign(bundle: dict) -> str:
+        return shc.jws_sign(shc.card_payload(bundle, issuer=issuer, issued_at=now), key)
+
+    cards = shc.card_set(patient, doses, sign=sign)
+    return [
+        HealthCard(
+            jws=jws,
+            group=part[0].group if len(cards) > 1 else "",
+            first=part[0].occurred_on,
+            last=part[-1].occurred_on,
+            doses=len(part),
+        )
+        for jws, part in cards
+    ]
+
+
+def card_jws(recipient: Recipient) -> str | None:
+    """The person's one card, or None (no dose, no key, or a record that needs several cards)."""
+    cards = health_cards(recipient)
+    return cards[0].jws if cards and len(cards) == 1 else None
 
 
 # --- The provider pages ------------------------------------------------------------------------
 
 
-def records_for(
-    *, user: User, organization: Organization, search: str = ""
-) -> QuerySet[AdministrationRecord]:
-    records = AdministrationRecord.objects.filter(location__in=locations_for(user, organization))
+def records_for(*, locations: QuerySet[Location], search: str = "") -> QuerySet[AdministrationRecord]:
+    records = AdministrationRecord.objects.filter(location__in=locations)
     for word in search.split():
         records = records.filter(
             Q(recipient__last_name__icontains=word)
@@ -114,9 +144,9 @@ def records_for(
     )
 
 
-def record_for(*, user: User, organization: Organization, record_pk: int) -> AdministrationRecord | None:
+def record_for(*, locations: QuerySet[Location], record_pk: int) -> AdministrationRecord | None:
     return (
-        AdministrationRecord.objects.filter(pk=record_pk, location__in=locations_for(user, organization))
+        AdministrationRecord.objects.filter(pk=record_pk, location__in=locations)
         .select_related("recipient", "product", "lot", "location", "vaccinator", "recorded_by")
         .first()
     )

@@ -8,21 +8,22 @@ nobody reports), which made the ORM most of an export's time (bench/administrati
 """
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from administration.enums import RecordStatus
 from administration.models import AdministrationRecord
-from administration.reporting.rows import Action, DoseReport
+from administration.reporting.rows import Action, DoseReport, vaccine_group
 
 CHUNK = 2000
 
 # What a report needs of a record and of what it points to; `dose_report` reads these keys.
 REPORT_FIELDS = (
     "id",
+    "created_at",
     "version",
     "hl7_sent_version",
     "status",
@@ -33,7 +34,14 @@ REPORT_FIELDS = (
     "site",
     "volume_ml",
     "dose_number",
+    "historical",
+    "vfc_eligibility",
+    "funding_source",
+    "vis_barcode",
+    "vis_edition",
+    "vis_given_on",
     "product__cvx",
+    "product__cvx_description",
     "product__ndc",
     "product__mvx",
     "product__manufacturer",
@@ -57,7 +65,11 @@ REPORT_FIELDS = (
     "recipient__races",
     "recipient__ethnicity",
     "recipient__comorbidity",
+    "recipient__guardian_first_name",
+    "recipient__guardian_last_name",
+    "recipient__guardian_relationship",
     "location__name",
+    "location__iis_facility_id",
     "location__address",
     "location__city",
     "location__county",
@@ -79,26 +91,69 @@ def _reported(records: QuerySet[AdministrationRecord]) -> QuerySet[Administratio
     return records.order_by("pk")
 
 
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """From the start of `start` to the start of the day after `end`, in the state's time."""
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    return since, until
+
+
 def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]:
     """The standing doses and refusals given from `start` to `end` (both included, state time)."""
-    since = timezone.make_aware(datetime.combine(start, time.min))
-    until = timezone.make_aware(datetime.combine(end, time.max))
+    since, until = _day_bounds(start, end)
     return _reported(
-        AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lte=until).exclude(
+        AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lt=until).exclude(
             status=RecordStatus.VOIDED
         )
     )
 
 
+def records_of_day(*, day: date) -> QuerySet[AdministrationRecord]:
+    """What the daily CVRS file of `day` carries: the standing records created that day, whenever
+    they were given (a back-filled paper form reports on the day it is entered), and those
+    changed that day (corrected, or the person's details changed), sent again."""
+    since, until = _day_bounds(day, day)
+    return _reported(
+        AdministrationRecord.objects.filter(
+            Q(created_at__gte=since, created_at__lt=until)
+            | Q(changed_at__gte=since, changed_at__lt=until)
+            | Q(
+                recipient__registry_details_changed_at__gte=since,
+                recipient__registry_details_changed_at__lt=until,
+            )
+        ).exclude(status=RecordStatus.VOIDED)
+    )
+
+
+def records_voided_after_reporting(*, day: date) -> QuerySet[AdministrationRecord]:
+    """The records voided on `day` that an earlier daily file carried: a CVRS file can't delete."""
+    since, until = _day_bounds(day, day)
+    return AdministrationRecord.objects.filter(
+        status=RecordStatus.VOIDED, changed_at__gte=since, changed_at__lt=until, created_at__lt=since
+    ).order_by("pk")
+
+
+def reported_before(row: ReportRow, *, day: date) -> bool:
+    """Whether a row of `records_of_day(day)` was in an earlier day's file (it was created before)."""
+    return timezone.localdate(row["created_at"]) < day
+
+
 def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
     """Every standing record, or (since the last run) those new or changed since they were sent:
-    their version is ahead of the version last sent. A void is sent only if the record was."""
+    their version is ahead of the version last sent, or their person's details changed since (the
+    IG's way: the VXU again, as an update). A void is sent only if the record was. A record the
+    registry refused (ACK AE/AR) waits, at that version, for a correction (a new version), a
+    change of the person's details, or for the state to send it again (services.registry)."""
     if not since_last:
         return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
-    changed = AdministrationRecord.objects.filter(hl7_sent_version__lt=F("version")).exclude(
+    changed = Q(hl7_sent_version__lt=F("version")) & ~Q(hl7_rejected_version=F("version"))
+    person_changed = Q(
+        hl7_sent_at__isnull=False, hl7_sent_at__lt=F("recipient__registry_details_changed_at")
+    ) & ~Q(status=RecordStatus.VOIDED)
+    due = AdministrationRecord.objects.filter(changed | person_changed).exclude(
         status=RecordStatus.VOIDED, hl7_sent_version=0
     )
-    return _reported(changed)
+    return _reported(due)
 
 
 def _digits(text: str) -> str:
@@ -107,11 +162,13 @@ def _digits(text: str) -> str:
 
 
 def _action(row: ReportRow, *, for_hl7: bool) -> Action:
+    """D for a void; for HL7, U for a record the registry holds already (sent and not refused:
+    a correction, or the person's details changed), A for one it doesn't."""
     if row["status"] == RecordStatus.VOIDED:
         return Action.DELETE
-    if row["status"] == RecordStatus.CORRECTED and (not for_hl7 or row["hl7_sent_version"] > 0):
-        return Action.UPDATE
-    return Action.ADD
+    if for_hl7:
+        return Action.UPDATE if row["hl7_sent_version"] > 0 else Action.ADD
+    return Action.UPDATE if row["status"] == RecordStatus.CORRECTED else Action.ADD
 
 
 def report_rows(records: QuerySet[AdministrationRecord]) -> Iterator[ReportRow]:
@@ -130,11 +187,12 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         refused=row["refused"],
         refusal_reason=row["refusal_reason"] or "03",
         action=_action(row, for_hl7=for_hl7),
+        historical=row["historical"],
         ndc=row["product__ndc"] if given else "",
         mvx=row["product__mvx"] if given else "",
         manufacturer=row["product__manufacturer"] if given else "",
         product_name=row["product__name"],
-        lot_number=row["lot__number"] if given else "",
+        lot_number=(row["lot__number"] or "") if given else "",
         lot_expiration=row["lot__expires_on"] if given else None,
         route=row["route"] if given else "",
         site=row["site"] if given else "",
@@ -143,6 +201,14 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         series_complete=("YES" if row["dose_number"] >= (row["product__series_doses"] or 1) else "NO")
         if given
         else "",
+        vfc_eligibility=row["vfc_eligibility"] if given else "",
+        funding_source=row["funding_source"] if given else "",
+        vis_barcode=row["vis_barcode"] if given else "",
+        vis_vaccine_group=vaccine_group(row["product__cvx"], row["product__cvx_description"])
+        if given
+        else "",
+        vis_edition=row["vis_edition"] if given else None,
+        vis_given_on=row["vis_given_on"] if given else None,
         recipient_id=f"CVMS-R{row['recipient']}",
         first_name=row["recipient__first_name"],
         middle_name=row["recipient__middle_name"],
@@ -159,8 +225,12 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         races=tuple(row["recipient__races"] or ()),
         ethnicity=row["recipient__ethnicity"],
         comorbidity=row["recipient__comorbidity"],
+        guardian_first_name=row["recipient__guardian_first_name"],
+        guardian_last_name=row["recipient__guardian_last_name"],
+        guardian_relationship=row["recipient__guardian_relationship"],
         responsible_org=row["location__organization__name"],
         organization_id=row["location__organization__pin"] or "",
+        facility_id=row["location__iis_facility_id"],
         admin_name=row["location__name"],
         vtrcks_pin=_vtrcks_pin(row["location__organization__pin"]),
         admin_type=row["location__site_type"] or "UNK",

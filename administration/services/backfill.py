@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.enums import RecordSource, RefusalReason, Route, Site
+from administration.enums import BackfillLineStatus, RecordSource, RefusalReason, Route, Site
 from administration.models import AdministrationRecord, OfflineForm
 from administration.offline.fields import FIELD_KEYS, FIELDS
 from administration.offline.numbers import InvalidFormNumber, form_number_display, form_number_parse
@@ -283,7 +283,7 @@ def form_backfill(*, location: Location, row: dict, by: User, request=None) -> B
 class LineReport:
     line: int
     form_number: str
-    status: str  # "recorded", "duplicate", "refused"
+    status: BackfillLineStatus
     message: str = ""
     record_pk: int | None = None
 
@@ -326,13 +326,17 @@ def forms_backfill_csv(
         try:
             outcome = form_backfill(location=location, row=row, by=by, request=request)
         except BackfillError as refused:
-            reports.append(LineReport(line=line, form_number=number, status="refused", message=str(refused)))
+            reports.append(
+                LineReport(
+                    line=line, form_number=number, status=BackfillLineStatus.REFUSED, message=str(refused)
+                )
+            )
             continue
         reports.append(
             LineReport(
                 line=line,
                 form_number=form_number_display(outcome.record.form_number),
-                status="duplicate" if outcome.duplicate else "recorded",
+                status=BackfillLineStatus.DUPLICATE if outcome.duplicate else BackfillLineStatus.RECORDED,
                 message=_("already recorded; nothing changed") if outcome.duplicate else "",
                 record_pk=outcome.record.pk,
             )

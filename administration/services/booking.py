@@ -266,14 +266,26 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
 
 @transaction.atomic
 def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> Appointment:
-    """The clinic marks that the person didn't come (their place isn't given back: the slot has
-    passed)."""
-    appointment = lock_one(Appointment.objects, pk=appointment.pk)
-    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
-        raise BookingError(_("Only a booked appointment can be marked as a no-show."))
-    Appointment.objects.filter(pk=appointment.pk).update(
-        status=AppointmentStatus.NO_SHOW, changed_at=timezone.now()
-    )
+    """The clinic marks that the person didn't come: only a booked appointment whose time has
+    come (its slot has started; the person may be late, so the staff choose when), never one
+    the person came to (arrived, or a dose or refusal recorded: both mark it arrived) nor a
+    cancelled one. A conditional UPDATE on the status and the time: a dose recorded at the same
+    moment can't be overwritten. Their place isn't given back: the slot has passed."""
+    now = timezone.now()
+    marked = Appointment.objects.filter(
+        pk=appointment.pk, status=AppointmentStatus.BOOKED, slot__starts_at__lte=now
+    ).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
+    if not marked:
+        current = Appointment.objects.select_related("slot").get(pk=appointment.pk)
+        if current.status != AppointmentStatus.BOOKED:
+            raise BookingError(
+                _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
+                % {"status": current.get_status_display().lower()}
+            )
+        raise BookingError(
+            _("It is too early to mark a no-show: the appointment is at %(time)s.")
+            % {"time": formats.date_format(timezone.localtime(current.slot.starts_at), "DATETIME_FORMAT")}
+        )
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
     return appointment

@@ -2,9 +2,9 @@
 
 The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
 straight to the file, so a million doses take the memory of a few thousand. The state portal
-and the provider portal request a file as an `ExportJob`; a Celery task (enqueued after commit)
-runs it, updating its progress, and stores the file privately with an expiry. The management
-commands call the same writers.
+and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
+outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
+expiry. The management commands call the same writers.
 
 The HL7 export keeps track of what was sent: each record's `version` written to the file is
 noted in a side file (one line per record, so memory stays flat), and only once the batch file
@@ -12,27 +12,45 @@ is complete are those records marked sent (`hl7_sent_version`), in one transacti
 the version written: a record corrected meanwhile stays due and goes in the next run.
 """
 
+import contextlib
 import io
 import logging
+import os
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration.enums import AppointmentStatus, ExportKind, ExportStatus
-from administration.models import AdministrationRecord, Appointment, Clinic, ExportJob, OfflineForm
+from administration.models import (
+    AdministrationRecord,
+    Appointment,
+    Clinic,
+    CvrsFile,
+    ExportJob,
+    Hl7Batch,
+    Hl7Message,
+    OfflineForm,
+)
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
+from cvms import outbox
 from cvms.audit import audit
+from cvms.emails import CLAIM_TIMEOUT
 from cvms.models import User
 from enrollment.models import Location, Organization
 from inventory.enums import WasteReason
@@ -54,6 +72,8 @@ def hl7_sender() -> hl7.Sender:
         receiving_application=settings.HL7_RECEIVING_APPLICATION,
         receiving_facility=settings.HL7_RECEIVING_FACILITY,
         processing_id=settings.HL7_PROCESSING_ID,
+        responsible_org=settings.HL7_SEND_RESPONSIBLE_ORGANIZATION,
+        facility_identifier=hl7.FacilityIdentifier(settings.HL7_FACILITY_IDENTIFIER),
     )
 
 
@@ -67,29 +87,172 @@ def _counted(rows, progress: Callable[[int], None] | None):
         progress(count)
 
 
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike) -> Iterator[TextIO]:
+    """Write a file that appears at `path` only once it is complete.
+
+    The text goes to a temporary file beside `path` (same directory, so the final rename is
+    atomic), flushed to disk and renamed over `path` when the block ends without an error. On any
+    error, a Ctrl-C included, the temporary file is removed and `path` is left as it was: a file at
+    `path` is always a whole export, never one cut short that looks complete.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass
+class CvrsResult:
+    records: int  # the lines written, header aside
+    report: cvrs.Report = field(default_factory=cvrs.Report)
+
+
+def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, report: cvrs.Report):
+    """The doses of a range (by the day given) or of a daily file (created or changed that day),
+    noting in the report what a daily file sends again and what it can't carry."""
+    if day is None:
+        yield from report_selectors.dose_reports(report_selectors.records_between(start=start, end=end))
+        return
+    for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
+        if report_selectors.reported_before(row, day=day):
+            report.note(
+                "updates",
+                f"CVMS-{row['id']}: changed on {day} (corrected, or the person's details), first reported "
+                f"on {timezone.localdate(row['created_at'])}",
+            )
+        yield report_selectors.dose_report(row)
+    for pk, created_at in report_selectors.records_voided_after_reporting(day=day).values_list(
+        "pk", "created_at"
+    ):
+        report.note(
+            "not_sendable",
+            f"CVMS-{pk}: voided on {day}, first reported on {timezone.localdate(created_at)}",
+        )
+
+
 def cvrs_write(
     out: TextIO,
     *,
-    start: date,
-    end: date,
-    extract_type: cvrs.ExtractType = cvrs.ExtractType.IDENTIFIED,
+    extract_type: cvrs.ExtractType,
+    start: date | None = None,
+    end: date | None = None,
+    day: date | None = None,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write the CVRS file of the doses and refusals given from `start` to `end`; the count."""
-    records = report_selectors.records_between(start=start, end=end)
-    written = 0
-    for line in cvrs.cvrs_lines(
-        _counted(report_selectors.dose_reports(records), progress), extract_type=extract_type
-    ):
+) -> CvrsResult:
+    """Write a CVRS file: the doses and refusals given from `start` to `end`, or the daily file
+    of `day` (`records_of_day`: created or changed that day, whenever given).
+
+    A record that can't be expressed as recorded doesn't stop the file: what the specification
+    lets us leave empty is left empty, a record still invalid is left out, and both are listed in
+    the result's report for the person sending the file, with (for a daily file) the records
+    sent again after a change and the voids a CVRS file can't carry."""
+    if (day is None) == (start is None or end is None):
+        raise ValueError("Give a day, or a start and an end.")
+    result = CvrsResult(records=0)
+    doses = _cvrs_doses(start=start, end=end, day=day, report=result.report)
+    for line in cvrs.cvrs_lines(_counted(doses, progress), extract_type=extract_type, report=result.report):
         out.write(line)
-        written += 1
-    return written - 1  # the header
+        result.records += 1
+    result.records -= 1  # the header
+    return result
+
+
+def cvrs_file_take(*, reported_on: date, extract_type: cvrs.ExtractType, records: int = 0) -> CvrsFile:
+    """The next number of `reported_on`'s CVRS files (01, 02, ...), taken for good: a second
+    export of a day never reuses a name. The unique constraint settles two exports at once."""
+    for _attempt in range(10):
+        last = CvrsFile.objects.filter(reported_on=reported_on).order_by("-sequence").first()
+        sequence = (last.sequence if last else 0) + 1
+        if sequence > 99:
+            raise ExportError(_("A day has at most 99 CVRS files."))
+        name = cvrs.cvrs_file_name(
+            reported_on=reported_on, sequence=sequence, entity=settings.CVRS_SUBMITTER_CODE
+        )
+        try:
+            with transaction.atomic():
+                return CvrsFile.objects.create(
+                    reported_on=reported_on,
+                    sequence=sequence,
+                    name=name,
+                    records=records,
+                    extract_type=extract_type,
+                )
+        except IntegrityError:
+            continue  # another export took this number meanwhile
+    raise ExportError(_("Too many CVRS files are being made at once; try again."))
+
+
+@dataclass
+class CvrsDailyResult:
+    files: list[tuple[Path, int]]  # each file written and its records
+    report: cvrs.Report
+
+
+def cvrs_daily_write(
+    *, day: date, directory: str | os.PathLike, extract_type: cvrs.ExtractType
+) -> CvrsDailyResult:
+    """The daily CVRS file(s) of `day` in `directory`, named yyyymmdd_NN_AAA.txt with the day's
+    next numbers, at most 200,000 records each (a day with nothing to report still has its file,
+    the header alone). The files appear, and their numbers are taken, only once all are written."""
+    directory = Path(directory)
+    report = cvrs.Report()
+    parts: list[list] = []  # [temporary path, records]
+
+    def write_part(lines) -> None:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".cvrs-", suffix=".part")
+        parts.append([temporary, 0])
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            for line in lines:
+                out.write(line)
+                parts[-1][1] += 1
+            out.flush()
+            os.fsync(out.fileno())
+        parts[-1][1] -= 1  # the header
+
+    try:
+        doses = _cvrs_doses(start=None, end=None, day=day, report=report)
+        for lines in cvrs.cvrs_split(doses, extract_type=extract_type, report=report):
+            write_part(lines)
+        if not parts:
+            write_part([cvrs.cvrs_header()])
+        files = []
+        with transaction.atomic():
+            for temporary, records in parts:
+                taken = cvrs_file_take(reported_on=day, extract_type=extract_type, records=records)
+                os.replace(temporary, directory / taken.name)
+                files.append((directory / taken.name, records))
+        return CvrsDailyResult(files=files, report=report)
+    except BaseException:
+        for temporary, _records in parts:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text
 
 
 @dataclass
 class Hl7Result:
     messages: int
-    sent_file: object  # the side file of "pk version" lines, to mark sent once the batch is delivered
+    batch: Hl7Batch
+    sent_file: object  # the side file of "pk version n" lines, to mark sent once the batch is delivered
 
 
 def hl7_write(
@@ -100,45 +263,70 @@ def hl7_write(
     progress: Callable[[int], None] | None = None,
 ) -> Hl7Result:
     """Write an HL7 batch of VXU messages: every standing record, or those new or changed since
-    the last run. Call `hl7_mark_sent(result)` once the file is safely stored."""
+    the last run. Call `hl7_mark_sent(result)` once the file is safely stored.
+
+    Each batch is a row (`Hl7Batch`) whose label makes the messages' control ids unique across
+    batches, so that the registry's acknowledgements find their messages."""
     now = timezone.now()
-    batch_id = batch_id or f"CVMS{now:%Y%m%d%H%M%S}"
+    batch = Hl7Batch.objects.create(label=batch_id or f"T{uuid.uuid4().hex[:11]}", created_at=now)
+    if batch_id is None:
+        # Short enough that "<label>-<n>" stays within MSH-10's 20 characters: C and the batch's
+        # number in base 36 (7 characters up to 2 billion batches), a dash, n in base 36.
+        batch.label = f"C{_base36(batch.pk)}"
+        batch.save(update_fields=["label"])
     records = report_selectors.records_for_hl7(since_last=since_last)
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
 
     def noted():
-        for row in report_selectors.report_rows(records):
-            sent.write(f"{row['id']} {row['version']}\n")
+        for n, row in enumerate(report_selectors.report_rows(records), start=1):
+            sent.write(f"{row['id']} {row['version']} {n}\n")
             yield report_selectors.dose_report(row, for_hl7=True)
 
     count = 0
     for piece in hl7.vxu_batch_lines(
-        _counted(noted(), progress), batch_id=batch_id, now=now, sender=hl7_sender()
+        _counted(noted(), progress), batch_id=batch.label, now=now, sender=hl7_sender(), number=_base36
     ):
         out.write(piece)
         if piece.startswith("MSH|"):
             count += 1
-    return Hl7Result(messages=count, sent_file=sent)
+    return Hl7Result(messages=count, batch=batch, sent_file=sent)
 
 
 @transaction.atomic
 def hl7_mark_sent(result: Hl7Result) -> None:
-    """Mark the records written as sent, at the version written (in batches, one transaction)."""
+    """Keep each message written (its control id, record and version, for the acknowledgements)
+    and mark the records sent at the version written, in batches, in one transaction. A record
+    changed since it was written stays due; a record refused at this version waits no more."""
+    batch = result.batch
     result.sent_file.seek(0)
-    batch: dict[int, list[int]] = {}
+    pending: list[tuple[int, int, int]] = []
 
     def flush():
-        for version, pks in batch.items():
-            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(hl7_sent_version=version)
-        batch.clear()
+        Hl7Message.objects.bulk_create(
+            [
+                Hl7Message(
+                    batch=batch, control_id=f"{batch.label}-{_base36(n)}", record_id=pk, version=version
+                )
+                for pk, version, n in pending
+            ]
+        )
+        by_version: dict[int, list[int]] = {}
+        for pk, version, _n in pending:
+            by_version.setdefault(version, []).append(pk)
+        for version, pks in by_version.items():
+            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(
+                hl7_sent_version=version, hl7_sent_at=batch.created_at
+            )
+        pending.clear()
 
-    for n, line in enumerate(result.sent_file, start=1):
-        pk, version = (int(part) for part in line.split())
-        batch.setdefault(version, []).append(pk)
-        if n % report_selectors.CHUNK == 0:
+    for line in result.sent_file:
+        pk, version, n = (int(part) for part in line.split())
+        pending.append((pk, version, n))
+        if len(pending) == report_selectors.CHUNK:
             flush()
     flush()
     result.sent_file.close()
+    Hl7Batch.objects.filter(pk=batch.pk).update(messages=result.messages, marked_sent_at=timezone.now())
 
 
 # --- Jobs: requested from a portal, run by a Celery task ------------------------------------------
@@ -173,14 +361,14 @@ def export_request(
             request=request,
             data=params or {},
         )
-        transaction.on_commit(lambda: tasks.export_run.delay(job_id=job.pk))
+        outbox.enqueue(tasks.export_run, job_id=job.pk)
     return job
 
 
 def _claim(job_id: int) -> ExportJob | None:
     """The job, if this worker is the one to run it (a retried task finds it taken or done)."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
-        status=ExportStatus.RUNNING
+        status=ExportStatus.RUNNING, claimed_at=timezone.now()
     )
     if not claimed:
         return None
@@ -203,13 +391,18 @@ def export_run(*, job_id: int) -> ExportJob | None:
             job.file.save(name, File(target, name=name), save=False)
         if after is not None:
             after()
+    except SoftTimeLimitExceeded:
+        # The worker's soft time limit: stop cleanly; running it again would take as long.
+        logger.warning("Export job %s took too long", job.pk)
+        connection.close()  # the signal may have cut a statement short: start afresh
+        return _job_fail(
+            job,
+            _("Making the file took longer than the %(minutes)s minutes allowed. Ask for a shorter period.")
+            % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60},
+        )
     except Exception as failure:  # any failure is the job's: shown to the person, logged
         logger.exception("Export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.FAILED, error=str(failure)[:2000], finished_at=timezone.now()
-        )
-        job.refresh_from_db()
-        return job
+        return _job_fail(job, str(failure))
     now = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportStatus.DONE,
@@ -220,6 +413,51 @@ def export_run(*, job_id: int) -> ExportJob | None:
     )
     job.refresh_from_db()
     return job
+
+
+def _job_fail(job: ExportJob, message: str) -> ExportJob:
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+# How many times the sweep hands one job to a new worker before it gives up.
+MAX_HANDOVERS = 3
+
+
+def jobs_sweep(*, now=None) -> int:
+    """Jobs that no live worker holds, handed to a worker again (run every minute): a pending
+    job whose task was lost with the broker's data is published again; a running job claimed
+    longer ago than the hard time limit allows lost its worker and goes back to pending (a few
+    times at most, then it fails with a message). Returns how many were published."""
+    from administration import tasks  # tasks import this module
+
+    now = now or timezone.now()
+    lost = ExportJob.objects.annotate(since=Coalesce("claimed_at", "created_at")).filter(
+        status=ExportStatus.PENDING, since__lt=now - CLAIM_TIMEOUT
+    )
+    dead = Q(status=ExportStatus.RUNNING) & (
+        Q(claimed_at__lt=now - outbox.job_stale_after()) | Q(claimed_at__isnull=True)
+    )
+    ExportJob.objects.filter(dead, attempts__gte=MAX_HANDOVERS).update(
+        status=ExportStatus.FAILED,
+        error=_("Making the file stopped %(count)s times without finishing. Ask for it again.")
+        % {"count": MAX_HANDOVERS + 1},
+        finished_at=now,
+    )
+    with transaction.atomic():
+        ids = list(lost.values_list("pk", flat=True)[: outbox.SWEEP_BATCH])
+        ids += ExportJob.objects.filter(dead).values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
+        # claimed_at marks when it was published again: not again before the next timeout.
+        ExportJob.objects.filter(dead, pk__in=ids).update(
+            status=ExportStatus.PENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        ExportJob.objects.filter(pk__in=ids, status=ExportStatus.PENDING).update(claimed_at=now)
+        for job_id in ids:
+            outbox.enqueue(tasks.export_run, job_id=job_id)
+    return len(ids)
 
 
 def _text_into(target, write):
@@ -234,18 +472,38 @@ def _text_into(target, write):
 
 
 def _cvrs_maker(job: ExportJob, progress):
-    start, end = date.fromisoformat(job.params["start"]), date.fromisoformat(job.params["end"])
-    ExportJob.objects.filter(pk=job.pk).update(
-        total=report_selectors.records_between(start=start, end=end).count()
+    """A daily file (`day`: records created or changed that day) or a period's (`start`, `end`:
+    by the day given), de-identified unless the job asks for an identified extract."""
+    day = date.fromisoformat(job.params["day"]) if job.params.get("day") else None
+    start = date.fromisoformat(job.params["start"]) if not day else None
+    end = date.fromisoformat(job.params["end"]) if not day else None
+    selection = (
+        report_selectors.records_of_day(day=day)
+        if day
+        else report_selectors.records_between(start=start, end=end)
     )
-    name = cvrs.cvrs_file_name(
-        reported_on=timezone.localdate(), sequence=1, entity=settings.CVRS_SUBMITTER_CODE
-    )
+    ExportJob.objects.filter(pk=job.pk).update(total=selection.count())
+    extract_type = cvrs.ExtractType(job.params.get("extract_type", cvrs.ExtractType.DEIDENTIFIED))
+    # The day's next number, taken now: a job that fails leaves a gap in the day's numbers,
+    # never a second file of the same name.
+    taken = cvrs_file_take(reported_on=day or timezone.localdate(), extract_type=extract_type)
 
     def fill(target):
-        _text_into(target, lambda out: cvrs_write(out, start=start, end=end, progress=progress))
+        result = _text_into(
+            target,
+            lambda out: cvrs_write(
+                out, start=start, end=end, day=day, extract_type=extract_type, progress=progress
+            ),
+        )
 
-    return name, fill
+        def after():
+            CvrsFile.objects.filter(pk=taken.pk).update(records=result.records)
+            # What the file couldn't carry is shown on the job's page, beside the download.
+            ExportJob.objects.filter(pk=job.pk).update(notes=result.report.text())
+
+        return after
+
+    return taken.name, fill
 
 
 def _hl7_maker(job: ExportJob, progress):

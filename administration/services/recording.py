@@ -6,15 +6,25 @@ the same transaction: the dose and its `administered` movement commit or roll ba
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.enums import AppointmentStatus, RecordSource, RecordStatus, RefusalReason, Severity
+from administration.enums import (
+    VFC_ELIGIBLE,
+    AppointmentStatus,
+    FundingSource,
+    RecordSource,
+    RecordStatus,
+    RefusalReason,
+    Severity,
+    VfcEligibility,
+)
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
+from administration.reporting.rows import COVID_19_CVX
 from cvms.audit import audit
 from cvms.locking import lock_one
 from cvms.models import Membership, User
@@ -22,10 +32,12 @@ from cvms.roles import Role
 from enrollment.models import Location
 from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
 from inventory.models import Lot, Product
-from recipients.models import Recipient
+from recipients.models import Recipient, age_on
 
 # CDC: a dose given up to 4 days before the minimum interval still counts (the grace period).
 GRACE_DAYS = 4
+# Vaccines for Children covers people through 18 years: from 19, a person is not VFC eligible.
+VFC_AGE_LIMIT = 19
 
 
 class RecordingError(Exception):
@@ -51,6 +63,49 @@ class DoseDetails:
     volume_ml: Decimal | None = None
     screening_answers: dict | None = None
     product_exception: str = ""  # the allowed exception the vaccinator confirmed, if any
+    vfc_eligibility: str = ""  # HL7 0064; blank: the default by age (see funding_defaults)
+    funding_source: str = ""  # blank: the default by product and eligibility
+    vis_barcode: str = ""  # the VIS given, as scanned (document and edition)
+    vis_edition: date | None = None
+    vis_given_on: date | None = None  # blank with a VIS: the day of the dose
+    identity_checked: bool = False
+
+
+def funding_defaults(
+    *, product: Product, date_of_birth: date, given_on: date, eligibility: str = ""
+) -> tuple[str, str]:
+    """The dose's VFC eligibility and funding source when the vaccinator didn't say otherwise.
+
+    Eligibility: from 19 a person is not VFC eligible (V01); a child's category depends on their
+    insurance, which only the vaccinator can ask, so it stays blank (unknown) here. Funding:
+    COVID-19 vaccine was bought by the federal government for everyone; another vaccine given
+    to a VFC-eligible child is VFC (federal) stock; otherwise it was bought privately.
+    """
+    if not eligibility and age_on(date_of_birth, given_on) >= VFC_AGE_LIMIT:
+        eligibility = VfcEligibility.NOT_ELIGIBLE
+    if product.cvx in COVID_19_CVX or eligibility in VFC_ELIGIBLE:
+        return eligibility, FundingSource.FEDERAL
+    return eligibility, FundingSource.PRIVATE if eligibility else ""
+
+
+def _funding_fields(*, recipient: Recipient, details: DoseDetails) -> dict:
+    """What a record keeps of the dose's funding, VIS and identity check (defaults filled in)."""
+    given_on = timezone.localdate(details.administered_at)
+    eligibility, source = funding_defaults(
+        product=details.product,
+        date_of_birth=recipient.date_of_birth,
+        given_on=given_on,
+        eligibility=details.vfc_eligibility,
+    )
+    has_vis = bool(details.vis_barcode.strip() or details.vis_edition)
+    return {
+        "vfc_eligibility": eligibility,
+        "funding_source": details.funding_source or source,
+        "vis_barcode": details.vis_barcode.strip(),
+        "vis_edition": details.vis_edition,
+        "vis_given_on": (details.vis_given_on or given_on) if has_vis else None,
+        "identity_checked": details.identity_checked,
+    }
 
 
 def _standing_doses(recipient: Recipient):
@@ -160,6 +215,7 @@ def dose_record(
                 source=source,
                 form_number=form_number,
                 recorded_by=by,
+                **_funding_fields(recipient=recipient, details=details),
             )
     except IntegrityError as clash:  # a concurrent recording of the same dose won
         raise DuplicateDose(
@@ -206,7 +262,7 @@ def dose_void(*, record: AdministrationRecord, reason: str, by: User, request=No
     record = _locked(record)
     if record.status == RecordStatus.VOIDED:
         raise RecordingError(_("This record is already voided."))
-    if not record.refused:
+    if not record.refused and record.lot_id is not None:  # a historical dose took no stock here
         stock_return(location=record.location, lot=record.lot, by=by, reason="", reference=record.event_id)
     AdministrationRecord.objects.filter(pk=record.pk).update(
         status=RecordStatus.VOIDED,
@@ -291,6 +347,9 @@ def _snapshot(record: AdministrationRecord) -> dict:
         "route": record.route,
         "site": record.site,
         "volume_ml": str(record.volume_ml) if record.volume_ml is not None else None,
+        "vfc_eligibility": record.vfc_eligibility,
+        "funding_source": record.funding_source,
+        "vis": [record.vis_barcode, str(record.vis_edition or ""), str(record.vis_given_on or "")],
     }
 
 
@@ -358,6 +417,7 @@ def dose_correct(
                 site=details.site,
                 volume_ml=details.volume_ml,
                 product_exception=details.product_exception.strip(),
+                **_funding_fields(recipient=recipient, details=details),
                 status=RecordStatus.CORRECTED,
                 status_reason=reason.strip(),
                 version=record.version + 1,

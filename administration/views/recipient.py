@@ -3,7 +3,7 @@ the person's appointments, and their vaccination record (the page, its PDF, its 
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from administration.selectors import booking as booking_selectors
 from administration.selectors import records as record_selectors
 from administration.services import booking
 from cvms.access import RecipientPortalView
+from cvms.inputs import id_or_none
 from recipients.interface import RecipientRecordMixin, eligibility
 
 
@@ -30,10 +31,10 @@ class OwnAppointmentMixin:
 
 def _rescheduling(view) -> Appointment | None:
     """The person's own active appointment being moved (`?reschedule=<id>`), or None."""
-    value = view.request.GET.get("reschedule") or view.request.POST.get("reschedule")
-    if not value or not str(value).isdigit():
+    value = id_or_none(view.request.GET.get("reschedule") or view.request.POST.get("reschedule"))
+    if value is None:
         return None
-    return get_object_or_404(booking_selectors.active_appointments(view.recipient), pk=int(value))
+    return get_object_or_404(booking_selectors.active_appointments(view.recipient), pk=value)
 
 
 class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
@@ -104,14 +105,14 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
     def post(self, request, *args, **kwargs):
         clinic = self.get_clinic()
         appointment = _rescheduling(self)
-        slot_id = request.POST.get("slot", "")
-        if not slot_id.isdigit() or not clinic.slots.filter(pk=int(slot_id)).exists():
+        slot_id = id_or_none(request.POST.get("slot", ""))
+        if slot_id is None or not clinic.slots.filter(pk=slot_id).exists():
             messages.error(request, _("Choose a time."))
             return self.render_to_response(self.get_context_data())
         try:
             if appointment is not None:
                 booked = booking.appointment_reschedule(
-                    appointment=appointment, slot_id=int(slot_id), by=request.user, request=request
+                    appointment=appointment, slot_id=slot_id, by=request.user, request=request
                 )
                 messages.success(request, _("Your appointment is moved. We sent you an e-mail."))
             else:
@@ -120,7 +121,7 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
                     raise booking.BookingError(_("You have no dose left to book."))
                 booked = booking.appointment_book(
                     recipient=self.recipient,
-                    slot_id=int(slot_id),
+                    slot_id=slot_id,
                     dose_number=next_dose["dose_number"],
                     by=request.user,
                     request=request,
@@ -213,12 +214,17 @@ class RecordPdfView(RecipientRecordMixin, RecipientPortalView, View):
 
 
 class HealthCardFileView(RecipientRecordMixin, RecipientPortalView, View):
-    """The person's own card as a `.smart-health-card` file (only ever their own record)."""
+    """The person's own card(s) as a `.smart-health-card` file (only ever their own record):
+    every card of the record, when it needs several."""
 
     def get(self, request, *args, **kwargs):
-        jws = record_selectors.card_jws(self.recipient)
-        if jws is None:
+        cards = record_selectors.health_cards(self.recipient)
+        if cards is None:
+            return render(request, "administration/health_card_unavailable.html", status=503)
+        if not cards:
             return HttpResponse(status=404)
-        response = HttpResponse(shc.card_file([jws]), content_type=shc.FILE_CONTENT_TYPE)
+        response = HttpResponse(
+            shc.card_file([card.jws for card in cards]), content_type=shc.FILE_CONTENT_TYPE
+        )
         response["Content-Disposition"] = f'attachment; filename="vaccination{shc.FILE_EXTENSION}"'
         return response

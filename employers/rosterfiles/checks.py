@@ -131,7 +131,7 @@ class RowChecker:
             digits = NOT_DIGITS.sub("", phone)
             if len(digits) == 11 and digits[0] == "1":
                 digits = digits[1:]
-            if len(digits) != 10 or not digits.isdigit():
+            if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):  # "²" is a digit too
                 return None
             phone = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
         return (line, first, last, email, phone, birth, group_id, occupation, language)
@@ -215,7 +215,7 @@ class RowChecker:
             digits = NOT_DIGITS.sub("", phone)
             if len(digits) == 11 and digits.startswith("1"):
                 digits = digits[1:]
-            if len(digits) != 10 or not digits.isdigit():
+            if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
                 error("phone", phone, "phone")
             else:
                 phone = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"

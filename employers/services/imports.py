@@ -2,10 +2,13 @@
 
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cvms import outbox
 from cvms.audit import audit
 from cvms.models import User
 from employers.enums import InviteeStatus, UploadStatus
@@ -55,19 +58,38 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
             )
             from employers.tasks import invitations_dispatch
 
-            transaction.on_commit(lambda: invitations_dispatch.delay(upload_id=upload_id))
+            outbox.enqueue(invitations_dispatch, upload_id=upload_id)
     except DatabaseError:
         logger.exception("Importing roster upload %s failed; nothing was imported", upload_id)
-        upload = RosterUpload.objects.get(pk=upload_id)
-        with translation.override(upload.language):
-            RosterUpload.objects.filter(pk=upload_id).update(
-                status=UploadStatus.FAILED,
-                failure=_(
-                    "The import failed and nothing was imported (the priority groups may have "
-                    "changed since the file was checked). Upload the file again."
-                ),
-                finished_at=timezone.now(),
-            )
+        _import_fail(
+            upload_id,
+            lambda: _(
+                "The import failed and nothing was imported (the priority groups may have "
+                "changed since the file was checked). Upload the file again."
+            ),
+        )
+    except SoftTimeLimitExceeded:
+        # The worker's soft time limit: the transaction rolled back; stop cleanly.
+        logger.warning("Importing roster upload %s took too long; nothing was imported", upload_id)
+        connection.close()  # the signal may have cut a statement short: start afresh
+        _import_fail(
+            upload_id,
+            lambda: (
+                _(
+                    "The import took longer than the %(minutes)s minutes allowed, and nothing was "
+                    "imported. Split the file into smaller ones."
+                )
+                % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60}
+            ),
+        )
+
+
+def _import_fail(upload_id: int, message) -> None:
+    upload = RosterUpload.objects.get(pk=upload_id)
+    with translation.override(upload.language):
+        RosterUpload.objects.filter(pk=upload_id, status=UploadStatus.IMPORTING).update(
+            status=UploadStatus.FAILED, failure=message(), finished_at=timezone.now()
+        )
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:

@@ -1,5 +1,6 @@
 """Making, sending, resending and revoking the invitations of a roster's people."""
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -11,16 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cvms.audit import audit, audit_many
-from cvms.emails import render_email
+from cvms import outbox
+from cvms.audit import audit
+from cvms.emails import CLAIM_TIMEOUT, RETRY_PAUSES, render_email, smtp_error_is_transient
 from cvms.locking import lock_all
 from cvms.models import User
 from cvms.sites import absolute_url
-from employers.enums import DeliveryStatus, InviteeStatus
+from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterUpload
 from employers.selectors import invitation_token
 from employers.services.errors import RosterRefused
 from enrollment.models import Organization
+
+logger = logging.getLogger(__name__)
 
 # A person who has gone further than an invitation is never invited again.
 INVITABLE = (InviteeStatus.ADDED, InviteeStatus.INVITED, InviteeStatus.OPENED, InviteeStatus.REVOKED)
@@ -38,6 +42,44 @@ def invitee_batches(*, upload_id: int) -> list[list[int]]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    size = settings.EMPLOYERS_INVITATION_BATCH
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def invitations_dispatch(*, upload_id: int) -> int:
+    """Make the invitation of every new person of an imported upload, then promise their sending
+    in batches (through the outbox); return how many batches.
+
+    Every person to invite has a pending invitation before any batch is published, and the
+    upload notes it (`invitations_made_at`) in the transaction that promises the batches: from
+    then on, what a lost batch or a dead worker leaves unsent is found by the sweep among the
+    few unsent invitations, never by reading the whole roster. Safe to run twice: the making is
+    (see `_invitations_make`), and the batches are promised once."""
+    from employers.tasks import invitations_send_batch
+
+    if not RosterUpload.objects.filter(
+        pk=upload_id, status=UploadStatus.IMPORTED, invitations_made_at__isnull=True
+    ).exists():
+        return 0
+    for batch in invitee_batches(upload_id=upload_id):
+        _invitations_make(upload_id=upload_id, invitee_ids=batch)
+    with transaction.atomic():
+        noted = RosterUpload.objects.filter(pk=upload_id, invitations_made_at__isnull=True).update(
+            invitations_made_at=timezone.now()
+        )
+        if not noted:
+            return 0  # another run got here first and promised the batches
+        pending = Invitation.objects.filter(
+            upload_id=upload_id, status=DeliveryStatus.PENDING, revoked_at__isnull=True
+        )
+        batches = _batches(pending)
+        for batch in batches:
+            outbox.enqueue(invitations_send_batch, invitation_ids=batch)
+    return len(batches)
+
+
+def _batches(invitations) -> list[list[int]]:
+    ids = list(invitations.order_by("pk").values_list("pk", flat=True))
     size = settings.EMPLOYERS_INVITATION_BATCH
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
@@ -89,32 +131,39 @@ def _invitations_make(*, upload_id: int, invitee_ids: list[int]) -> None:
     )
 
 
-def _claim(invitation_ids: list[int]) -> list[int]:
+def _claim(invitation_ids: list[int], now) -> list[int]:
     """Move pending invitations to `sending` and return those this call got: a conditional
-    UPDATE, so that of two workers given the same batch only one sends each invitation."""
+    UPDATE, so that of two workers given the same batch only one sends each invitation. The
+    claim's time lets the sweep tell a dead worker's claim from a live one's."""
     if not invitation_ids:
         return []
-    expires = timezone.now() + timedelta(days=settings.EMPLOYERS_INVITATION_DAYS)
+    expires = now + timedelta(days=settings.EMPLOYERS_INVITATION_DAYS)
     placeholders = ", ".join(["%s"] * len(invitation_ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {Invitation._meta.db_table} SET status = %s, expires_at = %s
+            f"""UPDATE {Invitation._meta.db_table} SET status = %s, expires_at = %s, claimed_at = %s
                 WHERE id IN ({placeholders}) AND status = %s AND revoked_at IS NULL
                 RETURNING id""",  # noqa: S608
-            [DeliveryStatus.SENDING, expires, *invitation_ids, DeliveryStatus.PENDING],
+            [DeliveryStatus.SENDING, expires, now, *invitation_ids, DeliveryStatus.PENDING],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def invitations_send(*, invitation_ids: list[int]) -> int:
-    """E-mail each pending invitation among `invitation_ids` once; return how many were sent.
+def invitations_send(*, invitation_ids: list[int], now=None) -> int:
+    """E-mail each pending invitation among `invitation_ids` once, over one SMTP connection;
+    return how many were sent.
 
-    Each invitation is claimed (pending → sending) before its e-mail goes out and marked sent
-    after, so a retried or re-run task skips it. A crash between the two leaves it `sending`:
-    it is not sent again automatically (one e-mail too few beats one too many; the
-    organization can resend). An SMTP error puts the unsent ones back to pending and raises,
-    so the task retries them."""
-    claimed = _claim(list(invitation_ids))
+    The batch is claimed (pending → sending) before its e-mails go out, each claim is renewed
+    just before its e-mail goes (so a slow mail server holds one e-mail past the claim timeout,
+    never a whole batch), and each invitation is marked sent as soon as its e-mail is: a worker
+    killed mid-batch leaves the ones it hadn't sent claimed, and the sweep (`invitations_sweep`)
+    hands them to another worker once the claim is older than a live worker's could be; a claim
+    the sweep took back is this worker's no more. Each invitation ends on its own, as the
+    core's e-mails do (cvms.emails): an answer that retrying can't cure (550, no such mailbox)
+    marks that one failed and the batch goes on; a transient one (4xx, a dropped connection)
+    puts it back in line, to be sent again after a pause."""
+    now = now or timezone.now()
+    claimed = _claim(list(invitation_ids), now)
     if not claimed:
         return 0
     invitations = (
@@ -122,23 +171,67 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
         .select_related("invitee__organization", "upload__uploaded_by")
         .order_by("pk")
     )
-    sent: list[Invitation] = []
+    mail = get_connection()
+    sent = 0
     try:
-        with get_connection() as mail:
-            for invitation in invitations:
+        for invitation in invitations:
+            if not _still_mine(invitation):
+                continue  # the sweep took it back: another worker sends it
+            try:
                 message = _invitation_message(invitation)
                 message.connection = mail
                 message.send()
-                sent.append(invitation)
-    except OSError:
-        # The SMTP server failed us: what wasn't sent goes back to pending for the retry.
-        Invitation.objects.filter(
-            pk__in=set(claimed) - {i.pk for i in sent}, status=DeliveryStatus.SENDING
-        ).update(status=DeliveryStatus.PENDING)
-        raise
+            except Exception as error:
+                _failed_attempt(invitation, error, now=now)
+                # A fresh connection for the next one: after a dropped connection or a refusal
+                # mid-conversation, the old one can't be trusted.
+                mail.close()
+                continue
+            _mark_sent(invitation)
+            sent += 1
     finally:
-        _mark_sent(sent)
-    return len(sent)
+        mail.close()
+    return sent
+
+
+def _still_mine(invitation: Invitation) -> bool:
+    """Renew this worker's claim on the invitation before its e-mail goes out; False when the
+    sweep has taken it back meanwhile. The claim's time is its token: renewed only if it is
+    still the one this worker read."""
+    now = timezone.now()
+    renewed = Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    ).update(claimed_at=now)
+    invitation.claimed_at = now
+    return renewed == 1
+
+
+def _failed_attempt(invitation: Invitation, error: Exception, *, now) -> str:
+    """The mail server refused this invitation's e-mail: back in line after a pause when it may
+    take it later, else failed for good (with the server's answer, for the organization)."""
+    attempts = invitation.attempts + 1
+    mine = Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    )
+    if smtp_error_is_transient(error) and attempts <= len(RETRY_PAUSES):
+        mine.update(
+            status=DeliveryStatus.PENDING,
+            attempts=attempts,
+            claimed_at=None,
+            next_attempt_at=now + RETRY_PAUSES[attempts - 1],
+            last_error=str(error)[:1000],
+        )
+        logger.warning("Invitation %s not sent yet (attempt %d): %s", invitation.pk, attempts, error)
+        return "retry"
+    mine.update(status=DeliveryStatus.FAILED, attempts=attempts, last_error=str(error)[:1000])
+    audit(
+        action="employers.invitation.failed",
+        by=None,
+        target=invitation,
+        data={"invitee": invitation.invitee_id, "error": str(error)[:300]},
+    )
+    logger.error("Invitation %s failed for good: %s", invitation.pk, error)
+    return "failed"
 
 
 def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
@@ -161,29 +254,65 @@ def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
 
 
 @transaction.atomic
-def _mark_sent(invitations: list[Invitation]) -> None:
-    """Mark a batch's sent invitations (set-based: three statements for the batch)."""
-    if not invitations:
-        return
+def _mark_sent(invitation: Invitation) -> None:
+    """Mark one sent invitation at once (not at the batch's end: a worker killed after it must
+    not leave it to be sent again), and show its person invited."""
     now = timezone.now()
-    ids = [invitation.pk for invitation in invitations]
-    Invitation.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=now
-    )
-    Invitee.objects.filter(pk__in=[i.invitee_id for i in invitations], status__in=INVITABLE).update(
+    Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    ).update(status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error="")
+    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
         status=InviteeStatus.INVITED, updated_at=now
     )
-    audit_many(
+    audit(
         action="employers.invitation.sent",
         by=None,  # a worker sends them, for the organization that uploaded the roster
-        events=[
-            (
-                invitation,
-                {"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
-            )
-            for invitation in invitations
-        ],
+        target=invitation,
+        data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
     )
+
+
+def invitations_sweep(*, now=None) -> dict[str, int]:
+    """What dead workers and lost tasks left undone, handed to workers again (run every minute):
+
+    - an imported upload whose dispatch never finished is dispatched again;
+    - invitations a worker claimed longer ago than a live worker's claim could be go back to
+      pending (a worker killed mid-batch; "sending" without a claim time: left by the code
+      before claims had one);
+    - pending invitations whose pause is over, or that no batch has sent since they were made
+      (their task lost with the broker's data), are published in batches, each no more than
+      once per claim timeout.
+    """
+    from employers.tasks import invitations_dispatch as dispatch_task
+    from employers.tasks import invitations_send_batch
+
+    now = now or timezone.now()
+    stale = now - CLAIM_TIMEOUT
+    undispatched = list(
+        RosterUpload.objects.filter(
+            status=UploadStatus.IMPORTED, invitations_made_at__isnull=True, finished_at__lt=stale
+        ).values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
+    )
+    released = (
+        Invitation.objects.filter(status=DeliveryStatus.SENDING)
+        .filter(Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True))
+        .update(status=DeliveryStatus.PENDING, claimed_at=None, next_attempt_at=now)
+    )
+    due = Invitation.objects.filter(status=DeliveryStatus.PENDING, revoked_at__isnull=True).filter(
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+    )
+    due_ids = list(due.order_by("pk").values_list("pk", flat=True)[: outbox.SWEEP_BATCH])
+    size = settings.EMPLOYERS_INVITATION_BATCH
+    with transaction.atomic():
+        for upload_id in undispatched:
+            outbox.enqueue(dispatch_task, upload_id=upload_id)
+        for start in range(0, len(due_ids), size):
+            outbox.enqueue(invitations_send_batch, invitation_ids=due_ids[start : start + size])
+        # Published once is enough: not again before a worker could have claimed it and died.
+        Invitation.objects.filter(pk__in=due_ids, status=DeliveryStatus.PENDING).update(
+            next_attempt_at=now + CLAIM_TIMEOUT
+        )
+    return {"dispatched": len(undispatched), "released": released, "published": len(due_ids)}
 
 
 @transaction.atomic
@@ -212,10 +341,8 @@ def invitations_resend(*, organization: Organization, invitee_ids, by: User, req
     )
     from employers.tasks import invitations_send_batch
 
-    size = settings.EMPLOYERS_INVITATION_BATCH
-    for start in range(0, len(ids), size):
-        batch = ids[start : start + size]
-        transaction.on_commit(lambda batch=batch: invitations_send_batch.delay(invitation_ids=batch))
+    for batch in _batches(Invitation.objects.filter(pk__in=ids)):
+        outbox.enqueue(invitations_send_batch, invitation_ids=batch)
     return len(ids)
 
 

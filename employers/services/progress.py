@@ -6,14 +6,14 @@ from django.utils import timezone
 
 from cvms.audit import audit
 from cvms.models import User
-from employers.enums import InviteeStatus
+from employers.enums import InviteeStatus, LinkState
 from employers.models import Invitation, Invitee
 
 
 class InvitationInvalid(Exception):
     """An invitation link that is used, revoked, expired or not sent yet."""
 
-    def __init__(self, state: str):
+    def __init__(self, state: LinkState):
         super().__init__(state)
         self.state = state
 
@@ -35,8 +35,8 @@ def invitation_open(*, invitation: Invitation, request=None) -> None:
 @transaction.atomic
 def invitation_use(*, invitation: Invitation, recipient_id: int, by: User | None, request=None) -> None:
     """The invited person registered through this link: it never works again, nor do their
-    other links, and the roster shows them registered. Raises InvitationInvalid (with
-    `.state`: "used", "revoked", "expired", "unsent") when the link can't be used; a
+    other links, and the roster shows them registered. Raises InvitationInvalid (with its
+    `.state`, a LinkState) when the link can't be used; a
     conditional UPDATE, so two registrations racing on one link can't both win."""
     now = timezone.now()
     used = Invitation.objects.filter(

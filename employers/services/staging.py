@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone, translation
@@ -33,20 +34,36 @@ def roster_upload_validate(*, upload_id: int) -> None:
     are committed chunk by chunk so that the page can show progress; nothing reaches the roster
     until the person chooses to import."""
     claimed = RosterUpload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
-        status=UploadStatus.VALIDATING, progress=0
+        status=UploadStatus.VALIDATING, progress=0, claimed_at=timezone.now()
     )
     if not claimed:
         return  # gone, or another worker has it
     upload = RosterUpload.objects.get(pk=upload_id)
+    # What an earlier worker staged before it died (the sweep requeued the upload) is read again.
+    RosterRow.objects.filter(upload=upload).delete()
+    RosterError.objects.filter(upload=upload).delete()
     try:
         with translation.override(upload.language):
             _validate(upload)
     except RosterFileError as error:
         _upload_fail(upload, str(error))
+    except SoftTimeLimitExceeded:
+        # The worker's soft time limit: stop cleanly. Reading it again would take as long.
+        logger.warning("Reading roster upload %s took too long", upload_id)
+        connection.close()  # the signal may have cut a statement short: start afresh
+        with translation.override(upload.language):
+            _upload_fail(upload, too_long_message())
     except Exception:
         logger.exception("Reading roster upload %s failed", upload_id)
         with translation.override(upload.language):
             _upload_fail(upload, _("The file couldn't be read. Check that it is a roster and try again."))
+
+
+def too_long_message() -> str:
+    return _(
+        "Reading the file took longer than the %(minutes)s minutes allowed, and nothing was kept. "
+        "Split it into smaller files."
+    ) % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60}
 
 
 def _upload_fail(upload: RosterUpload, message: str) -> None:
@@ -60,7 +77,7 @@ def _validate(upload: RosterUpload) -> None:
     groups = {code.lower(): pk for pk, code in PriorityGroup.objects.values_list("pk", "code")}
     with upload.file.open("rb") as stored:
         raw = getattr(stored, "file", stored)
-        sheet = open_sheet(raw, upload.file_format)
+        sheet = open_sheet(raw, upload.file_format, max_rows=settings.EMPLOYERS_ROSTER_MAX_ROWS)
         checker = RowChecker(
             columns=sheet.columns,
             headers=sheet.headers,
@@ -100,6 +117,7 @@ def _validate(upload: RosterUpload) -> None:
                     write = staging.open()
         finally:
             staging.close()
+    sheet.rows.refuse_if_over()
     _errors_save(upload, errors)
     duplicates = _duplicates_remove(upload)
     valid = RosterRow.objects.filter(upload=upload).count()

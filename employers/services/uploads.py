@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cvms import outbox
 from cvms.audit import audit
 from cvms.models import User
-from employers.enums import UploadStatus
+from employers.enums import FileFormat, UploadStatus
 from employers.models import RosterRow, RosterUpload
 from employers.rosterfiles.formats import detect_format
 from employers.rosterfiles.sheets import open_sheet
@@ -23,13 +24,16 @@ def roster_upload_create(
 ) -> RosterUpload:
     """Accept a roster file for reading, or raise RosterFileError saying why it is refused.
 
-    The file is checked as a whole here (size, type, that it is what it claims, that its
-    first row is a roster's header), so the person hears at once; the rows are read by a
-    worker after commit. Row errors are written in `language` (the uploader's)."""
+    The file is checked as a whole here (size, type, that it is what it claims; a workbook
+    that would unpack into more than a roster needs; a CSV's header), so the person hears at
+    once; the rows are read by a worker after commit. A workbook is never parsed here: openpyxl
+    runs in the worker only (whose time and memory are bounded), after the same checks. Row
+    errors are written in `language` (the uploader's)."""
     name = file.name or "roster"
     file_format = detect_format(file, name, max_bytes=settings.EMPLOYERS_ROSTER_MAX_BYTES)
-    sheet = open_sheet(file, file_format)
-    sheet.rows.close()  # only the header was needed here
+    if file_format == FileFormat.CSV:
+        sheet = open_sheet(file, file_format)
+        sheet.rows.close()  # only the header was needed here
     file.seek(0)
     upload = RosterUpload(
         organization=organization,
@@ -49,7 +53,7 @@ def roster_upload_create(
     )
     from employers.tasks import roster_validate
 
-    transaction.on_commit(lambda: roster_validate.delay(upload_id=upload.pk))
+    outbox.enqueue(roster_validate, upload_id=upload.pk)
     return upload
 
 
@@ -57,7 +61,7 @@ def roster_upload_create(
 def roster_upload_import(*, upload: RosterUpload, by: User, request=None) -> None:
     """The person chose to import the valid rows: a worker does it after commit."""
     claimed = RosterUpload.objects.filter(pk=upload.pk, status=UploadStatus.VALIDATED).update(
-        status=UploadStatus.IMPORTING, progress=0
+        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0
     )
     if not claimed:
         raise RosterRefused(
@@ -66,7 +70,7 @@ def roster_upload_import(*, upload: RosterUpload, by: User, request=None) -> Non
     audit(action="employers.roster.import_requested", by=by, target=upload, request=request)
     from employers.tasks import roster_import
 
-    transaction.on_commit(lambda: roster_import.delay(upload_id=upload.pk, by_id=by.pk))
+    outbox.enqueue(roster_import, upload_id=upload.pk, by_id=by.pk)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from cvms.access import PublicView
 from employers import selectors
+from employers.enums import LinkState
 from employers.services.progress import invitation_open
 
 # The recipients app's registration page; until it exists, the landing page says that
@@ -22,8 +23,8 @@ class InvitationLandingView(PublicView, TemplateView):
 
     def get(self, request, token):
         invitation = selectors.invitation_by_token(token)
-        state = invitation.link_state() if invitation is not None else "invalid"
-        if state != "valid":
+        state = invitation.link_state() if invitation is not None else LinkState.INVALID
+        if state != LinkState.VALID:
             response = self.render_to_response({"state": state}, status=200)
             response.template_name = "employers/invitation_invalid.html"
             return response

@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
+from cvms.audit import audit
+from cvms.inputs import ids_of
+from cvms.searches import PostedSearchMixin, search_audit
 from cvms.spreadsheets import csv_download
 from employers import selectors
 from employers.enums import UPLOAD_WORKING, UploadStatus
@@ -41,14 +44,20 @@ class RosterMixin:
         return selectors.organization_uploads(organization=self.request.organization)
 
 
-class RosterView(RosterMixin, ListView):
+class RosterView(PostedSearchMixin, RosterMixin, ListView):
+    """The roster's people. The name or e-mail searched is POSTed (never in a URL); the status
+    filter isn't personal and stays in the query string, so the counts can link to it. Each page
+    of people shown is on the audit trail."""
+
     template_name = "employers/roster.html"
     context_object_name = "invitees"
     paginate_by = 50
+    search_form_class = RosterFilterForm
+    search_public_fields = ("status",)
 
     def get_queryset(self):
-        self.filters = RosterFilterForm(self.request.GET or None)
-        cleaned = self.filters.cleaned_data if self.filters.is_valid() else {}
+        filters = self.search_form()
+        cleaned = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
         return selectors.roster_invitees(
             organization=self.request.organization,
             status=cleaned.get("status", ""),
@@ -57,13 +66,27 @@ class RosterView(RosterMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filters"] = self.filters
+        context["filters"] = self.search_form()
         context["counts"] = selectors.roster_counts(organization=self.request.organization)
+        search_audit(
+            action="employers.invitee.searched",
+            request=self.request,
+            form=context["filters"],
+            found=[invitee.pk for invitee in context["invitees"]],
+        )
         return context
 
 
 class RosterExportView(RosterMixin, View):
+    """Everyone on the roster as CSV: personal data leaving the system, so on the audit trail."""
+
     def get(self, request):
+        audit(
+            action="employers.roster.exported",
+            by=request.user,
+            target=request.organization,
+            request=request,
+        )
         invitees = selectors.roster_invitees(organization=request.organization).prefetch_related(None)
         header = [str(TEMPLATE_HEADERS[c]) for c in COLUMNS] + [_("Status")]
         rows = (
@@ -102,7 +125,7 @@ class RosterResendView(RosterMixin, View):
     http_method_names = ["post"]
 
     def post(self, request):
-        ids = [value for value in request.POST.getlist("invitee") if value.isdigit()]
+        ids = ids_of(request.POST.getlist("invitee"))
         count = invitations_resend(
             organization=request.organization, invitee_ids=ids, by=request.user, request=request
         )

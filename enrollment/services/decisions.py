@@ -10,6 +10,7 @@ from cvms.audit import audit
 from cvms.emails import send_templated_email
 from cvms.locking import lock_one
 from cvms.models import User
+from cvms.roles import organization_portal
 from cvms.services import membership_grant
 from cvms.sites import absolute_url
 from enrollment.enums import ApplicationStatus, OrganizationKind, OrganizationStatus
@@ -73,6 +74,7 @@ def application_approve(
                             "zip_code",
                             "county_id",
                             "site_type",
+                            "iis_facility_id",
                             "hours",
                             "weekly_throughput",
                             "ultra_cold_capacity",
@@ -137,7 +139,7 @@ def _notify_decision(application: EnrollmentApplication) -> None:
     name = application.legal_name
     with translation.override(applicant.language):
         if application.status == ApplicationStatus.APPROVED:
-            portal = "provider" if application.kind == OrganizationKind.PROVIDER else "employer"
+            portal = organization_portal(application.kind).value
             subject = _("Your enrollment of %(name)s is approved") % {"name": name}
             paragraphs = [_("The state approved the enrollment of %(name)s.") % {"name": name}]
             if application.organization.pin:
@@ -151,7 +153,7 @@ def _notify_decision(application: EnrollmentApplication) -> None:
                 _("Open the portal"),
             )
         else:
-            portal = "provider" if application.kind == OrganizationKind.PROVIDER else "employer"
+            portal = organization_portal(application.kind).value
             action_url = absolute_url(
                 reverse(f"{portal}:enrollment.application", kwargs={"application_pk": application.pk})
             )

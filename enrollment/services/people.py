@@ -20,8 +20,8 @@ from cvms.models import Membership, User
 from cvms.roles import Role
 from cvms.services import membership_grant, membership_revoke
 from cvms.sites import absolute_url
-from enrollment.enums import InvitationStatus
-from enrollment.models import Invitation, Location, Organization
+from enrollment.enums import ColleagueInvitationStatus
+from enrollment.models import ColleagueInvitation, Location, Organization
 from enrollment.selectors import ADMIN_ROLE, ORGANIZATION_ROLES
 from enrollment.services.errors import EnrollmentError
 
@@ -30,15 +30,15 @@ INVITATION_SALT = "enrollment.invitation"
 INVITATION_MAX_AGE = timedelta(days=7)
 
 
-def invitation_token(invitation: Invitation) -> str:
+def invitation_token(invitation: ColleagueInvitation) -> str:
     return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
 
 
-def invitation_url(invitation: Invitation) -> str:
+def invitation_url(invitation: ColleagueInvitation) -> str:
     return absolute_url(reverse("enrollment.invitation", kwargs={"token": invitation_token(invitation)}))
 
 
-def invitation_from_token(token: str) -> Invitation:
+def invitation_from_token(token: str) -> ColleagueInvitation:
     """The pending invitation a link points at; `EnrollmentError` if the link is forged,
     expired, used or cancelled."""
     try:
@@ -48,13 +48,13 @@ def invitation_from_token(token: str) -> Invitation:
     except signing.BadSignature:
         raise EnrollmentError(_("This invitation link isn't valid.")) from None
     invitation = (
-        Invitation.objects.select_related("organization")
+        ColleagueInvitation.objects.select_related("organization")
         .filter(pk=payload.get("i"), nonce=payload.get("n"))
         .first()
     )
-    if invitation is None or invitation.status == InvitationStatus.CANCELLED:
+    if invitation is None or invitation.status == ColleagueInvitationStatus.CANCELLED:
         raise EnrollmentError(_("This invitation was withdrawn."))
-    if invitation.status == InvitationStatus.ACCEPTED:
+    if invitation.status == ColleagueInvitationStatus.ACCEPTED:
         raise EnrollmentError(_("This invitation has already been used."))
     if invitation.expires_at <= timezone.now():
         raise EnrollmentError(_("This invitation has expired. Ask for a new one."))
@@ -64,17 +64,17 @@ def invitation_from_token(token: str) -> Invitation:
 @transaction.atomic
 def invitation_create(
     *, organization: Organization, email: str, role: str, by: User, request=None
-) -> Invitation:
+) -> ColleagueInvitation:
     email = email.strip().lower()
     if role not in ORGANIZATION_ROLES[organization.kind]:
         raise EnrollmentError(_("This role doesn't exist in this organization."))
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise EnrollmentError(_("%(email)s already acts for this organization.") % {"email": email})
     # A new invitation replaces a pending one to the same address (its link stops working).
-    Invitation.objects.filter(organization=organization, email=email, status=InvitationStatus.PENDING).update(
-        status=InvitationStatus.CANCELLED
-    )
-    invitation = Invitation.objects.create(
+    ColleagueInvitation.objects.filter(
+        organization=organization, email=email, status=ColleagueInvitationStatus.PENDING
+    ).update(status=ColleagueInvitationStatus.CANCELLED)
+    invitation = ColleagueInvitation.objects.create(
         organization=organization,
         email=email,
         role=role,
@@ -111,17 +111,17 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User, request=None) -> Membership:
+def invitation_accept(*, invitation: ColleagueInvitation, user: User, request=None) -> Membership:
     # Only the invitation is locked (it is accepted once); its organization is read with it.
-    locked = lock_one(Invitation.objects.select_related("organization"), pk=invitation.pk)
-    if locked.status != InvitationStatus.PENDING or locked.expires_at <= timezone.now():
+    locked = lock_one(ColleagueInvitation.objects.select_related("organization"), pk=invitation.pk)
+    if locked.status != ColleagueInvitationStatus.PENDING or locked.expires_at <= timezone.now():
         raise EnrollmentError(_("This invitation can no longer be used."))
     if not EmailAddress.objects.filter(user=user, email__iexact=locked.email, verified=True).exists():
         raise EnrollmentError(
             _("This invitation is for %(email)s. Sign in with that address (confirmed) to accept it.")
             % {"email": locked.email}
         )
-    locked.status = InvitationStatus.ACCEPTED
+    locked.status = ColleagueInvitationStatus.ACCEPTED
     locked.accepted_by = user
     locked.accepted_at = timezone.now()
     locked.save(update_fields=["status", "accepted_by", "accepted_at"])
@@ -133,10 +133,10 @@ def invitation_accept(*, invitation: Invitation, user: User, request=None) -> Me
 
 
 @transaction.atomic
-def invitation_cancel(*, invitation: Invitation, by: User, request=None) -> None:
-    updated = Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
-        status=InvitationStatus.CANCELLED
-    )
+def invitation_cancel(*, invitation: ColleagueInvitation, by: User, request=None) -> None:
+    updated = ColleagueInvitation.objects.filter(
+        pk=invitation.pk, status=ColleagueInvitationStatus.PENDING
+    ).update(status=ColleagueInvitationStatus.CANCELLED)
     if not updated:
         raise EnrollmentError(_("This invitation is no longer pending."))
     audit(action="enrollment.invitation.cancelled", by=by, target=invitation, request=request)

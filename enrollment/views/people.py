@@ -9,9 +9,9 @@ from django.views.generic import FormView, TemplateView, View
 from cvms.access import EmployerPortalView, ProviderPortalView
 from cvms.models import Membership
 from cvms.roles import Portal, Role
-from enrollment.enums import InvitationStatus
+from enrollment.enums import ColleagueInvitationStatus
 from enrollment.forms import InviteForm, PersonForm
-from enrollment.models import Invitation
+from enrollment.models import ColleagueInvitation
 from enrollment.selectors import locations_for, people_of
 from enrollment.services.errors import EnrollmentError
 from enrollment.services.people import invitation_cancel, invitation_create, person_remove, person_update
@@ -38,8 +38,8 @@ class PeopleView(PeopleMixin, TemplateView):
         organization = self.request.organization
         people = list(people_of(organization))
         context["people"] = people
-        context["invitations"] = Invitation.objects.filter(
-            organization=organization, status=InvitationStatus.PENDING
+        context["invitations"] = ColleagueInvitation.objects.filter(
+            organization=organization, status=ColleagueInvitationStatus.PENDING
         )
         context["invite_form"] = InviteForm(organization=organization)
         context["portal_name"] = self.portal.value
@@ -135,7 +135,7 @@ class CancelInvitationView(PeopleMixin, View):
 
     def post(self, request, colleague_invitation_pk: int):
         invitation = get_object_or_404(
-            Invitation, pk=colleague_invitation_pk, organization=request.organization
+            ColleagueInvitation, pk=colleague_invitation_pk, organization=request.organization
         )
         try:
             invitation_cancel(invitation=invitation, by=request.user, request=request)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView
-from enrollment.enums import OrganizationKind
+from cvms.roles import organization_portal
 from enrollment.services.errors import EnrollmentError
 from enrollment.services.people import invitation_accept, invitation_from_token
 
@@ -36,5 +36,4 @@ class InvitationView(PublicView, TemplateView):
             messages.error(request, str(error))
             return redirect(request.get_full_path())
         messages.success(request, _("You now act for %(name)s.") % {"name": membership.organization.name})
-        portal = "provider" if membership.organization.kind == OrganizationKind.PROVIDER else "employer"
-        return redirect(f"{portal}:dashboard")
+        return redirect(f"{organization_portal(membership.organization.kind).value}:dashboard")

@@ -7,8 +7,9 @@ from django.views.generic import DetailView, ListView, View
 
 from cvms.access import StatePortalView
 from cvms.models import AuditEvent
+from enrollment.enums import ApplicationStatus, ColleagueInvitationStatus
 from enrollment.forms import DecisionForm, OrganizationFilterForm, QueueFilterForm
-from enrollment.models import EnrollmentApplication, Invitation, Organization
+from enrollment.models import ColleagueInvitation, EnrollmentApplication, Organization
 from enrollment.selectors import organizations_for_state, people_of, readiness_items_for, review_queue
 from enrollment.services.decisions import application_approve, application_deny, application_request_info
 from enrollment.services.errors import EnrollmentError
@@ -43,7 +44,7 @@ class ApplicationReviewView(StatePortalView, DetailView):
     pk_url_kwarg = "application_pk"
 
     def get_queryset(self):
-        return EnrollmentApplication.objects.exclude(status="draft").select_related(
+        return EnrollmentApplication.objects.exclude(status=ApplicationStatus.DRAFT).select_related(
             "county", "priority_group", "applicant", "organization", "decided_by"
         )
 
@@ -67,7 +68,7 @@ class DecisionView(StatePortalView, View):
 
     def post(self, request, application_pk: int):
         application = get_object_or_404(
-            EnrollmentApplication.objects.exclude(status="draft"), pk=application_pk
+            EnrollmentApplication.objects.exclude(status=ApplicationStatus.DRAFT), pk=application_pk
         )
         form = DecisionForm(request.POST)
         if not form.is_valid():
@@ -139,7 +140,9 @@ class OrganizationDetailView(StatePortalView, DetailView):
         context["events"] = application.events.select_related("by") if application else []
         context["locations"] = organization.locations.select_related("county")
         context["people"] = people_of(organization)
-        context["invitations"] = Invitation.objects.filter(organization=organization, status="pending")
+        context["invitations"] = ColleagueInvitation.objects.filter(
+            organization=organization, status=ColleagueInvitationStatus.PENDING
+        )
         context["audit_events"] = AuditEvent.objects.filter(
             target_type="enrollment.organization", target_id=str(organization.pk)
         ).select_related("actor")[:20]

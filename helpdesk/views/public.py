@@ -12,7 +12,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from cvms.access import PublicView
+from cvms.inputs import search_text
 from cvms.net import client_ip
+from cvms.ratelimit import attempt_allowed
 from cvms.roles import Portal
 from helpdesk import selectors, services
 from helpdesk.enums import Category
@@ -20,7 +22,6 @@ from helpdesk.forms import RegistrationForm
 from helpdesk.guides import GUIDES
 from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
-from helpdesk.ratelimit import attempt_allowed
 
 
 def reader_language() -> str:
@@ -70,9 +71,11 @@ class RegisterView(HelpPublicView, FormView):
         except services.HelpdeskError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        # The same answer whether or not the address already had an account (its owner is told
+        # by e-mail), so that this page doesn't say who is registered.
         messages.success(
             self.request,
-            _("You are registered. We sent your username and a temporary password to %(email)s.")
+            _("Thank you. We sent an e-mail to %(email)s with what you need to sign in.")
             % {"email": form.cleaned_data["email"]},
         )
         return redirect("account_login")
@@ -82,7 +85,7 @@ class ArticleListView(HelpPublicView, TemplateView):
     template_name = "helpdesk/article_list.html"
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "")
+        query = search_text(self.request)
         category = self.request.GET.get("category", "")
         articles = selectors.article_search(
             query, language=reader_language(), category=category if category in Category.values else ""

@@ -16,8 +16,8 @@ from cvms.roles import HELPDESK_CASE_PARTIES, HELPDESK_REQUESTERS, TRAINING_ATTE
 from helpdesk import selectors, services
 from helpdesk.enums import Status
 from helpdesk.forms import IntakeForm, ReplyForm, SetPasswordForm
+from helpdesk.hooks import SESSION_KEY
 from helpdesk.markdown import render_markdown
-from helpdesk.middleware import SESSION_KEY
 from helpdesk.models import CaseAttachment, TrainingSession, TrainingSignup
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cvms.audit import audit
 from cvms.models import User
+from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location
 from inventory import selectors
 from inventory.models import Allocation, Product, Shipment
@@ -47,8 +48,8 @@ def allocation_create(
     location = Location.objects.select_for_update().select_related("organization").get(pk=location.pk)
     if not (
         location.is_active
-        and location.organization.kind == "provider"
-        and location.organization.status == "approved"
+        and location.organization.kind == OrganizationKind.PROVIDER
+        and location.organization.status == OrganizationStatus.APPROVED
     ):
         raise InventoryError(_("%(location)s can't receive vaccine now.") % {"location": location.name})
     week = week_start(week)

@@ -1,5 +1,6 @@
-"""Inventory pages of the provider portal. Every object is looked up within
-`request.organization`, so another organization's location, stock, shipment or transfer is 404."""
+"""Inventory pages of the provider portal. Every object is looked up within the locations the
+person may work at (`request.locations`, set by the gate), so another organization's location,
+stock, shipment or transfer is 404, and so is another location's for a vaccinator."""
 
 from datetime import timedelta
 
@@ -13,10 +14,9 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
-from enrollment.interface import locations_for
 from enrollment.models import Location
 from inventory import exports, selectors
-from inventory.enums import ShipmentStatus
+from inventory.enums import ShipmentStatus, TransferStatus
 from inventory.forms import (
     InventoryLevelsForm,
     LedgerFilterForm,
@@ -32,19 +32,15 @@ from inventory.services.shipments import shipment_receive, shipment_record
 from inventory.services.transfers import transfer_create
 
 
-def my_locations(request):
-    """The locations the person may work at: all of the organization's for its administrators,
-    the assigned ones for a vaccinator."""
-    return locations_for(request.user, request.organization)
-
-
 class LocationMixin:
-    """Resolves `location_pk` among the locations the person may work at (404 otherwise)."""
+    """Resolves `location_pk` among the locations the person may work at (`request.locations`,
+    set by the gate: all of the organization's for its administrators, the assigned ones for a
+    vaccinator), 404 otherwise."""
 
     def get_location(self) -> Location:
         if not hasattr(self, "_location"):
             self._location = get_object_or_404(
-                my_locations(self.request).select_related("organization", "county"),
+                self.request.locations.select_related("organization", "county"),
                 pk=self.kwargs["location_pk"],
             )
         return self._location
@@ -59,14 +55,14 @@ class StockView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         return selectors.stock_levels(organization=self.request.organization).filter(
-            location__in=my_locations(self.request)
+            location__in=self.request.locations
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["locations"] = my_locations(self.request).order_by("name")
+        context["locations"] = self.request.locations.order_by("name")
         context["expected"] = (
-            selectors.shipments_for(organization=self.request.organization)
+            selectors.shipments_for(locations=self.request.locations)
             .filter(status=ShipmentStatus.EXPECTED)
             .count()
         )
@@ -128,7 +124,7 @@ class ShipmentListView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         return (
-            selectors.shipments_for(organization=self.request.organization)
+            selectors.shipments_for(locations=self.request.locations)
             .select_related("location", "product", "lot")
             .order_by("-status", "-created_at", "-id")
         )
@@ -140,7 +136,7 @@ class ShipmentReceiveView(ProviderPortalView, FormView):
 
     def get_shipment(self) -> Shipment:
         return get_object_or_404(
-            selectors.shipments_for(organization=self.request.organization), pk=self.kwargs["shipment_pk"]
+            selectors.shipments_for(locations=self.request.locations), pk=self.kwargs["shipment_pk"]
         )
 
     def get_context_data(self, **kwargs):
@@ -166,7 +162,7 @@ class ShipmentRecordView(ProviderPortalView, FormView):
     form_class = ShipmentRecordForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "organization": self.request.organization}
+        return {**super().get_form_kwargs(), "locations": self.request.locations}
 
     def form_valid(self, form):
         try:
@@ -184,7 +180,7 @@ class TransferListView(ProviderPortalView, ListView):
     context_object_name = "transfers"
 
     def get_queryset(self):
-        return selectors.transfers_for(organization=self.request.organization)
+        return selectors.transfers_for(locations=self.request.locations)
 
 
 class TransferCreateView(ProviderPortalView, FormView):
@@ -210,7 +206,7 @@ class TransferCreateView(ProviderPortalView, FormView):
         except InventoryError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        if transfer.status == "completed":
+        if transfer.status == TransferStatus.COMPLETED:
             messages.success(self.request, _("The doses were transferred."))
         else:
             messages.success(self.request, _("The transfer awaits the state's approval."))
@@ -257,8 +253,8 @@ class WastageView(ProviderPortalView, TemplateView):
     def get_context_data(self, **kwargs):
         since = timezone.localdate().replace(day=1) - timedelta(days=365)
         return super().get_context_data(
-            rows=selectors.wastage_by_reason(organization=self.request.organization, since=since),
-            locations=Location.objects.filter(organization=self.request.organization).order_by("name"),
+            rows=selectors.wastage_by_reason(locations=self.request.locations, since=since),
+            locations=self.request.locations.order_by("name"),
             period_form=PeriodForm(),
             **kwargs,
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import CreateView, ListView, TemplateView, View
 
 from cvms.access import StatePortalView
+from cvms.inputs import search_text
 from inventory import selectors
 from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
 from inventory.models import Product
@@ -105,7 +106,7 @@ class ProductListView(StatePortalView, ListView):
 
     def get_queryset(self):
         products = Product.objects.order_by("-is_active", "name", "ndc")
-        query = self.request.GET.get("q", "").strip()
+        self.query = query = search_text(self.request)
         if query:
             products = (
                 products.filter(name__icontains=query)
@@ -115,7 +116,7 @@ class ProductListView(StatePortalView, ListView):
         return products
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(q=self.request.GET.get("q", ""), **kwargs)
+        return super().get_context_data(q=self.query, **kwargs)
 
 
 class ProductCreateView(StatePortalView, CreateView):

@@ -12,9 +12,25 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from cvms.access import PublicView, RecipientPortalView
-from employers.interface import INVITATION_SESSION_KEY, invitation_by_token, invitation_prefill
+from employers.enums import InvitationProof, LinkState
+from employers.interface import (
+    INVITATION_SESSION_KEY,
+    ProofRefused,
+    invitation_by_token,
+    invitation_code_send,
+    invitation_held_by,
+    invitation_prefill,
+    invitation_prove_birth_date,
+    invitation_prove_code,
+)
 from recipients import selectors, services
-from recipients.forms import ContactForm, PriorityGroupForm, RegistrationForm
+from recipients.forms import (
+    BirthDateProofForm,
+    CodeProofForm,
+    ContactForm,
+    PriorityGroupForm,
+    RegistrationForm,
+)
 from recipients.views.mixins import RecipientRecordMixin
 
 BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
@@ -26,21 +42,59 @@ def _use_language(response, language: str):
     return response
 
 
+# Whether this session's holder of an invitation link proved it is theirs (employers' proof), and
+# the code e-mailed to the invited address while it waits to be typed back.
+PROOF_SESSION_KEY = "recipients.invitation_proof"
+CODE_SESSION_KEY = "recipients.invitation_code"
+
+
 class RegisterView(PublicView, TemplateView):
-    """Registration from an invitation link (the landing page keeps its token in the session)."""
+    """Registration from an invitation link (the landing page keeps its token in the session).
+
+    Only the invitation's person may use it, and the page shows nothing the organization told us
+    about them (name, date of birth, address) until its holder has proved it is theirs: signed in
+    with the invited address, or by a code e-mailed there, or by the date of birth on the roster.
+    Someone signed in with another account is told so and offered to sign out."""
 
     template_name = "recipients/register.html"
     redirects_on_get = True
 
     def dispatch(self, request, *args, **kwargs):
-        token = request.GET.get("token") or request.session.get(INVITATION_SESSION_KEY)
-        self.invitation = invitation_by_token(token) if token else None
+        self.token = request.GET.get("token") or request.session.get(INVITATION_SESSION_KEY)
+        self.invitation = invitation_by_token(self.token) if self.token else None
         if self.invitation is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             # Someone following a link for the first time sees the pages in the language their
             # organization gave for them.
             translation.activate(self.invitation.invitee.language)
             request.LANGUAGE_CODE = self.invitation.invitee.language
         return super().dispatch(request, *args, **kwargs)
+
+    # --- Who holds the link ---------------------------------------------------------------------
+
+    def proven_by(self) -> InvitationProof | None:
+        """How the holder proved the invitation is theirs, or None."""
+        user = self.request.user
+        if user.is_authenticated and invitation_held_by(invitation=self.invitation, user=user):
+            return InvitationProof.ACCOUNT
+        proof = self.request.session.get(PROOF_SESSION_KEY) or {}
+        return InvitationProof(proof["by"]) if proof.get("invitation") == self.invitation.pk else None
+
+    def _other_account(self) -> bool:
+        """Signed in with an account of another address than the invited one. (An account of the
+        invited address not yet confirmed proves it like someone signed out.)"""
+        user = self.request.user
+        return (
+            user.is_authenticated
+            and self.proof != InvitationProof.ACCOUNT
+            and user.email.lower() != self.invitation.invitee.email.lower()
+        )
+
+    def _proved(self, how: InvitationProof):
+        self.request.session[PROOF_SESSION_KEY] = {"invitation": self.invitation.pk, "by": how.value}
+        self.request.session.pop(CODE_SESSION_KEY, None)
+        return redirect("me:recipients.register")
+
+    # --- Pages ----------------------------------------------------------------------------------
 
     def _form(self, data=None):
         prefill = invitation_prefill(self.invitation)
@@ -65,10 +119,22 @@ class RegisterView(PublicView, TemplateView):
             context["self_registration_open"] = selectors.self_registration_open()
             return {**context, **extra}
         state = self.invitation.link_state()
-        if state != "valid":
+        if state != LinkState.VALID:
             context["state"] = state
             return {**context, **extra}
         user = self.request.user
+        self.proof = self.proven_by()
+        if self.proof is None or self._other_account():
+            # Nothing about the invited person until the holder proves the link is theirs.
+            if self._other_account():
+                context["state"] = "other_account"
+                context["invitation_url"] = reverse("me:employers.invitation", kwargs={"token": self.token})
+            else:
+                context["state"] = "prove"
+                context["birth_date_form"] = BirthDateProofForm()
+                context["code_form"] = CodeProofForm()
+                context["code_sent"] = self._code_waiting()
+            return {**context, **extra}
         context["organization"] = self.invitation.invitee.organization
         context["email"] = self.invitation.invitee.email
         if user.is_authenticated:
@@ -78,6 +144,10 @@ class RegisterView(PublicView, TemplateView):
             context["login_url"] = f"{reverse('account_login')}?next={reverse('me:recipients.register')}"
         return {**context, **extra}
 
+    def _code_waiting(self) -> bool:
+        kept = self.request.session.get(CODE_SESSION_KEY) or {}
+        return kept.get("invitation") == self.invitation.pk
+
     def get(self, request, *args, **kwargs):
         context = self._context()
         if context["state"] is None and not context.get("existing"):
@@ -86,6 +156,8 @@ class RegisterView(PublicView, TemplateView):
 
     def post(self, request, *args, **kwargs):
         context = self._context()
+        if context["state"] == "prove":
+            return self._prove(context)
         if context["state"] is not None:
             return self.render_to_response(context)
         form = None
@@ -101,12 +173,14 @@ class RegisterView(PublicView, TemplateView):
                 data=data,
                 password=data.get("password1"),
                 user=request.user if request.user.is_authenticated else None,
+                proven_by=self.proof,
                 request=request,
             )
         except services.RegistrationRefused as refused:
             messages.error(request, str(refused))
             return self.render_to_response({**context, "form": form or self._form()})
-        request.session.pop(INVITATION_SESSION_KEY, None)
+        for key in (INVITATION_SESSION_KEY, PROOF_SESSION_KEY, CODE_SESSION_KEY):
+            request.session.pop(key, None)
         if not request.user.is_authenticated:
             login(request, recipient.user, backend=BACKEND)
         with translation.override(recipient.language):
@@ -119,6 +193,49 @@ class RegisterView(PublicView, TemplateView):
             else:
                 messages.success(request, _("You are registered. Welcome!"))
         return _use_language(redirect("me:dashboard"), recipient.language)
+
+    # --- Proving the link is one's own ----------------------------------------------------------
+
+    def _prove(self, context):
+        """The holder types the date of birth on the roster, asks for a code by e-mail, or types
+        that code back; proved, the page reloads with the registration form."""
+        action = self.request.POST.get("action")
+        try:
+            if action == "birth_date":
+                form = BirthDateProofForm(self.request.POST)
+                context["birth_date_form"] = form
+                if form.is_valid():
+                    invitation_prove_birth_date(
+                        invitation=self.invitation,
+                        date_of_birth=form.cleaned_data["date_of_birth"],
+                        request=self.request,
+                    )
+                    return self._proved(InvitationProof.DATE_OF_BIRTH)
+            elif action == "send_code":
+                self.request.session[CODE_SESSION_KEY] = invitation_code_send(
+                    invitation=self.invitation, request=self.request
+                )
+                messages.info(self.request, _("We sent a code to the address your invitation was sent to."))
+                return redirect("me:recipients.register")
+            elif action == "code":
+                form = CodeProofForm(self.request.POST)
+                context["code_form"] = form
+                if form.is_valid():
+                    kept = self.request.session.get(CODE_SESSION_KEY)
+                    try:
+                        invitation_prove_code(
+                            invitation=self.invitation,
+                            code=form.cleaned_data["code"],
+                            kept=kept,
+                            request=self.request,
+                        )
+                    finally:
+                        if kept is not None:
+                            self.request.session[CODE_SESSION_KEY] = kept  # its count of tries
+                    return self._proved(InvitationProof.EMAIL)
+        except ProofRefused as refused:
+            context["proof_error"] = str(refused)
+        return self.render_to_response(context)
 
 
 class SelfRegisterView(PublicView, TemplateView):

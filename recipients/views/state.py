@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
 from cvms.access import StatePortalView
+from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
 from recipients.forms import SearchForm
@@ -59,20 +60,29 @@ class SelfRegistrationView(StatePortalView, View):
         return redirect("state:recipients.groups")
 
 
-class RecipientsView(StatePortalView, ListView):
+class RecipientsView(PostedSearchMixin, StatePortalView, ListView):
+    """Finding people by name, e-mail or date of birth: the terms are POSTed (never in a URL),
+    and each page of people shown is on the audit trail."""
+
     template_name = "recipients/state_recipients.html"
     paginate_by = 50
     context_object_name = "recipients"
+    search_form_class = SearchForm
 
     def get_queryset(self):
-        self.form = SearchForm(self.request.GET or None)
-        query = self.form.cleaned_data["q"] if self.form.is_valid() else ""
+        form = self.search_form()
+        query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
         return selectors.recipients_search(query=query)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["form"] = self.form
-        context["query"] = self.request.GET.get("q", "")
+        context["form"] = self.search_form()
+        search_audit(
+            action="recipients.recipient.searched",
+            request=self.request,
+            form=context["form"],
+            found=[recipient.pk for recipient in context["recipients"]],
+        )
         return context
 
 
@@ -94,11 +104,19 @@ class RecipientDetailView(StatePortalView, TemplateView):
 
 
 class DuplicatesView(StatePortalView, TemplateView):
+    """Possible duplicates: people found by the system rather than by terms typed, but people
+    shown all the same, so the page is on the audit trail."""
+
     template_name = "recipients/state_duplicates.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["groups"] = selectors.duplicate_candidates()
+        search_audit(
+            action="recipients.duplicate.searched",
+            request=self.request,
+            found=sorted({record.pk for group in context["groups"] for record in group["records"]}),
+        )
         return context
 
 

@@ -18,7 +18,10 @@ from administration.models import (
     AdverseEvent,
     Appointment,
     Clinic,
+    CvrsFile,
     ExportJob,
+    Hl7Batch,
+    Hl7Message,
     OfflineForm,
     Slot,
 )
@@ -117,6 +120,34 @@ class AdministrationRecordFactory(factory.django.DjangoModelFactory):
         return recording.dose_record(recipient=recipient, location=location, details=details, by=vaccinator)
 
 
+class HistoricalRecordFactory(AdministrationRecordFactory):
+    """A dose given elsewhere months ago, recorded from the person's card: no lot known, no stock
+    moved, RXA-9 01 (the minimal historical flag; no service records these yet)."""
+
+    lot = None
+    administered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=120))
+    route = ""
+    site = ""
+
+    @classmethod
+    def _create(
+        cls, model_class, *, recipient, location, lot, dose_number, administered_at, route, site, vaccinator
+    ):
+        return model_class.objects.create(
+            recipient=recipient,
+            location=location,
+            product=ProductFactory(),
+            lot=lot,
+            dose_number=dose_number,
+            administered_at=administered_at,
+            route=route,
+            site=site,
+            vaccinator=vaccinator,
+            recorded_by=vaccinator,
+            historical=True,
+        )
+
+
 class AdverseEventFactory(factory.django.DjangoModelFactory):
     """A mild reaction half an hour after the dose, recorded by its vaccinator."""
 
@@ -149,6 +180,42 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
 
     kind = ExportKind.CVRS
     requested_by = factory.SubFactory(UserFactory, roles=[Role.STATE_OFFICIAL])
+
+
+class Hl7BatchFactory(factory.django.DjangoModelFactory):
+    """An HL7 batch file written and marked sent."""
+
+    class Meta:
+        model = Hl7Batch
+
+    label = factory.Sequence(lambda n: f"F{n}")
+    messages = 1
+    marked_sent_at = factory.LazyFunction(timezone.now)
+
+
+class Hl7MessageFactory(factory.django.DjangoModelFactory):
+    """A VXU message sent for a dose at its first version, not acknowledged yet."""
+
+    class Meta:
+        model = Hl7Message
+
+    batch = factory.SubFactory(Hl7BatchFactory)
+    control_id = factory.LazyAttributeSequence(lambda o, n: f"{o.batch.label}-{n + 1}")
+    record = factory.SubFactory(AdministrationRecordFactory)
+    version = 1
+
+
+class CvrsFileFactory(factory.django.DjangoModelFactory):
+    """Today's first de-identified CVRS file, of one record."""
+
+    class Meta:
+        model = CvrsFile
+
+    reported_on = factory.LazyFunction(timezone.localdate)
+    sequence = factory.Sequence(lambda n: n % 99 + 1)
+    name = factory.LazyAttribute(lambda o: f"{o.reported_on:%Y%m%d}_{o.sequence:02d}_NCA.txt")
+    records = 1
+    extract_type = "D"
 
 
 def clinic_with_stock(*, organization=None, doses: int = 10, expires_on=None):

@@ -239,7 +239,7 @@ def test_cancelling_a_clinic_cancels_every_booking_and_tells_each_person(
         book(RecipientFactory(group="2"), the_clinic.slots.first())
 
 
-def test_check_in_by_confirmation_code_and_no_show(open_group):
+def test_check_in_by_confirmation_code_and_no_show(open_group, time_machine):
     the_clinic = clinic()
     arrived = book(RecipientFactory(group="2"), the_clinic.slots.first())
     absent = book(RecipientFactory(group="2"), the_clinic.slots.first())
@@ -247,6 +247,7 @@ def test_check_in_by_confirmation_code_and_no_show(open_group):
     services.appointment_check_in(
         clinic=the_clinic, code=arrived.confirmation_code.lower(), by=the_clinic.created_by
     )
+    time_machine.move_to(absent.slot.starts_at + timedelta(minutes=15))  # a no-show once its time came
     services.appointment_no_show(appointment=absent, by=the_clinic.created_by)
 
     assert Appointment.objects.get(pk=arrived.pk).status == AppointmentStatus.ATTENDED
@@ -402,3 +403,34 @@ def test_rebooking_a_first_dose_after_its_clinic_was_cancelled_keeps_clear_of_th
     rebooked = book(person, clinic(location=location, product=product, days_ahead=1).slots.first())
     assert rebooked.status == AppointmentStatus.BOOKED
     assert Appointment.objects.get(pk=second.pk).status == AppointmentStatus.BOOKED
+
+
+# --- No-shows (issue 13, finding 12) ------------------------------------------------------------
+
+
+def test_no_show_is_refused_before_the_appointments_time(open_group, time_machine):
+    appointment = book(RecipientFactory(group="2"), clinic().slots.first())
+    time_machine.move_to(appointment.slot.starts_at - timedelta(minutes=1))
+
+    with pytest.raises(services.BookingError, match="It is too early to mark a no-show"):
+        services.appointment_no_show(appointment=appointment, by=appointment.slot.clinic.created_by)
+
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.BOOKED
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"), [(AppointmentStatus.ATTENDED, "arrived"), (AppointmentStatus.CANCELLED, "cancelled")]
+)
+def test_no_show_never_overwrites_a_visit_that_happened_or_a_cancellation(
+    open_group, time_machine, status, shown
+):
+    appointment = book(RecipientFactory(group="2"), clinic().slots.first())
+    Appointment.objects.filter(pk=appointment.pk).update(status=status)  # as a recorded dose leaves it
+    time_machine.move_to(appointment.slot.ends_at + timedelta(hours=1))
+
+    with pytest.raises(services.BookingError) as refused:
+        services.appointment_no_show(appointment=appointment, by=appointment.slot.clinic.created_by)
+
+    assert str(refused.value) == f"Only a booked appointment can be marked as a no-show; this one is {shown}."
+    assert Appointment.objects.get(pk=appointment.pk).status == status
+    assert not AuditEvent.objects.filter(action="administration.appointment.no_show").exists()

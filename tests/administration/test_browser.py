@@ -1,6 +1,6 @@
 """Acceptance 1 and 5: a person whose language is Spanish opens the link of their invitation
-e-mail, registers, finds a clinic, books, reschedules, cancels and books again, all in Spanish;
-axe-core finds no serious or critical violation on any page on the way."""
+e-mail, shows it is hers, registers, finds a clinic, books, reschedules, cancels and books again,
+all in Spanish; axe-core finds no serious or critical violation on any page on the way."""
 
 import re
 
@@ -57,6 +57,12 @@ def test_a_spanish_speaker_registers_from_the_invitation_email_and_books_resched
     # The e-mail's link, on the test server.
     page.goto(link.replace(site_url(), live_server.url))
     page.get_by_role("heading", name="Regístrese para vacunarse").wait_for()
+    # First she shows the invitation is hers, by her date of birth (issue 13).
+    check_accessible(page, "proof")
+    birth_date = page.get_by_role("textbox", name="Su fecha de nacimiento")
+    birth_date.fill(invitation.invitee.date_of_birth.isoformat())
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Nombre legal").wait_for()
     check_accessible(page, "registration")
     assert page.get_by_label("Nombre legal").input_value() == "Lucía"
 

@@ -29,8 +29,9 @@ def sign_in_as(page, live_server, user) -> None:
     )
 
 
-def test_vaccinator_records_a_dose_and_the_recipient_sees_it_with_the_card(page, live_server, settings):
-    settings.SHC_PRIVATE_KEY, settings.SHC_PRIVATE_KEY_FILE, settings.SHC_DEVELOPMENT_KEY = "", "", True
+def test_vaccinator_records_a_dose_and_the_recipient_sees_it_with_the_card(
+    page, live_server, shc_signing_key
+):
     organization = OrganizationFactory(name="Wake Health")
     vaccinator = member(organization, Role.VACCINATOR)
     clinic, lot = clinic_with_stock(organization=organization, doses=10)

@@ -92,7 +92,7 @@ def doses(personas, time_machine):
 
 def _cvrs(start=date(2021, 1, 1), end=date(2021, 1, 31)) -> list[dict]:
     out = io.StringIO()
-    exports.cvrs_write(out, start=start, end=end)
+    exports.cvrs_write(out, start=start, end=end, extract_type=cvrs.ExtractType.IDENTIFIED)
     return _parse(out.getvalue())
 
 
@@ -186,8 +186,9 @@ def test_every_vxu_message_parses_and_carries_the_required_segments(doses):
         assert str(message.segment("MSH")[9]) == "VXU^V04^VXU_V04"
     given = hl7.parse(messages[0].split("\rBTS")[0] + "\r")
     assert str(given.segment("RXA")[15]) == "EL9261"
-    # RXA-11: the facility (name & VTrckS PIN) in component 4, the type of site in 6.
-    assert str(given.segment("RXA")[11]).split("^")[3:6] == ["Raleigh Clinic&650001", "", "19"]
+    # RXA-11: the facility's registry id in component 4 (the PIN, for a location without an IIS
+    # facility id), the type of site in 6.
+    assert str(given.segment("RXA")[11]).split("^")[3:6] == ["NCA650001", "", "19"]
     assert str(given.segment("PID")[5]).startswith("López^Ana")
     refused = hl7.parse(messages[1].split("\rBTS")[0] + "\r")
     assert str(refused.segment("RXA")[20]) == "RE"

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _development_key(settings):
-    settings.SHC_PRIVATE_KEY, settings.SHC_PRIVATE_KEY_FILE, settings.SHC_DEVELOPMENT_KEY = "", "", True
+def _signing_key(shc_signing_key):
+    """Cards are signed with a configured key (the development key is for DEBUG only)."""
 
 
 def test_jwks_is_public_and_holds_the_signing_key(client):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import hl7
 import pytest
 
-from administration.reporting.hl7 import Sender, escape, vxu_batch_lines, vxu_message
+from administration.reporting.hl7 import FacilityIdentifier, Sender, escape, vxu_batch_lines, vxu_message
 from administration.reporting.rows import Action
 from tests.administration.reporting_rows import REFUSAL, VACCINATION
 
@@ -56,7 +56,10 @@ def test_msh_carries_the_conformance_values():
     assert message["MSH.F12"] == "2.5.1"
     assert (message["MSH.F15"], message["MSH.F16"]) == ("ER", "AL")
     assert str(message.segment("MSH")[21]) == "Z22^CDCPHINVS"
-    assert message["MSH.F22.R1.C1"] == "Wake Health"  # CVRS responsible_org
+    asked = hl7.parse(
+        vxu_message(VACCINATION, control_id="B1-1", now=NOW, sender=Sender(responsible_org=True))
+    )
+    assert asked["MSH.F22.R1.C1"] == "Wake Health"  # CVRS responsible_org, where the receiver asks for it
 
 
 def test_pid_carries_identity_demographics_and_address():
@@ -109,8 +112,7 @@ def test_orc_and_rxa_of_a_new_administration():
     assert (message["RXA.F6"], message["RXA.F7.R1.C1"]) == ("0.3", "mL")
     assert (message["RXA.F9.R1.C1"], message["RXA.F9.R1.C3"]) == ("00", "NIP001")
     assert [message[f"RXA.F10.R1.C{n}"] for n in (2, 3, 21)] == ["Nurse", "Nina", "RN"]
-    assert message["RXA.F11.R1.C4.S1"] == "Raleigh Clinic"  # CVRS admin_name
-    assert message["RXA.F11.R1.C4.S2"] == "123456"  # VTrckS PIN
+    assert message["RXA.F11.R1.C4"] == "RALEIGH-01"  # the location's IIS facility id, not its name
     assert message["RXA.F11.R1.C6"] == "19"  # admin_type
     assert [message[f"RXA.F11.R1.C{n}"] for n in (9, 11, 12, 13, 16)] == [
         "1 Main St",
@@ -171,13 +173,13 @@ def test_historical_dose_says_so_in_rxa_9():
 
 def test_delimiters_in_data_are_escaped_and_read_back():
     dose = dataclasses.replace(
-        VACCINATION, last_name="O'Neil|Smith^Jr", first_name="A&B~C", admin_name="Back\\slash clinic"
+        VACCINATION, last_name="O'Neil|Smith^Jr", first_name="A&B~C", admin_street="Back\\slash street"
     )
     message = _message(dose)
     assert _segment_names(message)[:2] == ["MSH", "PID"]
     assert len(message.segment("PID")[5][0]) == 7  # still seven components
     assert (message["PID.F5.R1.C1"], message["PID.F5.R1.C2"]) == ("O'Neil|Smith^Jr", "A&B~C")
-    assert message["RXA.F11.R1.C4.S1"] == "Back\\slash clinic"
+    assert message["RXA.F11.R1.C9"] == "Back\\slash street"
 
 
 def test_escape_covers_every_delimiter_and_line_breaks():
@@ -186,7 +188,11 @@ def test_escape_covers_every_delimiter_and_line_breaks():
 
 def test_sender_settings_fill_msh_3_to_6():
     sender = Sender(application="APP", facility="FAC", receiving_application="IIS", receiving_facility="ST")
-    message = hl7.parse(vxu_message(VACCINATION, control_id="X", now=NOW, sender=sender))
+    message = hl7.parse(
+        vxu_message(
+            dataclasses.replace(VACCINATION, organization_id=""), control_id="X", now=NOW, sender=sender
+        )
+    )
     assert [message[f"MSH.F{n}"] for n in (3, 4, 5, 6)] == ["APP", "FAC", "IIS", "ST"]
 
 
@@ -206,3 +212,47 @@ def test_empty_batch_is_still_a_valid_file():
     parsed = hl7.parse_file("".join(vxu_batch_lines([], batch_id="B0", now=NOW)))
     (batch,) = parsed
     assert len(batch) == 0 and str(batch.trailer) == "BTS|0"
+
+
+# --- What a strict HL7 2.5.1 receiver needs (issue 16) ----------------------------------------
+
+
+def test_msh_22_is_left_out_unless_the_receiver_asks_for_it():
+    msh = vxu_message(VACCINATION, control_id="B1-1", now=NOW).split("\r")[0]
+    assert len(msh.split("|")) == 21  # MSH-21 is the last field of base 2.5.1
+    assert msh.endswith("|Z22^CDCPHINVS")
+
+
+def test_msh_18_declares_utf_8_for_names_with_accents():
+    assert _message(VACCINATION)["MSH.F18"] == "UNICODE UTF-8"
+
+
+def test_msh_4_is_the_submitting_organization():
+    assert _message(VACCINATION)["MSH.F4"] == "NCA650001"
+
+
+def test_control_id_longer_than_20_characters_is_refused():
+    with pytest.raises(ValueError, match="MSH-10"):
+        vxu_message(VACCINATION, control_id="CVMS20210116080509-12", now=NOW)
+
+
+def test_rxa_4_repeats_rxa_3_as_base_2_5_1_requires():
+    message = _message(VACCINATION)
+    assert message["RXA.F4"] == message["RXA.F3"] == "20210115"
+
+
+def test_rxa_11_4_is_the_pin_where_the_registry_keys_facilities_on_it():
+    sender = Sender(facility_identifier=FacilityIdentifier.PIN)
+    message = hl7.parse(vxu_message(VACCINATION, control_id="X", now=NOW, sender=sender))
+    assert message["RXA.F11.R1.C4"] == "NCA650001"
+
+
+def test_rxa_11_4_falls_back_to_the_pin_for_a_location_without_an_iis_facility_id():
+    message = _message(dataclasses.replace(VACCINATION, facility_id=""))
+    assert message["RXA.F11.R1.C4"] == "NCA650001"
+
+
+def test_an_address_abroad_is_not_sent_as_in_the_usa():
+    dose = dataclasses.replace(VACCINATION, city="Ottawa", state="ON", zip_code="K1M 1M4", county_fips="")
+    message = _message(dose)
+    assert [message[f"PID.F11.R1.C{n}"] for n in (3, 4, 5, 6)] == ["Ottawa", "ON", "K1M 1M4", ""]

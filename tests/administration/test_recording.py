@@ -193,7 +193,7 @@ def test_vaccinator_records_a_dose_from_the_page(client, personas, vaccinator):
     answer = client.post(
         _record_url(clinic, appointment),
         {
-            "lot": stock_row.pk,
+            "stock": stock_row.pk,
             "dose_number": 1,
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",
@@ -226,7 +226,7 @@ def test_vaccinator_of_another_organization_gets_404(client, personas):
     appointment = appointment_at(clinic)
     client.force_login(personas.other[Role.VACCINATOR])
     assert client.get(_record_url(clinic, appointment)).status_code == 404
-    assert client.post(_record_url(clinic, appointment), {"lot": 1}).status_code == 404
+    assert client.post(_record_url(clinic, appointment), {"stock": 1}).status_code == 404
     assert AdministrationRecord.objects.count() == 0
 
 
@@ -248,5 +248,5 @@ def test_vaccinator_not_assigned_to_the_clinics_location_gets_404(client, person
     works_at(vaccinator, LocationFactory(organization=personas.organizations["home_provider"]))
     client.force_login(vaccinator)
     assert client.get(_record_url(clinic, appointment)).status_code == 404
-    assert client.post(_record_url(clinic, appointment), {"lot": 1}).status_code == 404
+    assert client.post(_record_url(clinic, appointment), {"stock": 1}).status_code == 404
     assert AdministrationRecord.objects.count() == 0

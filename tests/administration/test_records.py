@@ -262,9 +262,10 @@ def test_walk_in_is_found_by_last_name_and_date_of_birth_and_recorded(client, ho
     person = RecipientFactory(last_name="Okafor", first_name="Ada")
     RecipientFactory(last_name="Okafor", first_name="Ben", date_of_birth="1990-01-01")
     client.force_login(home["vaccinator"])
-    found = client.get(
+    found = client.post(
         reverse("provider:administration.walk_in"),
         {"last_name": "okafor", "date_of_birth": person.date_of_birth.isoformat()},
+        follow=True,
     ).content.decode()
     assert "Ada" in found and "Ben" not in found
     url = reverse("provider:administration.walk_in.record")
@@ -276,7 +277,7 @@ def test_walk_in_is_found_by_last_name_and_date_of_birth_and_recorded(client, ho
         {
             "recipient": person.pk,
             "location": home["location"].pk,
-            "lot": stock_row.pk,
+            "stock": stock_row.pk,
             "dose_number": 1,
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",
@@ -293,13 +294,18 @@ def test_walk_in_can_not_be_recorded_at_another_organizations_location(client, h
     other_location, other_lot = stock(location=LocationFactory())
     person = RecipientFactory()
     client.force_login(home["vaccinator"])
+    client.post(
+        reverse("provider:administration.walk_in"),
+        {"last_name": person.last_name, "date_of_birth": person.date_of_birth.isoformat()},
+        follow=True,
+    )
     stock_row = inventory_selectors.lots_usable(location=other_location, product=other_lot.product).get()
     response = client.post(
         reverse("provider:administration.walk_in.record"),
         {
             "recipient": person.pk,
             "location": other_location.pk,
-            "lot": stock_row.pk,
+            "stock": stock_row.pk,
             "dose_number": 1,
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",
@@ -372,3 +378,18 @@ def test_records_list_runs_the_same_queries_for_few_and_many(client, home, djang
         )
     with django_assert_num_queries(len(few)):
         client.get(url)
+
+
+# --- Searching records: terms out of URLs, searches audited (issue 13, findings 9 and 11) ----------
+
+
+def test_a_records_search_keeps_its_terms_out_of_the_url_and_is_audited(client, home):
+    client.force_login(home["vaccinator"])
+    person = home["record"].recipient
+
+    found = client.post(reverse("provider:administration.records"), {"q": person.last_name}, follow=True)
+
+    assert [r.pk for r in found.context["records"]] == [home["record"].pk]
+    assert [person.last_name not in url for url, _status in found.redirect_chain] == [True]
+    event = AuditEvent.objects.get(action="administration.record.searched")
+    assert (event.actor, event.data) == (home["vaccinator"], {"fields": ["q"], "found": [home["record"].pk]})

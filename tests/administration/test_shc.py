@@ -17,9 +17,21 @@ from administration.reporting import keys, shc
 VECTOR = json.loads((Path(__file__).parents[1] / "fixtures" / "shc_test_vector.json").read_text())
 
 PATIENT = shc.CardPatient(family="López", given=("Ana", "María"), birth_date=date(1950, 3, 4))
-DOSES = [
-    shc.CardDose(cvx="208", occurred_on=date(2021, 2, 5), performer="Wake Health", lot_number="EL9262"),
-    shc.CardDose(cvx="208", occurred_on=date(2021, 1, 15), performer="Wake Health", lot_number="EL9261"),
+DOSES = [  # both given after the vaccinator checked an identity document (the card claims IAL1.2)
+    shc.CardDose(
+        cvx="208",
+        occurred_on=date(2021, 2, 5),
+        performer="Wake Health",
+        lot_number="EL9262",
+        identity_checked=True,
+    ),
+    shc.CardDose(
+        cvx="208",
+        occurred_on=date(2021, 1, 15),
+        performer="Wake Health",
+        lot_number="EL9261",
+        identity_checked=True,
+    ),
 ]
 ISSUED = datetime(2021, 3, 1, 12, tzinfo=UTC)
 
@@ -215,7 +227,7 @@ def test_signing_key_is_read_from_a_jwk_file(settings, tmp_path):
 
 
 def test_published_jwks_never_holds_a_private_part(settings):
-    settings.SHC_PRIVATE_KEY, settings.SHC_DEVELOPMENT_KEY = "", True
+    settings.SHC_PRIVATE_KEY, settings.SHC_DEVELOPMENT_KEY, settings.DEBUG = "", True, True
     retired = shc.public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key()) | {"d": "secret"}
     settings.SHC_RETIRED_PUBLIC_KEYS = json.dumps([retired])
     published = keys.published_jwks()["keys"]
@@ -236,6 +248,7 @@ def test_rsa_or_other_curve_key_is_refused(settings):
 
 def test_development_key_is_stable_for_one_secret_key(settings):
     settings.SHC_PRIVATE_KEY, settings.SHC_PRIVATE_KEY_FILE, settings.SHC_DEVELOPMENT_KEY = "", "", True
+    settings.DEBUG = True  # the development key is for DEBUG only
     first = keys.signing_key().private_numbers()
     assert keys.signing_key().private_numbers() == first
     settings.SECRET_KEY = "another secret key for this test only"

@@ -10,7 +10,7 @@ from administration.models import Appointment
 from administration.services import booking as services
 from cvms.models import AuditEvent
 from cvms.roles import Role
-from tests.administration.factories import clinic
+from tests.administration.factories import appointment_at, clinic, clinic_with_stock, works_at
 from tests.factories import LocationFactory, member
 from tests.recipients.factories import RecipientFactory
 
@@ -147,6 +147,7 @@ def test_provider_viewing_a_clinics_bookings_is_audited(client, open_group):
     person = RecipientFactory(group="2")
     book(person, the_clinic.slots.first())
     vaccinator = member(the_clinic.location.organization, Role.VACCINATOR)
+    works_at(vaccinator, the_clinic.location)
     client.force_login(vaccinator)
 
     page = client.get(reverse("provider:administration.clinic", kwargs={"clinic_pk": the_clinic.pk}))
@@ -215,3 +216,26 @@ def test_recipient_clinic_search_runs_a_fixed_number_of_queries(
         clinic(location=location)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_opening_an_appointment_to_record_its_dose_is_audited(client):
+    the_clinic, _lot = clinic_with_stock()
+    appointment = appointment_at(the_clinic)
+    vaccinator = member(the_clinic.location.organization, Role.VACCINATOR)
+    works_at(vaccinator, the_clinic.location)
+    client.force_login(vaccinator)
+
+    page = client.get(
+        reverse(
+            "provider:administration.dose.record",
+            kwargs={"clinic_pk": the_clinic.pk, "appointment_pk": appointment.pk},
+        )
+    )
+
+    assert appointment.recipient.full_name in page.content.decode()
+    event = AuditEvent.objects.get(action="administration.appointment.opened")
+    assert (event.actor, event.target_id, event.data) == (
+        vaccinator,
+        str(appointment.recipient_id),
+        {"appointment": appointment.pk},
+    )

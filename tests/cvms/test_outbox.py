@@ -13,45 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cvms import emails, outbox
-from cvms.celery import app
 from cvms.models import OutboundEmail, OutboxStatus, OutboxTask
 from cvms.tasks import send_email
 from tests import mail_backends
+from tests.brokers import back_up
 from tests.factories import UserFactory
-
-UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-
-
-@pytest.fixture
-def refusing_mail(settings):
-    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
-    yield mail_backends.REFUSALS
-    mail_backends.REFUSALS.clear()
-    mail_backends.CONNECTION_ERROR.clear()
-
-
-def forget_broker_connections():
-    """Celery keeps its connections (and the broker address they were made for) in pools."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_down(settings):
-    """Celery configured for a broker that can't be reached, as when Redis is down."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    # Publishing goes to the write URL (the broker URL itself may come from the environment,
-    # which Celery lets win over its configuration).
-    app.conf.update(broker_write_url=UNREACHABLE_BROKER, task_always_eager=False)
-    forget_broker_connections()
-    yield
-    app.conf.update(broker_write_url=None, task_always_eager=True)
-    forget_broker_connections()
-
-
-def back_up():
-    """The broker is back (in these tests: tasks run in-process again)."""
-    app.conf.update(task_always_eager=True)
 
 
 def test_an_email_is_written_with_the_change_and_sent_after_commit(db, django_capture_on_commit_callbacks):

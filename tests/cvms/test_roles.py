@@ -1,7 +1,15 @@
 from django.contrib.auth.models import Group
 
 from cvms.access import portals_for
-from cvms.roles import MFA_REQUIRED_ROLES, Portal, Role
+from cvms.roles import (
+    MFA_REQUIRED_ROLES,
+    ORGANIZATION_APPROVED,
+    ORGANIZATION_PORTALS,
+    Portal,
+    Role,
+    organization_portal,
+)
+from enrollment.enums import OrganizationKind, OrganizationStatus
 from tests.factories import UserFactory
 
 
@@ -14,3 +22,10 @@ def test_helpdesk_requester_opens_only_the_helpdesk_portal_without_mfa(db):
 
     assert portals_for(requester) == [Portal.HELPDESK]
     assert Role.HELPDESK_REQUESTER not in MFA_REQUIRED_ROLES
+
+
+def test_the_cores_organization_values_are_enrollments_enum_values():
+    assert sorted(ORGANIZATION_PORTALS.values()) == sorted(OrganizationKind.values)
+    assert ORGANIZATION_APPROVED == OrganizationStatus.APPROVED
+    assert organization_portal(OrganizationKind.PROVIDER) == Portal.PROVIDER
+    assert organization_portal(OrganizationKind.EMPLOYER) == Portal.EMPLOYER

@@ -26,6 +26,16 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+def _signing_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def test_check_deploy_prints_no_warning_with_production_settings():
     result = run_manage(
         "check",
@@ -36,6 +46,9 @@ def test_check_deploy_prints_no_warning_with_production_settings():
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="cvms.example.org",
         SITE_URL="https://cvms.example.org",  # for the links of e-mails no request sends
+        # SMART Health Cards: the state's signing key and issuer (check --deploy fails without them).
+        SHC_PRIVATE_KEY=_signing_key_pem(),
+        SHC_ISSUER="https://cvms.example.org",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

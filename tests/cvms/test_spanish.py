@@ -21,6 +21,7 @@ from cvms.models import User
 from cvms.roles import Role
 from employers.selectors import invitation_token
 from employers.services.invitations import invitations_send
+from employers.services.proof import invitation_code_send
 from enrollment.models import County, PriorityGroup
 from enrollment.services import people
 from enrollment.services.decisions import application_approve, application_deny, application_request_info
@@ -30,8 +31,7 @@ from inventory.services.expiry import expiry_warnings_send
 from recipients import services as recipient_services
 from tests.administration.factories import AdministrationRecordFactory, clinic
 from tests.employers.factories import InvitationFactory
-from tests.enrollment.factories import InvitationFactory as ColleagueInvitationFactory
-from tests.enrollment.factories import SubmittedApplicationFactory
+from tests.enrollment.factories import ColleagueInvitationFactory, SubmittedApplicationFactory
 from tests.factories import EmployerFactory, LocationFactory, OrganizationFactory, UserFactory, member
 from tests.helpdesk.factories import ArticleFactory, CaseFactory, TrainingSessionFactory, requester
 from tests.inventory.factories import LotFactory, ProductFactory, stock
@@ -163,11 +163,18 @@ def test_public_pages_are_all_spanish(scene):
         reverse("me:recipients.self_register"),
         reverse("me:employers.invitation", kwargs={"token": "not-a-token"}),
         reverse("enrollment.invitation", kwargs={"token": people.invitation_token(colleague)}),
-        reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}),  # → the form
+        # The invitation's link: first, show that it is yours.
+        reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}),
     ]
     found = {url: english_on(client, url) for url in urls}
     found["/no-such-page/"] = english_on(client, "/no-such-page/", expect=404)
-    found["the form, sent empty"] = english_on(client, reverse("me:recipients.register"), method="post")
+    register = reverse("me:recipients.register")
+    found["the proof, sent wrong"] = english_on(
+        client, register, method="post", data={"action": "birth_date", "date_of_birth": "1900-01-01"}
+    )
+    birth_date = {"action": "birth_date", "date_of_birth": invitation.invitee.date_of_birth.isoformat()}
+    found["the form, once proven"] = english_on(client, register, method="post", data=birth_date)
+    found["the form, sent empty"] = english_on(client, register, method="post")
 
     assert_all_spanish(found)
 
@@ -259,6 +266,7 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
             invitee__organization__name="Fábrica del Sur",
         )
         invitations_send(invitation_ids=[invitation.pk])
+        invitation_code_send(invitation=invitation)  # the code that proves the invitation is hers
         # Account e-mails, asked for in Spanish.
         client = spanish_client()
         client.post(
@@ -290,13 +298,14 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
               expires_on=timezone.localdate() + timedelta(days=3)), doses=5)  # fmt: skip
         expiry_warnings_send()
         # To requesters of the helpdesk: the account, a resolved case, a training reminder.
-        helpdesk_services.requester_register(
-            first_name="Carmen",
-            last_name="Ortega",
-            email="carmen.ortega@example.org",
-            code="VAC2021",
-            **spanish,
-        )
+        for _twice in range(2):  # the second time: "you already have an account"
+            helpdesk_services.requester_register(
+                first_name="Carmen",
+                last_name="Ortega",
+                email="carmen.ortega@example.org",
+                code="VAC2021",
+                **spanish,
+            )
         someone = requester(language="es", first_name="Carmen")
         case = CaseFactory(requester=someone, subject="Congelador averiado")
         helpdesk_services.case_resolve(
@@ -307,7 +316,7 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
         )
         helpdesk_services.training_signup(session=session, by=someone)
         helpdesk_services.training_reminders_send()
-    assert provider_admin and len(mail.outbox) >= 17
+    assert provider_admin and len(mail.outbox) >= 19
 
     assert_all_spanish(_mails(mail.outbox))
 

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from cvms.models import AuditEvent
 from employers.enums import InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterUpload
 from tests.employers.conftest import roster_file
@@ -147,8 +148,8 @@ def test_roster_page_runs_a_fixed_number_of_queries(
     client.get(reverse("employer:employers.roster"))  # warm the session and the caches
 
     # session, user, membership (gate), count, page, prefetched invitations, status counts,
-    # menu's portals (3)
-    with django_assert_num_queries(10):
+    # menu's portals (3), the audit row of the people shown
+    with django_assert_num_queries(11):
         response = client.get(reverse("employer:employers.roster"))
 
     assert response.status_code == 200
@@ -167,7 +168,8 @@ def test_roster_filters_searches_and_counts(client, employer, employer_admin):
     url = reverse("employer:employers.roster")
 
     def names(**query):
-        return [i.first_name for i in client.get(url, query).context["invitees"]]
+        """The search is POSTed as the page's form does (its terms are kept out of the URL)."""
+        return [i.first_name for i in client.post(url, query, follow=True).context["invitees"]]
 
     assert names() == ["Ana", "Ben", "Chloe"]
     assert names(status="invited") == ["Ana", "Chloe"]
@@ -272,3 +274,30 @@ def test_portal_menu_links_to_the_roster(client, employer, employer_admin):
     assert f'href="{reverse("employer:employers.roster")}">Roster</a>' in page
     roster = client.get(reverse("employer:employers.roster")).content.decode()
     assert f'href="{reverse("employer:employers.uploads")}">Upload a roster</a>' in roster
+
+
+def test_roster_search_keeps_names_out_of_the_url_and_is_audited(client, employer, employer_admin):
+    ana = InviteeFactory(organization=employer, last_name="García", status=InviteeStatus.INVITED)
+    InviteeFactory(organization=employer, last_name="Okafor", status=InviteeStatus.INVITED)
+    client.force_login(employer_admin)
+
+    found = client.post(
+        reverse("employer:employers.roster"), {"q": "garcía", "status": "invited"}, follow=True
+    )
+
+    assert [i.pk for i in found.context["invitees"]] == [ana.pk]
+    [(url, _status)] = found.redirect_chain
+    assert "status=invited" in url  # not personal: a link to it can be shared
+    assert "garc" not in url.lower()
+    event = AuditEvent.objects.get(action="employers.invitee.searched")
+    assert (event.actor, event.data) == (employer_admin, {"fields": ["q", "status"], "found": [ana.pk]})
+
+
+def test_roster_export_is_audited(client, employer, employer_admin):
+    InviteeFactory(organization=employer)
+    client.force_login(employer_admin)
+
+    client.get(reverse("employer:employers.roster.export"))
+
+    event = AuditEvent.objects.get(action="employers.roster.exported")
+    assert (event.actor, event.target_id) == (employer_admin, str(employer.pk))

@@ -4,9 +4,9 @@ from cvms.roles import Portal, Role
 from tests.access_matrix import Owned
 from tests.cvms.access_objects import home_organization
 from tests.enrollment.factories import (
+    ColleagueInvitationFactory,
     EmployerApplicationFactory,
     EnrollmentApplicationFactory,
-    InvitationFactory,
     SubmittedApplicationFactory,
 )
 from tests.factories import MembershipFactory, UserFactory
@@ -48,7 +48,9 @@ def membership(personas, portal):
 def invitation(personas, portal):
     side = "home_provider" if portal == Portal.PROVIDER else "home_employer"
     admin = Role.PROVIDER_ADMIN if portal == Portal.PROVIDER else Role.EMPLOYER_ADMIN
-    return InvitationFactory(organization=personas.organizations[side], invited_by=personas.home[admin]).pk
+    return ColleagueInvitationFactory(
+        organization=personas.organizations[side], invited_by=personas.home[admin]
+    ).pk
 
 
 BUILDERS = {

@@ -13,9 +13,9 @@ from enrollment.enums import (
 from enrollment.models import (
     ApplicationEvent,
     ApplicationLocation,
+    ColleagueInvitation,
     County,
     EnrollmentApplication,
-    Invitation,
     IssuedPin,
     Location,
     Organization,
@@ -132,11 +132,11 @@ class ApplicationLocationFactory(factory.django.DjangoModelFactory):
     refrigerated_capacity = 2000
 
 
-class InvitationFactory(factory.django.DjangoModelFactory):
+class ColleagueInvitationFactory(factory.django.DjangoModelFactory):
     """A pending invitation of a colleague to act for an organization."""
 
     class Meta:
-        model = Invitation
+        model = ColleagueInvitation
 
     organization = factory.SubFactory(OrganizationFactory)
     email = factory.Sequence(lambda n: f"colleague{n}@example.org")

@@ -93,6 +93,27 @@ def test_approving_a_provider_issues_a_new_pin_activates_locations_and_makes_the
     assert organization.pin in message.body
 
 
+def test_approving_a_provider_keeps_each_locations_iis_facility_id_for_hl7_rxa_11(official):
+    application = SubmittedApplicationFactory()
+    ApplicationLocationFactory(
+        application=application, name="Registry-known site", iis_facility_id="NCIR-4471"
+    )
+
+    approved = approve(application, official)
+
+    site = Location.objects.get(organization=approved.organization, name="Registry-known site")
+    assert site.iis_facility_id == "NCIR-4471"
+
+
+def test_an_iis_facility_id_with_spaces_or_accents_is_refused():
+    from django.core.exceptions import ValidationError
+
+    location = ApplicationLocationFactory.build(iis_facility_id="Clínica Norte")
+    with pytest.raises(ValidationError) as refused:
+        location.full_clean(exclude=["application"])
+    assert "iis_facility_id" in refused.value.message_dict
+
+
 def test_approving_a_provider_with_a_vfc_pin_issues_that_pin(official):
     application = SubmittedApplicationFactory(vfc_pin="612345")
 

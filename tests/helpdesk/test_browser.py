@@ -74,7 +74,7 @@ def test_provider_registers_files_a_case_and_gets_the_resolution_by_email(page, 
     screenshot(page, "helpdesk-register.png", tmp_path)
     page.get_by_role("button", name="Register").click()
     page.wait_for_url(f"{live_server.url}/accounts/login/")
-    assert "We sent your username and a temporary password" in page.content()
+    assert "We sent an e-mail to dana@wakehealth.example with what you need to sign in." in page.content()
 
     # The e-mail with the temporary password.
     [welcome] = mail.outbox

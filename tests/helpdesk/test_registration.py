@@ -1,4 +1,6 @@
 import re
+import statistics
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -79,23 +81,45 @@ def test_registration_refused_for_an_unknown_code(client, db, code):
     assert mail.outbox == []
 
 
-def test_second_registration_of_the_same_email_is_refused(client, commit):
-    register(client, commit)
+def test_a_registered_address_gets_the_same_answer_and_its_owner_an_email(client, commit):
+    """Finding 13 of issue 13: the page said whether an address was registered."""
+    owner = UserFactory(email="dana@clinic.example", password="the-owners-own-passphrase")
 
-    response = register(client, commit, email="DANA@clinic.example", first_name="Other")
+    known = register(client, commit, email="DANA@clinic.example", first_name="Other")
+    known_page = client.get(known["Location"])
+    new = register(client, commit, email="eve@clinic.example")
+    new_page = client.get(new["Location"])
 
-    assert "This e-mail address is already registered." in response.content.decode()
+    assert (known.status_code, known["Location"]) == (new.status_code, new["Location"])
+    assert [str(m).replace("DANA@clinic.example", "X") for m in known_page.context["messages"]] == [
+        str(m).replace("eve@clinic.example", "X") for m in new_page.context["messages"]
+    ]
     assert User.objects.filter(email__iexact="dana@clinic.example").count() == 1
-    assert len(mail.outbox) == 1
+    owner.refresh_from_db()
+    assert owner.check_password("the-owners-own-passphrase")
+    assert not RequesterProfile.objects.filter(user=owner).exists()
+    told = next(m for m in mail.outbox if m.to == ["dana@clinic.example"])
+    assert "you already have an account" in told.body
+    assert "Temporary password" not in told.body
+    event = AuditEvent.objects.get(action="helpdesk.requester.registration_repeated")
+    assert (event.actor, event.actor_email, event.target_id) == (None, "dana@clinic.example", str(owner.pk))
 
 
-def test_registration_refused_for_an_address_that_already_has_an_account(client, db):
-    UserFactory(email="dana@clinic.example")
+def test_registering_a_registered_address_takes_as_long_as_a_new_one(client, commit, settings):
+    # The production hasher, whose cost is what an attacker would time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.HELPDESK_REGISTRATION_LIMIT_PER_IP = 100
+    UserFactory(email="known@clinic.example")
 
-    response = client.post(REGISTER, form())
+    def seconds(email: str) -> float:
+        started = time.perf_counter()
+        register(client, commit, email=email)
+        return time.perf_counter() - started
 
-    assert "already registered" in response.content.decode()
-    assert not RequesterProfile.objects.exists()
+    new = statistics.median(seconds(f"new{n}@clinic.example") for n in range(3))
+    known = statistics.median(seconds("known@clinic.example") for _ in range(3))
+
+    assert new / 3 < known < new * 3, (new, known)
 
 
 def test_registration_is_rate_limited_per_ip_address(client, db, settings):

@@ -19,7 +19,10 @@ def home_location(personas, portal):
 
 
 def home_shipment(personas, portal):
+    """A shipment expected at a location of the home provider where the home vaccinator works
+    (shipments are scoped to the locations one may work at, like stock)."""
     location = LocationFactory(organization=personas.organizations["home_provider"])
+    assign_perm("enrollment.work_at_location", personas.home[Role.VACCINATOR], location)
     allocation = allocation_create(
         week=LotFactory().expires_on,
         product=LotFactory().product,

@@ -1,8 +1,10 @@
 """Registration from an invitation link and by oneself (acceptance 3: refusals change nothing)."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,10 +28,26 @@ def open_link(client, invitation):
     return client.get(reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}))
 
 
+def prove_by_birth_date(client, invitation):
+    """The link's holder types the date of birth on the roster (the invitation is theirs)."""
+    return client.post(
+        REGISTER, {"action": "birth_date", "date_of_birth": invitation.invitee.date_of_birth.isoformat()}
+    )
+
+
+def prove_by_code(client, django_capture_on_commit_callbacks):
+    """The link's holder asks for a code by e-mail and types it back."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(REGISTER, {"action": "send_code"})
+    code = re.search(r"^(\d{6})$", mail.outbox[-1].body, re.MULTILINE).group(1)
+    return client.post(REGISTER, {"action": "code", "code": code})
+
+
 def test_invitation_link_leads_to_a_form_prefilled_from_the_roster_in_the_invitees_language(client):
     invitation = InvitationFactory(invitee__first_name="Lucía", invitee__language="es")
 
     response = open_link(client, invitation)
+    prove_by_birth_date(client, invitation)
     page = client.get(response["Location"])
 
     assert response["Location"] == REGISTER
@@ -43,6 +61,7 @@ def test_invitation_link_leads_to_a_form_prefilled_from_the_roster_in_the_invite
 def test_registration_from_an_invitation_creates_the_account_and_record_and_tells_the_roster(client):
     invitation = InvitationFactory(invitee__email="lucia@example.org")
     open_link(client, invitation)
+    prove_by_birth_date(client, invitation)
 
     response = client.post(REGISTER, registration_data())
 
@@ -94,6 +113,7 @@ def test_a_second_registration_of_the_same_person_is_refused_and_asks_to_sign_in
     existing = RecipientFactory(user__email="lucia@example.org")
     invitation = InvitationFactory(invitee__email="lucia@example.org")
     open_link(client, invitation)
+    prove_by_birth_date(client, invitation)
 
     page = client.get(REGISTER)
     response = client.post(REGISTER, registration_data())
@@ -104,14 +124,15 @@ def test_a_second_registration_of_the_same_person_is_refused_and_asks_to_sign_in
     assert Invitee.objects.get(pk=invitation.invitee_id).recipient_id is None
 
 
-def test_one_person_invited_by_two_organizations_keeps_one_record(client):
+def test_one_person_invited_by_two_organizations_keeps_one_record(client, django_capture_on_commit_callbacks):
     first = InvitationFactory(invitee__email="lucia@example.org")
     open_link(client, first)
+    prove_by_code(client, django_capture_on_commit_callbacks)  # the address is proved too
     client.post(REGISTER, registration_data())
     recipient = Recipient.objects.get()
     second = InvitationFactory(invitee__email="lucia@example.org", invitee__organization=EmployerFactory())
 
-    open_link(client, second)  # signed in now
+    open_link(client, second)  # signed in now, with the invited address: nothing more to prove
     client.post(REGISTER, {})
 
     assert Recipient.objects.count() == 1
@@ -122,7 +143,7 @@ def test_one_person_invited_by_two_organizations_keeps_one_record(client):
 def test_a_signed_in_person_without_a_record_registers_with_their_account(client):
     user = UserFactory(email="me@example.org")
     client.force_login(user)
-    invitation = InvitationFactory(invitee__email="other-address@example.org")
+    invitation = InvitationFactory(invitee__email="me@example.org")
     open_link(client, invitation)
 
     data = registration_data()
@@ -136,6 +157,7 @@ def test_a_signed_in_person_without_a_record_registers_with_their_account(client
 def test_registration_form_names_what_is_wrong(client):
     invitation = InvitationFactory()
     open_link(client, invitation)
+    prove_by_birth_date(client, invitation)
 
     response = client.post(
         REGISTER, registration_data(date_of_birth="2999-01-01", zip_code="abc", races=["2106-3", "UNK"])
@@ -219,6 +241,7 @@ def test_a_recipient_edits_contact_details_but_not_identity(client):
 def test_an_invitee_unregistered_invitation_is_not_used_when_the_form_is_invalid(client):
     invitation = InvitationFactory()
     open_link(client, invitation)
+    prove_by_birth_date(client, invitation)
 
     client.post(REGISTER, registration_data(password2="different-passphrase-here"))
 

@@ -8,8 +8,9 @@ from administration.services import files
 class Command(BaseCommand):
     help = (
         "Write an HL7 v2.5.1 batch of VXU^V04 messages, one per dose: every standing record, or with "
-        "--since-last the records new or corrected (or voided) since the last run. The records written "
-        "are marked sent once the file is complete."
+        "--since-last the records new or corrected (or voided) since the last run. The file appears "
+        "at the output path only once it is complete, and only then are the records written marked "
+        "sent."
     )
 
     def add_arguments(self, parser):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--since-last", action="store_true", help="only what changed since the last run")
 
     def handle(self, *args, output, since_last, **options):
-        with open(output, "w", encoding="utf-8", newline="") as out:
+        with files.output_file(output) as out:
             result = files.hl7_write(out, since_last=since_last)
         files.hl7_mark_sent(result)
         self.stdout.write(f"{result.messages} messages written to {output}")

@@ -12,7 +12,6 @@ from administration.offline.numbers import form_number_display
 from administration.services import backfill
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
-from enrollment.interface import locations_for
 
 
 class BackfillView(ProviderPortalView, TemplateView):
@@ -22,7 +21,7 @@ class BackfillView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_backfill.html"
 
     def get_form(self):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         return PaperFormForm(self.request.POST or None, locations=locations)
 
     def get_context_data(self, **kwargs):
@@ -69,7 +68,7 @@ class BackfillUploadView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_backfill_upload.html"
 
     def get_form(self):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         return BackfillUploadForm(self.request.POST or None, self.request.FILES or None, locations=locations)
 
     def get_context_data(self, **kwargs):

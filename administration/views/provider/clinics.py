@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import ListView, TemplateView, View
 
-from administration.forms.clinics import CheckInForm, ClinicForm
+from administration.forms.clinics import CheckInForm, ClinicCancelForm, ClinicForm
 from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking, clinics
@@ -14,7 +14,6 @@ from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, Role
-from enrollment.models import Location
 
 
 class ClinicsView(ProviderPortalView, ListView):
@@ -24,9 +23,7 @@ class ClinicsView(ProviderPortalView, ListView):
 
     def get_queryset(self):
         self.include_past = self.request.GET.get("past") == "1"
-        return clinic_selectors.clinics_for(
-            organization=self.request.organization, include_past=self.include_past
-        )
+        return clinic_selectors.clinics_for(locations=self.request.locations, include_past=self.include_past)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -39,7 +36,7 @@ class ClinicCreateView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_clinic_form.html"
 
     def _locations(self):
-        return Location.objects.filter(organization=self.request.organization, is_active=True)
+        return self.request.locations
 
     def get(self, request, *args, **kwargs):
         return self.render_to_response({"form": ClinicForm(locations=self._locations())})
@@ -125,15 +122,21 @@ class ClinicCancelView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_clinic_cancel.html"
 
     def get(self, request, *args, **kwargs):
+        return self._page(ClinicCancelForm())
+
+    def _page(self, form):
         clinic = self.get_clinic()
         return self.render_to_response(
-            {"clinic": clinic, "counts": clinic_selectors.slot_counts(clinic=clinic)}
+            {"clinic": clinic, "counts": clinic_selectors.slot_counts(clinic=clinic), "form": form}
         )
 
     def post(self, request, *args, **kwargs):
         clinic = self.get_clinic()
+        form = ClinicCancelForm(request.POST)
+        if not form.is_valid():
+            return self._page(form)
         told = clinics.clinic_cancel(
-            clinic=clinic, by=request.user, reason=request.POST.get("reason", "")[:500], request=request
+            clinic=clinic, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
         messages.success(
             request,

@@ -1,6 +1,7 @@
 """The provider portal's printed forms for working offline (blank, for a clinic's bookings, the
 inventory levels sheet): each PDF is made in the background; the page follows its progress and
-offers the download. A job is looked up among the organization's own: another's is a 404."""
+offers the download. A job is looked up among those of the person's locations: another
+organization's, or another location's for a vaccinator, is a 404."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -16,7 +17,6 @@ from administration.services import files
 from administration.views import RECENT_JOBS, JobDownload, JobPage
 from cvms.access import ProviderPortalView
 from cvms.roles import PROVIDER_STAFF
-from enrollment.interface import locations_for
 
 
 class ProviderJobs:
@@ -24,9 +24,10 @@ class ProviderJobs:
     download = "provider:administration.offline.download"
 
     def jobs(self):
-        return ExportJob.objects.filter(organization=self.request.organization).exclude(
-            kind__in=REGISTRY_EXPORTS
-        )
+        # The forms of the locations the person may work at: a clinic's forms list its people.
+        return ExportJob.objects.filter(
+            organization=self.request.organization, location__in=self.request.locations
+        ).exclude(kind__in=REGISTRY_EXPORTS)
 
 
 class OfflineFormsView(ProviderJobs, ProviderPortalView, TemplateView):
@@ -37,7 +38,7 @@ class OfflineFormsView(ProviderJobs, ProviderPortalView, TemplateView):
     template_name = "administration/provider_offline.html"
 
     def _choices(self):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         clinics = (
             Clinic.objects.filter(location__in=locations, date__gte=timezone.localdate())
             .select_related("location", "product")

@@ -2,6 +2,8 @@
 appointment of a clinic, and walk-ins, found by name and date of birth and recorded at one of the
 person's locations. A vaccinator records only at the locations they are assigned to."""
 
+import time
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -18,7 +20,7 @@ from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
-from enrollment.interface import locations_for
+from cvms.searches import PostedSearchMixin, search_audit
 from inventory.interface import lots_usable, products_active
 from inventory.models import Stock
 from recipients.models import Recipient
@@ -31,14 +33,8 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_record_dose.html"
 
     def dispatch_objects(self):
+        # Among the person's locations: a vaccinator records only where they are assigned.
         self.clinic = self.get_clinic()
-        # A vaccinator records only at the locations they are assigned to.
-        if (
-            not locations_for(self.request.user, self.request.organization)
-            .filter(pk=self.clinic.location_id)
-            .exists()
-        ):
-            raise Http404
         self.appointment = get_object_or_404(
             Appointment.objects.select_related("recipient", "slot"),
             pk=self.kwargs["appointment_pk"],
@@ -53,10 +49,18 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             "volume_ml": dose_volume(self.clinic.product),
         }
         data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
-        return DoseForm(data, stocks=self.stocks, initial=initial)
+        return DoseForm(data, stocks=self.stocks, recipient=self.appointment.recipient, initial=initial)
 
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
+        # The page shows the person's name and date of birth: a read of their record.
+        audit(
+            action="administration.appointment.opened",
+            by=request.user,
+            target=self.appointment.recipient,
+            request=request,
+            data={"appointment": self.appointment.pk},
+        )
         return self.render_to_response(self.get_context_data(form=self.get_form()))
 
     def get_context_data(self, **kwargs):
@@ -78,13 +82,14 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             data = form.cleaned_data
             details = recording.DoseDetails(
                 product=self.clinic.product,
-                lot=data["lot"].lot,
+                lot=data["stock"].lot,
                 dose_number=data["dose_number"],
                 administered_at=data["administered_at"],
                 route=data["route"],
                 site=data["site"],
                 volume_ml=data["volume_ml"],
                 product_exception=data["product_exception"],
+                **form.extras(),
             )
             try:
                 recording.dose_record(
@@ -139,34 +144,63 @@ class TodayView(ProviderPortalView, TemplateView):
     template_name = "administration/provider_today.html"
 
     def get_context_data(self, **kwargs):
-        clinics = clinic_selectors.clinics_today(
-            user=self.request.user, organization=self.request.organization, on=timezone.localdate()
-        )
+        clinics = clinic_selectors.clinics_today(locations=self.request.locations, on=timezone.localdate())
         return super().get_context_data(**kwargs) | {"clinics": clinics}
 
 
-class WalkInView(ProviderPortalView, TemplateView):
-    """Find a person who walked in, by last name and date of birth (first name narrows)."""
+# A walk-in search remembers, in the session, whom it found: the page that records for a person
+# opens only a person this user found in a walk-in search a short while ago, never any id typed
+# into its URL (a walk-in can be anyone in the state, so the search is the only way in).
+WALK_IN_FOUND_SESSION_KEY = "administration.walk_in.found"
+WALK_IN_FOUND_SECONDS = 20 * 60
+
+
+def walk_in_found_keep(request, people) -> None:
+    now = time.time()
+    found = {
+        pk: at
+        for pk, at in request.session.get(WALK_IN_FOUND_SESSION_KEY, {}).items()
+        if now - at < WALK_IN_FOUND_SECONDS
+    }
+    found |= {str(person.pk): now for person in people}
+    request.session[WALK_IN_FOUND_SESSION_KEY] = found
+
+
+def walk_in_found(request, recipient_pk: str) -> Recipient:
+    """The person, if this session's walk-in search found them a short while ago; 404 otherwise."""
+    at = request.session.get(WALK_IN_FOUND_SESSION_KEY, {}).get(recipient_pk.strip())
+    if at is None or time.time() - at >= WALK_IN_FOUND_SECONDS:
+        raise Http404
+    return get_object_or_404(Recipient, pk=int(recipient_pk))
+
+
+class WalkInView(PostedSearchMixin, ProviderPortalView, TemplateView):
+    """Find a person who walked in, by last name and date of birth, both exact (first name
+    narrows). Any resident may walk in, so the search is state-wide; its terms are POSTed and
+    each search is audited with the people it found."""
 
     roles = PROVIDER_STAFF
     template_name = "administration/provider_walk_in.html"
+    search_form_class = WalkInSearchForm
 
     def get_context_data(self, **kwargs):
-        form = WalkInSearchForm(self.request.GET or None)
+        form = self.search_form()
         people = None
-        if form.is_valid():
+        if form.is_bound and form.is_valid():
             people = record_selectors.walk_in_matches(**form.cleaned_data)
-            audit(
+            search_audit(
                 action="administration.walk_in.searched",
-                by=self.request.user,
                 request=self.request,
-                data={"found": [person.pk for person in people]},
+                form=form,
+                found=[person.pk for person in people],
             )
+            walk_in_found_keep(self.request, people)
         return super().get_context_data(**kwargs) | {"form": form, "people": people}
 
 
 class WalkInRecordView(ProviderPortalView, TemplateView):
-    """Record a walk-in's dose, or their refusal, at one of the person's locations."""
+    """Record a walk-in's dose, or their refusal, at one of the person's locations: only for a
+    person found by this user's walk-in search (404 for any other id); opening them is audited."""
 
     roles = PROVIDER_STAFF
     template_name = "administration/provider_walk_in_record.html"
@@ -174,11 +208,8 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
 
     def dispatch_objects(self):
         source = self.request.POST if self.request.method == "POST" else self.request.GET
-        try:
-            self.recipient = get_object_or_404(Recipient, pk=int(source.get("recipient", "")))
-        except ValueError:
-            raise Http404 from None
-        self.locations = locations_for(self.request.user, self.request.organization)
+        self.recipient = walk_in_found(self.request, source.get("recipient", ""))
+        self.locations = self.request.locations
         self.location = self.locations.filter(pk=source.get("location") or None).first()
         if self.location is None and len(self.locations) == 1:
             self.location = self.locations[0]
@@ -192,13 +223,16 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
         if not request.GET.get("recipient"):
             return redirect("provider:administration.walk_in")
         self.dispatch_objects()
+        audit(action="administration.walk_in.opened", by=request.user, target=self.recipient, request=request)
         return self.render_to_response(self.get_context_data())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context |= {"recipient": self.recipient, "location": self.location, "locations": self.locations}
         if self.location is not None:
-            context.setdefault("form", kwargs.get("form") or DoseForm(stocks=self.stocks))
+            context.setdefault(
+                "form", kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient)
+            )
             context.setdefault(
                 "refusal_form",
                 kwargs.get("refusal_form") or RefusalForm(products=products_active()),
@@ -211,10 +245,10 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             raise Http404
         if request.POST.get("action") == "refuse":
             return self._refuse()
-        form = DoseForm(request.POST, stocks=self.stocks)
+        form = DoseForm(request.POST, stocks=self.stocks, recipient=self.recipient)
         if form.is_valid():
             data = form.cleaned_data
-            lot = data["lot"].lot
+            lot = data["stock"].lot
             try:
                 recording.dose_record(
                     recipient=self.recipient,
@@ -230,6 +264,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                         if data["volume_ml"] is not None
                         else dose_volume(lot.product),
                         product_exception=data["product_exception"],
+                        **form.extras(),
                     ),
                     by=request.user,
                     request=request,

@@ -12,36 +12,48 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
-from administration.forms.records import AdverseEventForm, CorrectionForm, VoidForm
+from administration.enums import RecordStatus
+from administration.forms.records import AdverseEventForm, CorrectionForm, RecordSearchForm, VoidForm
 from administration.selectors import records as record_selectors
 from administration.services import recording
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
-from enrollment.interface import locations_for
+from cvms.searches import PostedSearchMixin, search_audit
 from inventory.models import Lot
 
 
-class RecordsView(ProviderPortalView, ListView):
+class RecordsView(PostedSearchMixin, ProviderPortalView, ListView):
+    """The records of the person's locations, newest first, searched by name, lot or form
+    number: the terms are POSTed (never in a URL), and each page of people shown is audited."""
+
     roles = PROVIDER_STAFF
     template_name = "administration/provider_records.html"
     context_object_name = "records"
     paginate_by = 50
+    search_form_class = RecordSearchForm
 
     def get_queryset(self):
-        self.search = self.request.GET.get("q", "").strip()
-        return record_selectors.records_for(
-            user=self.request.user, organization=self.request.organization, search=self.search
-        )
+        form = self.search_form()
+        search = form.cleaned_data["q"].strip() if form.is_bound and form.is_valid() else ""
+        return record_selectors.records_for(locations=self.request.locations, search=search)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"search": self.search}
+        context = super().get_context_data(**kwargs)
+        context["form"] = self.search_form()
+        search_audit(
+            action="administration.record.searched",
+            request=self.request,
+            form=context["form"],
+            found=[record.pk for record in context["records"]],
+        )
+        return context
 
 
 class RecordScopedMixin:
     def get_record(self):
         record = record_selectors.record_for(
-            user=self.request.user, organization=self.request.organization, record_pk=self.kwargs["record_pk"]
+            locations=self.request.locations, record_pk=self.kwargs["record_pk"]
         )
         if record is None:
             raise Http404
@@ -60,7 +72,9 @@ class RecordDetailView(RecordScopedMixin, ProviderPortalView, TemplateView):
         return super().get_context_data(**kwargs) | {
             "record": record,
             "adverse_events": list(record.adverse_events.all()),
-            "can_change": self.request.membership.role in PROVIDER_ADMINS and record.status != "voided",
+            "can_change": (
+                self.request.membership.role in PROVIDER_ADMINS and record.status != RecordStatus.VOIDED
+            ),
             "form": kwargs.get("form") or AdverseEventForm(),
         }
 
@@ -70,7 +84,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
     template_name = "administration/provider_record_correct.html"
 
     def get_form(self, record):
-        locations = locations_for(self.request.user, self.request.organization)
+        locations = self.request.locations
         lots = (
             Lot.objects.filter(product=record.product)
             .select_related("product")
@@ -85,12 +99,19 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
             "site": record.site,
             "volume_ml": record.volume_ml,
             "product_exception": record.product_exception,
+            **{name: getattr(record, name) for name in CorrectionForm.EXTRAS},
         }
-        return CorrectionForm(self.request.POST or None, lots=lots, locations=locations, initial=initial)
+        return CorrectionForm(
+            self.request.POST or None,
+            lots=lots,
+            locations=locations,
+            recipient=record.recipient,
+            initial=initial,
+        )
 
     def get(self, request, *args, **kwargs):
         record = self.get_record()
-        if record.refused or record.status == "voided":
+        if record.refused or record.status == RecordStatus.VOIDED:
             messages.error(request, _("Only a standing dose can be corrected."))
             return redirect("provider:administration.record", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(record=record, form=self.get_form(record)))
@@ -113,6 +134,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
                         site=data["site"],
                         volume_ml=data["volume_ml"],
                         product_exception=data["product_exception"],
+                        **form.extras(),
                     ),
                     reason=data["reason"],
                     by=request.user,

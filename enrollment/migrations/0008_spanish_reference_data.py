@@ -74,7 +74,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enrollment", "0005_location_site_type")]
+    dependencies = [("enrollment", "0007_location_iis_facility_id")]
 
     operations = [
         migrations.AddField(
