@@ -9,7 +9,10 @@ class CvmsConfig(AppConfig):
     verbose_name = "CVMS core"
 
     def ready(self):
-        from cvms import signals  # noqa: F401  (connects the login and MFA audit receivers)
+        from cvms import (
+            signals,  # noqa: F401  (connects the login and MFA audit receivers)
+            sites,  # noqa: F401  (registers the SITE_URL deployment check)
+        )
         from cvms.hooks import check_hook_names
 
         # A misspelt hook function would never be called: `manage.py check` (and so runserver,

@@ -1,8 +1,10 @@
 """E-mail for people: rendered in their language as HTML and plain text, written to the outbox
 with the change that caused it, and sent by a Celery worker.
 
-A message is three templates under templates/email/: `<name>_subject.txt`, `<name>.txt` and
-`<name>.html` (the HTML one usually extends email/base.html).
+A message is two templates under templates/email/: `<name>_subject.txt` and `<name>.html`, which
+extends email/base.html (the site's name, the language, the signature); the plain-text part is
+made from the HTML (cvms/mailtext.py), so the two say the same. Links are built with
+`cvms.sites.absolute_url`.
 
 Each e-mail is an OutboundEmail row (pending → sending → sent, or failed), written in the
 caller's transaction: a rolled-back change mails nothing, and a committed one mails even if the
@@ -11,6 +13,7 @@ refusal that retrying can't cure (a 5xx answer: no such mailbox) marks that one 
 transient one (4xx, a dropped connection) is tried again later, with a growing pause.
 """
 
+import html
 import logging
 import smtplib
 from datetime import timedelta
@@ -23,7 +26,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from cvms import outbox
+from cvms.mailtext import html_to_text
 from cvms.models import OutboundEmail, OutboxStatus
+from cvms.sites import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +48,13 @@ class SendOutcome(models.TextChoices):
 
 
 def render_email(template: str, context: dict, *, language: str) -> dict:
+    """The subject, the HTML part and the plain-text part made from it, in `language`."""
     with translation.override(language):
-        context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"email/{template}_subject.txt", context).strip()
-        return {
-            "subject": " ".join(subject.splitlines()),
-            "text": render_to_string(f"email/{template}.txt", context),
-            "html": render_to_string(f"email/{template}.html", context),
-        }
+        context = {"site_name": settings.SITE_NAME, "site_url": site_url(), **context}
+        # A subject is plain text: "O'Brien & Sons", not the template's "O&#x27;Brien &amp; Sons".
+        subject = html.unescape(" ".join(render_to_string(f"email/{template}_subject.txt", context).split()))
+        body = render_to_string(f"email/{template}.html", {"subject": subject, **context})
+        return {"subject": subject, "text": html_to_text(body), "html": body}
 
 
 def enqueue_email(*, to: list[str], subject: str, text: str, html: str = "") -> OutboundEmail:

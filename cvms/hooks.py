@@ -9,7 +9,8 @@ imports a higher one.
 - `MENU`: {portal value: [(label, url name), ...]} — the portal's navigation; the key "home"
   lists links the home page offers a signed-in person who has no portal yet;
 - `dashboard_panels(request) -> list[Panel]` — boxes on the dashboard of `request.portal` (the
-  panel's template reads `panel.title` and `panel.context`).
+  panel's template reads `panel.title` and `panel.context`); the home page asks too, with
+  `request.portal` None.
 
 `<app>/demo.py` — `seed(*, stdout)`, run by `manage.py seed_demo`.
 

@@ -1,6 +1,7 @@
 """The core's request middleware: how long a signed-in session lives, headers that keep personal
-data out of caches, the apps' checks of every request (`request_check`, cvms/hooks.py), and the
-"please try again" page for a lock that waited too long."""
+data out of caches, the apps' checks of every request (`request_check`, cvms/hooks.py), the
+"please try again" page for a lock that waited too long, and the request's address for the links
+of e-mails."""
 
 import time
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import DisallowedHost
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 from cvms.hooks import contributions
 from cvms.locking import LockTimeout
 from cvms.roles import Role
+from cvms.sites import request_origin
 
 SESSION_STARTED_KEY = "cvms.session.started"
 SESSION_ACTIVE_KEY = "cvms.session.active"
@@ -134,3 +137,22 @@ class LockTimeoutMiddleware:
         response = render(request, "cvms/lock_timeout.html", {"back_url": _back_url(request)}, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+class RequestOriginMiddleware:
+    """Remembers the request's scheme and host while it is served, for the links of the e-mails
+    it sends when SITE_URL is not set (cvms/sites.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            origin = f"{request.scheme}://{request.get_host()}"
+        except DisallowedHost:
+            origin = ""  # CommonMiddleware answers 400 for it
+        token = request_origin.set(origin)
+        try:
+            return self.get_response(request)
+        finally:
+            request_origin.reset(token)

@@ -33,7 +33,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 SITE_NAME = env_str("SITE_NAME", "CVMS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address in e-mails' links. Unset, links follow the address of the request that sends the
+# e-mail (cvms/sites.py); set it in production, for the e-mails workers send on their own.
+SITE_URL = env_str("SITE_URL", "")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "cvms.middleware.RequestOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -362,7 +365,7 @@ CELERY_BEAT_SCHEDULE["administration.next_dose_reminders"] = {
 # --- Administration: registry reporting and SMART Health Cards ------------------------------------
 # The state's SMART Health Card issuer (https, no trailing slash) and signing key (a P-256 PEM or
 # JWK, given inline or as a file); see administration/reporting/keys.py.
-SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL).rstrip("/")
+SHC_ISSUER = env_str("SHC_ISSUER", SITE_URL or "http://127.0.0.1:8000").rstrip("/")
 SHC_PRIVATE_KEY = env_str("SHC_PRIVATE_KEY")
 SHC_PRIVATE_KEY_FILE = env_str("SHC_PRIVATE_KEY_FILE")
 SHC_RETIRED_PUBLIC_KEYS = env_str("SHC_RETIRED_PUBLIC_KEYS")  # JSON list of JWKs still published

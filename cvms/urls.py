@@ -11,7 +11,7 @@ import inventory.urls
 import recipients.urls
 from cvms import portal_urls
 from cvms.roles import Portal
-from cvms.views import HomeView
+from cvms.views import FaviconView, HomeView
 
 APP_URLS = [
     portal_urls,
@@ -34,9 +34,14 @@ def public_patterns() -> list:
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     *public_patterns(),
     *[path(f"{portal.value}/", include((portal_patterns(portal), portal.value))) for portal in Portal],
 ]
+
+# The 500 page is rendered without the request (cvms.views.server_error); 403, 404 and 429 are
+# the templates of the same names, in the site's layout.
+handler500 = "cvms.views.server_error"

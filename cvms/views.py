@@ -1,11 +1,15 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect
+from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import ListView, TemplateView, View
+from django.views.generic import ListView, RedirectView, TemplateView, View
 
 from cvms.access import (
     SESSION_ORGANIZATION_KEY,
@@ -36,9 +40,13 @@ class HomeView(PublicView, TemplateView):
         if len(portals) == 1:
             # One role, one portal: land there. People with several roles choose.
             return redirect(f"{portals[0].value}:dashboard")
-        # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling).
+        # Apps may offer people who have no portal yet a way in (MENU["home"], e.g. enrolling),
+        # and everyone boxes of their own (dashboard panels asked with no portal: how to get
+        # vaccinated, where to find help).
         start_links = portal_menu("home") if request.user.is_authenticated and not portals else []
-        context = self.get_context_data(portals=portals, start_links=start_links, **kwargs)
+        context = self.get_context_data(
+            portals=portals, start_links=start_links, panels=dashboard_panels(request), **kwargs
+        )
         return self.render_to_response(context)
 
 
@@ -166,3 +174,19 @@ def _csv_rows(rows):
             ip_address or "",
             json.dumps(data, sort_keys=True, ensure_ascii=False),
         ]
+
+
+class FaviconView(PublicView, RedirectView):
+    """Browsers ask for /favicon.ico by themselves (on a PDF or a JSON answer, say); pages name
+    the icon in their <head>."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("cvms/favicon.ico")
+
+
+def server_error(request):
+    """The 500 page in the site's layout, rendered without the request's context processors:
+    whatever failed (the database, a context processor) must not fail the error page too."""
+    return HttpResponseServerError(loader.render_to_string("500.html", {"site_name": settings.SITE_NAME}))

@@ -206,7 +206,7 @@ class LocationForm(forms.ModelForm):
                 self.add_error(
                     "zip_code",
                     _("ZIP code %(zip)s is not in %(county)s: check the ZIP code or the county.")
-                    % {"zip": zip_code, "county": county.name},
+                    % {"zip": zip_code, "county": county.display_name},
                 )
         return cleaned
 
@@ -232,8 +232,8 @@ class ReadinessForm(forms.Form):
         for item in self.items:
             answer = answers.get(str(item.pk))
             self.fields[f"item_{item.pk}"] = forms.ChoiceField(
-                label=item.text,
-                help_text=item.help_text,
+                label=item.display_text,
+                help_text=item.display_help_text,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
                 required=False,

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cvms.translated import translated
 from enrollment.enums import (
     ApplicationStatus,
     ColleagueInvitationStatus,
@@ -29,6 +30,8 @@ class County(models.Model):
 
     fips = models.CharField(max_length=5, primary_key=True)
     name = models.CharField(max_length=100)
+    # "Condado de Wake" for "Wake County": the name itself is a proper noun and stays.
+    name_es = models.CharField(max_length=100, blank=True)
     population = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -36,7 +39,11 @@ class County(models.Model):
         verbose_name_plural = _("counties")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self, "name")
 
 
 class ZipCode(models.Model):
@@ -64,7 +71,9 @@ class PriorityGroup(models.Model):
     code = models.CharField(max_length=8, unique=True)
     position = models.PositiveSmallIntegerField(help_text=_("Order in which groups become eligible."))
     label = models.CharField(max_length=200)
+    label_es = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
+    description_es = models.TextField(blank=True)
     is_open = models.BooleanField(_("open for booking"), default=False)
     opened_at = models.DateTimeField(null=True, blank=True)
 
@@ -72,7 +81,15 @@ class PriorityGroup(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return f"{_('Group')} {self.code}: {self.label}"
+        return f"{_('Group')} {self.code}: {self.display_label}"
+
+    @property
+    def display_label(self) -> str:
+        return translated(self, "label")
+
+    @property
+    def display_description(self) -> str:
+        return translated(self, "description")
 
 
 class Organization(models.Model):
@@ -144,7 +161,9 @@ class ReadinessItem(models.Model):
     list in the admin (the defaults come from migration 0004)."""
 
     text = models.CharField(_("question"), max_length=300)
+    text_es = models.CharField(_("question in Spanish"), max_length=300, blank=True)
     help_text = models.CharField(_("explanation"), max_length=500, blank=True)
+    help_text_es = models.CharField(_("explanation in Spanish"), max_length=500, blank=True)
     applies_to = models.CharField(
         _("applies to"), max_length=16, choices=ReadinessScope.choices, default=ReadinessScope.ALL
     )
@@ -155,7 +174,15 @@ class ReadinessItem(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.text
+        return self.display_text
+
+    @property
+    def display_text(self) -> str:
+        return translated(self, "text")
+
+    @property
+    def display_help_text(self) -> str:
+        return translated(self, "help_text")
 
 
 class EnrollmentApplication(models.Model):

@@ -1,6 +1,7 @@
 """Reads of enrollment data reused by views, services and other apps."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
 
@@ -92,14 +93,12 @@ def application_problems(application: EnrollmentApplication) -> list[tuple[str, 
         required += ["employer_type", "employee_count"]
     for name in required:
         if getattr(application, field(name).attname) in (None, ""):
-            problems.append((str(field(name).verbose_name).capitalize(), _("This field is required.")))
+            problems.append((capfirst(field(name).verbose_name), _("This field is required.")))
     if application.kind == OrganizationKind.PROVIDER and application.licence_number:
         try:
             validate_licence_number(application.licence_number)
         except Exception as error:
-            problems.append(
-                (str(field("licence_number").verbose_name).capitalize(), " ".join(error.messages))
-            )
+            problems.append((capfirst(field("licence_number").verbose_name), " ".join(error.messages)))
     holder = tax_id_holder(application.tax_id, exclude_application=application)
     if holder:
         problems.append(

@@ -50,6 +50,35 @@ ARTICLES = [
     ),
 ]
 
+# The same articles in Spanish, written for Spanish readers (the knowledge base shows a reader
+# the version in their language).
+ARTICLES_ES = {
+    "Freezer temperature alarms": (
+        "Alarmas de temperatura del congelador",
+        "Si suena la alarma de un congelador:\n\n1. Mantenga la puerta cerrada.\n"
+        "2. Lea el registrador de datos.\n"
+        "3. Si las dosis estuvieron fuera del rango, **no las use**: notifíquelas como desperdiciadas "
+        "y abra un caso.\n",
+    ),
+    "Where is my provider PIN?": (
+        "¿Dónde está mi PIN de proveedor?",
+        "Su PIN (por ejemplo `NCA650001`) se emite cuando el estado aprueba su inscripción. "
+        "Aparece en el panel de su portal de proveedor y es su código de registro en la mesa de "
+        "ayuda.",
+    ),
+    "Resetting two-factor authentication": (
+        "Restablecer la autenticación de dos factores",
+        "Use uno de sus códigos de recuperación para iniciar sesión y vuelva a configurar su "
+        "aplicación de autenticación en *Autenticación de dos factores*. Si no tiene códigos de "
+        "recuperación, abra un caso en **Acceso a la cuenta**.",
+    ),
+    "Uploading an employee roster": (
+        "Subir una lista de empleados",
+        "Suba un archivo CSV o XLSX. Cada fila con errores se indica con su línea y su columna; "
+        "consulte la [guía para empleadores](/help/guides/employer/).",
+    ),
+}
+
 
 def seed(*, stdout) -> None:
     agent = demo_user(Role.HELPDESK_AGENT)
@@ -62,8 +91,14 @@ def seed(*, stdout) -> None:
     Team.objects.get(name="Inventory desk").members.add(agent)
 
     for title, category, body in ARTICLES:
-        Article.objects.get_or_create(
+        original, _ = Article.objects.get_or_create(
             title=title, defaults={"category": category, "body": body, "author": agent}
+        )
+        spanish_title, spanish_body = ARTICLES_ES[title]
+        Article.objects.get_or_create(
+            translation_of=original,
+            language="es",
+            defaults={"title": spanish_title, "body": spanish_body, "category": category, "author": agent},
         )
 
     provider = selectors.organization_by_pin("NCA650001")

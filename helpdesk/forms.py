@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import County
@@ -54,6 +55,13 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# Formatted when shown, in the reader's language (a `%` on a lazy string would fix it in English
+# when the form class is defined).
+_attachments_help = lazy(
+    lambda: _("Up to %(count)s files: %(types)s.") % {"count": MAX_FILES, "types": ALLOWED_DESCRIPTION}, str
+)
+
+
 class AttachmentsField(forms.FileField):
     """Several files; each is checked by its content. Cleans to [(upload, content type)]."""
 
@@ -62,10 +70,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Attachments"))
-        kwargs.setdefault(
-            "help_text",
-            _("Up to %(count)s files: %(types)s.") % {"count": MAX_FILES, "types": ALLOWED_DESCRIPTION},
-        )
+        kwargs.setdefault("help_text", _attachments_help())
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -179,8 +184,17 @@ class QueueFilterForm(forms.Form):
 class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
-        fields = ["title", "category", "language", "body", "is_published"]
+        fields = ["title", "category", "language", "translation_of", "body", "is_published"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+    def clean(self):
+        cleaned = super().clean()
+        original = cleaned.get("translation_of")
+        if original is not None and original.language == cleaned.get("language"):
+            self.add_error("language", _("A translation is in another language than its original."))
+        if original is not None and self.instance.pk and original.pk == self.instance.pk:
+            self.add_error("translation_of", _("An article can't be a translation of itself."))
+        return cleaned
 
 
 class TrainingForm(forms.Form):

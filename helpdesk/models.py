@@ -185,11 +185,25 @@ class CaseEvent(models.Model):
 
 
 class Article(models.Model):
+    """A knowledge-base article in one language. Its versions in other languages are articles
+    too, each pointing at it (`translation_of`): a reader sees the version in their language, or
+    the original, marked as such, when there is none yet (helpdesk.selectors)."""
+
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body (Markdown)"))
     category = models.CharField(_("category"), max_length=32, choices=Category.choices)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name=_("translation of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        limit_choices_to={"translation_of__isnull": True},
+        help_text=_("For a version in another language: the article it translates."),
     )
     is_published = models.BooleanField(_("published"), default=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -198,6 +212,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation_of", "language"], name="article_one_translation_per_language"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -18,6 +18,9 @@ MENU = {
 
 
 def dashboard_panels(request) -> list[Panel]:
+    if request.portal is None:
+        # The home page: where to find answers and how to reach the helpdesk.
+        return [Panel(_("Help"), "helpdesk/panels/home.html")]
     if request.portal != Portal.HELPDESK:
         return []
     roles = request.user.roles

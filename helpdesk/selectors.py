@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cvms.inputs import id_or_none
@@ -113,11 +113,33 @@ def requesters_for_agent(user: User) -> QuerySet[User]:
     return User.objects.filter(helpdesk_cases__team__members=user).distinct()
 
 
+def articles_for_reader(language: str) -> QuerySet[Article]:
+    """Published articles as a reader of `language` sees them: of each article, its version in
+    that language, or the original when there is none yet (shown in its own language)."""
+    translated = Article.objects.filter(translation_of=OuterRef("pk"), language=language, is_published=True)
+    return Article.objects.filter(is_published=True).filter(
+        Q(language=language) | (Q(translation_of__isnull=True) & ~Exists(translated))
+    )
+
+
+def article_version_for(article: Article, language: str) -> Article:
+    """The published version of `article` in `language`: a translation of it, its original, or
+    another translation of its original; the article itself when there is none."""
+    if article.language == language:
+        return article
+    original_id = article.translation_of_id or article.pk
+    found = (
+        Article.objects.filter(is_published=True, language=language)
+        .filter(Q(pk=original_id) | Q(translation_of_id=original_id))
+        .first()
+    )
+    return found or article
+
+
 def article_search(query: str = "", *, language: str = "", category: str = "") -> QuerySet[Article]:
-    """Published articles whose title or body hold every word of `query`."""
-    articles = Article.objects.filter(is_published=True)
-    if language:
-        articles = articles.filter(language=language)
+    """Published articles whose title or body hold every word of `query`; with `language`, as a
+    reader of that language sees them (`articles_for_reader`)."""
+    articles = articles_for_reader(language) if language else Article.objects.filter(is_published=True)
     if category:
         articles = articles.filter(category=category)
     for word in query.split()[:8]:
@@ -125,16 +147,18 @@ def article_search(query: str = "", *, language: str = "", category: str = "") -
     return articles.order_by("title", "id")
 
 
-def article_suggestions(subject: str, *, limit: int = 5) -> list[Article]:
+def article_suggestions(subject: str, *, limit: int = 5, language: str = "") -> list[Article]:
     """Articles that share words with a case's subject, those matching the most words first
-    (the intake form shows them before the case is filed)."""
+    (the intake form shows them before the case is filed); with `language`, as a reader of that
+    language sees them."""
     words = [word for word in subject.lower().split() if len(word) > 3][:8]
     if not words:
         return []
     condition = Q()
     for word in words:
         condition |= Q(title__icontains=word) | Q(body__icontains=word)
-    found = list(Article.objects.filter(condition, is_published=True).order_by("title")[:50])
+    articles = articles_for_reader(language) if language else Article.objects.filter(is_published=True)
+    found = list(articles.filter(condition).order_by("title")[:50])
 
     def score(article):
         text = f"{article.title} {article.title} {article.body}".lower()

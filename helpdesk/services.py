@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from cvms.locking import lock_one
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
+from cvms.sites import absolute_url
 from enrollment.models import County, Location
 from helpdesk import selectors
 from helpdesk.enums import OPEN_STATUSES, CaseAction, Status
@@ -101,7 +103,7 @@ def requester_register(
             "username": user.email,
             "password": password,
             "organization": provider.name if provider else "",
-            "login_url": settings.SITE_URL.rstrip("/") + "/accounts/login/",
+            "login_url": absolute_url(reverse("account_login")),
         },
         language=user.language,
     )
@@ -127,8 +129,8 @@ def _already_registered(*, email: str, code: str, language: str, request=None) -
         template="helpdesk/already_registered",
         context={
             "name": account.get_short_name() if account else "",
-            "login_url": settings.SITE_URL.rstrip("/") + "/accounts/login/",
-            "reset_url": settings.SITE_URL.rstrip("/") + "/accounts/password/reset/",
+            "login_url": absolute_url(reverse("account_login")),
+            "reset_url": absolute_url(reverse("account_reset_password")),
         },
         language=(account.language if account else "") or language,
     )
@@ -338,7 +340,7 @@ def case_resolve(*, case: Case, note: str, by: User, version: int | None = None,
             "subject": case.subject,
             "notes": [item.body for item in notes],
             "reopen_days": settings.HELPDESK_REOPEN_DAYS,
-            "case_url": f"{settings.SITE_URL.rstrip('/')}/help/cases/{case.pk}/",
+            "case_url": absolute_url(reverse("help:case", kwargs={"case_pk": case.pk})),
         },
         language=requester.language,
     )
@@ -386,13 +388,22 @@ def case_reply(*, case: Case, body: str, by: User, attachments=(), request=None)
 
 @transaction.atomic
 def article_save(
-    *, article: Article | None, title: str, body: str, category: str, language: str, is_published: bool, by
+    *,
+    article: Article | None,
+    title: str,
+    body: str,
+    category: str,
+    language: str,
+    is_published: bool,
+    by,
+    translation_of: Article | None = None,
 ) -> Article:
     created = article is None
     if created:
         article = Article(author=by)
     article.title, article.body, article.category = title, body, category
     article.language, article.is_published = language, is_published
+    article.translation_of = translation_of
     article.updated_at = timezone.now()
     article.save()
     audit(action=f"helpdesk.article.{'created' if created else 'updated'}", by=by, target=article)

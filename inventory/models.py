@@ -177,6 +177,15 @@ class StockMovement(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyLedgerError("Stock movements can't be deleted.")
 
+    @property
+    def kind_label(self) -> str:
+        """What the ledger page calls the movement. A voided dose record puts its dose back as a
+        positive `administered` movement (so that throughput nets it): it reads as a return,
+        not as "Administered +1"."""
+        if self.kind == MovementKind.ADMINISTERED and self.quantity > 0:
+            return _("Returned: dose record voided")
+        return self.get_kind_display()
+
 
 class Allocation(models.Model):
     """Doses of a product the state sends a location for a week (the Monday that starts it)."""

@@ -15,6 +15,10 @@ from recipients.services import PERSON_FIELDS
 ANSWERS = [("no", _("No")), ("yes", _("Yes"))]
 
 
+def group_choice_label(group: PriorityGroup) -> str:
+    return f"{group.code}: {group.display_label}"
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -37,8 +41,8 @@ class AddressMixin:
             elif county is not None and counties and county.pk not in counties:
                 self.add_error(
                     "county",
-                    _("ZIP code %(zip)s is not in %(county)s County.")
-                    % {"zip": zip_code, "county": county.name},
+                    _("ZIP code %(zip)s is not in %(county)s: check the ZIP code or the county.")
+                    % {"zip": zip_code, "county": county.display_name},
                 )
         return cleaned
 
@@ -98,7 +102,7 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
         self.fields["sex"].choices = self.fields["sex"].choices[1:]  # no empty choice with radios
         self.fields["ethnicity"].choices = self.fields["ethnicity"].choices[1:]
         self.fields["priority_group"].required = group_required
-        self.fields["priority_group"].label_from_instance = lambda group: f"{group.code}: {group.label}"
+        self.fields["priority_group"].label_from_instance = group_choice_label
         language = get_language() or "en"
         self.questions = list(screening_questions())
         for question in self.questions:
@@ -188,7 +192,7 @@ class PriorityGroupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["priority_group"].label_from_instance = lambda group: f"{group.code}: {group.label}"
+        self.fields["priority_group"].label_from_instance = group_choice_label
 
 
 class SelfRegistrationSettingForm(forms.Form):

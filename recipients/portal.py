@@ -17,6 +17,15 @@ MENU = {
 
 
 def dashboard_panels(request) -> list[Panel]:
+    if getattr(request, "portal", "") is None:
+        # The home page: how to get vaccinated, with self-registration when the state opened it.
+        return [
+            Panel(
+                title=_("Get vaccinated"),
+                template="recipients/panel_home.html",
+                context={"self_registration_open": selectors.self_registration_open()},
+            )
+        ]
     if getattr(request, "portal", None) != Portal.RECIPIENT:
         return []
     recipient = selectors.recipient_for_user(request.user)

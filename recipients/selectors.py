@@ -53,7 +53,7 @@ def eligibility(recipient: Recipient) -> dict:
         return {
             "eligible": True,
             "message": _("You are eligible now: Group %(code)s (%(label)s) is open for booking.")
-            % {"code": group.code, "label": group.label},
+            % {"code": group.code, "label": group.display_label},
         }
     return {
         "eligible": False,
@@ -61,7 +61,7 @@ def eligibility(recipient: Recipient) -> dict:
             "You are not eligible yet: Group %(code)s (%(label)s) is not open for booking. Come back "
             "to this page: it says when the group opens."
         )
-        % {"code": group.code, "label": group.label},
+        % {"code": group.code, "label": group.display_label},
     }
 
 

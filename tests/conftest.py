@@ -9,8 +9,10 @@ import shutil
 
 import pytest
 from celery._state import _set_task_join_will_block
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests import brokers, factories, mail_backends
 from tests.clients import SignInClient
@@ -66,6 +68,15 @@ def _celery_may_join():
     restored around every in-process task. Thread tests run such tasks at the same moment, and
     the interleaved restores can leave it set, failing a later test's result.get()."""
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """A request in Spanish leaves Spanish active on the thread (LocaleMiddleware activates the
+    reader's language and nothing deactivates it): each test starts in the site's language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
@@ -58,7 +59,11 @@ def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number
     """Refuse a dose the person can't book at this clinic (wrong product or too early)."""
     if dose_number > clinic.product.series_doses:
         raise BookingError(
-            _("%(product)s is given in %(n)s dose(s); there is no dose %(dose)s.")
+            ngettext(
+                "%(product)s is given in %(n)s dose; there is no dose %(dose)s.",
+                "%(product)s is given in %(n)s doses; there is no dose %(dose)s.",
+                clinic.product.series_doses,
+            )
             % {"product": clinic.product.name, "n": clinic.product.series_doses, "dose": dose_number}
         )
     if dose_number == 1:

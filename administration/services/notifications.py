@@ -7,14 +7,15 @@ re-run or a second worker never reminds twice.
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from administration.models import Appointment
 from administration.selectors import booking as selectors
 from cvms.emails import send_templated_email
+from cvms.sites import absolute_url
 
 
 def _when(appointment: Appointment) -> str:
@@ -27,7 +28,7 @@ def appointment_email(appointment: Appointment, kind: str, **extra) -> None:
     clinic = extra.get("clinic") or appointment.slot.clinic
     with translation.override(recipient.language):
         when = _when(appointment)
-        place = f"{clinic.location.name}, {clinic.location.county.name}"
+        place = f"{clinic.location.name}, {clinic.location.county.display_name}"
         subjects = {
             "appointment_booked": _("Your vaccination appointment is booked"),
             "appointment_rescheduled": _("Your vaccination appointment has changed"),
@@ -70,7 +71,7 @@ def appointment_email(appointment: Appointment, kind: str, **extra) -> None:
             "subject": subjects[kind],
             "name": recipient.first_name,
             "paragraphs": [p for p in paragraphs if p],
-            "action_url": f"{settings.SITE_URL}/me/appointments/",
+            "action_url": absolute_url(reverse("me:administration.appointments")),
             "action_label": action_label,
         },
     )

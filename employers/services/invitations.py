@@ -17,6 +17,7 @@ from cvms.audit import audit
 from cvms.emails import CLAIM_TIMEOUT, RETRY_PAUSES, render_email, smtp_error_is_transient
 from cvms.locking import lock_all
 from cvms.models import User
+from cvms.sites import absolute_url
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterUpload
 from employers.selectors import invitation_token
@@ -235,9 +236,7 @@ def _failed_attempt(invitation: Invitation, error: Exception, *, now) -> str:
 
 def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
     invitee = invitation.invitee
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "me:employers.invitation", kwargs={"token": invitation_token(invitation)}
-    )
+    link = absolute_url(reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}))
     rendered = render_email(
         "employers/invitation",
         {

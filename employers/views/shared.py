@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from cvms.audit import audit
@@ -129,7 +130,15 @@ class RosterResendView(RosterMixin, View):
             organization=request.organization, invitee_ids=ids, by=request.user, request=request
         )
         if count:
-            messages.success(request, _("%(count)s invitation(s) will be sent again.") % {"count": count})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s invitation will be sent again.",
+                    "%(count)s invitations will be sent again.",
+                    count,
+                )
+                % {"count": count},
+            )
         else:
             messages.warning(request, _("Nobody chosen can be invited (already registered, or none chosen)."))
         return redirect(

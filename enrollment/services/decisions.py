@@ -1,7 +1,6 @@
 """The state's decisions on an application: approved (the organization made), denied, or more
 information asked for; the applicant is e-mailed each."""
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,6 +12,7 @@ from cvms.locking import lock_one
 from cvms.models import User
 from cvms.roles import organization_portal
 from cvms.services import membership_grant
+from cvms.sites import absolute_url
 from enrollment.enums import ApplicationStatus, OrganizationKind, OrganizationStatus
 from enrollment.models import ApplicationEvent, EnrollmentApplication, Location, Organization
 from enrollment.selectors import ADMIN_ROLE
@@ -149,13 +149,13 @@ def _notify_decision(application: EnrollmentApplication) -> None:
                 )
             paragraphs.append(_("You are its administrator: sign in to invite your colleagues."))
             action_url, action_label = (
-                settings.SITE_URL + reverse(f"{portal}:dashboard"),
+                absolute_url(reverse(f"{portal}:dashboard")),
                 _("Open the portal"),
             )
         else:
             portal = organization_portal(application.kind).value
-            action_url = settings.SITE_URL + reverse(
-                f"{portal}:enrollment.application", kwargs={"application_pk": application.pk}
+            action_url = absolute_url(
+                reverse(f"{portal}:enrollment.application", kwargs={"application_pk": application.pk})
             )
             if application.status == ApplicationStatus.DENIED:
                 subject = _("Your enrollment of %(name)s was denied") % {"name": name}

@@ -5,7 +5,6 @@ import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -20,6 +19,7 @@ from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from cvms.services import membership_grant, membership_revoke
+from cvms.sites import absolute_url
 from enrollment.enums import ColleagueInvitationStatus
 from enrollment.models import ColleagueInvitation, Location, Organization
 from enrollment.selectors import ADMIN_ROLE, ORGANIZATION_ROLES
@@ -35,9 +35,7 @@ def invitation_token(invitation: ColleagueInvitation) -> str:
 
 
 def invitation_url(invitation: ColleagueInvitation) -> str:
-    return settings.SITE_URL + reverse(
-        "enrollment.invitation", kwargs={"token": invitation_token(invitation)}
-    )
+    return absolute_url(reverse("enrollment.invitation", kwargs={"token": invitation_token(invitation)}))
 
 
 def invitation_from_token(token: str) -> ColleagueInvitation:

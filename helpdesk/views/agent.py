@@ -3,6 +3,7 @@
 Agents reach only the cases of their teams' queues: any other case is a 404, for reading and
 for changing it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
@@ -216,6 +217,15 @@ class ArticleCreateView(AgentView, FormView):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.get_article()
         return kwargs
+
+    def get_initial(self):
+        # "Add a translation" on an article: the new article translates it, in the other language.
+        value = self.request.GET.get("translation_of", "")
+        original = Article.objects.filter(pk=value).first() if value.isdigit() else None
+        if original is None or self.get_article() is not None:
+            return super().get_initial()
+        other = next(code for code, _name in settings.LANGUAGES if code != original.language)
+        return {"translation_of": original, "category": original.category, "language": other}
 
     def get_article(self):
         return None

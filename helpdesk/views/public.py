@@ -24,6 +24,10 @@ from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
 
 
+def reader_language() -> str:
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
 class HelpPublicView(PublicView):
     portal = Portal.HELPDESK
 
@@ -83,7 +87,9 @@ class ArticleListView(HelpPublicView, TemplateView):
     def get_context_data(self, **kwargs):
         query = search_text(self.request)
         category = self.request.GET.get("category", "")
-        articles = selectors.article_search(query, category=category if category in Category.values else "")
+        articles = selectors.article_search(
+            query, language=reader_language(), category=category if category in Category.values else ""
+        )
         page = Paginator(articles, 20).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             page_obj=page, query=query, category=category, categories=Category.choices, **kwargs
@@ -95,14 +101,22 @@ class ArticleDetailView(HelpPublicView, TemplateView):
 
     def get_context_data(self, **kwargs):
         article = get_object_or_404(Article, pk=self.kwargs["article_pk"], is_published=True)
-        return super().get_context_data(article=article, body=render_markdown(article.body), **kwargs)
+        # The version in the reader's language when there is one; else this one, marked.
+        article = selectors.article_version_for(article, reader_language())
+        return super().get_context_data(
+            article=article,
+            body=render_markdown(article.body),
+            untranslated=article.language != reader_language(),
+            **kwargs,
+        )
 
 
 class ArticleSuggestView(HelpPublicView, View):
     """Articles matching a case's subject, for the intake form (JSON)."""
 
     def get(self, request):
-        found = selectors.article_suggestions(request.GET.get("subject", "")[:200])
+        subject = request.GET.get("subject", "")[:200]
+        found = selectors.article_suggestions(subject, language=reader_language())
         return JsonResponse(
             {
                 "articles": [
@@ -132,7 +146,14 @@ class GuideDetailView(HelpPublicView, TemplateView):
 
     def get_context_data(self, **kwargs):
         guide = _guide(self.kwargs["guide_slug"])
-        return super().get_context_data(guide=guide, body=guide.html(), **kwargs)
+        language = guide.language_for()
+        return super().get_context_data(
+            guide=guide,
+            body=guide.html(language),
+            guide_language=language,
+            untranslated=language != reader_language(),
+            **kwargs,
+        )
 
 
 class GuidePdfView(HelpPublicView, View):

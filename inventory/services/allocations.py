@@ -18,6 +18,12 @@ class OverCapacity(InventoryError):
     pass
 
 
+def lowercase_first(text: str) -> str:
+    """A label inside a sentence: "Refrigerated (2 °C to 8 °C)" → "refrigerated (2 °C to 8 °C)"
+    (`lower()` would also make "°c" of the units)."""
+    return text[:1].lower() + text[1:]
+
+
 def week_start(day: date) -> date:
     """The Monday of `day`'s week (allocations are made per week)."""
     return day - timedelta(days=day.weekday())
@@ -63,7 +69,8 @@ def allocation_create(
             % {
                 "location": location.name,
                 "capacity": capacity,
-                "storage": product.get_storage_class_display().lower(),
+                # "refrigerated (2 °C to 8 °C)": the first letter only, the units stay.
+                "storage": lowercase_first(product.get_storage_class_display()),
                 "committed": committed,
                 "room": max(capacity - committed, 0),
                 "doses": doses,

@@ -5,11 +5,11 @@ all in Spanish; axe-core finds no serious or critical violation on any page on t
 import re
 
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from administration.enums import AppointmentStatus
 from administration.models import Appointment
+from cvms.sites import site_url
 from employers.enums import DeliveryStatus
 from employers.services.invitations import invitations_send
 from enrollment.models import PriorityGroup
@@ -26,7 +26,7 @@ def check_accessible(page, where: str) -> None:
 
 
 def find_and_open_clinic(page, place: str) -> None:
-    page.get_by_label("Condado").select_option(label="Wake County")
+    page.get_by_label("Condado").select_option(label="Condado de Wake")  # the county in Spanish
     page.get_by_role("button", name="Buscar", exact=True).click()
     check_accessible(page, "search results")
     page.get_by_role("link", name=re.compile(f"^Ver horarios en {place}")).click()
@@ -55,7 +55,7 @@ def test_a_spanish_speaker_registers_from_the_invitation_email_and_books_resched
     link = re.search(r"https?://\S+/me/invitation/\S+/", mail.outbox[-1].body).group(0)
 
     # The e-mail's link, on the test server.
-    page.goto(link.replace(settings.SITE_URL.rstrip("/"), live_server.url))
+    page.goto(link.replace(site_url(), live_server.url))
     page.get_by_role("heading", name="Regístrese para vacunarse").wait_for()
     # First she shows the invitation is hers, by her date of birth (issue 13).
     check_accessible(page, "proof")

@@ -45,6 +45,7 @@ def test_check_deploy_prints_no_warning_with_production_settings():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="cvms.example.org",
+        SITE_URL="https://cvms.example.org",  # for the links of e-mails no request sends
         # SMART Health Cards: the state's signing key and issuer (check --deploy fails without them).
         SHC_PRIVATE_KEY=_signing_key_pem(),
         SHC_ISSUER="https://cvms.example.org",

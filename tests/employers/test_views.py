@@ -261,7 +261,7 @@ def test_resend_from_the_roster_page(client, employer, employer_admin, django_ca
             follow=True,
         )
 
-    assert "2 invitation(s) will be sent again." in response.content.decode()
+    assert "2 invitations will be sent again." in response.content.decode()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.invitee.email, second.invitee.email])
     assert Invitation.objects.filter(revoked_at__isnull=True).count() == 2
 

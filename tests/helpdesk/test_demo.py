@@ -18,6 +18,7 @@ def test_demo_seeds_teams_rules_articles_and_cases_and_can_run_twice(db, setting
         "General support",
         "Inventory desk",
     }
-    assert Article.objects.count() == 4
+    assert Article.objects.filter(translation_of=None, language="en").count() == 4
+    assert Article.objects.filter(translation_of__isnull=False, language="es").count() == 4  # in Spanish
     assert Case.objects.count() == 2
     assert Case.objects.get(subject="Shipment arrived warm").team.name == "Inventory desk"

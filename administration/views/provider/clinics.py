@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import ListView, TemplateView, View
 
 from administration.forms.clinics import CheckInForm, ClinicCancelForm, ClinicForm
@@ -138,7 +139,13 @@ class ClinicCancelView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             clinic=clinic, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
         messages.success(
-            request, _("The clinic is cancelled; %(n)s people were told by e-mail.") % {"n": told}
+            request,
+            ngettext(
+                "The clinic is cancelled; %(n)s person was told by e-mail.",
+                "The clinic is cancelled; %(n)s people were told by e-mail.",
+                told,
+            )
+            % {"n": told},
         )
         return redirect("provider:administration.clinics")
 
