@@ -16,7 +16,15 @@ from inventory.enums import (
     MovementKind,
     OfferStatus,
 )
-from inventory.models import Allocation, AllocationPlan, AllocationPlanLine, Product, Shipment, Stock, StockMovement
+from inventory.models import (
+    Allocation,
+    AllocationPlan,
+    AllocationPlanLine,
+    Product,
+    Shipment,
+    Stock,
+    StockMovement,
+)
 from inventory.proposals import Candidate
 from inventory.selectors import CAPACITY_FIELDS, locations_allocatable
 
@@ -81,7 +89,10 @@ def plan_candidates(
         .order_by()
     )
     expected_product = _by_location(
-        in_flight.filter(product=product).values("location_id").annotate(doses=Sum("doses_expected")).order_by()
+        in_flight.filter(product=product)
+        .values("location_id")
+        .annotate(doses=Sum("doses_expected"))
+        .order_by()
     )
     usable = _by_location(
         Stock.objects.filter(location_id__in=ids, lot__product=product, lot__expires_on__gte=today)
@@ -101,7 +112,9 @@ def plan_candidates(
                 county_id=location.county_id,
                 zip_code=location.zip_code or "",
                 svi=location.county.svi_overall,
-                storage_room=getattr(location, capacity_field) - stored.get(pk, 0) - expected_class.get(pk, 0),
+                storage_room=getattr(location, capacity_field)
+                - stored.get(pk, 0)
+                - expected_class.get(pk, 0),
                 throughput=recorded if recorded > 0 else location.weekly_throughput,
                 throughput_declared=recorded <= 0,
                 on_hand=usable.get(pk, 0) + expected_product.get(pk, 0),

@@ -83,9 +83,7 @@ def _decimal(value: Fraction, places: str) -> Decimal:
     )
 
 
-def waiting_near(
-    candidates: list[Candidate], waiting: Iterable[tuple[str, str, int]]
-) -> dict[int, Fraction]:
+def waiting_near(candidates: list[Candidate], waiting: Iterable[tuple[str, str, int]]) -> dict[int, Fraction]:
     """People waiting counted for each location: `waiting` is (county, ZIP, people) groups.
     A group goes to the locations of its ZIP, else to those of its county, equally."""
     by_zip: dict[str, list[int]] = {}

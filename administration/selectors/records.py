@@ -171,9 +171,9 @@ def people_waiting_by_place() -> list[tuple[str, str, int]]:
     """(county FIPS, five-digit ZIP, people) of the people registered whose priority group is
     open and who have no dose recorded yet: who waits for vaccine, and where. One aggregate
     query; people without a county are left out (no place to send vaccine for them)."""
-    given = AdministrationRecord.objects.filter(
-        recipient=OuterRef("pk"), refused=False
-    ).exclude(status=RecordStatus.VOIDED)
+    given = AdministrationRecord.objects.filter(recipient=OuterRef("pk"), refused=False).exclude(
+        status=RecordStatus.VOIDED
+    )
     rows = (
         Recipient.objects.filter(priority_group__is_open=True, county__isnull=False)
         .exclude(Exists(given))

@@ -58,7 +58,9 @@ def _refuse_over_capacity(*, location: Location, product: Product, doses: int, r
     """Refuse `doses` more of `product` (in place of `replacing` doses already expected) when
     the location couldn't store them. The caller holds the location's row lock."""
     capacity = selectors.storage_capacity(location=location, storage_class=product.storage_class)
-    committed = selectors.storage_committed(location=location, storage_class=product.storage_class) - replacing
+    committed = (
+        selectors.storage_committed(location=location, storage_class=product.storage_class) - replacing
+    )
     if committed + doses <= capacity:
         return
     storage = lowercase_first(product.get_storage_class_display())
@@ -192,7 +194,9 @@ def _reason_required(reason: str) -> str:
 
 
 @transaction.atomic
-def allocation_change(*, allocation: Allocation, doses: int, reason: str, by: User, request=None) -> Allocation:
+def allocation_change(
+    *, allocation: Allocation, doses: int, reason: str, by: User, request=None
+) -> Allocation:
     """Correct the doses of an allocation that hasn't shipped; its expected shipment follows.
     More doses are checked against the location's storage, as a new allocation is."""
     reason = _reason_required(reason)

@@ -113,9 +113,7 @@ def plan_line_adjust(*, line: AllocationPlanLine, doses: int, by: User, request=
         raise PlanError(_("This plan is published: change the allocations themselves."))
     per_vial = _doses_per_vial(plan.product)
     if doses < 0 or doses % per_vial:
-        raise PlanError(
-            _("Allocate whole vials: a multiple of %(n)s doses.") % {"n": per_vial}
-        )
+        raise PlanError(_("Allocate whole vials: a multiple of %(n)s doses.") % {"n": per_vial})
     if doses > line.storage_room:
         raise PlanError(
             _("%(location)s has room for %(room)s doses; %(doses)s can't be stored there.")
@@ -196,7 +194,12 @@ def plan_publish(*, plan: AllocationPlan, respond_by: datetime, by: User, reques
         by=by,
         target=plan,
         request=request,
-        data={"offered": total, "locations": len(offered), "emails": emails, "respond_by": respond_by.isoformat()},
+        data={
+            "offered": total,
+            "locations": len(offered),
+            "emails": emails,
+            "respond_by": respond_by.isoformat(),
+        },
     )
     return plan
 
@@ -256,8 +259,10 @@ def _locations_wanting_more(plan: AllocationPlan):
         status=AllocationStatus.ACTIVE,
         shipment__status__in=[ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVED],
     )
-    return locations_allocatable().exclude(pk__in=answered.values("location_id")).exclude(
-        pk__in=shipped.values("location_id")
+    return (
+        locations_allocatable()
+        .exclude(pk__in=answered.values("location_id"))
+        .exclude(pk__in=shipped.values("location_id"))
     )
 
 
@@ -280,9 +285,7 @@ def plan_reallocate(
     per_vial = _doses_per_vial(plan.product)
     if pool < per_vial:
         raise PlanError(_("No declined doses are left to reallocate."))
-    proposal = _proposal(
-        product=plan.product, supply=pool, locations=_locations_wanting_more(plan), on=on
-    )
+    proposal = _proposal(product=plan.product, supply=pool, locations=_locations_wanting_more(plan), on=on)
     next_round = max(plan.lines.values_list("round", flat=True), default=1) + 1
     lines = AllocationPlanLine.objects.bulk_create(
         [
@@ -292,7 +295,9 @@ def plan_reallocate(
         ]
     )
     if not lines:
-        raise PlanError(_("No location can take more doses of %(product)s now.") % {"product": plan.product.name})
+        raise PlanError(
+            _("No location can take more doses of %(product)s now.") % {"product": plan.product.name}
+        )
     locations = Location.objects.in_bulk([line.location_id for line in lines])
     for line in lines:
         line.location = locations[line.location_id]

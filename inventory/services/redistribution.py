@@ -31,7 +31,9 @@ def posting_moved(posting: SurplusPosting) -> int:
 
 
 @transaction.atomic
-def surplus_post(*, location: Location, lot: Lot, doses: int, note: str = "", by: User, request=None) -> SurplusPosting:
+def surplus_post(
+    *, location: Location, lot: Lot, doses: int, note: str = "", by: User, request=None
+) -> SurplusPosting:
     """Offer `doses` of a lot on hand at `location` to other locations. Refused beyond what is
     on hand (less what the location already offers of it) and for an expired lot."""
     if doses < 1:
@@ -80,7 +82,13 @@ def surplus_withdraw(*, posting: SurplusPosting, by: User, request=None) -> Surp
         decided_at=timezone.now(),
         decision_note=_("The offer was withdrawn."),
     )
-    audit(action="inventory.surplus.withdrawn", by=by, target=posting, request=request, data={"refused": refused})
+    audit(
+        action="inventory.surplus.withdrawn",
+        by=by,
+        target=posting,
+        request=request,
+        data={"refused": refused},
+    )
     return posting
 
 
@@ -156,7 +164,12 @@ def redistribution_approve(*, asked: RedistributionRequest, by: User, request=No
         decided_at=now,
     )
     transfer_execute(transfer=transfer, by=by)
-    asked.status, asked.transfer, asked.decided_by, asked.decided_at = RedistributionStatus.APPROVED, transfer, by, now
+    asked.status, asked.transfer, asked.decided_by, asked.decided_at = (
+        RedistributionStatus.APPROVED,
+        transfer,
+        by,
+        now,
+    )
     asked.save(update_fields=["status", "transfer", "decided_by", "decided_at"])
     if available == asked.doses:
         posting.status, posting.closed_at = SurplusStatus.CLOSED, now
@@ -166,7 +179,12 @@ def redistribution_approve(*, asked: RedistributionRequest, by: User, request=No
         by=by,
         target=asked,
         request=request,
-        data={"from": posting.location_id, "to": asked.location_id, "lot": posting.lot.number, "doses": asked.doses},
+        data={
+            "from": posting.location_id,
+            "to": asked.location_id,
+            "lot": posting.lot.number,
+            "doses": asked.doses,
+        },
     )
     return asked
 
@@ -180,5 +198,7 @@ def redistribution_refuse(
     asked.status, asked.decided_by, asked.decided_at = RedistributionStatus.REFUSED, by, timezone.now()
     asked.decision_note = note
     asked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit(action="inventory.redistribution.refused", by=by, target=asked, request=request, data={"note": note})
+    audit(
+        action="inventory.redistribution.refused", by=by, target=asked, request=request, data={"note": note}
+    )
     return asked

@@ -10,7 +10,7 @@ from inventory.models import StockMovement
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
-from tests.concurrency import run_many
+from tests.concurrency import locks_disabled, run_many, run_together
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
 
@@ -57,3 +57,61 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.stock_on_hand(location=here) + selectors.stock_on_hand(location=there) == 100
+
+
+# --- Redistribution (issue 15) -----------------------------------------------------------------
+
+
+def _racing_requests(count: int, doses: int):
+    """A has 100 doses and posts 10; `count` other locations each request `doses` of them."""
+    from inventory.services.redistribution import redistribution_request, surplus_post
+
+    a, lot = stock(doses=100)
+    posting = surplus_post(location=a, lot=lot, doses=10, by=None)
+    requests = [
+        redistribution_request(posting=posting, location=LocationFactory(), doses=doses, by=None)
+        for _n in range(count)
+    ]
+    return a, lot, requests
+
+
+def _moved_out(location, lot) -> int:
+    return -sum(
+        StockMovement.objects.filter(
+            location=location, lot=lot, kind=MovementKind.TRANSFERRED_OUT
+        ).values_list("quantity", flat=True)
+    )
+
+
+def test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted():
+    """Two requests for 8 of the 10 posted doses, approved at the same moment: one moves, the
+    other is refused; A never goes below what it keeps."""
+    from inventory.services.redistribution import redistribution_approve
+
+    a, lot, requests = _racing_requests(2, 8)
+
+    results = run_together(
+        [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["InventoryError", "RedistributionRequest"], results
+    assert _moved_out(a, lot) == 8
+    assert selectors.stock_on_hand(location=a, lot=lot) == 92
+    assert selectors.ledger_total(location=a, lot=lot) == 92
+
+
+def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
+    """The control: without the posting's lock, approvals of requests for the same doses each
+    read the doses left before the others commit, and together move more than was posted.
+    This test exists to show the harness can catch the missing lock."""
+    from inventory.services.redistribution import redistribution_approve
+
+    a, lot, requests = _racing_requests(8, 5)
+
+    with locks_disabled(monkeypatch):
+        results = run_together(
+            [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
+        )
+
+    moved = _moved_out(a, lot)
+    assert moved > 10, (moved, results)

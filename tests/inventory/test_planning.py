@@ -130,7 +130,13 @@ def test_proposal_number_for_number(scenario, official):
         "D": (Decimal("0.00"), Decimal("0.0000"), Decimal("0.0000"), 5000, 500, True, 0, 500, 0),
         "E": (Decimal("2.50"), Decimal("0.2500"), Decimal("3.1250"), 10000, 500, True, 0, 500, 270),
     }
-    assert {name: line.doses for name, line in lines.items()} == {"A": 370, "B": 200, "C": 170, "D": 0, "E": 270}
+    assert {name: line.doses for name, line in lines.items()} == {
+        "A": 370,
+        "B": 200,
+        "C": 170,
+        "D": 0,
+        "E": 270,
+    }
     assert planning.plan_pool(plan=plan) == 1015  # nothing offered or allocated yet
     assert plan.status == PlanStatus.DRAFT
     assert AuditEvent.objects.get(action="inventory.plan.proposed").data["proposed"] == 1010
@@ -164,10 +170,14 @@ def test_proposal_of_whole_vials_shares_by_weight_with_the_largest_remainder():
 
 def test_county_people_are_shared_among_the_county_locations_without_their_zip():
     candidates = [
-        Candidate(n, "37183", zip_code, None, 1000, 1000, True, 0) for n, zip_code in [(1, "27601"), (2, "27603")]
+        Candidate(n, "37183", zip_code, None, 1000, 1000, True, 0)
+        for n, zip_code in [(1, "27601"), (2, "27603")]
     ]
     proposal = propose(
-        supply=0, doses_per_vial=1, candidates=candidates, waiting=[("37183", "27610", 3), ("37183", "27601", 1)]
+        supply=0,
+        doses_per_vial=1,
+        candidates=candidates,
+        waiting=[("37183", "27610", 3), ("37183", "27601", 1)],
     )
     assert [line.waiting_decimal for line in proposal.lines] == [Decimal("2.50"), Decimal("1.50")]
     assert proposal.allocated == 0
@@ -175,7 +185,9 @@ def test_county_people_are_shared_among_the_county_locations_without_their_zip()
 
 def test_publish_decline_part_and_reallocate(scenario, official):
     product, locations = scenario
-    admins = {name: member(location.organization, Role.PROVIDER_ADMIN) for name, location in locations.items()}
+    admins = {
+        name: member(location.organization, Role.PROVIDER_ADMIN) for name, location in locations.items()
+    }
     plan = plan_create(week=NEXT_WEEK, product=product, supply=1015, by=official)
     respond_by = timezone.now() + timedelta(days=2)
 
@@ -199,7 +211,9 @@ def test_publish_decline_part_and_reallocate(scenario, official):
     offer_respond(line=lines["E"], doses=0, by=admins["E"])
 
     allocated = dict(
-        Allocation.objects.filter(plan=plan, status=AllocationStatus.ACTIVE).values_list("location__name", "doses")
+        Allocation.objects.filter(plan=plan, status=AllocationStatus.ACTIVE).values_list(
+            "location__name", "doses"
+        )
     )
     assert allocated == {"A": 370, "B": 100, "C": 170}
     assert planning.plan_pool(plan=plan) == 1015 - 640  # B's 100 and E's 270 declined, 5 left over
@@ -217,7 +231,7 @@ def test_publish_decline_part_and_reallocate(scenario, official):
 
 
 def test_cancelled_allocation_of_a_plan_returns_its_doses_to_the_pool(scenario, official):
-    product, locations = scenario
+    product, _locations = scenario
     plan = plan_create(week=NEXT_WEEK, product=product, supply=1015, by=official)
     plan_publish(plan=plan, respond_by=timezone.now() + timedelta(days=1), by=official)
     line = lines_by_name(plan)["B"]
