@@ -104,7 +104,7 @@ def allocation_add(
     existing = Allocation.objects.filter(
         week=week, product=product, location=location, status=AllocationStatus.ACTIVE
     ).first()
-    if existing is not None and plan is None:
+    if existing is not None and (plan is None or existing.plan_id != plan.pk):
         raise InventoryError(
             _("%(location)s already has an allocation of %(product)s for the week of %(week)s.")
             % {"location": location.name, "product": product.name, "week": week.isoformat()}

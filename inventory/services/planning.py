@@ -68,6 +68,15 @@ def _proposal(*, product: Product, supply: int, locations=None, on: date | None 
     )
 
 
+def _locations_without_another_allocation(*, week: date, product: Product, plan: AllocationPlan):
+    """Allocatable locations, less those whose week already has an allocation of the product
+    from elsewhere (by hand, or another plan): that one is changed, not added to."""
+    elsewhere = Allocation.objects.filter(week=week, product=product, status=AllocationStatus.ACTIVE).exclude(
+        plan=plan
+    )
+    return locations_allocatable().exclude(pk__in=elsewhere.values("location_id"))
+
+
 @transaction.atomic
 def plan_create(
     *, week: date, product: Product, supply: int, by: User, on: date | None = None, request=None
@@ -79,7 +88,8 @@ def plan_create(
     if not product.is_active:
         raise PlanError(_("%(product)s is no longer active.") % {"product": product.name})
     plan = AllocationPlan.objects.create(week=week_start(week), product=product, supply=supply, created_by=by)
-    proposal = _proposal(product=product, supply=supply, on=on)
+    locations = _locations_without_another_allocation(week=plan.week, product=product, plan=plan)
+    proposal = _proposal(product=product, supply=supply, locations=locations, on=on)
     AllocationPlanLine.objects.bulk_create(
         [_line_from(plan, line, round=1, status=OfferStatus.PROPOSED) for line in proposal.lines]
     )
@@ -251,7 +261,7 @@ def offer_respond(*, line: AllocationPlanLine, doses: int, by: User, request=Non
 
 def _locations_wanting_more(plan: AllocationPlan):
     """Allocatable locations that haven't turned down part of this plan, have no offer of it
-    pending, and whose allocation of the week (if any) hasn't shipped."""
+    pending, whose allocation of the week (if any) is this plan's and hasn't shipped."""
     answered = plan.lines.filter(status__in=[*OFFER_STATUSES_REFUSING_MORE, OfferStatus.OFFERED])
     shipped = Allocation.objects.filter(
         week=plan.week,
@@ -260,7 +270,7 @@ def _locations_wanting_more(plan: AllocationPlan):
         shipment__status__in=[ShipmentStatus.SHIPPED, ShipmentStatus.RECEIVED],
     )
     return (
-        locations_allocatable()
+        _locations_without_another_allocation(week=plan.week, product=plan.product, plan=plan)
         .exclude(pk__in=answered.values("location_id"))
         .exclude(pk__in=shipped.values("location_id"))
     )

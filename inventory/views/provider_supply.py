@@ -21,6 +21,13 @@ from inventory.services.errors import InventoryError
 from inventory.services.planning import offer_respond
 from inventory.services.redistribution import redistribution_request, surplus_post, surplus_withdraw
 
+
+def _may_act(request) -> bool:
+    """Whether the person may answer offers and offer or request doses (administrators): the
+    pages leave out the buttons a vaccinator can't use."""
+    return request.membership is not None and request.membership.role in PROVIDER_ADMINS
+
+
 # --- Allocation offers -------------------------------------------------------------------------
 
 
@@ -33,7 +40,7 @@ class OfferListView(ProviderPortalView, ListView):
         return planning.offers_for(locations=self.request.locations)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(now=timezone.now(), **kwargs)
+        return super().get_context_data(now=timezone.now(), may_act=_may_act(self.request), **kwargs)
 
 
 class OfferRespondView(ProviderPortalView, FormView):
@@ -123,7 +130,9 @@ class SurplusView(ProviderPortalView, TemplateView):
             .select_related("posting__location__organization", "posting__lot__product", "location")
             .order_by("-requested_at", "-id")[: self.LIMIT]
         )
-        return super().get_context_data(mine=mine, offered=offered, asked=asked, **kwargs)
+        return super().get_context_data(
+            mine=mine, offered=offered, asked=asked, may_act=_may_act(self.request), **kwargs
+        )
 
 
 class SurplusPostView(ProviderPortalView, FormView):

@@ -14,7 +14,8 @@ from inventory import planning
 from inventory.enums import AllocationStatus, OfferStatus, PlanStatus, StorageClass
 from inventory.models import Allocation
 from inventory.proposals import Candidate, propose
-from inventory.services.allocations import allocation_cancel, week_start
+from inventory.services.allocations import allocation_cancel, allocation_create, week_start
+from inventory.services.errors import InventoryError
 from inventory.services.ledger import stock_administer
 from inventory.services.planning import (
     PlanError,
@@ -318,3 +319,17 @@ def test_plan_for_nothing_or_in_the_past_is_refused(scenario, official):
         plan_publish(plan=plan, respond_by=timezone.now() - timedelta(minutes=1), by=official)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
+
+
+def test_a_location_allocated_by_hand_for_the_week_is_left_out_and_its_offer_refused(scenario, official):
+    product, locations = scenario
+    allocation_create(week=NEXT_WEEK, product=product, location=locations["B"], doses=50, by=official)
+
+    plan = plan_create(week=NEXT_WEEK, product=product, supply=1015, by=official)
+
+    assert "B" not in lines_by_name(plan)
+    plan_publish(plan=plan, respond_by=timezone.now() + timedelta(days=1), by=official)
+    line = lines_by_name(plan)["C"]
+    allocation_create(week=NEXT_WEEK, product=product, location=locations["C"], doses=10, by=official)
+    with pytest.raises(InventoryError, match="already has an allocation"):
+        offer_respond(line=line, doses=line.doses, by=official)

@@ -339,3 +339,19 @@ def test_plan_page_runs_the_same_queries_for_few_and_many_lines(client, home, dj
         AllocationPlanLineFactory(plan=line.plan)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_vaccinator_sees_the_offers_and_postings_without_the_buttons_to_act(client, home):
+    line = offer(location=home.location)
+    location, lot = stock(doses=20)
+    surplus_post(location=location, lot=lot, doses=5, by=None)
+    client.force_login(home.vaccinator)
+
+    offers = client.get(reverse("provider:inventory.offers"))
+    surplus = client.get(reverse("provider:inventory.surplus"))
+
+    assert list(offers.context["offers"]) == [line]
+    assert reverse("provider:inventory.offer.respond", args=[line.pk]) not in offers.content.decode()
+    assert len(surplus.context["offered"]) == 1
+    assert "/request/" not in surplus.content.decode()
+    assert client.get(reverse("provider:inventory.offer.respond", args=[line.pk])).status_code == 403
