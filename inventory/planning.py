@@ -151,6 +151,11 @@ def plan_pool(*, plan: AllocationPlan) -> int:
     return plan.supply - plan_allocated(plan=plan) - plan_offered(plan=plan)
 
 
+def plan_lines_total(*, plan: AllocationPlan) -> int:
+    """What the first round's lines add up to (a draft's total, against the supply)."""
+    return plan.lines.filter(round=1).aggregate(total=Coalesce(Sum("doses"), 0))["total"]
+
+
 def plan_lines(*, plan: AllocationPlan) -> QuerySet[AllocationPlanLine]:
     return plan.lines.select_related("location__organization", "location__county", "allocation").order_by(
         "round", "-weight", "location__name", "location_id"

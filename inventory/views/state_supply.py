@@ -85,7 +85,7 @@ class PlanDetailView(StatePortalView, ListView):
         return super().get_context_data(
             plan=plan,
             is_draft=plan.status == PlanStatus.DRAFT,
-            proposed_total=sum(plan.lines.filter(round=1).values_list("doses", flat=True)),
+            proposed_total=planning.plan_lines_total(plan=plan),
             allocated=allocated,
             offered=offered,
             pool=plan.supply - allocated - offered,
