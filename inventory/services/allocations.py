@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from cvms.locking import lock_one
 from cvms.models import User
 from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location
@@ -135,7 +134,7 @@ def allocation_add(
 def _allocation_increase(*, allocation: Allocation, doses: int, by: User, request=None) -> Allocation:
     """A later round of a plan adds doses to the week's allocation, while it hasn't shipped."""
     shipment = _shipment_locked_changeable(allocation)
-    allocation = lock_one(Allocation.objects.all(), pk=allocation.pk)
+    allocation = shipment.allocation
     before = allocation.doses
     allocation.doses = before + doses
     allocation.changed_at = timezone.now()
@@ -167,7 +166,9 @@ def allocation_create(
 
 
 def _shipment_locked_changeable(allocation: Allocation) -> Shipment:
-    """The allocation's shipment, locked, refused once it has left. Not `lock_one`: like
+    """The allocation's shipment, locked, refused once it has left: every change of an
+    allocation (its doses, its cancellation, its shipping) takes this one lock first, so the
+    allocation row itself needs none. Not `lock_one`: like
     `shipment_receive`, this query also locks the location's row (the same rows in the same
     order), so a change and a receipt take turns, and so do a change and another allocation to
     the location (which locks the location before it reads what is stored there)."""
@@ -203,7 +204,7 @@ def allocation_change(
     if doses < 1:
         raise InventoryError(_("Allocate at least one dose, or cancel the allocation."))
     shipment = _shipment_locked_changeable(allocation)
-    allocation = lock_one(Allocation.objects.select_related("product", "location"), pk=allocation.pk)
+    allocation = Allocation.objects.select_related("product", "location").get(pk=allocation.pk)
     before = allocation.doses
     if doses > before:
         _refuse_over_capacity(
@@ -231,7 +232,7 @@ def allocation_cancel(*, allocation: Allocation, reason: str, by: User, request=
     free for another allocation, and (from a plan) its doses return to the plan's pool."""
     reason = _reason_required(reason)
     shipment = _shipment_locked_changeable(allocation)
-    allocation = lock_one(Allocation.objects.all(), pk=allocation.pk)
+    allocation = shipment.allocation
     allocation.status = AllocationStatus.CANCELLED
     allocation.changed_at = timezone.now()
     allocation.change_reason = reason

@@ -117,8 +117,9 @@ def _plan_locked(plan: AllocationPlan) -> AllocationPlan:
 def plan_line_adjust(*, line: AllocationPlanLine, doses: int, by: User, request=None) -> AllocationPlanLine:
     """The official's figure for one location of a draft plan: whole vials, within the
     location's storage room (the throughput cap is the system's advice, not a limit)."""
+    # The plan's lock covers its lines: every change of a plan or of its lines takes it first.
     plan = _plan_locked(line.plan)
-    line = lock_one(AllocationPlanLine.objects.select_related("location"), pk=line.pk)
+    line = AllocationPlanLine.objects.select_related("location").get(pk=line.pk)
     if plan.status != PlanStatus.DRAFT:
         raise PlanError(_("This plan is published: change the allocations themselves."))
     per_vial = _doses_per_vial(plan.product)
@@ -219,9 +220,9 @@ def offer_respond(*, line: AllocationPlanLine, doses: int, by: User, request=Non
     """A location accepts `doses` of its offer (all, some, or 0 for none) before the deadline.
     What it accepts becomes its allocation for the week (checked against its storage room);
     the rest returns to the plan's pool."""
-    # The plan first, then the line: the order `plan_reallocate` takes them in.
+    # The plan's lock covers its lines (an answer, an adjustment, a reallocation take turns).
     _plan_locked(line.plan)
-    line = lock_one(AllocationPlanLine.objects.select_related("plan__product", "location"), pk=line.pk)
+    line = AllocationPlanLine.objects.select_related("plan__product", "location").get(pk=line.pk)
     if line.status != OfferStatus.OFFERED:
         raise PlanError(_("This offer was already answered."))
     if line.respond_by <= timezone.now():

@@ -71,7 +71,7 @@ def surplus_post(
 @transaction.atomic
 def surplus_withdraw(*, posting: SurplusPosting, by: User, request=None) -> SurplusPosting:
     """Close a posting: the requests still awaiting the state are refused with it."""
-    posting = lock_one(SurplusPosting.objects.all(), pk=posting.pk)
+    posting = _posting_locked(posting.pk)
     if posting.status != SurplusStatus.OPEN:
         raise InventoryError(_("This offer is already closed."))
     posting.status, posting.closed_at = SurplusStatus.CLOSED, timezone.now()
@@ -126,11 +126,15 @@ def redistribution_request(
     return asked
 
 
+def _posting_locked(posting_pk: int) -> SurplusPosting:
+    """The posting, locked: its lock covers its requests too (a withdrawal and every decision on
+    them take turns on this one row)."""
+    return lock_one(SurplusPosting.objects.select_related("lot", "location"), pk=posting_pk)
+
+
 def _locked_awaiting(asked: RedistributionRequest) -> tuple[SurplusPosting, RedistributionRequest]:
-    # The posting first, then the request: every decision on the posting's requests takes the
-    # same order, so two of them take turns instead of deadlocking.
-    posting = lock_one(SurplusPosting.objects.select_related("lot", "location"), pk=asked.posting_id)
-    asked = lock_one(RedistributionRequest.objects.select_related("location"), pk=asked.pk)
+    posting = _posting_locked(asked.posting_id)
+    asked = RedistributionRequest.objects.select_related("location").get(pk=asked.pk)
     if asked.status != RedistributionStatus.AWAITING_APPROVAL:
         raise InventoryError(_("This request was already decided."))
     return posting, asked

@@ -3,7 +3,9 @@
 import threading
 
 import pytest
+from django.utils import timezone
 
+from cvms.models import AuditEvent
 from inventory import selectors
 from inventory.enums import MovementKind
 from inventory.models import StockMovement
@@ -12,7 +14,7 @@ from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
 from tests.concurrency import locks_disabled, run_many, run_together
 from tests.factories import LocationFactory
-from tests.inventory.factories import stock
+from tests.inventory.factories import ProductFactory, stock
 
 pytestmark = [
     pytest.mark.postgres,
@@ -115,3 +117,54 @@ def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
 
     moved = _moved_out(a, lot)
     assert moved > 10, (moved, results)
+
+
+# --- Allocation corrections and plans (issue 15) -----------------------------------------------
+
+
+def _cancel_twice():
+    from inventory.services.allocations import allocation_cancel, allocation_create
+
+    allocation = allocation_create(
+        week=timezone.localdate(), product=ProductFactory(), location=LocationFactory(), doses=10, by=None
+    )
+    return run_together([lambda: allocation_cancel(allocation=allocation, reason="Wrong", by=None)] * 2)
+
+
+def test_an_allocation_cancelled_twice_at_once_is_cancelled_once():
+    results = _cancel_twice()
+
+    assert sorted(type(r).__name__ for r in results) == ["Allocation", "InventoryError"], results
+    assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 1
+
+
+def test_without_the_shipments_lock_an_allocation_is_cancelled_twice(monkeypatch):
+    with locks_disabled(monkeypatch):
+        results = _cancel_twice()
+
+    assert [type(r).__name__ for r in results] == ["Allocation", "Allocation"], results
+    assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 2
+
+
+def _decline_twice():
+    from tests.inventory.factories import offer
+
+    line = offer(location=LocationFactory())
+    from inventory.services.planning import offer_respond
+
+    return run_together([lambda: offer_respond(line=line, doses=0, by=None)] * 2)
+
+
+def test_an_offer_answered_twice_at_once_is_answered_once():
+    results = _decline_twice()
+
+    assert sorted(type(r).__name__ for r in results) == ["AllocationPlanLine", "PlanError"], results
+    assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 1
+
+
+def test_without_the_plans_lock_an_offer_is_answered_twice(monkeypatch):
+    with locks_disabled(monkeypatch):
+        results = _decline_twice()
+
+    assert [type(r).__name__ for r in results] == ["AllocationPlanLine", "AllocationPlanLine"], results
+    assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 2
