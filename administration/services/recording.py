@@ -30,7 +30,7 @@ from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
+from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return, stock_rows_lock
 from inventory.models import Lot, Product
 from recipients.models import Recipient, age_on
 
@@ -164,9 +164,9 @@ def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int
 
 
 def _appointment_locked(appointment: Appointment) -> Appointment:
-    # A plain FOR UPDATE, as before the lock helpers: it locks the appointment's slot and clinic
-    # rows too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
-    return Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
+    # The appointment's row alone, after the person's: a clinic being cancelled holds the clinic's
+    # row and asks for its appointments', so locking the clinic here could deadlock with it.
+    return lock_one(Appointment.objects.select_related("slot__clinic"), pk=appointment.pk)
 
 
 @transaction.atomic
@@ -389,6 +389,9 @@ def dose_correct(
     before = _snapshot(record)
     if moved:
         try:
+            # Both balances at once, in one order: two corrections swapping lots A and B at the
+            # same moment would otherwise each hold one and wait for the other (a deadlock).
+            stock_rows_lock(pairs=[(record.location, record.lot), (location, details.lot)])
             stock_return(
                 location=record.location,
                 lot=record.lot,
