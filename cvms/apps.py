@@ -9,12 +9,12 @@ class CvmsConfig(AppConfig):
     verbose_name = "CVMS core"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from cvms import (
             signals,  # noqa: F401  (connects the login and MFA audit receivers)
             sites,  # noqa: F401  (registers the SITE_URL deployment check)
         )
-        from django.db.backends.signals import connection_created
-
         from cvms.hooks import check_hook_names
         from cvms.locking import bound_the_waits_of
 

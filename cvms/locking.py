@@ -27,7 +27,6 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-
 # Whether the connections this process opens bound their lock waits (web processes: yes).
 _bounded_connections = True
 
@@ -86,6 +85,26 @@ def lock_one(queryset: QuerySet, **lookup) -> Model:
 def lock_one_or_none(queryset: QuerySet, **lookup) -> Model | None:
     """As `lock_one`, or None when no row matches."""
     return _locking(lambda: queryset.select_for_update(of=("self",)).filter(**lookup).first())
+
+
+def _hold_for_share(model: type[Model], pk) -> None:
+    if connection.vendor != "postgresql":
+        return
+    table, column = (
+        connection.ops.quote_name(model._meta.db_table),
+        connection.ops.quote_name(model._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = %s FOR SHARE", [pk])  # noqa: S608
+
+
+def hold_one(model: type[Model], pk) -> None:
+    """Keep the row of `model` with primary key `pk` from changing until the transaction ends
+    (`FOR SHARE`): any number of transactions may hold it at once, one that would change or lock
+    it for update waits for them all, and they wait for it. Read the row after holding it: what
+    you read stays true. (A booking holds its clinic's row this way: bookings don't queue for each
+    other, and a cancellation waits for the bookings in flight.)"""
+    _locking(lambda: _hold_for_share(model, pk))
 
 
 def lock_all(queryset: QuerySet) -> list[Model]:

@@ -20,7 +20,7 @@ from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
 from administration.services import notifications
 from cvms.audit import audit
-from cvms.locking import lock_one, lock_one_or_none
+from cvms.locking import hold_one, lock_one, lock_one_or_none
 from cvms.models import User
 from employers.enums import InviteeStatus
 from employers.interface import invitee_ids_for_recipient, invitee_status_set
@@ -156,12 +156,14 @@ def _take_place(
 
 
 def _bookable_slot(slot_id: int) -> Slot:
-    """The slot, its clinic's row locked for the booking's transaction (first, before any other
-    row): a clinic being cancelled at this moment finishes first and is then seen cancelled, and
-    a cancellation waits for the booking, then cancels its appointment with the others."""
+    """The slot, its clinic's row held for the booking's transaction (first, before any other
+    row; shared, so bookings don't queue for each other): a clinic being cancelled at this
+    moment finishes first and is then seen cancelled, and a cancellation waits for the bookings
+    in flight, then cancels their appointments with the others."""
+    clinic_id = Slot.objects.filter(pk=slot_id).values_list("clinic_id", flat=True).first()
+    if clinic_id is not None:
+        hold_one(Clinic, clinic_id)
     slot = Slot.objects.select_related("clinic__location", "clinic__product").filter(pk=slot_id).first()
-    if slot is not None:
-        slot.clinic.status = lock_one(Clinic.objects, pk=slot.clinic_id).status
     if slot is None or slot.clinic.status != ClinicStatus.SCHEDULED:
         raise BookingError(_("This clinic is no longer taking bookings."))
     if slot.starts_at <= timezone.now():
