@@ -1,18 +1,24 @@
 """Stock under concurrent requests, with real threads against PostgreSQL (acceptance 2)."""
 
 import threading
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from cvms.roles import Role
 from inventory import selectors
-from inventory.enums import MovementKind
+from inventory.enums import MovementKind, StorageClass
 from inventory.models import StockMovement
+from inventory.services.allocations import allocation_create
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
-from tests.concurrency import run_many
-from tests.factories import LocationFactory
-from tests.inventory.factories import stock
+from tests.concurrency import locks_disabled, outcomes, pause_after, run_many, run_together
+from tests.factories import LocationFactory, UserFactory
+from tests.inventory.factories import ProductFactory, stock
+
+TODAY = timezone.localdate()
 
 pytestmark = [
     pytest.mark.postgres,
@@ -57,3 +63,39 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.stock_on_hand(location=here) + selectors.stock_on_hand(location=there) == 100
+
+
+def _allocate_twice(monkeypatch):
+    location = LocationFactory(refrigerated_capacity=100)
+    product = ProductFactory(storage_class=StorageClass.REFRIGERATED)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both have read what the location's fridges already hold; nothing is allocated yet.
+    pause_after(monkeypatch, selectors, "storage_committed")
+    return location, [
+        (
+            lambda n=n, o=o: allocation_create(
+                week=TODAY + timedelta(weeks=n), product=product, location=location, doses=60, by=o
+            )
+        )
+        for n, o in enumerate(officials)
+    ]
+
+
+def test_two_officials_allocating_to_one_location_at_once_stay_within_its_capacity(monkeypatch):
+    location, works = _allocate_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Allocation": 1, "OverCapacity": 1}, results
+    assert selectors.doses_expected(location=location) == 60
+
+
+def test_without_the_lock_two_allocations_overfill_the_location(monkeypatch):
+    """The control of the location's lock when allocating."""
+    location, works = _allocate_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Allocation": 2}, results
+    assert selectors.doses_expected(location=location) == 120  # in fridges that hold 100
