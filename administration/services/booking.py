@@ -278,23 +278,23 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
     """The clinic marks that the person didn't come: only a booked appointment whose time has
     come (its slot has started; the person may be late, so the staff choose when), never one
     the person came to (arrived, or a dose or refusal recorded: both mark it arrived) nor a
-    cancelled one. A conditional UPDATE on the status and the time: a dose recorded at the same
-    moment can't be overwritten. Their place isn't given back: the slot has passed."""
+    cancelled one. Under the appointment's row lock, which a dose being recorded holds: a
+    conditional UPDATE alone wouldn't do, as its join to the slot makes PostgreSQL re-check
+    only the row's id after waiting, not its status. Their place isn't given back: the slot has
+    passed."""
     now = timezone.now()
-    marked = Appointment.objects.filter(
-        pk=appointment.pk, status=AppointmentStatus.BOOKED, slot__starts_at__lte=now
-    ).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
-    if not marked:
-        current = Appointment.objects.select_related("slot").get(pk=appointment.pk)
-        if current.status != AppointmentStatus.BOOKED:
-            raise BookingError(
-                _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
-                % {"status": current.get_status_display().lower()}
-            )
+    current = lock_one(Appointment.objects.select_related("slot"), pk=appointment.pk)
+    if current.status != AppointmentStatus.BOOKED:
+        raise BookingError(
+            _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
+            % {"status": current.get_status_display().lower()}
+        )
+    if current.slot.starts_at > now:
         raise BookingError(
             _("It is too early to mark a no-show: the appointment is at %(time)s.")
             % {"time": formats.date_format(timezone.localtime(current.slot.starts_at), "DATETIME_FORMAT")}
         )
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
     return appointment

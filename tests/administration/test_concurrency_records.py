@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from administration.enums import AppointmentStatus, RecordStatus
-from administration.models import AdministrationRecord, Appointment
+from administration.models import AdministrationRecord, Appointment, Slot
 from administration.services import booking, recording
 from cvms.models import AuditEvent
 from cvms.roles import Role
@@ -195,3 +195,57 @@ def test_without_the_locks_two_corrections_swapping_lots_deadlock(monkeypatch):
 
     failed = [r for r in results if isinstance(r, Exception)]
     assert len(failed) == 1 and "deadlock detected" in str(failed[0]), results
+
+
+def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(monkeypatch):
+    """Issue 13, finding 12: the no-show is a conditional UPDATE of a booked appointment; it
+    waits for the recording's lock on the appointment, then finds it arrived, not booked."""
+    clinic, lot = clinic_with_stock()
+    appointment = appointment_at(clinic)
+    Slot.objects.filter(pk=appointment.slot_id).update(starts_at=timezone.now() - timedelta(hours=1))
+    staff = member(clinic.location.organization, Role.VACCINATOR)
+    pause_before(monkeypatch, recording, "_funding_fields")
+
+    recorded, marked = run_together(
+        [
+            lambda: recording.dose_record(
+                recipient=appointment.recipient,
+                location=clinic.location,
+                details=_details(lot),
+                appointment=appointment,
+                by=staff,
+            ),
+            after(0.1, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
+        ]
+    )
+
+    assert isinstance(recorded, AdministrationRecord), recorded
+    assert str(marked) == "Only a booked appointment can be marked as a no-show; this one is arrived."
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.ATTENDED
+
+
+def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypatch):
+    """The control of the appointment's lock when marking a no-show."""
+    clinic, lot = clinic_with_stock()
+    appointment = appointment_at(clinic)
+    Slot.objects.filter(pk=appointment.slot_id).update(starts_at=timezone.now() - timedelta(hours=1))
+    staff = member(clinic.location.organization, Role.VACCINATOR)
+    pause_before(monkeypatch, recording, "audit")  # the appointment is marked arrived, not committed
+
+    with locks_disabled():
+        recorded, marked = run_together(
+            [
+                lambda: recording.dose_record(
+                    recipient=appointment.recipient,
+                    location=clinic.location,
+                    details=_details(lot),
+                    appointment=appointment,
+                    by=staff,
+                ),
+                after(0.1, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
+            ]
+        )
+
+    assert isinstance(recorded, AdministrationRecord), recorded
+    assert isinstance(marked, Appointment), marked
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.NO_SHOW
