@@ -4,17 +4,19 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from cvms.roles import Role
 from inventory import selectors
 from inventory.enums import MovementKind, StorageClass
 from inventory.models import StockMovement
+from inventory.services import ledger, transfers
 from inventory.services.allocations import allocation_create
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
-from tests.concurrency import locks_disabled, outcomes, pause_after, run_many, run_together
+from tests.concurrency import locks_disabled, outcomes, pause_after, pause_before, run_many, run_together
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import ProductFactory, stock
 
@@ -99,3 +101,37 @@ def test_without_the_lock_two_allocations_overfill_the_location(monkeypatch):
 
     assert outcomes(results) == {"Allocation": 2}, results
     assert selectors.doses_expected(location=location) == 120  # in fridges that hold 100
+
+
+def test_without_the_lock_threads_taking_the_last_doses_hit_the_databases_check(monkeypatch):
+    """The control of the balance's lock (the ledger's `move`): every thread reads ten on hand;
+    the ones past the tenth are stopped by the CHECK constraint (a server error for the person)
+    instead of being told how many doses are left."""
+    location, lot = stock(doses=10)
+    pause_after(monkeypatch, ledger, "lock_one_or_none", 0.3)
+
+    with locks_disabled():
+        results = run_many(12, lambda: stock_administer(location=location, lot=lot, by=None))
+
+    assert sum(isinstance(r, StockMovement) for r in results) == 10, results
+    assert sum(isinstance(r, IntegrityError) for r in results) == 2, results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 0
+
+
+def test_without_the_locks_opposite_transfers_deadlock(monkeypatch):
+    """The control of the two balances locked in one order when transferring."""
+    here, lot = stock(doses=50)
+    there = LocationFactory(organization=here.organization)
+    stock(location=there, lot=lot, doses=50)
+    pause_before(monkeypatch, transfers, "move", 0.3)  # each side's balance taken in its own order
+
+    with locks_disabled():
+        results = run_together(
+            [
+                lambda: transfer_create(from_location=here, to_location=there, lot=lot, doses=1, by=None),
+                lambda: transfer_create(from_location=there, to_location=here, lot=lot, doses=1, by=None),
+            ]
+        )
+
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 1 and "deadlock detected" in str(failed[0]), results
