@@ -5,6 +5,7 @@ import pytest
 
 from cvms.models import AuditEvent
 from cvms.roles import Role
+from enrollment.models import PriorityGroup
 from recipients import services
 from recipients.models import Recipient
 from tests.concurrency import locks_disabled, outcomes, pause_after, run_together
@@ -46,3 +47,33 @@ def test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_throug
 
     assert outcomes(results) == {"Recipient": 2}, results
     assert AuditEvent.objects.filter(action="recipients.recipient.merged").count() == 2
+
+
+def _switch_twice(monkeypatch, switch):
+    group = PriorityGroup.objects.get(code="3a")
+    PriorityGroup.objects.filter(pk=group.pk).update(is_open=switch is services.priority_group_close)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    pause_after(monkeypatch, services, "lock_one")  # the group's state was read; not yet changed
+    return [(lambda o=o: switch(group=group, by=o)) for o in officials]
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once(monkeypatch, switch):
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 1
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_without_the_lock_a_group_is_switched_twice(monkeypatch, switch):
+    """The control of the group's lock: both officials' switches go through and are audited."""
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    with locks_disabled():
+        run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 2
