@@ -102,6 +102,78 @@ LOCK_TESTS = {
         f"{INV}::test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses",
         f"{INV}::test_without_the_locks_opposite_transfers_deadlock",
     ),
+    "administration/services/registry.py::_import_chunk": (
+        f"{REG}::test_one_ack_file_imported_twice_at_once_is_counted_once",
+        f"{REG}::test_without_the_lock_one_ack_file_imported_twice_is_counted_twice",
+    ),
+    "administration/services/registry.py::hl7_resend": (
+        f"{REG}::test_a_refused_record_sent_again_by_two_officials_at_once_is_sent_again_once",
+        f"{REG}::test_without_the_lock_a_refused_record_is_sent_again_twice",
+    ),
+    "employers/services/imports.py::roster_rows_import": (
+        f"{EMP}::test_an_import_task_delivered_twice_at_once_imports_once",
+        f"{EMP}::test_without_the_lock_an_import_task_delivered_twice_imports_twice",
+    ),
+    "employers/services/invitations.py::_invitations_make": (
+        f"{EMP}::test_an_imports_invitation_made_while_the_person_is_sent_a_link_leaves_one_link",
+        f"{EMP}::test_without_the_lock_an_import_and_a_resend_leave_two_links",
+    ),
+    "employers/services/invitations.py::invitations_resend": (
+        f"{EMP}::test_a_person_sent_a_new_link_by_two_administrators_at_once_has_one_link_that_works",
+        f"{EMP}::test_without_the_lock_two_resends_leave_two_links_that_work",
+    ),
+    "enrollment/services/applications.py::_locked_editable": (
+        f"{ENR}::test_an_application_submitted_from_two_tabs_at_once_is_submitted_once",
+        f"{ENR}::test_without_the_lock_an_application_is_submitted_twice",
+    ),
+    "enrollment/services/organizations.py::organization_suspend": (
+        f"{ENR}::test_an_organization_suspended_or_reinstated_by_two_officials_at_once_is_switched_once",
+        f"{ENR}::test_without_the_lock_an_organization_is_switched_twice",
+    ),
+    "enrollment/services/organizations.py::organization_reinstate": (
+        f"{ENR}::test_an_organization_suspended_or_reinstated_by_two_officials_at_once_is_switched_once",
+        f"{ENR}::test_without_the_lock_an_organization_is_switched_twice",
+    ),
+    "enrollment/services/people.py::invitation_accept": (
+        f"{ENR}::test_a_colleague_invitation_accepted_from_two_tabs_at_once_is_used_once",
+        f"{ENR}::test_without_the_lock_a_colleague_invitation_is_used_twice",
+    ),
+    "enrollment/services/people.py::_locked_with_organization": (
+        f"{ENR}::test_two_administrators_removing_or_demoting_each_other_at_once_leave_one",
+        f"{ENR}::test_without_the_lock_two_administrators_leave_the_organization_without_one",
+    ),
+    "inventory/services/counts.py::inventory_report_submit": (
+        f"{INV}::test_two_counts_of_one_lot_at_once_adjust_it_once",
+        f"{INV}::test_without_the_lock_two_counts_of_one_lot_adjust_it_twice",
+    ),
+    "inventory/services/ledger.py::stock_return": (
+        f"{INV}::test_two_returns_of_the_one_dose_given_at_once_return_it_once",
+        f"{INV}::test_without_the_lock_the_one_dose_given_is_returned_twice",
+    ),
+    "inventory/services/shipments.py::shipment_receive": (
+        f"{INV}::test_one_shipment_received_twice_at_once_is_received_once",
+        f"{INV}::test_without_the_lock_one_shipment_is_received_twice",
+    ),
+    "inventory/services/transfers.py::_transfer_locked_awaiting": (
+        f"{INV}::test_one_transfer_approved_twice_at_once_moves_its_doses_once",
+        f"{INV}::test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice",
+    ),
+    "recipients/services.py::priority_group_open": (
+        f"{REC}::test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once",
+        f"{REC}::test_without_the_lock_a_group_is_switched_twice",
+    ),
+    "recipients/services.py::priority_group_close": (
+        f"{REC}::test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once",
+        f"{REC}::test_without_the_lock_a_group_is_switched_twice",
+    ),
+    "recipients/services.py::recipient_self_register": (
+        f"{REC}::test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch",
+        f"{REC}::test_without_the_lock_a_self_registration_lands_after_the_state_closed_it",
+    ),
+    "recipients/services.py::self_registration_set": (
+        f"{REC}::test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch",
+        f"{REC}::test_without_the_lock_a_self_registration_lands_after_the_state_closed_it",
+    ),
     "recipients/services.py::recipient_merge": (
         f"{REC}::test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person",
         f"{REC}::test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_through",

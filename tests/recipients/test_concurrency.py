@@ -7,10 +7,11 @@ from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from recipients import services
+from recipients.forms import RegistrationForm
 from recipients.models import Recipient
-from tests.concurrency import locks_disabled, outcomes, pause_after, run_together
+from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
 from tests.factories import UserFactory
-from tests.recipients.factories import RecipientFactory
+from tests.recipients.factories import RecipientFactory, registration_data
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -77,3 +78,55 @@ def test_without_the_lock_a_group_is_switched_twice(monkeypatch, switch):
 
     action = {"open": "opened", "close": "closed"}[switch]
     assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 2
+
+
+def _register_while_the_state_closes(monkeypatch):
+    state = UserFactory(roles=[Role.STATE_OFFICIAL])
+    services.self_registration_set(is_open=True, by=state)
+    group = PriorityGroup.objects.get(code="2")
+    form = RegistrationForm(data=registration_data(priority_group=group.pk), group_required=True)
+    assert form.is_valid(), form.errors
+    user = UserFactory()
+    # The registration has found self-registration open and waits before creating the person;
+    # the state closes self-registration in that moment.
+    pause_before(monkeypatch, services, "_recipient_create")
+    return [
+        lambda: services.recipient_self_register(user=user, data=form.cleaned_data),
+        after(0.1, lambda: services.self_registration_set(is_open=False, by=state)),
+    ]
+
+
+def _registered_then_closed() -> list[str]:
+    return list(
+        AuditEvent.objects.filter(
+            action__in=["recipients.recipient.registered", "recipients.self_registration.closed"]
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch(monkeypatch):
+    works = _register_while_the_state_closes(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.recipient.registered",
+        "recipients.self_registration.closed",
+    ]
+
+
+def test_without_the_lock_a_self_registration_lands_after_the_state_closed_it(monkeypatch):
+    """The control of the switches' row lock (self-registration and the state's switch)."""
+    works = _register_while_the_state_closes(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.self_registration.closed",
+        "recipients.recipient.registered",
+    ]
