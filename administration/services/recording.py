@@ -169,6 +169,22 @@ def _appointment_locked(appointment: Appointment) -> Appointment:
     return lock_one(Appointment.objects.select_related("slot__clinic"), pk=appointment.pk)
 
 
+def _appointment_here(appointment: Appointment, *, recipient: Recipient, location: Location) -> Appointment:
+    """The appointment, locked, refused unless it is this person's at this location."""
+    appointment = _appointment_locked(appointment)
+    if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+        raise RecordingError(_("This appointment is not this person's at this location."))
+    return appointment
+
+
+def _mark_attended(appointment: Appointment | None) -> None:
+    """A dose or a refusal recorded against a booked appointment: the person came."""
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+        )
+
+
 @transaction.atomic
 def dose_record(
     *,
@@ -189,9 +205,7 @@ def dose_record(
     _check_lot(location=location, details=details)
     _check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
+        appointment = _appointment_here(appointment, recipient=recipient, location=location)
         if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
             raise RecordingError(
                 _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
@@ -227,10 +241,7 @@ def dose_record(
         )
     except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    _mark_attended(appointment)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -302,9 +313,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
+        appointment = _appointment_here(appointment, recipient=recipient, location=location)
     record = AdministrationRecord.objects.create(
         recipient=recipient,
         location=location,
@@ -318,10 +327,7 @@ def refusal_record(
         form_number=form_number,
         recorded_by=by,
     )
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    _mark_attended(appointment)
     audit(
         action="administration.refusal.recorded",
         by=by,
