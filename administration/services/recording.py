@@ -3,6 +3,9 @@
 Recording takes the person's row lock first (so two vaccinators can't record the same dose at
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
 the same transaction: the dose and its `administered` movement commit or roll back together.
+
+Over 450 lines: a dose record's whole life (recorded, refused, voided, corrected, adverse
+events) under one order of locks (the person, then the record or appointment, then stock).
 """
 
 from dataclasses import dataclass
