@@ -98,7 +98,7 @@ LOCK_TESTS = {
         f"{INV}::test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals",
         f"{INV}::test_without_the_lock_threads_taking_the_last_doses_hit_the_databases_check",
     ),
-    "inventory/services/transfers.py::transfer_execute": (
+    "inventory/services/transfers.py::_transfer_execute": (
         f"{INV}::test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses",
         f"{INV}::test_without_the_locks_opposite_transfers_deadlock",
     ),

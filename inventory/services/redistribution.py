@@ -20,7 +20,7 @@ from inventory.enums import RedistributionStatus, SurplusStatus, TransferStatus
 from inventory.models import Lot, RedistributionRequest, SurplusPosting, Transfer
 from inventory.services.errors import InsufficientStock, InventoryError
 from inventory.services.ledger import refuse_expired
-from inventory.services.transfers import transfer_execute
+from inventory.services.transfers import _transfer_execute
 
 
 def posting_moved(posting: SurplusPosting) -> int:
@@ -167,7 +167,8 @@ def redistribution_approve(*, asked: RedistributionRequest, by: User, request=No
         decided_by=by,
         decided_at=now,
     )
-    transfer_execute(transfer=transfer, by=by)
+    # The package's own helper for a transfer's pair of moves (both balances locked by id).
+    _transfer_execute(transfer=transfer, by=by)
     asked.status, asked.transfer, asked.decided_by, asked.decided_at = (
         RedistributionStatus.APPROVED,
         transfer,

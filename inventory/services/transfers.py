@@ -16,7 +16,7 @@ from inventory.services.errors import InsufficientStock, InventoryError
 from inventory.services.ledger import move, refuse_expired, stock_rows_ensure
 
 
-def transfer_execute(*, transfer: Transfer, by: User) -> None:
+def _transfer_execute(*, transfer: Transfer, by: User) -> None:
     """Move the doses: both balances are locked in a fixed order (by primary key), so two
     transfers in opposite directions can't deadlock."""
     stock_rows_ensure(pairs=[(transfer.to_location_id, transfer.lot_id)])
@@ -86,7 +86,7 @@ def transfer_create(
     if same_organization:
         transfer.decided_by, transfer.decided_at = by, timezone.now()
         transfer.save(update_fields=["decided_by", "decided_at"])
-        transfer_execute(transfer=transfer, by=by)
+        _transfer_execute(transfer=transfer, by=by)
     audit(
         action="inventory.transfer.completed" if same_organization else "inventory.transfer.requested",
         by=by,
@@ -119,7 +119,7 @@ def transfer_approve(*, transfer: Transfer, by: User, request=None) -> Transfer:
     transfer.status = TransferStatus.COMPLETED
     transfer.decided_by, transfer.decided_at = by, timezone.now()
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
-    transfer_execute(transfer=transfer, by=by)
+    _transfer_execute(transfer=transfer, by=by)
     audit(
         action="inventory.transfer.approved",
         by=by,

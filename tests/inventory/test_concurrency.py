@@ -322,7 +322,7 @@ def test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted():
     assert selectors.ledger_total(location=a, lot=lot) == 92
 
 
-def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
+def test_race_on_posted_doses_happens_if_we_disable_locks():
     """The control: without the posting's lock, approvals of requests for the same doses each
     read the doses left before the others commit, and together move more than was posted.
     This test exists to show the harness can catch the missing lock."""
@@ -330,7 +330,7 @@ def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
 
     a, lot, requests = _racing_requests(8, 5)
 
-    with locks_disabled(monkeypatch):
+    with locks_disabled():
         results = run_together(
             [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
         )
@@ -343,48 +343,50 @@ def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
 
 
 def _cancel_twice():
+    """Two cancellations of one allocation, to run together."""
     from inventory.services.allocations import allocation_cancel, allocation_create
 
     allocation = allocation_create(
         week=timezone.localdate(), product=ProductFactory(), location=LocationFactory(), doses=10, by=None
     )
-    return run_together([lambda: allocation_cancel(allocation=allocation, reason="Wrong", by=None)] * 2)
+    return [lambda: allocation_cancel(allocation=allocation, reason="Wrong", by=None)] * 2
 
 
 def test_an_allocation_cancelled_twice_at_once_is_cancelled_once():
-    results = _cancel_twice()
+    results = run_together(_cancel_twice())
 
     assert sorted(type(r).__name__ for r in results) == ["Allocation", "InventoryError"], results
     assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 1
 
 
-def test_without_the_shipments_lock_an_allocation_is_cancelled_twice(monkeypatch):
-    with locks_disabled(monkeypatch):
-        results = _cancel_twice()
+def test_without_the_shipments_lock_an_allocation_is_cancelled_twice():
+    with locks_disabled():
+        results = run_together(_cancel_twice())
 
     assert [type(r).__name__ for r in results] == ["Allocation", "Allocation"], results
     assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 2
 
 
 def _decline_twice():
+    """Two declines of one offer, to run together."""
     from tests.inventory.factories import offer
 
     line = offer(location=LocationFactory())
     from inventory.services.planning import offer_respond
 
-    return run_together([lambda: offer_respond(line=line, doses=0, by=None)] * 2)
+    return [lambda: offer_respond(line=line, doses=0, by=None)] * 2
 
 
 def test_an_offer_answered_twice_at_once_is_answered_once():
-    results = _decline_twice()
+    results = run_together(_decline_twice())
 
     assert sorted(type(r).__name__ for r in results) == ["AllocationPlanLine", "PlanError"], results
     assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 1
 
 
-def test_without_the_plans_lock_an_offer_is_answered_twice(monkeypatch):
-    with locks_disabled(monkeypatch):
-        results = _decline_twice()
+def test_without_the_plans_lock_an_offer_is_answered_twice():
+    with locks_disabled():
+        results = run_together(_decline_twice())
 
     assert [type(r).__name__ for r in results] == ["AllocationPlanLine", "AllocationPlanLine"], results
     assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 2
