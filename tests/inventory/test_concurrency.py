@@ -322,14 +322,15 @@ def test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted():
     assert selectors.ledger_total(location=a, lot=lot) == 92
 
 
-def test_race_on_posted_doses_happens_if_we_disable_locks():
+def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
     """The control: without the posting's lock, approvals of requests for the same doses each
     read the doses left before the others commit, and together move more than was posted.
     This test exists to show the harness can catch the missing lock."""
+    from inventory.services import redistribution
     from inventory.services.redistribution import redistribution_approve
 
     a, lot, requests = _racing_requests(8, 5)
-
+    pause_after(monkeypatch, redistribution, "_posting_locked")
     with locks_disabled():
         results = run_together(
             [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
@@ -359,7 +360,10 @@ def test_an_allocation_cancelled_twice_at_once_is_cancelled_once():
     assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 1
 
 
-def test_without_the_shipments_lock_an_allocation_is_cancelled_twice():
+def test_without_the_shipments_lock_an_allocation_is_cancelled_twice(monkeypatch):
+    from inventory.services import allocations
+
+    pause_after(monkeypatch, allocations, "_shipment_locked_changeable")
     with locks_disabled():
         results = run_together(_cancel_twice())
 
@@ -384,7 +388,10 @@ def test_an_offer_answered_twice_at_once_is_answered_once():
     assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 1
 
 
-def test_without_the_plans_lock_an_offer_is_answered_twice():
+def test_without_the_plans_lock_an_offer_is_answered_twice(monkeypatch):
+    from inventory.services import planning
+
+    pause_after(monkeypatch, planning, "_plan_locked")
     with locks_disabled():
         results = run_together(_decline_twice())
 
