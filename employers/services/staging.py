@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from employers.enums import UploadStatus
+from employers.enums import FileFormat, UploadStatus
 from employers.models import Invitee, RosterError, RosterRow, RosterUpload
 from employers.rosterfiles.checks import RowChecker
 from employers.rosterfiles.errors import RosterFileError
@@ -84,6 +84,7 @@ def _validate(upload: RosterUpload) -> None:
             groups=groups,
             minimum_age=settings.EMPLOYERS_MINIMUM_AGE,
             today=timezone.localdate(),
+            counts_cells=upload.file_format == FileFormat.CSV,
         )
         staging = _Staging(upload.pk)
         fast, check, blank = checker.fast, checker.check, is_blank
