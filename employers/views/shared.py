@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 
 from cvms.audit import audit
 from cvms.inputs import ids_of
-from cvms.searches import PostedSearchMixin, search_audit
+from cvms.searches import PostedSearchMixin, search_audit, search_kept
 from cvms.spreadsheets import csv_download
 from employers import selectors
 from employers.enums import UPLOAD_WORKING, UploadStatus
@@ -78,16 +78,28 @@ class RosterView(PostedSearchMixin, RosterMixin, ListView):
 
 
 class RosterExportView(RosterMixin, View):
-    """Everyone on the roster as CSV: personal data leaving the system, so on the audit trail."""
+    """The roster as CSV, as the roster page shows it: the status in the query string and the
+    search kept under its `?search=` key (the terms never in a URL), else everyone. Personal data
+    leaving the system, so on the audit trail, with the fields it was filtered by."""
+
+    def filters(self) -> RosterFilterForm:
+        data = {"status": self.request.GET["status"]} if "status" in self.request.GET else {}
+        data |= search_kept(self.request, path=self.url("employers.roster")) or {}
+        return RosterFilterForm(data or None)
 
     def get(self, request):
+        filters = self.filters()
+        cleaned = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
         audit(
             action="employers.roster.exported",
             by=request.user,
             target=request.organization,
             request=request,
+            data={"fields": sorted(name for name, value in cleaned.items() if value)},
         )
-        invitees = selectors.roster_invitees(organization=request.organization).prefetch_related(None)
+        invitees = selectors.roster_invitees(
+            organization=request.organization, status=cleaned.get("status", ""), search=cleaned.get("q", "")
+        ).prefetch_related(None)
         header = [str(TEMPLATE_HEADERS[c]) for c in COLUMNS] + [_("Status")]
         rows = (
             [
