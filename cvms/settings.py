@@ -231,6 +231,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# In-process (`make run`), a long job whose page shows progress (a roster being read or
+# imported) runs in a thread, so the browser isn't left waiting on the upload (cvms/outbox.py).
+TASKS_LONG_IN_THREAD = env_bool("TASKS_LONG_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True

@@ -13,6 +13,7 @@ from cvms.audit import audit
 from cvms.models import User
 from employers.enums import InviteeStatus, UploadStatus
 from employers.models import Invitee, RosterRow, RosterUpload
+from employers.services.changes import any_differs
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute("SET LOCAL jit = off")
+            staged = RosterRow.objects.filter(upload=upload).count()
             new, updated, to_invite = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(
@@ -47,6 +49,7 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 progress=100,
                 rows_new=new,
                 rows_updated=updated,
+                rows_unchanged=staged - new - updated,
                 people_to_invite=to_invite,
                 finished_at=timezone.now(),
             )
@@ -54,7 +57,12 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 action="employers.roster.imported",
                 by=by,
                 target=upload,
-                data={"new": new, "updated": updated, "to_invite": to_invite},
+                data={
+                    "new": new,
+                    "updated": updated,
+                    "unchanged": staged - new - updated,
+                    "to_invite": to_invite,
+                },
             )
             from employers.tasks import invitations_dispatch
 
@@ -93,7 +101,10 @@ def _import_fail(upload_id: int, message) -> None:
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
-    """Upsert the staged rows into the roster; return (new, updated, new people to invite)."""
+    """Upsert the staged rows into the roster; return (new, updated, new people to invite).
+
+    A person already on the roster as the file writes them is left alone (the upsert's WHERE):
+    "updated" counts the people whose details changed, as the upload's page showed them."""
     invitee, staging = Invitee._meta.db_table, RosterRow._meta.db_table
     fields = [
         "first_name",
@@ -105,7 +116,7 @@ def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
         "language",
     ]
     upsert = f"""
-        INSERT INTO {invitee} (organization_id, email, {", ".join(fields)}, status, created_by_upload_id,
+        INSERT INTO {invitee} AS i (organization_id, email, {", ".join(fields)}, status, created_by_upload_id,
             last_upload_id, created_at, updated_at)
         SELECT %(organization)s, r.email, {", ".join("r." + f for f in fields)},
             CASE WHEN EXISTS (SELECT 1 FROM {User._meta.db_table} AS u WHERE lower(u.email) = r.email)
@@ -114,7 +125,8 @@ def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
         FROM {staging} AS r WHERE r.upload_id = %(upload)s
         ON CONFLICT (organization_id, email) DO UPDATE SET
             {", ".join(f"{f} = EXCLUDED.{f}" for f in fields)},
-            last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at"""  # noqa: S608
+            last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at
+        WHERE {any_differs(row="EXCLUDED")}"""  # noqa: S608
     params = {
         "organization": upload.organization_id,
         "upload": upload.pk,

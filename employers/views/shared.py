@@ -22,6 +22,7 @@ from employers.forms import RosterFilterForm, RosterUploadForm
 from employers.models import Invitation, RosterUpload
 from employers.rosterfiles.columns import COLUMNS, TEMPLATE_HEADERS
 from employers.rosterfiles.errors import RosterFileError
+from employers.services.changes import COMPARED, upload_changes
 from employers.services.errors import RosterRefused
 from employers.services.invitations import invitation_revoke, invitations_resend
 from employers.services.uploads import roster_upload_create, roster_upload_discard, roster_upload_import
@@ -203,6 +204,13 @@ class UploadDetailView(UploadMixin, DetailView):
         context["errors"] = list(upload.errors.all()[: self.errors_shown])
         context["more_errors"] = len(context["errors"]) == self.errors_shown
         context["can_choose"] = upload.status == UploadStatus.VALIDATED
+        context["field_changes"] = [
+            (label, upload.field_changes[name])
+            for name, label in COMPARED.items()
+            if name in upload.field_changes
+        ]
+        if context["can_choose"] and upload.rows_updated:
+            context["changes"] = upload_changes(upload)
         return context
 
 
@@ -236,7 +244,12 @@ class UploadImportView(UploadMixin, View):
     def post(self, request, upload_pk):
         upload = self.get_upload()
         try:
-            roster_upload_import(upload=upload, by=request.user, request=request)
+            roster_upload_import(
+                upload=upload,
+                by=request.user,
+                changes_confirmed=request.POST.get("confirm_changes") == "yes",
+                request=request,
+            )
         except RosterRefused as refused:
             messages.error(request, str(refused))
         else:

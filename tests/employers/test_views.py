@@ -1,8 +1,8 @@
 """The roster pages in both portals, as their users see them."""
 
 import csv
-import re
 import io
+import re
 
 import pytest
 from django.core import mail

@@ -1,0 +1,121 @@
+"""What a checked upload would change on the roster, worked out in SQL before it is imported.
+
+The staging table (the upload's valid rows) is joined to the roster on (organization, e-mail),
+the roster's unique index: set-based, whatever the file's size. A person of the file who isn't
+on the roster is new; one who is, with any detail different, is changed; the rest are unchanged
+(importing them changes nothing: the import's upsert skips them, see `imports.py`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from employers.enums import Language
+from employers.models import Invitee, RosterRow, RosterUpload
+from enrollment.models import PriorityGroup
+
+# The details an upload may change, as the roster names them; the e-mail is the person's key.
+COMPARED = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "phone": _("Phone"),
+    "date_of_birth": _("Date of birth"),
+    "priority_group_id": _("Priority group"),
+    "occupation": _("Occupation"),
+    "language": _("Preferred language"),
+}
+CHANGES_SHOWN = 100
+
+
+def differs(left: str, right: str) -> str:
+    """SQL that is true when two columns differ, NULL counting as a value."""
+    if connection.vendor == "postgresql":
+        return f"{left} IS DISTINCT FROM {right}"
+    return f"{left} IS NOT {right}"  # SQLite (`make run`)
+
+
+def any_differs(row: str = "r", person: str = "i") -> str:
+    return "(" + " OR ".join(differs(f"{row}.{name}", f"{person}.{name}") for name in COMPARED) + ")"
+
+
+def _joined() -> str:
+    return (
+        f"FROM {RosterRow._meta.db_table} AS r JOIN {Invitee._meta.db_table} AS i "
+        "ON i.organization_id = %(organization)s AND i.email = r.email WHERE r.upload_id = %(upload)s"
+    )
+
+
+@dataclass
+class Comparison:
+    on_roster: int  # the file's people already on the roster
+    changed: int  # of those, the ones with a detail that differs
+    by_field: dict[str, int] = field(default_factory=dict)  # field name -> people it changes
+
+
+def upload_compare(upload: RosterUpload) -> Comparison:
+    """How many of the upload's staged people are on the roster already, how many of them
+    would change, and how many by each detail: one aggregate query."""
+    counts = ", ".join(
+        f"coalesce(sum(CASE WHEN {differs(f'r.{name}', f'i.{name}')} THEN 1 ELSE 0 END), 0)"
+        for name in COMPARED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(CASE WHEN {any_differs()} THEN 1 ELSE 0 END), 0), {counts} "
+            + _joined(),
+            {"organization": upload.organization_id, "upload": upload.pk},
+        )
+        on_roster, changed, *by_field = cursor.fetchone()
+    return Comparison(
+        on_roster=on_roster,
+        changed=changed,
+        by_field={name: count for name, count in zip(COMPARED, by_field, strict=True) if count},
+    )
+
+
+@dataclass
+class Change:
+    line: int
+    name: str
+    email: str
+    fields: list[tuple[str, str, str]]  # (label, on the roster, in the file)
+
+
+def upload_changes(upload: RosterUpload, *, limit: int = CHANGES_SHOWN) -> list[Change]:
+    """The first `limit` people the upload would change (by line of the file), each with the
+    details that differ: what the roster says now and what the file says."""
+    names = list(COMPARED)
+    columns = ", ".join([f"r.{n}" for n in names] + [f"i.{n}" for n in names])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.line, r.email, {columns} {_joined()} AND {any_differs()} "
+            "ORDER BY r.line LIMIT %(limit)s",
+            {"organization": upload.organization_id, "upload": upload.pk, "limit": limit},
+        )
+        rows = cursor.fetchall()
+    groups = dict(PriorityGroup.objects.values_list("pk", "code"))
+    changes = []
+    for line, email, *values in rows:
+        in_file, on_roster = values[: len(names)], values[len(names) :]
+        fields = [
+            (str(COMPARED[name]), _shown(name, before, groups), _shown(name, after, groups))
+            for name, before, after in zip(names, on_roster, in_file, strict=True)
+            if before != after
+        ]
+        name = f"{in_file[0]} {in_file[1]}"
+        changes.append(Change(line=line, name=name, email=email, fields=fields))
+    return changes
+
+
+def _shown(name: str, value, groups: dict) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "priority_group_id":
+        return groups.get(value, str(value))
+    if name == "language":
+        return str(Language(value).label) if value in Language.values else value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
