@@ -138,6 +138,8 @@ ACCOUNT_ADAPTER = "cvms.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# ... and the person's name (cvms/forms.py): an enrollment's contact and signature are names.
+ACCOUNT_SIGNUP_FORM_CLASS = "cvms.forms.SignupForm"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 # Confirming the address in the browser that signed up signs the person in and takes them where

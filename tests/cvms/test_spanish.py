@@ -273,6 +273,8 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
             reverse("account_signup"),
             {
                 "email": "carmen@example.org",
+                "first_name": "Carmen",
+                "last_name": "Ruiz",
                 "password1": "una-frase-larga-9",
                 "password2": "una-frase-larga-9",
             },
