@@ -6,6 +6,7 @@ on the roster is new; one who is, with any detail different, is changed; the res
 (importing them changes nothing: the import's upsert skips them, see `imports.py`).
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -83,30 +84,51 @@ class Change:
     fields: list[tuple[str, str, str]]  # (label, on the roster, in the file)
 
 
+def _changes_query(upload: RosterUpload, *, limit: int | None) -> tuple[str, dict]:
+    names = list(COMPARED)
+    columns = ", ".join([f"r.{n}" for n in names] + [f"i.{n}" for n in names])
+    sql = f"SELECT r.line, r.email, {columns} {_joined()} AND {any_differs()} ORDER BY r.line"
+    params = {"organization": upload.organization_id, "upload": upload.pk}
+    if limit is not None:
+        sql += " LIMIT %(limit)s"
+        params["limit"] = limit
+    return sql, params
+
+
+def _change(row: tuple, groups: dict) -> Change:
+    names = list(COMPARED)
+    line, email, *values = row
+    in_file, on_roster = values[: len(names)], values[len(names) :]
+    fields = [
+        (str(COMPARED[name]), _shown(name, before, groups), _shown(name, after, groups))
+        for name, before, after in zip(names, on_roster, in_file, strict=True)
+        if before != after
+    ]
+    return Change(line=line, name=f"{in_file[0]} {in_file[1]}", email=email, fields=fields)
+
+
 def upload_changes(upload: RosterUpload, *, limit: int = CHANGES_SHOWN) -> list[Change]:
     """The first `limit` people the upload would change (by line of the file), each with the
     details that differ: what the roster says now and what the file says."""
-    names = list(COMPARED)
-    columns = ", ".join([f"r.{n}" for n in names] + [f"i.{n}" for n in names])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r.line, r.email, {columns} {_joined()} AND {any_differs()} "
-            "ORDER BY r.line LIMIT %(limit)s",
-            {"organization": upload.organization_id, "upload": upload.pk, "limit": limit},
-        )
+        cursor.execute(*_changes_query(upload, limit=limit))
         rows = cursor.fetchall()
     groups = dict(PriorityGroup.objects.values_list("pk", "code"))
-    changes = []
-    for line, email, *values in rows:
-        in_file, on_roster = values[: len(names)], values[len(names) :]
-        fields = [
-            (str(COMPARED[name]), _shown(name, before, groups), _shown(name, after, groups))
-            for name, before, after in zip(names, on_roster, in_file, strict=True)
-            if before != after
-        ]
-        name = f"{in_file[0]} {in_file[1]}"
-        changes.append(Change(line=line, name=name, email=email, fields=fields))
-    return changes
+    return [_change(row, groups) for row in rows]
+
+
+def upload_changes_all(upload: RosterUpload, *, chunk: int = 2000) -> Iterator[Change]:
+    """Every person the upload would change, read in chunks from a server-side cursor (on
+    PostgreSQL), so that a download of many changes streams in flat memory."""
+    groups = dict(PriorityGroup.objects.values_list("pk", "code"))
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(*_changes_query(upload, limit=None))
+        while rows := cursor.fetchmany(chunk):
+            for row in rows:
+                yield _change(row, groups)
+    finally:
+        cursor.close()
 
 
 def _shown(name: str, value, groups: dict) -> str:

@@ -6,7 +6,7 @@ organization's roster, people and uploads answer 404.
 """
 
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,7 +22,7 @@ from employers.forms import RosterFilterForm, RosterUploadForm
 from employers.models import Invitation, RosterUpload
 from employers.rosterfiles.columns import COLUMNS, TEMPLATE_HEADERS
 from employers.rosterfiles.errors import RosterFileError
-from employers.services.changes import COMPARED, upload_changes
+from employers.services.changes import COMPARED, upload_changes, upload_changes_all
 from employers.services.errors import RosterRefused
 from employers.services.invitations import invitation_revoke, invitations_resend
 from employers.services.uploads import roster_upload_create, roster_upload_discard, roster_upload_import
@@ -236,6 +236,24 @@ class UploadErrorsView(UploadMixin, View):
         return csv_download(
             f"roster-errors-{upload.pk}.csv", [_("Line"), _("Column"), _("Value"), _("Problem")], rows
         )
+
+
+class UploadChangesView(UploadMixin, View):
+    """Every change a checked upload would make to the roster, as CSV (the page lists the first
+    ones): personal data leaving the system, so on the audit trail."""
+
+    def get(self, request, upload_pk):
+        upload = self.get_upload()
+        if upload.status != UploadStatus.VALIDATED:
+            raise Http404  # imported or discarded: its rows are gone
+        audit(action="employers.roster.changes_exported", by=request.user, target=upload, request=request)
+        rows = (
+            [change.line, change.name, change.email, label, before, after]
+            for change in upload_changes_all(upload)
+            for label, before, after in change.fields
+        )
+        header = [_("Line"), _("Person"), _("E-mail"), _("Column"), _("On the roster"), _("In this file")]
+        return csv_download(f"roster-changes-{upload.pk}.csv", header, rows)
 
 
 class UploadImportView(UploadMixin, View):

@@ -1,11 +1,14 @@
 """A roster uploaded again: what it would change is shown, person by person and detail by
 detail, and nothing changes on the roster until the person confirms it."""
 
+import csv
+import io
 from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from cvms.models import AuditEvent
 from employers.enums import InviteeStatus, UploadStatus
 from employers.models import Invitee, RosterUpload
 from enrollment.models import PriorityGroup
@@ -144,3 +147,29 @@ def test_changes_are_listed_for_the_first_hundred_people_with_a_fixed_number_of_
     assert roster_upload.rows_updated == 150
     assert len(response.context["changes"]) == 100
     assert "The first 100 are listed." in response.content.decode()
+
+
+def test_every_change_downloads_as_csv_and_is_audited(
+    client, employer, employer_admin, django_capture_on_commit_callbacks
+):
+    on_the_roster(employer)
+    client.force_login(employer_admin)
+    roster_upload = upload(client, django_capture_on_commit_callbacks)
+    url = reverse("employer:employers.upload.changes", args=[roster_upload.pk])
+
+    response = client.get(url)
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["Line", "Person", "E-mail", "Column", "On the roster", "In this file"],
+        ["3", "Ben Okafor", "ben@example.org", "Date of birth", "1979-11-02", "1980-11-02"],
+        ["3", "Ben Okafor", "ben@example.org", "Priority group", "3b", "—"],
+    ]
+    event = AuditEvent.objects.get(action="employers.roster.changes_exported")
+    assert (event.actor, event.target_id) == (employer_admin, str(roster_upload.pk))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("employer:employers.upload.import", args=[roster_upload.pk]), {"confirm_changes": "yes"}
+        )
+    assert client.get(url).status_code == 404  # imported: there is nothing left to compare
