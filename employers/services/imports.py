@@ -13,9 +13,12 @@ from cvms.audit import audit
 from cvms.models import User
 from employers.enums import InviteeStatus, UploadStatus
 from employers.models import Invitee, RosterRow, RosterUpload
-from employers.services.changes import any_differs
+from employers.services.changes import Comparison, any_differs, upload_compare
 
 logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock's first key for "this organization's roster is being imported".
+IMPORT_LOCK = 0x524F5354
 
 
 def roster_rows_import(*, upload_id: int, by: User | None) -> None:
@@ -41,6 +44,17 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute("SET LOCAL jit = off")
+            if connection.vendor == "postgresql":
+                # One import at a time per organization (waiting, like the upload lock above), so
+                # that the roster can't change between the check below and the upsert.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, upload.organization_id]
+                    )
+            comparison = upload_compare(upload)
+            if _preview_outdated(upload, comparison):
+                _preview_renew(upload, comparison)
+                return
             staged = RosterRow.objects.filter(upload=upload).count()
             new, updated, to_invite = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
@@ -90,6 +104,43 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 % {"minutes": settings.CELERY_TASK_SOFT_TIME_LIMIT // 60}
             ),
         )
+
+
+def _preview_outdated(upload: RosterUpload, comparison: Comparison) -> bool:
+    """Whether the roster changed since the person saw what the upload would change (another
+    upload imported meanwhile): the counts of new, changed and unchanged people, and of each
+    detail, no longer those shown."""
+    return (
+        upload.rows_new,
+        upload.rows_updated,
+        upload.rows_unchanged,
+        upload.field_changes,
+    ) != (
+        upload.rows_valid - comparison.on_roster,
+        comparison.changed,
+        comparison.on_roster - comparison.changed,
+        comparison.by_field,
+    )
+
+
+def _preview_renew(upload: RosterUpload, comparison: Comparison) -> None:
+    """Nothing is imported: the upload goes back to the person with what it would change now,
+    to be confirmed again (never a change they weren't shown)."""
+    with translation.override(upload.language):
+        message = _(
+            "Nothing was imported: the roster changed since this file was checked (another roster "
+            "was imported). Check what the file changes now, then import it again."
+        )
+    RosterUpload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.VALIDATED,
+        progress=100,
+        rows_new=upload.rows_valid - comparison.on_roster,
+        rows_updated=comparison.changed,
+        rows_unchanged=comparison.on_roster - comparison.changed,
+        field_changes=comparison.by_field,
+        failure=message,
+    )
+    audit(action="employers.roster.preview_renewed", by=None, target=upload)
 
 
 def _import_fail(upload_id: int, message) -> None:

@@ -72,7 +72,7 @@ def roster_upload_import(
             )
         )
     claimed = RosterUpload.objects.filter(pk=upload.pk, status=UploadStatus.VALIDATED).update(
-        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0
+        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0, failure=""
     )
     if not claimed:
         raise RosterRefused(

@@ -173,3 +173,37 @@ def test_every_change_downloads_as_csv_and_is_audited(
             reverse("employer:employers.upload.import", args=[roster_upload.pk]), {"confirm_changes": "yes"}
         )
     assert client.get(url).status_code == 404  # imported: there is nothing left to compare
+
+
+def test_import_goes_back_to_the_person_when_the_roster_changed_since_the_check(
+    client, employer, employer_admin, django_capture_on_commit_callbacks
+):
+    client.force_login(employer_admin)
+    roster_upload = upload(client, django_capture_on_commit_callbacks)  # Ana, Ben, Chloe: all new
+    assert (roster_upload.rows_new, roster_upload.rows_updated) == (3, 0)
+    # Meanwhile another roster put Chloe on it, as a pharmacist.
+    chloe = InviteeFactory(
+        organization=employer, email="chloe@example.org", first_name="Chloe", occupation="Pharmacist"
+    )
+    url = reverse("employer:employers.upload.import", args=[roster_upload.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)  # no confirmation asked: the page showed no change
+
+    roster_upload.refresh_from_db()
+    assert roster_upload.status == UploadStatus.VALIDATED
+    assert (roster_upload.rows_new, roster_upload.rows_updated, roster_upload.rows_unchanged) == (2, 1, 0)
+    assert roster_upload.failure.startswith(
+        "Nothing was imported: the roster changed since this file was checked"
+    )
+    assert Invitee.objects.filter(organization=employer).count() == 1
+    assert Invitee.objects.get(pk=chloe.pk).occupation == "Pharmacist"
+    page = client.get(reverse("employer:employers.upload", args=[roster_upload.pk])).content.decode()
+    assert "<td>Occupation</td><td>Pharmacist</td><td>Nurse</td>" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"confirm_changes": "yes"})
+
+    roster_upload.refresh_from_db()
+    assert (roster_upload.status, roster_upload.failure) == (UploadStatus.IMPORTED, "")
+    assert Invitee.objects.get(pk=chloe.pk).occupation == "Nurse"
