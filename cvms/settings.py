@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "recipients",
     "administration",
     "helpdesk",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
