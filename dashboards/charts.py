@@ -50,8 +50,8 @@ def horizontal_bars(rows: Sequence[tuple[str, float]], *, title: str, limit: int
     bars = format_html_join(
         "",
         '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>'
-        '<rect class="chart-s0" x="{}" y="{}" width="{:.1f}" height="{}"><title>{}: {}</title></rect>'
-        '<text class="chart-value" x="{:.1f}" y="{}">{}</text>',
+        '<rect class="chart-s0" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
+        '<text class="chart-value" x="{}" y="{}">{}</text>',
         (
             (
                 label_width - 6,
@@ -59,11 +59,11 @@ def horizontal_bars(rows: Sequence[tuple[str, float]], *, title: str, limit: int
                 label[:32],
                 label_width,
                 index * row_height + 5,
-                bar_width * value / top,
+                _px(bar_width * value / top),
                 row_height - 6,
                 label,
                 _figure(value),
-                label_width + bar_width * value / top + 4,
+                _px(label_width + bar_width * value / top + 4),
                 index * row_height + 16,
                 _figure(value),
             )
@@ -119,13 +119,13 @@ def stacked_columns(
                 bar_x, bar_y = x + step * 0.1 + number * width_each, legend + plot_height - bar
             parts.append(
                 format_html(
-                    '<rect class="chart-s{}" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}">'
+                    '<rect class="chart-s{}" x="{}" y="{}" width="{}" height="{}">'
                     "<title>{} · {}: {}</title></rect>",
                     number % SERIES,
-                    bar_x,
-                    bar_y,
-                    width_each,
-                    bar,
+                    _px(bar_x),
+                    _px(bar_y),
+                    _px(width_each),
+                    _px(bar),
                     _key_label(key),
                     series[number],
                     _figure(value),
@@ -134,7 +134,7 @@ def stacked_columns(
         if index % label_every == 0:
             parts.append(
                 format_html(
-                    '<text class="chart-label" x="{:.1f}" y="{}">{}</text>', x, height - 10, _key_label(key)
+                    '<text class="chart-label" x="{}" y="{}">{}</text>', _px(x), height - 10, _key_label(key)
                 )
             )
     parts += [
@@ -172,6 +172,10 @@ def quantile_levels(values: dict[str, float], *, levels: int = LEVELS) -> dict[s
     """Each key's level among the values, by rank (so that each level holds about as many)."""
     ranked = sorted(values, key=lambda key: values[key])
     return {key: min(levels - 1, index * levels // max(1, len(ranked))) for index, key in enumerate(ranked)}
+
+
+def _px(value: float) -> str:
+    return f"{value:.1f}"
 
 
 def _key_label(key) -> str:

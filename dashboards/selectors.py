@@ -268,7 +268,11 @@ def reporting_lag(
     if county:
         supply_rows = supply_rows.filter(county=county)
     last_dose = {}
-    for row in supply_rows.values("location_id", "kind").annotate(n=Sum("doses"), last=Max("day")).order_by():
+    # The last day a dose was given (a day whose only movement is a voided dose put back isn't).
+    rows = supply_rows.values("location_id", "kind").annotate(
+        n=Sum("doses"), last=Max("day", filter=Q(doses__gt=0))
+    )
+    for row in rows.order_by():
         totals[row["location_id"]][row["kind"]] = row["n"]
         if row["kind"] == SupplyKind.ADMINISTERED:
             last_dose[row["location_id"]] = row["last"]

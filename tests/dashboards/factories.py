@@ -122,7 +122,11 @@ def scene() -> Scene:
              ("v1", v, wake, 1, 1)]  # fmt: skip
     for key, recipient, location, number, days_ago in doses:
         the_scene.records[key] = AdministrationRecordFactory(
-            recipient=recipient, location=location, lot=lot, dose_number=number, administered_at=at_noon(days_ago)
+            recipient=recipient,
+            location=location,
+            lot=lot,
+            dose_number=number,
+            administered_at=at_noon(days_ago),
         )
     official = UserFactory()
     recording.dose_void(record=the_scene.records["v1"], reason="Entered twice", by=official)
@@ -136,7 +140,9 @@ def scene() -> Scene:
         by=official,
     )
     stock(location=wake, lot=lot, doses=5)
-    move(location=wake, lot=lot, kind=MovementKind.WASTED, quantity=-2, reason=WasteReason.BROKEN_VIAL, by=official,
-         at=at_noon(1))  # fmt: skip
+    move(
+        location=wake, lot=lot, kind=MovementKind.WASTED, quantity=-2, reason=WasteReason.BROKEN_VIAL,
+        by=official, at=at_noon(1),
+    )  # fmt: skip
     summaries_refresh(full=True)
     return the_scene
