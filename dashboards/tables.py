@@ -34,8 +34,15 @@ class Table:
     columns: list[str]
     rows: list[tuple]
     chart: SafeString | None = None
-    beside: list[SafeString] = field(default_factory=list)
+    # More charts drawn beside the first, each with its caption (the coverage map beside the SVI
+    # map); a table with such figures is drawn below them, full width.
+    beside: list[tuple[str, SafeString]] = field(default_factory=list)
+    chart_caption: str = ""
     note: str = ""
+
+    @property
+    def wide(self) -> bool:
+        return bool(self.beside)
 
 
 def _county_names() -> dict[str, str]:
@@ -51,8 +58,8 @@ def _names(model, ids) -> dict:
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def _percent(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+def _percent(part: float, whole: float, digits: int = 1) -> float | None:
+    return round(100 * part / whole, digits) if whole else None
 
 
 # --- Doses ---------------------------------------------------------------------------------------
@@ -134,15 +141,17 @@ def coverage_by_county(filters: Filters) -> Table:
     counties = list(County.objects.all())
     population = sum(county.population for county in counties)
     state_first = sum(counts[Milestone.FIRST] for counts in people.values())
-    state_share = _percent(state_first, population) or 0
+    state_ratio = state_first / population if population else 0
     rows, shares = [], {}
     for county in counties:
         counts = people.get(county.pk, {Milestone.FIRST: 0, Milestone.COMPLETED: 0})
         first, completed = counts[Milestone.FIRST], counts[Milestone.COMPLETED]
-        share = _percent(first, county.population)
-        shares[county.pk] = share or 0
+        share = _percent(first, county.population, 2)
+        if first:
+            shares[county.pk] = first / county.population
         svi = facts[county.pk].svi if county.pk in facts else None
-        flagged = svi is not None and svi >= VULNERABLE_SVI and (share or 0) < state_share
+        below_state = county.population and first / county.population < state_ratio
+        flagged = svi is not None and svi >= VULNERABLE_SVI and bool(below_state)
         rows.append(
             (
                 county.display_name,
@@ -150,14 +159,17 @@ def coverage_by_county(filters: Filters) -> Table:
                 first,
                 share,
                 completed,
-                _percent(completed, county.population),
+                _percent(completed, county.population, 2),
                 svi,
                 _("yes") if flagged else "",
             )
         )
     rows.sort(key=lambda row: (-(row[6] or 0) if row[7] else 1, row[0]))
     shapes = county_map()
-    labels = {county.pk: f"{county.display_name}: {shares[county.pk]} %" for county in counties}
+    labels = {
+        county.pk: f"{county.display_name}: {_percent(shares.get(county.pk, 0), 1, 2)} %"
+        for county in counties
+    }
     svi_labels = {fips: f"{fact.name}: SVI {fact.svi:.2f}" for fips, fact in facts.items()}
     return Table(
         slug="coverage-county",
@@ -176,19 +188,26 @@ def coverage_by_county(filters: Filters) -> Table:
         chart=charts.choropleth(
             shapes, charts.quantile_levels(shares), labels, title=_("Share of people with at least one dose")
         ),
+        chart_caption=_("Share of people with at least one dose (darker: higher; grey: none yet)"),
         beside=[
-            charts.choropleth(
-                shapes,
-                {fips: min(charts.LEVELS - 1, int(fact.svi * charts.LEVELS)) for fips, fact in facts.items()},
-                svi_labels,
-                title=_("Social Vulnerability Index"),
+            (
+                _("Social Vulnerability Index (darker: more vulnerable)"),
+                charts.choropleth(
+                    shapes,
+                    {
+                        fips: min(charts.LEVELS - 1, int(fact.svi * charts.LEVELS))
+                        for fips, fact in facts.items()
+                    },
+                    svi_labels,
+                    title=_("Social Vulnerability Index"),
+                ),
             )
         ],
         note=_(
             "Coverage counts every dose up to the end of the range. Flagged: SVI percentile of "
             "%(svi)s or more and a share below the state's (%(share)s %%)."
         )
-        % {"svi": VULNERABLE_SVI, "share": state_share},
+        % {"svi": VULNERABLE_SVI, "share": round(100 * state_ratio, 2)},
     )
 
 

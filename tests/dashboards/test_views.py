@@ -56,7 +56,7 @@ def test_coverage_page_shows_the_county_map_and_the_share_of_people_vaccinated(s
     from enrollment.models import County
 
     population = County.objects.get(pk=WAKE).population
-    assert float(wake[3]) == round(100 * 2 / population, 1)
+    assert float(wake[3]) == round(100 * 2 / population, 2)
 
 
 def test_equity_counts_hispanic_people_as_minority(state_client):

@@ -7,7 +7,9 @@ class Command(BaseCommand):
     help = "Bring the dashboards' summary tables up to date (--full: rebuild every day)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--full", action="store_true", help="rebuild every day, not only those that changed")
+        parser.add_argument(
+            "--full", action="store_true", help="rebuild every day, not only those that changed"
+        )
 
     def handle(self, *args, full: bool = False, **options):
         result = summaries_refresh(full=full)
