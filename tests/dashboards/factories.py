@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from administration.enums import Severity
@@ -140,9 +141,10 @@ def scene() -> Scene:
         by=official,
     )
     stock(location=wake, lot=lot, doses=5)
-    move(
-        location=wake, lot=lot, kind=MovementKind.WASTED, quantity=-2, reason=WasteReason.BROKEN_VIAL,
-        by=official, at=at_noon(1),
-    )  # fmt: skip
+    with transaction.atomic():  # the ledger's row lock is taken inside a transaction
+        move(
+            location=wake, lot=lot, kind=MovementKind.WASTED, quantity=-2, reason=WasteReason.BROKEN_VIAL,
+            by=official, at=at_noon(1),
+        )  # fmt: skip
     summaries_refresh(full=True)
     return the_scene
