@@ -8,6 +8,8 @@ dashboard shows. A builder takes the `Filters` and runs a fixed number of groupe
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from dashboards import charts, selectors
 from dashboards.enums import DoseDimension, Milestone, PipelineStage, SupplyKind
 from dashboards.geo import county_facts, county_map
+from dashboards.models import SummaryWatermark
 from dashboards.selectors import Filters
 from enrollment.models import County, Location, PriorityGroup
 from inventory.enums import WasteReason
@@ -476,3 +479,25 @@ PAGES: dict[str, tuple[str, list[str]]] = {
     ),
     "pipeline": (gettext_lazy("Pipeline"), ["pipeline-group", "pipeline-county"]),
 }
+
+
+# A chart's table is kept in the cache until the summaries change: the key holds the time of
+# their last refresh (one small query), so a refresh is seen at once, and between refreshes
+# every reader of the same chart and filters shares one computation.
+CACHE_SECONDS = 15 * 60
+
+
+def summaries_version() -> str:
+    refreshed = SummaryWatermark.objects.values_list("refreshed_at", flat=True).first()
+    return refreshed.isoformat() if refreshed else "none"
+
+
+def table(slug: str, filters: Filters, *, version: str | None = None) -> Table:
+    """The chart `slug` for `filters`, from the cache when the summaries haven't changed."""
+    version = version or summaries_version()
+    key = f"dashboards:{version}:{translation.get_language()}:{slug}:{filters.query_string()}"
+    found = cache.get(key)
+    if found is None:
+        found = CHARTS[slug](filters)
+        cache.set(key, found, CACHE_SECONDS)
+    return found

@@ -16,7 +16,7 @@ from django.views.generic import ListView, TemplateView, View
 from cvms.access import StatePortalView
 from cvms.inputs import ids_of
 from cvms.spreadsheets import csv_download
-from dashboards import selectors, services
+from dashboards import selectors, services, tables
 from dashboards.forms import AdverseEventFiltersForm, FiltersForm, LagForm
 from dashboards.tables import CHARTS, PAGES
 
@@ -86,8 +86,8 @@ class ChartCsvView(StatePortalView, View):
     def get(self, request, chart: str):
         if chart not in CHARTS:
             raise Http404
-        table = CHARTS[chart](FiltersForm(request.GET or None).filters())
-        return csv_download(f"{chart}-{timezone.localdate():%Y%m%d}.csv", table.columns, table.rows)
+        found = tables.table(chart, FiltersForm(request.GET or None).filters())
+        return csv_download(f"{chart}-{timezone.localdate():%Y%m%d}.csv", found.columns, found.rows)
 
 
 class AdverseEventListView(DashboardNavigation, StatePortalView, ListView):

@@ -179,3 +179,23 @@ def test_state_dashboards_run_a_bounded_number_of_queries(state_client, django_a
     summaries_refresh(full=True)
     with django_assert_max_num_queries(40):
         state_client.get(reverse(f"state:dashboards.{name}"))
+
+
+def test_a_chart_kept_in_the_cache_changes_as_soon_as_the_summaries_do(state_client):
+    the_scene = scene()
+    url = reverse("state:dashboards.chart.csv", args=["doses-county"])
+    assert _csv(state_client.get(url))[1:] == [["Wake County", "3"], ["Durham County", "1"]]
+    from tests.administration.factories import AdministrationRecordFactory
+
+    AdministrationRecordFactory(
+        location=the_scene.durham, lot__product=the_scene.product, administered_at=at_noon(2)
+    )
+    assert _csv(state_client.get(url))[1:] == [
+        ["Wake County", "3"],
+        ["Durham County", "1"],
+    ]  # not yet summarized
+
+    from dashboards.services import summaries_refresh
+
+    summaries_refresh()
+    assert _csv(state_client.get(url))[1:] == [["Wake County", "4"], ["Durham County", "1"]]  # lives in Wake
