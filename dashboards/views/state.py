@@ -5,10 +5,13 @@ reach them (the portal's gate)."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView, TemplateView, View
@@ -39,6 +42,7 @@ class DashboardNavigation:
     def dashboard_context(self, form, filters) -> dict:
         return {
             "form": form,
+            "filters_form": filters_form(form, filters),
             "filters": filters,
             "query": filters.query_string(),
             "tabs": TABS,
@@ -54,14 +58,43 @@ class DashboardPageView(DashboardNavigation, StatePortalView, TemplateView):
         form = FiltersForm(self.request.GET or None)
         filters = form.filters()
         title, slugs = PAGES[self.page]
+        version = tables.summaries_version()
         return (
             super().get_context_data(**kwargs)
             | self.dashboard_context(form, filters)
-            | {
-                "title": title,
-                "tables": [CHARTS[slug](filters) for slug in slugs],
-            }
+            | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]}
         )
+
+
+def filters_form(form, filters) -> SafeString:
+    """The filters' form: its selects list the 100 counties, the catalogue and the groups, which
+    Django's widgets draw slowly; a form without errors is drawn once per query string (and
+    summaries' version, so that a new product appears within the minute)."""
+
+    def draw() -> str:
+        return render_to_string("dashboards/_filters.html", {"form": form, "filters": filters})
+
+    if form.is_bound and form.errors:
+        return mark_safe(draw())  # our own template, its values escaped there
+    query = form.data.urlencode() if form.is_bound else ""
+    key = f"dashboards:filters:{tables.summaries_version()}:{translation.get_language()}:{query}"
+    return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+
+
+def chart_section(slug: str, filters, *, version: str) -> SafeString:
+    """A chart with its table and its CSV link, drawn once per summaries' version, filters and
+    language: the charts' SVG and tables are most of a page's work, and every official looking
+    at the same figures shares it."""
+    key = f"dashboards:html:{version}:{translation.get_language()}:{slug}:{filters.query_string()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "dashboards/_table.html",
+            {"table": tables.table(slug, filters, version=version), "query": filters.query_string(),
+             "rows_shown": ROWS_SHOWN},
+        )  # fmt: skip
+        cache.set(key, html, tables.CACHE_SECONDS)
+    return mark_safe(html)  # rendered by our own template, its values escaped there
 
 
 class DosesView(DashboardPageView):
@@ -154,7 +187,10 @@ class ReportingLagView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, county, silent_days = self.form()
-        lags, lagging = selectors.reporting_lag(county=county, silent_days=silent_days)
+        key = f"dashboards:lag:{tables.summaries_version()}:{county.pk if county else ''}:{silent_days}"
+        lags, lagging = cache.get_or_set(
+            key, lambda: selectors.reporting_lag(county=county, silent_days=silent_days), tables.CACHE_SECONDS
+        )
         today = timezone.localdate()
         return super().get_context_data(**kwargs) | {
             "form": form,
