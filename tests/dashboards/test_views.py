@@ -199,3 +199,18 @@ def test_a_chart_kept_in_the_cache_changes_as_soon_as_the_summaries_do(state_cli
 
     summaries_refresh()
     assert _csv(state_client.get(url))[1:] == [["Wake County", "4"], ["Durham County", "1"]]  # lives in Wake
+
+
+def test_a_provider_administrator_reading_spanish_is_reminded_in_spanish(
+    state_client, django_capture_on_commit_callbacks
+):
+    the_scene = scene()
+    member(the_scene.wake.organization, Role.PROVIDER_ADMIN, email="admin@example.org", language="es")
+    with django_capture_on_commit_callbacks(execute=True):
+        state_client.post(
+            reverse("state:dashboards.lag"), {"silent_days": 1, "location": [the_scene.wake.pk]}
+        )
+    assert [message.subject for message in mail.outbox] == [
+        "Ponga al día los registros de dosis de Wake Clinic"
+    ]
+    assert "Registre hoy las dosis administradas" in mail.outbox[0].body
