@@ -214,3 +214,24 @@ def test_a_provider_administrator_reading_spanish_is_reminded_in_spanish(
         "Ponga al día los registros de dosis de Wake Clinic"
     ]
     assert "Registre hoy las dosis administradas" in mail.outbox[0].body
+
+
+def test_the_providers_dashboard_runs_a_bounded_number_of_queries(client_for, django_assert_max_num_queries):
+    the_scene = scene()
+    admin = member(the_scene.wake.organization, Role.PROVIDER_ADMIN)
+    client = client_for(user=admin)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("provider:dashboards.own")).status_code == 200
+    from tests.administration.factories import AdministrationRecordFactory, clinic
+    from tests.factories import LocationFactory
+
+    for _n in range(3):
+        location = LocationFactory(organization=the_scene.wake.organization)
+        AdministrationRecordFactory(location=location, administered_at=at_noon(2))
+        clinic(location=location)
+    from dashboards.services import summaries_refresh
+
+    summaries_refresh(full=True)
+    with django_assert_max_num_queries(25):
+        page = client.get(reverse("provider:dashboards.own")).content.decode()
+    assert page.count("Doses given per day") >= 1
