@@ -6,8 +6,8 @@ beside a raw SQL query of the same aggregate.
 
 Creates its own database (bench_<name>, migrated; dropped at the end) and fills it with set-based
 SQL (INSERT ... SELECT ... FROM generate_series): BENCH_PEOPLE people in the 100 counties and the
-priority groups; their first doses over the last 155 days and, for the two-dose products, second
-doses 21 days later, up to BENCH_DOSES records at 300 locations, each dose out of stock through
+priority groups; their first doses over the last 155 days, second doses 21 days later (two-dose
+products) and some boosters, up to BENCH_DOSES records at 300 locations, each dose out of stock through
 an `administered` ledger line. Then builds the summary tables (`summaries_refresh(full=True)`,
 timed), and measures, with 8 processes each signed in as a state official (Django's test client:
 the view, the gate, the queries and the template, without the HTTP server), every dashboard page
@@ -58,7 +58,8 @@ FROM generate_series(1, %(people)s) AS g
 """
 
 # Dose d of person r: the first on one of the last 155 days, the second 21 days later (two-dose
-# products only: every third person has the one-dose product).
+# products: nine people in ten), and for one person in five of those a booster 60 days after the
+# second, when that day has come.
 RECORDS_SQL = """
 INSERT INTO administration_administrationrecord (
     recipient_id, location_id, product_id, lot_id, dose_number, administered_at, route, site,
@@ -66,19 +67,24 @@ INSERT INTO administration_administrationrecord (
     status_reason, version, hl7_sent_version, recorded_by_id, created_at, changed_at)
 SELECT
     r.id, (%(locations)s::bigint[])[1 + r.id %% cardinality(%(locations)s::bigint[])],
-    p.product, (p.lots)[1 + (r.id + d) %% 10], d,
-    date_trunc('day', now()) - (160 - r.id %% 155) * INTERVAL '1 day' + (d - 1) * INTERVAL '21 days'
-        + (8 * 3600 + r.id * 7 %% 32000) * INTERVAL '1 second',
+    p.product, (p.lots)[1 + (r.id + d) %% 10], d, given.at,
     'C28161', 'LD', %(user)s, '{}', false, '', '', 'online', 'recorded', '', 1, 0, %(user)s, now(), now()
 FROM recipients_recipient AS r
 CROSS JOIN LATERAL (
-    SELECT CASE r.id %% 3 WHEN 0 THEN %(janssen)s WHEN 1 THEN %(pfizer)s ELSE %(moderna)s END AS product,
-           CASE r.id %% 3 WHEN 0 THEN %(janssen_lots)s::bigint[] WHEN 1 THEN %(pfizer_lots)s::bigint[]
+    SELECT CASE WHEN r.id %% 10 = 0 THEN %(janssen)s WHEN r.id %% 2 = 1 THEN %(pfizer)s
+                ELSE %(moderna)s END AS product,
+           CASE WHEN r.id %% 10 = 0 THEN %(janssen_lots)s::bigint[]
+                WHEN r.id %% 2 = 1 THEN %(pfizer_lots)s::bigint[]
                 ELSE %(moderna_lots)s::bigint[] END AS lots,
-           CASE r.id %% 3 WHEN 0 THEN 1 ELSE 2 END AS series
+           CASE WHEN r.id %% 10 = 0 THEN 1 WHEN r.id %% 5 = 1 THEN 3 ELSE 2 END AS doses
 ) AS p
-CROSS JOIN generate_series(1, 2) AS d
-WHERE d <= p.series
+CROSS JOIN generate_series(1, 3) AS d
+CROSS JOIN LATERAL (
+    SELECT date_trunc('day', now()) - (160 - r.id %% 155) * INTERVAL '1 day'
+        + (CASE d WHEN 1 THEN 0 WHEN 2 THEN 21 ELSE 81 END) * INTERVAL '1 day'
+        + (8 * 3600 + r.id * 7 %% 32000) * INTERVAL '1 second' AS at
+) AS given
+WHERE d <= p.doses AND given.at < now()
 ORDER BY r.id, d
 LIMIT %(doses)s
 """

@@ -31,7 +31,11 @@ class DoseDay(models.Model):
     doses = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["dimension", "day"], name="doseday_dimension_day")]
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="doseday_dimension_day"),
+            # A refresh deletes the rows of the days it rebuilds.
+            models.Index(fields=["day"], name="doseday_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.dimension}={self.value}: {self.doses}"
@@ -73,6 +77,7 @@ class SupplyDay(models.Model):
         indexes = [
             models.Index(fields=["kind", "day"], name="supplyday_kind_day"),
             models.Index(fields=["location", "kind", "day"], name="supplyday_location_kind_day"),
+            models.Index(fields=["day"], name="supplyday_day"),
         ]
 
     def __str__(self) -> str:
