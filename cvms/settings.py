@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "recipients",
     "administration",
     "helpdesk",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -420,4 +421,17 @@ ADMINISTRATION_EXPORT_DAYS = env_int("ADMINISTRATION_EXPORT_DAYS", 7)
 CELERY_BEAT_SCHEDULE["administration.exports_expired_delete"] = {
     "task": "administration.tasks.exports_expired_delete",
     "schedule": crontab(hour=3, minute=30),
+}
+
+# --- Dashboards: summary tables (dashboards/services.py) ---------------------------------------
+# Every minute the days that changed are rebuilt; every night at 02:10 every day is (a person's
+# county or priority group changed, the series' definition changed).
+CELERY_BEAT_SCHEDULE["dashboards.summaries_refresh"] = {
+    "task": "dashboards.tasks.summaries_refresh",
+    "schedule": 60,
+}
+CELERY_BEAT_SCHEDULE["dashboards.summaries_rebuild"] = {
+    "task": "dashboards.tasks.summaries_refresh",
+    "schedule": crontab(hour=2, minute=10),
+    "kwargs": {"full": True},
 }
