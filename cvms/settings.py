@@ -114,6 +114,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation for the web's and workers' connections: pages run short queries, and
+    # PostgreSQL's JIT spent up to 1.5 s compiling the plan of a list over millions of rows
+    # (issue 18). A job that wants it can `SET LOCAL jit = on`.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
 # answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.
