@@ -256,6 +256,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per class of work, each served by its own workers (docker-compose.yml), so that a
+# roster of 100,000 people, its invitations, a million-dose export or a stack of PDFs never holds
+# up someone else's small upload or a password e-mail. E-mails, reminders and the sweeps stay
+# on the default queue. Printed forms (PDFs) are export jobs too: `administration.services.files`
+# sends those to `PDF_QUEUE`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "employers.tasks.roster_validate": {"queue": "uploads"},
+    "employers.tasks.roster_import": {"queue": "uploads"},
+    "employers.tasks.invitations_*": {"queue": "invitations"},
+    "administration.tasks.export_run": {"queue": "exports"},
+    "administration.tasks.exports_expired_delete": {"queue": "exports"},
+}
+PDF_QUEUE = "pdfs"
 # The periodic tasks of every app are written here, each in its app's section below: when they
 # run (hours, time zone, which beat) is the deployment's choice, a setting of the project, not
 # something an app adds to the project from afar (apps plug in through cvms/hooks.py).
