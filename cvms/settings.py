@@ -114,11 +114,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT compilation for the web's and workers' connections: pages run short queries, and
-    # PostgreSQL's JIT spent up to 1.5 s compiling the plan of a list over millions of rows
-    # (issue 18). A job that wants it can `SET LOCAL jit = on`.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A streaming read replica (optional): the state's dashboards and lists and the period CVRS
+# extract read there (cvms/dbrouter.py); everything else, and every write, goes to the primary.
+if _replica_url := env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+READ_FROM_REPLICA = bool(_replica_url)
+DATABASE_ROUTERS = ["cvms.dbrouter.ReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation for the web's and workers' connections: pages run short queries,
+        # and PostgreSQL's JIT spent up to 1.5 s compiling the plan of a list over millions of
+        # rows (issue 18). A job that wants it can `SET LOCAL jit = on`. (Behind PgBouncer in
+        # transaction mode, which drops startup options, set it on the role: docs/scaling.md.)
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
 # answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.

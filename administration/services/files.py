@@ -50,6 +50,7 @@ from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
 from cvms import outbox
 from cvms.audit import audit
+from cvms.dbrouter import for_reports
 from cvms.emails import CLAIM_TIMEOUT
 from cvms.models import User
 from enrollment.models import Location, Organization
@@ -120,7 +121,10 @@ def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, repor
     """The doses of a range (by the day given) or of a daily file (created or changed that day),
     noting in the report what a daily file sends again and what it can't carry."""
     if day is None:
-        yield from report_selectors.dose_reports(report_selectors.records_between(start=start, end=end))
+        # A period's extract only reads: from the replica when there is one (cvms/dbrouter.py).
+        # A day's file stays on the primary: it must see every change of the day.
+        records = for_reports(report_selectors.records_between(start=start, end=end))
+        yield from report_selectors.dose_reports(records)
         return
     for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
         if report_selectors.reported_before(row, day=day):
