@@ -1,6 +1,9 @@
 """`make bench`: every benchmark of issue 18 in one run, each figure beside the limit measured in
 the same run, printed as one table and written to bench/results/latest.json.
 
+Over 450 lines: one script on purpose, so that `make bench` is one process that owns its server,
+its load and its table; each benchmark is a function of its own (`*_rows`).
+
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... make bench [QUICK=1]
 
 Makes its own database (`<name>_bench`, dropped and made again each run), migrates it and fills

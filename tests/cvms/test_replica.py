@@ -36,7 +36,7 @@ def official(client, personas):
 
 def test_state_stock_is_read_from_the_replica_and_the_session_from_the_primary(client, official, settings):
     settings.READ_FROM_REPLICA = True
-    location, lot = stock(doses=7)
+    _location, lot = stock(doses=7)
 
     page, replica, primary = _visit(client, "state:inventory.stock")
 

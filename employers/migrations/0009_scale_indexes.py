@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('employers', '0007_delivery_claims'),
+        ('employers', '0008_upload_changes_preview'),
         ('enrollment', '0008_spanish_reference_data'),
     ]
 
