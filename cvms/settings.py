@@ -2,6 +2,9 @@
 
 The defaults are the safe production ones: DEBUG is off and a real SECRET_KEY is required.
 `make run` turns DEBUG on and uses SQLite with in-process tasks.
+
+Over 450 lines: one settings module read from the environment (STYLE.md), each app's section in
+it, so that a deployment's choices are read in one place.
 """
 
 from pathlib import Path
