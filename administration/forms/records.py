@@ -190,6 +190,23 @@ class AdverseEventForm(forms.Form):
         return data
 
 
+class HistoricalDoseForm(forms.Form):
+    """A dose given elsewhere, entered from the person's own records (a vaccination card)."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("Vaccine given"), empty_label=None)
+    given_on = forms.DateField(label=_("Date given"), widget=forms.DateInput(attrs={"type": "date"}))
+    invalid_reason = forms.CharField(
+        label=_("Documented reason, if the dose is not valid for this person"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products  # every product: a card may show an old one
+
+
 class RecordSearchForm(forms.Form):
     q = forms.CharField(label=_("Name, lot or form number"), required=False, max_length=100)
 

@@ -77,8 +77,8 @@ class DoseNotValid(RecordingError):
 @dataclass(frozen=True)
 class DoseDetails:
     product: Product
-    lot: Lot
-    dose_number: int
+    lot: Lot | None  # None: a historical dose (given elsewhere)
+    dose_number: int | None  # None: a historical dose, numbered by the evaluator
     administered_at: datetime
     route: str = ""
     site: str = ""
@@ -158,21 +158,22 @@ def _check_lot(*, location: Location, details: DoseDetails) -> None:
         )
 
 
-def _check_series(
+def check_series(
     *, recipient: Recipient, details: DoseDetails, exclude_pk: int | None = None
 ) -> DoseEvaluation:
     """The evaluator's verdict on the dose, given the person's other doses: refused when not
     valid unless a reason is given; the same dose twice, or another product than dose 1's without
     the allowed exception, are refused whatever the verdict."""
     doses = _standing_doses(recipient).exclude(pk=exclude_pk).select_related("product")
-    if doses.filter(dose_number=details.dose_number, valid=True).exists():
+    if details.dose_number is not None and doses.filter(dose_number=details.dose_number, valid=True).exists():
         raise DuplicateDose(
             _("Dose %(n)s is already on %(name)s's record.")
             % {"n": details.dose_number, "name": recipient.full_name}
         )
     first = doses.filter(dose_number=1, valid=True).first()
     if (
-        details.dose_number > 1
+        details.dose_number is not None
+        and details.dose_number > 1
         and first is not None
         and first.product_id != details.product.pk
         and not details.product_exception.strip()
@@ -201,7 +202,7 @@ def _check_series(
     return evaluation
 
 
-def _validity_fields(evaluation: DoseEvaluation, details: DoseDetails) -> dict:
+def validity_fields(evaluation: DoseEvaluation, details: DoseDetails) -> dict:
     """What a record keeps of the evaluator's verdict."""
     if evaluation.valid:
         return {"valid": True, "invalid_findings": "", "invalid_reason": ""}
@@ -236,7 +237,7 @@ def dose_record(
     if details.administered_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A dose can't be recorded in the future."))
     _check_lot(location=location, details=details)
-    evaluation = _check_series(recipient=recipient, details=details)
+    evaluation = check_series(recipient=recipient, details=details)
     if appointment is not None:
         appointment = _appointment_locked(appointment)
         if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
@@ -265,7 +266,7 @@ def dose_record(
                 form_number=form_number,
                 recorded_by=by,
                 **_funding_fields(recipient=recipient, details=details),
-                **_validity_fields(evaluation, details),
+                **validity_fields(evaluation, details),
             )
     except IntegrityError as clash:  # a concurrent recording of the same dose won
         raise DuplicateDose(
@@ -439,7 +440,7 @@ def dose_correct(
     moved = details.lot.pk != record.lot_id or location.pk != record.location_id
     if moved:
         _check_lot(location=location, details=details)
-    evaluation = _check_series(recipient=recipient, details=details, exclude_pk=record.pk)
+    evaluation = check_series(recipient=recipient, details=details, exclude_pk=record.pk)
     before = _snapshot(record)
     if moved:
         try:
@@ -472,7 +473,7 @@ def dose_correct(
                 volume_ml=details.volume_ml,
                 product_exception=details.product_exception.strip(),
                 **_funding_fields(recipient=recipient, details=details),
-                **_validity_fields(evaluation, details),
+                **validity_fields(evaluation, details),
                 status=RecordStatus.CORRECTED,
                 status_reason=reason.strip(),
                 version=record.version + 1,
