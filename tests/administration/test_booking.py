@@ -11,9 +11,10 @@ from administration.models import Appointment, Slot
 from administration.selectors import booking as selectors
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking as services
-from administration.services import clinics, notifications
+from administration.services import clinics, notifications, recording
 from cvms.models import AuditEvent
 from employers.enums import InviteeStatus
+from inventory.interface import lots_usable
 from employers.models import Invitee
 from enrollment.models import PriorityGroup
 from tests.administration.factories import clinic
@@ -277,6 +278,17 @@ def test_people_are_reminded_to_book_their_second_dose(open_group, django_captur
     appointment = book(person, the_clinic.slots.first())
     services.appointment_check_in(
         clinic=the_clinic, code=appointment.confirmation_code, by=the_clinic.created_by
+    )
+    # The dose given (an arrival alone is no dose: the forecaster counts doses on record).
+    lot = lots_usable(location=the_clinic.location, product=the_clinic.product).first().lot
+    recording.dose_record(
+        recipient=person,
+        location=the_clinic.location,
+        details=recording.DoseDetails(
+            product=the_clinic.product, lot=lot, dose_number=1, administered_at=timezone.now()
+        ),
+        appointment=appointment,
+        by=the_clinic.created_by,
     )
     mail.outbox.clear()
 
