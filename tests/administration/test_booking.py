@@ -14,9 +14,9 @@ from administration.services import booking as services
 from administration.services import clinics, notifications, recording
 from cvms.models import AuditEvent
 from employers.enums import InviteeStatus
-from inventory.interface import lots_usable
 from employers.models import Invitee
 from enrollment.models import PriorityGroup
+from inventory.interface import lots_usable
 from tests.administration.factories import clinic
 from tests.employers.factories import InviteeFactory
 from tests.factories import EmployerFactory, LocationFactory
