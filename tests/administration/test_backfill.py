@@ -248,7 +248,7 @@ def test_backfilled_form_of_a_dose_the_evaluator_finds_not_valid_is_refused_with
         backfill.BackfillError, match="Out of sequence: this is dose 1 of the series, not dose 2"
     ):
         backfill.form_backfill(location=home["location"], row=out_of_sequence, by=home["admin"])
-    with pytest.raises(backfill.BackfillError, match="a dose of .* is 0.3 mL, not 3 mL"):
+    with pytest.raises(backfill.BackfillError, match=r"a dose of .* is 0\.3 mL, not 3 mL"):
         backfill.form_backfill(location=home["location"], row=ten_times, by=home["admin"])
 
     assert not AdministrationRecord.objects.filter(source=RecordSource.PAPER).exists()
