@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
@@ -60,6 +61,17 @@ def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number
     next, a vaccine that can't continue their series, a day before it is due, or a vaccine the
     person is too young or too old for on that day. (The appointments booked for later doses
     are checked afterwards, by `_check_later_doses`.)"""
+    rule = selectors.rule_for(clinic.product)
+    doses_of_product = rule.primary_doses + (1 if rule.booster_interval_days else 0) if rule else 1
+    if dose_number > doses_of_product:
+        raise BookingError(
+            ngettext(
+                "%(product)s is given in %(n)s dose; there is no dose %(dose)s.",
+                "%(product)s is given in %(n)s doses; there is no dose %(dose)s.",
+                doses_of_product,
+            )
+            % {"product": clinic.product.name, "n": doses_of_product, "dose": dose_number}
+        )
     day = timezone.localtime(slot.starts_at).date()
     old_enough, too_old = selectors.age_limits(recipient, clinic.product)
     if old_enough is not None and day < old_enough:
