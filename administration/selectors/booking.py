@@ -166,11 +166,11 @@ def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
 
 
 def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
-    """Attended first doses of two-dose products whose second dose may be booked within a week
-    and which have no second-dose appointment yet; not reminded before."""
+    """First doses given at an appointment, of two-dose products, whose second dose may be booked
+    within a week and which have no second-dose appointment yet; not reminded before."""
     appointments = (
         Appointment.objects.filter(
-            status=AppointmentStatus.ATTENDED,
+            status=AppointmentStatus.VACCINATED,
             dose_number=1,
             next_dose_reminder_sent_at__isnull=True,
             slot__clinic__product__series_doses__gte=2,

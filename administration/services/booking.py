@@ -7,10 +7,10 @@ last guard, and a partial unique constraint keeps one active appointment per per
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,11 +19,10 @@ from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
 from administration.services import notifications
-from cvms.audit import audit
+from administration.services.roster import roster_follow, roster_people
+from cvms.audit import audit, audit_many
 from cvms.locking import lock_one
 from cvms.models import User
-from employers.enums import InviteeStatus
-from employers.interface import invitee_ids_for_recipient, invitee_status_set
 from enrollment.models import Location
 from recipients.models import Recipient
 
@@ -200,7 +199,7 @@ def appointment_book(
         request=request,
         data={"recipient": recipient.pk, "slot": slot.pk, "dose": dose_number},
     )
-    _roster_status(recipient, InviteeStatus.BOOKED, by=by, when=dose_number == 1)
+    roster_follow(recipient, by=by)
     notifications.appointment_email(appointment, "appointment_booked")
     return appointment
 
@@ -254,12 +253,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
     if appointment.dose_number == 1:
         _check_later_doses(appointment.recipient)
     audit(action="administration.appointment.cancelled", by=by, target=appointment, request=request)
-    if not Appointment.objects.filter(
-        recipient=appointment.recipient, status=AppointmentStatus.BOOKED
-    ).exists():
-        _roster_status(
-            appointment.recipient, InviteeStatus.REGISTERED, by=by, when=appointment.dose_number == 1
-        )
+    roster_follow(appointment.recipient, by=by)
     notifications.appointment_email(appointment, "appointment_cancelled")
     return appointment
 
@@ -268,7 +262,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
 def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> Appointment:
     """The clinic marks that the person didn't come: only a booked appointment whose time has
     come (its slot has started; the person may be late, so the staff choose when), never one
-    the person came to (arrived, or a dose or refusal recorded: both mark it arrived) nor a
+    the person came to (arrived, vaccinated or refused) nor a
     cancelled one. A conditional UPDATE on the status and the time: a dose recorded at the same
     moment can't be overwritten. Their place isn't given back: the slot has passed."""
     now = timezone.now()
@@ -288,7 +282,44 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
         )
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
+    roster_follow(appointment.recipient, by=by)
     return appointment
+
+
+# The sweep closes this many at a time (it runs every minute, so a large day takes a few runs).
+NO_SHOW_BATCH = 2000
+
+
+@transaction.atomic
+def no_shows_close(*, now: datetime) -> int:
+    """The end of the clinic day (the sweep, every minute): an appointment still booked once its
+    clinic has closed is a no-show. An arrived person is left as arrived: their dose may still be
+    recorded after closing (a paper form first). Rows a recording holds right now are skipped
+    (`skip_locked`): the recording closes them itself, or the next sweep does."""
+    local = timezone.localtime(now)
+    ended = Q(slot__clinic__date__lt=local.date()) | Q(
+        slot__clinic__date=local.date(), slot__clinic__closes_at__lte=local.time()
+    )
+    # Locks the appointments alone (`of`), in id order, a batch at a time.
+    due = list(
+        Appointment.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(ended, status=AppointmentStatus.BOOKED)
+        .order_by("pk")
+        .values_list("pk", "recipient_id")[:NO_SHOW_BATCH]
+    )
+    if not due:
+        return 0
+    Appointment.objects.filter(pk__in=[pk for pk, _recipient in due]).update(
+        status=AppointmentStatus.NO_SHOW, changed_at=now
+    )
+    audit_many(
+        action="administration.appointment.no_show",
+        by=None,
+        events=[(Appointment(pk=pk), {"by": "end of clinic day"}) for pk, _recipient in due],
+    )
+    for recipient in Recipient.objects.filter(pk__in=roster_people({recipient for _pk, recipient in due})):
+        roster_follow(recipient, by=None)
+    return len(due)
 
 
 @transaction.atomic
@@ -316,14 +347,3 @@ def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -
     appointment.status = AppointmentStatus.ATTENDED
     audit(action="administration.appointment.checked_in", by=by, target=appointment, request=request)
     return appointment
-
-
-def _roster_status(
-    recipient: Recipient, status: InviteeStatus, *, by: User | None, when: bool = True
-) -> None:
-    """Tell the employers app (its rosters) how this person is getting on."""
-    if not when:
-        return
-    invitee_ids = invitee_ids_for_recipient(recipient.pk)
-    if invitee_ids:
-        invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)

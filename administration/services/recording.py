@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration.enums import (
+    OPEN_FOR_RECORDING,
     VFC_ELIGIBLE,
     AppointmentStatus,
     FundingSource,
@@ -25,6 +26,7 @@ from administration.enums import (
 )
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from administration.reporting.rows import COVID_19_CVX
+from administration.services.roster import roster_follow
 from cvms.audit import audit
 from cvms.locking import lock_one
 from cvms.models import Membership, User
@@ -169,6 +171,25 @@ def _appointment_locked(appointment: Appointment) -> Appointment:
     return Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
 
 
+def _appointment_open(appointment: Appointment, *, recipient: Recipient, location: Location) -> Appointment:
+    """The appointment, locked, if a dose or a refusal may be recorded against it: this person's,
+    at this location, and not closed yet (vaccinated, refused, no-show or cancelled)."""
+    appointment = _appointment_locked(appointment)
+    if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+        raise RecordingError(_("This appointment is not this person's at this location."))
+    if appointment.status not in OPEN_FOR_RECORDING:
+        raise RecordingError(
+            _("The appointment is %(status)s.") % {"status": appointment.get_status_display().lower()}
+        )
+    return appointment
+
+
+def _appointment_close(appointment: Appointment, status: AppointmentStatus) -> None:
+    """The visit ends: the appointment is vaccinated or refused (the caller holds its lock)."""
+    Appointment.objects.filter(pk=appointment.pk).update(status=status, changed_at=timezone.now())
+    appointment.status = status
+
+
 @transaction.atomic
 def dose_record(
     *,
@@ -189,13 +210,7 @@ def dose_record(
     _check_lot(location=location, details=details)
     _check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
-        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
-            raise RecordingError(
-                _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
-            )
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     try:
         with transaction.atomic():
             record = AdministrationRecord.objects.create(
@@ -227,10 +242,8 @@ def dose_record(
         )
     except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.VACCINATED)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -243,6 +256,7 @@ def dose_record(
             "source": source,
         },
     )
+    roster_follow(recipient, by=by)
     return record
 
 
@@ -302,9 +316,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     record = AdministrationRecord.objects.create(
         recipient=recipient,
         location=location,
@@ -318,10 +330,8 @@ def refusal_record(
         form_number=form_number,
         recorded_by=by,
     )
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.REFUSED)
     audit(
         action="administration.refusal.recorded",
         by=by,
@@ -329,6 +339,7 @@ def refusal_record(
         request=request,
         data={"recipient": recipient.pk, "product": product.cvx, "reason": reason, "source": source},
     )
+    roster_follow(recipient, by=by)
     return record
 
 

@@ -11,11 +11,12 @@ from administration.models import Appointment, Slot
 from administration.selectors import booking as selectors
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking as services
-from administration.services import clinics, notifications
+from administration.services import clinics, notifications, recording
 from cvms.models import AuditEvent
 from employers.enums import InviteeStatus
 from employers.models import Invitee
 from enrollment.models import PriorityGroup
+from inventory.models import Lot
 from tests.administration.factories import clinic
 from tests.employers.factories import InviteeFactory
 from tests.factories import EmployerFactory, LocationFactory
@@ -274,8 +275,17 @@ def test_people_are_reminded_to_book_their_second_dose(open_group, django_captur
     person = RecipientFactory(group="2")
     the_clinic = clinic(days_ahead=1)
     appointment = book(person, the_clinic.slots.first())
-    services.appointment_check_in(
-        clinic=the_clinic, code=appointment.confirmation_code, by=the_clinic.created_by
+    recording.dose_record(
+        recipient=person,
+        location=the_clinic.location,
+        details=recording.DoseDetails(
+            product=the_clinic.product,
+            lot=Lot.objects.get(product=the_clinic.product),
+            dose_number=1,
+            administered_at=timezone.now(),
+        ),
+        appointment=appointment,
+        by=the_clinic.created_by,
     )
     mail.outbox.clear()
 

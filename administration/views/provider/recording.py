@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from administration.enums import OPEN_FOR_RECORDING
 from administration.forms.records import DoseForm, RefusalForm, WalkInSearchForm, dose_volume
 from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
@@ -51,8 +52,19 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
         data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
         return DoseForm(data, stocks=self.stocks, recipient=self.appointment.recipient, initial=initial)
 
+    def closed(self):
+        """A vaccinated, refused, no-show or cancelled appointment takes nothing more: back to the
+        clinic's list, saying so."""
+        messages.info(
+            self.request,
+            _("This appointment is closed: %(status)s.") % {"status": self.appointment.get_status_display()},
+        )
+        return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
+        if self.appointment.status not in OPEN_FOR_RECORDING:
+            return self.closed()
         # The page shows the person's name and date of birth: a read of their record.
         audit(
             action="administration.appointment.opened",
@@ -75,6 +87,8 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
 
     def post(self, request, *args, **kwargs):
         self.dispatch_objects()
+        if self.appointment.status not in OPEN_FOR_RECORDING:
+            return self.closed()
         if request.POST.get("action") == "refuse":
             return self._refuse()
         form = self.get_form()
