@@ -4,7 +4,7 @@ to an appointment (for booking, and for inventory, which asks how many are booke
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -85,6 +85,27 @@ def clinic_admits(*, clinic: Clinic, recipient: Recipient) -> bool:
 
 def slots_for_booking(*, clinic: Clinic) -> QuerySet[Slot]:
     return Slot.objects.filter(clinic=clinic, starts_at__gt=timezone.now()).order_by("starts_at", "id")
+
+
+# The free times offered to a vaccinator booking a person's next dose: the first few are enough.
+NEXT_DOSE_SLOTS = 40
+
+
+def slots_for_next_dose(*, locations: QuerySet[Location], product: Product, earliest: date) -> QuerySet[Slot]:
+    """Free times (from now, and from `earliest`) at these locations' scheduled clinics with
+    `product`, soonest first: the first `NEXT_DOSE_SLOTS` of them (one query)."""
+    start = max(timezone.make_aware(datetime.combine(earliest, datetime.min.time())), timezone.now())
+    return (
+        Slot.objects.filter(
+            clinic__location__in=locations,
+            clinic__product=product,
+            clinic__status=ClinicStatus.SCHEDULED,
+            starts_at__gte=start,
+            booked__lt=F("capacity"),
+        )
+        .select_related("clinic__location")
+        .order_by("starts_at", "id")[:NEXT_DOSE_SLOTS]
+    )
 
 
 def appointments_of(recipient: Recipient) -> QuerySet[Appointment]:

@@ -165,17 +165,25 @@ def _bookable_slot(slot_id: int) -> Slot:
 
 @transaction.atomic
 def appointment_book(
-    *, recipient: Recipient, slot_id: int, dose_number: int, by: User, request=None
+    *,
+    recipient: Recipient,
+    slot_id: int,
+    dose_number: int,
+    by: User,
+    request=None,
+    check_admission: bool = True,
 ) -> Appointment:
     """Book a place in a slot for one dose. Refuses a full slot (`SlotFull`), a clinic the
     person may not book (`NotEligible`), a second dose too early (`TooEarly`) and a second
-    active appointment for the same dose (`AlreadyBooked`); nothing changes when refused."""
+    active appointment for the same dose (`AlreadyBooked`); nothing changes when refused.
+    `check_admission=False`: a vaccinator books the next dose of a series the person began
+    (services.visits), so whether the clinic admits them isn't asked again."""
     # Re-read the person with their group: whether it is open is decided now, not when the
     # caller loaded them.
     recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
     slot = _bookable_slot(slot_id)
     clinic = slot.clinic
-    if not selectors.clinic_admits(clinic=clinic, recipient=recipient):
+    if check_admission and not selectors.clinic_admits(clinic=clinic, recipient=recipient):
         raise NotEligible(
             _("This clinic is only for invited people or priority groups that you are not part of.")
             if not clinic.is_public

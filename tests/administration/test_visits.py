@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from administration.enums import AppointmentStatus
 from administration.models import Appointment
@@ -237,3 +237,137 @@ def test_a_refusal_puts_the_roster_back_to_registered(today_clinic, vaccinator):
     refuse(appointment_at(clinic_today, recipient=person), vaccinator)
 
     assert Invitee.objects.get(pk=invitee.pk).status == InviteeStatus.REGISTERED
+
+
+# --- The next dose, booked before the person leaves --------------------------------------------
+
+
+def visit_url(record):
+    return reverse("provider:administration.visit", kwargs={"record_pk": record.pk})
+
+
+@pytest.fixture
+def first_dose_given(today_clinic, vaccinator):
+    """Dose 1 of a two-dose product (21 days apart) given today to a walk-in whose priority
+    group isn't open (booking the second isn't a matter of eligibility any more)."""
+    clinic_today, lot = today_clinic
+    person = RecipientFactory(user=None, email="", first_name="Ines", last_name="Duarte")
+    record = recording.dose_record(
+        recipient=person,
+        location=clinic_today.location,
+        details=recording.DoseDetails(
+            product=lot.product,
+            lot=lot,
+            dose_number=1,
+            administered_at=timezone.now(),
+            volume_ml=Decimal("0.50"),
+        ),
+        by=vaccinator,
+    )
+    return record
+
+
+def test_the_visit_offers_times_at_the_vaccinators_clinics_from_the_day_dose_2_is_due(
+    client, first_dose_given, vaccinator
+):
+    record = first_dose_given
+    product, location = record.product, record.location
+    too_soon = clinic(location=location, product=product, days_ahead=20)
+    due_day = clinic(location=location, product=product, days_ahead=21)
+    other_vaccine = clinic(location=location, days_ahead=25)
+    other_organization = clinic(product=product, days_ahead=25)
+    client.force_login(vaccinator)
+
+    page = client.get(visit_url(record))
+
+    due = timezone.localdate() + timedelta(days=21)
+    offered = {slot.clinic_id for slot in page.context["slots"]}
+    assert offered == {due_day.pk}
+    assert not offered & {too_soon.pk, other_vaccine.pk, other_organization.pk}
+    assert f"Dose 2 is due from {formats.date_format(due, 'DATE_FORMAT')}." in page.content.decode()
+    assert AuditEvent.objects.filter(action="administration.visit.viewed", target_id=str(record.pk)).exists()
+
+
+def test_the_vaccinator_books_dose_2_and_the_person_leaves_with_the_code(
+    client, first_dose_given, vaccinator
+):
+    record = first_dose_given
+    invitee = InviteeFactory(recipient_id=record.recipient_id, status=InviteeStatus.REGISTERED)
+    due_day = clinic(location=record.location, product=record.product, days_ahead=21)
+    slot = due_day.slots.first()
+    client.force_login(vaccinator)
+
+    page = client.post(visit_url(record), {"slot": slot.pk}, follow=True)
+
+    appointment = Appointment.objects.get(recipient=record.recipient, status=AppointmentStatus.BOOKED)
+    assert (appointment.dose_number, appointment.slot) == (2, slot)
+    assert f"Their confirmation code is {appointment.confirmation_code}." in page.content.decode()
+    assert f"confirmation code {appointment.confirmation_code}" in page.content.decode()  # shown on the page
+    assert Invitee.objects.get(pk=invitee.pk).status == InviteeStatus.BOOKED
+    event = AuditEvent.objects.get(action="administration.next_dose.booked")
+    assert (event.actor, event.target_id, event.data) == (
+        vaccinator,
+        str(appointment.pk),
+        {"after_record": record.pk, "dose": 2},
+    )
+
+
+def test_a_time_before_dose_2_is_due_is_refused(client, first_dose_given, vaccinator):
+    record = first_dose_given
+    too_soon = clinic(location=record.location, product=record.product, days_ahead=10)
+    client.force_login(vaccinator)
+
+    page = client.post(visit_url(record), {"slot": too_soon.slots.first().pk})
+
+    assert "can&#x27;t be given before" in page.content.decode()
+    assert not Appointment.objects.filter(recipient=record.recipient).exists()
+
+
+def test_a_time_at_another_organizations_clinic_is_refused(client, first_dose_given, vaccinator):
+    record = first_dose_given
+    elsewhere = clinic(product=record.product, days_ahead=21)
+    client.force_login(vaccinator)
+
+    page = client.post(visit_url(record), {"slot": elsewhere.slots.first().pk})
+
+    assert "Choose a time at one of your clinics." in page.content.decode()
+    assert not Appointment.objects.filter(recipient=record.recipient).exists()
+
+
+def test_nothing_is_offered_once_dose_2_is_booked(client, first_dose_given, vaccinator):
+    record = first_dose_given
+    slot = clinic(location=record.location, product=record.product, days_ahead=21).slots.first()
+    client.force_login(vaccinator)
+    client.post(visit_url(record), {"slot": slot.pk})
+
+    page = client.get(visit_url(record))
+    again = client.post(visit_url(record), {"slot": slot.pk})
+
+    assert page.context["next_dose"] is None and page.context["slots"] == []
+    assert "has no dose left to book" in again.content.decode()
+    assert Appointment.objects.filter(recipient=record.recipient).count() == 1
+
+
+def test_another_organizations_visit_and_a_refusal_are_404(client, today_clinic, vaccinator, personas):
+    clinic_today, _lot = today_clinic
+    refusal = refuse(appointment_at(clinic_today), vaccinator)
+    client.force_login(personas.other[Role.VACCINATOR])
+    other_page = client.get(visit_url(refusal))
+    client.force_login(vaccinator)
+
+    assert (other_page.status_code, client.get(visit_url(refusal)).status_code) == (404, 404)
+
+
+@pytest.mark.parametrize("clinics", [1, 8])
+def test_the_visit_page_reads_a_fixed_number_of_queries(
+    client, first_dose_given, vaccinator, clinics, django_assert_max_num_queries
+):
+    record = first_dose_given
+    for days in range(21, 21 + clinics):
+        clinic(location=record.location, product=record.product, days_ahead=days)
+    client.force_login(vaccinator)
+
+    with django_assert_max_num_queries(30):
+        page = client.get(visit_url(record))
+
+    assert len(page.context["slots"]) == min(2 * clinics, 40)

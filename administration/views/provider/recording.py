@@ -1,22 +1,27 @@
 """The provider portal's dose recording: today's clinics, a dose (or a refusal) recorded from an
-appointment of a clinic, and walk-ins, found by name and date of birth and recorded at one of the
-person's locations. A vaccinator records only at the locations they are assigned to."""
+appointment of a clinic, and walk-ins, found by name and date of birth (or registered there when
+they have no record yet) and recorded at one of the person's locations. A vaccinator records only
+at the locations they are assigned to. A dose recorded leads to the visit's page
+(views/provider/visits.py), where the next dose is booked."""
 
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from administration.enums import OPEN_FOR_RECORDING
 from administration.forms.records import DoseForm, RefusalForm, WalkInSearchForm, dose_volume
+from administration.forms.visits import WalkInRegistrationForm
 from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
 from administration.selectors import records as record_selectors
-from administration.services import recording
+from administration.services import recording, visits
 from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
@@ -106,7 +111,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
                 **form.extras(),
             )
             try:
-                recording.dose_record(
+                record = recording.dose_record(
                     recipient=self.appointment.recipient,
                     location=self.clinic.location,
                     details=details,
@@ -122,7 +127,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
                     _("Dose %(n)s recorded for %(name)s.")
                     % {"n": details.dose_number, "name": self.appointment.recipient.full_name},
                 )
-                return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+                return redirect("provider:administration.visit", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(form=form))
 
     def _refuse(self):
@@ -212,6 +217,42 @@ class WalkInView(PostedSearchMixin, ProviderPortalView, TemplateView):
         return super().get_context_data(**kwargs) | {"form": form, "people": people}
 
 
+class WalkInRegisterView(ProviderPortalView, TemplateView):
+    """Register a walk-in who has no record yet (the search found nobody), at one of the
+    vaccinator's locations, then go on to record their dose: the person is kept as found by this
+    session's walk-in search, so the record page opens for them."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_walk_in_register.html"
+
+    def get_form(self):
+        return WalkInRegistrationForm(self.request.POST or None, locations=self.request.locations)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response({"form": self.get_form()})
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            location = form.cleaned_data["location"]
+            try:
+                recipient = visits.walk_in_register(
+                    data=form.person(), location=location, by=request.user, request=request
+                )
+            except visits.WalkInRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                walk_in_found_keep(request, [recipient])
+                messages.success(
+                    request, _("%(name)s is registered. Record their dose.") % {"name": recipient.full_name}
+                )
+                return redirect(
+                    f"{reverse('provider:administration.walk_in.record')}"
+                    f"?{urlencode({'recipient': recipient.pk, 'location': location.pk})}"
+                )
+        return self.render_to_response({"form": form})
+
+
 class WalkInRecordView(ProviderPortalView, TemplateView):
     """Record a walk-in's dose, or their refusal, at one of the person's locations: only for a
     person found by this user's walk-in search (404 for any other id); opening them is audited."""
@@ -264,7 +305,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             data = form.cleaned_data
             lot = data["stock"].lot
             try:
-                recording.dose_record(
+                record = recording.dose_record(
                     recipient=self.recipient,
                     location=self.location,
                     details=recording.DoseDetails(
@@ -291,7 +332,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                     _("Dose %(n)s recorded for %(name)s.")
                     % {"n": data["dose_number"], "name": self.recipient.full_name},
                 )
-                return redirect("provider:administration.walk_in")
+                return redirect("provider:administration.visit", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(form=form))
 
     def _refuse(self):
