@@ -15,6 +15,7 @@ from inventory.models import (
     InventoryReportLine,
     Lot,
     Product,
+    SeriesRule,
     Shipment,
     Stock,
     StockMovement,
@@ -40,6 +41,21 @@ class ProductFactory(factory.django.DjangoModelFactory):
     series_doses = 2
     min_interval_days = 21
     is_active = True
+
+
+class SeriesRuleFactory(factory.django.DjangoModelFactory):
+    """The series rules of a product (a product without one is read from its own fields)."""
+
+    class Meta:
+        model = SeriesRule
+
+    product = factory.SubFactory(ProductFactory)
+    primary_doses = 2
+    min_interval_days = 21
+    recommended_interval_days = 21
+    min_age_months = 144
+    dose_volume_ml = "0.5"
+    booster_interval_days = None
 
 
 class LotFactory(factory.django.DjangoModelFactory):
