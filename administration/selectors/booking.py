@@ -91,14 +91,14 @@ def slots_for_booking(*, clinic: Clinic) -> QuerySet[Slot]:
 NEXT_DOSE_SLOTS = 40
 
 
-def slots_for_next_dose(*, locations: QuerySet[Location], product: Product, earliest: date) -> QuerySet[Slot]:
-    """Free times (from now, and from `earliest`) at these locations' scheduled clinics with
-    `product`, soonest first: the first `NEXT_DOSE_SLOTS` of them (one query)."""
+def slots_for_next_dose(*, locations: QuerySet[Location], products, earliest: date) -> QuerySet[Slot]:
+    """Free times (from now, and from `earliest`) at these locations' scheduled clinics with one
+    of `products` (ids), soonest first: the first `NEXT_DOSE_SLOTS` of them (one query)."""
     start = max(timezone.make_aware(datetime.combine(earliest, datetime.min.time())), timezone.now())
     return (
         Slot.objects.filter(
             clinic__location__in=locations,
-            clinic__product=product,
+            clinic__product__in=list(products),
             clinic__status=ClinicStatus.SCHEDULED,
             starts_at__gte=start,
             booked__lt=F("capacity"),

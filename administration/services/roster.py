@@ -5,29 +5,22 @@ Administration knows, so it tells employers through its interface whenever somet
 happens here: a booking, a cancellation, a dose, a refusal, a no-show. The status is worked out
 from the facts each time (never stepped up or down), so that the order of events can't leave it
 wrong: vaccinated once the primary series is complete, booked while an appointment is booked,
-registered otherwise.
+registered otherwise (the evaluator says when the series is complete).
 """
 
 from administration.enums import AppointmentStatus
 from administration.models import Appointment
-from administration.selectors.records import doses_for
+from administration.selectors.clinical import person_evaluation
 from cvms.models import User
 from employers.enums import InviteeStatus
 from employers.interface import invitee_ids_for_recipient, invitee_status_set
 from employers.models import Invitee
-from inventory.models import Product
 from recipients.models import Recipient
 
 
 def series_complete(recipient: Recipient) -> bool:
-    """Every dose of the primary series of the product the person started with is on record."""
-    doses = doses_for(recipient)
-    if not doses:
-        return False
-    started_with = next((dose for dose in doses if dose.dose_number == 1), doses[0])
-    needed = Product.objects.filter(pk=started_with.product_id).values_list("series_doses", flat=True).first()
-    given = {dose.dose_number for dose in doses}
-    return set(range(1, (needed or 1) + 1)) <= given
+    """The person's primary series is complete, as the evaluator judges their doses."""
+    return person_evaluation(recipient).primary_complete
 
 
 def roster_status(recipient: Recipient) -> InviteeStatus:

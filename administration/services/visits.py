@@ -3,8 +3,9 @@ vaccinator before their dose, and after a dose the vaccinator books the next one
 person leaves.
 
 Both act for a provider's location the vaccinator may work at (the view passes
-`request.locations`); both are audited. The booking itself is booking's `appointment_book`, which
-decides the dose and its earliest day like any other booking; only the clinic's admission (a
+`request.locations`); both are audited. What is due next, and from when, is the forecaster's
+answer (`administration.selectors.clinical.person_evaluation`); the booking itself is booking's
+`appointment_book`, which checks the dose like any other booking; only the clinic's admission (a
 priority group open, an invitation) isn't asked again: a person who began a series may finish it.
 """
 
@@ -13,17 +14,18 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from administration.enums import AppointmentStatus
 from administration.models import AdministrationRecord, Appointment, Slot
 from administration.selectors import booking as booking_selectors
+from administration.selectors.clinical import person_evaluation
 from administration.services.booking import BookingError, appointment_book
 from cvms.audit import audit
 from cvms.models import User
 from employers.interface import invitee_recipient_find
 from enrollment.models import Location
-from inventory.models import Product
 from recipients.enums import Ethnicity, Race
 from recipients.interface import recipient_create_by_staff
 from recipients.models import Recipient
@@ -35,19 +37,30 @@ class WalkInRefused(Exception):
 
 @dataclass(frozen=True)
 class NextDose:
-    """The dose the person may be booked for next, and from when."""
+    """The dose the person may be booked for next (the forecaster's answer), and from when."""
 
     dose_number: int
-    earliest: date
-    product: Product | None  # None: any vaccine
+    earliest: date  # not before today
+    recommended: date
+    past_due: bool
+    products: frozenset[int]  # the vaccines that may be given (empty: any)
 
 
 def next_dose_due(recipient: Recipient) -> NextDose | None:
-    """What the person may book next (None: nothing is left to book, or it is booked)."""
-    due = booking_selectors.next_dose(recipient)
-    if due is None:
+    """What the person may be booked for next, as the forecaster says; None when nothing is
+    due, or when an appointment is booked already (the next visit is planned)."""
+    forecast = person_evaluation(recipient).forecast
+    if not forecast.due:
         return None
-    return NextDose(dose_number=due["dose_number"], earliest=due["earliest"], product=due["product"])
+    if Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED).exists():
+        return None
+    return NextDose(
+        dose_number=forecast.dose_number,
+        earliest=max(forecast.earliest, timezone.localdate()),
+        recommended=forecast.recommended,
+        past_due=forecast.past_due,
+        products=forecast.products,
+    )
 
 
 @transaction.atomic
@@ -107,7 +120,7 @@ def next_dose_slots(*, record: AdministrationRecord, locations: QuerySet[Locatio
     if due is None:
         return Slot.objects.none()
     return booking_selectors.slots_for_next_dose(
-        locations=locations, product=due.product or record.product, earliest=due.earliest
+        locations=locations, products=due.products or {record.product_id}, earliest=due.earliest
     )
 
 

@@ -20,6 +20,7 @@ from employers.enums import InviteeStatus
 from employers.models import Invitee
 from tests.administration.factories import appointment_at, clinic, clinic_with_stock, works_at
 from tests.employers.factories import InviteeFactory
+from tests.inventory.factories import ProductFactory
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
@@ -274,7 +275,9 @@ def test_the_visit_offers_times_at_the_vaccinators_clinics_from_the_day_dose_2_i
     product, location = record.product, record.location
     too_soon = clinic(location=location, product=product, days_ahead=20)
     due_day = clinic(location=location, product=product, days_ahead=21)
-    other_vaccine = clinic(location=location, days_ahead=25)
+    other_vaccine = clinic(
+        location=location, product=ProductFactory(cvx="212", series_doses=1), days_ahead=25
+    )
     other_organization = clinic(product=product, days_ahead=25)
     client.force_login(vaccinator)
 

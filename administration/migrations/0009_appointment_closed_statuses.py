@@ -18,7 +18,7 @@ def reopen_recorded(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("administration", "0007_export_claims"),
+        ("administration", "0008_dose_validity"),
     ]
 
     operations = [
