@@ -46,13 +46,19 @@ class NextDose:
     products: frozenset[int]  # the vaccines that may be given (empty: any)
 
 
-def next_dose_due(recipient: Recipient) -> NextDose | None:
-    """What the person may be booked for next, as the forecaster says; None when nothing is
-    due, or when an appointment is booked already (the next visit is planned)."""
+def booked_appointments(recipient: Recipient) -> list[Appointment]:
+    """The person's appointments still to come (booked), soonest first."""
+    return list(
+        Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED)
+        .select_related("slot__clinic__location")
+        .order_by("slot__starts_at", "id")
+    )
+
+
+def next_dose_forecast(recipient: Recipient) -> NextDose | None:
+    """The dose due next, as the forecaster says (None: nothing is due)."""
     forecast = person_evaluation(recipient).forecast
     if not forecast.due:
-        return None
-    if Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED).exists():
         return None
     return NextDose(
         dose_number=forecast.dose_number,
@@ -61,6 +67,14 @@ def next_dose_due(recipient: Recipient) -> NextDose | None:
         past_due=forecast.past_due,
         products=forecast.products,
     )
+
+
+def next_dose_due(recipient: Recipient) -> NextDose | None:
+    """What the person may be booked for next; None when nothing is due, or when an appointment
+    is booked already (the next visit is planned)."""
+    if Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED).exists():
+        return None
+    return next_dose_forecast(recipient)
 
 
 @transaction.atomic
@@ -113,12 +127,11 @@ def walk_in_register(*, data: dict, location: Location, by: User, request=None) 
     return recipient
 
 
-def next_dose_slots(*, record: AdministrationRecord, locations: QuerySet[Location]) -> QuerySet[Slot]:
-    """The free times the person may be booked into for their next dose: at these locations'
-    scheduled clinics with the vaccine due, from the day it is due."""
-    due = next_dose_due(record.recipient)
-    if due is None:
-        return Slot.objects.none()
+def next_dose_slots(
+    *, due: NextDose, record: AdministrationRecord, locations: QuerySet[Location]
+) -> QuerySet[Slot]:
+    """The free times the person may be booked into for the dose `due`: at these locations'
+    scheduled clinics with a vaccine that may be given, from the day it is due."""
     return booking_selectors.slots_for_next_dose(
         locations=locations, products=due.products or {record.product_id}, earliest=due.earliest
     )

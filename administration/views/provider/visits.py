@@ -9,8 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from administration.enums import AppointmentStatus, RecordStatus
-from administration.models import Appointment
+from administration.enums import RecordStatus
 from administration.selectors import records as record_selectors
 from administration.services import booking, visits
 from cvms.access import ProviderPortalView
@@ -41,16 +40,20 @@ class VisitView(ProviderPortalView, TemplateView):
         return self.render_to_response(self.context(record))
 
     def context(self, record, **extra):
+        next_dose = visits.next_dose_forecast(record.recipient)
+        booked = visits.booked_appointments(record.recipient)
+        bookable = next_dose is not None and not booked  # a planned visit is moved, not doubled
         return {
             "record": record,
             "recipient": record.recipient,
-            "next_dose": visits.next_dose_due(record.recipient),
-            "slots": list(visits.next_dose_slots(record=record, locations=self.request.locations)),
-            "booked": list(
-                Appointment.objects.filter(
-                    recipient=record.recipient, status=AppointmentStatus.BOOKED
-                ).select_related("slot__clinic__location", "slot__clinic__product")
-            ),
+            "next_dose": next_dose,
+            "booked": booked,
+            "bookable": bookable,
+            "slots": list(
+                visits.next_dose_slots(due=next_dose, record=record, locations=self.request.locations)
+            )
+            if bookable
+            else [],
             **extra,
         }
 
