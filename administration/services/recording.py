@@ -179,7 +179,7 @@ def _appointment_open(appointment: Appointment, *, recipient: Recipient, locatio
         raise RecordingError(_("This appointment is not this person's at this location."))
     if appointment.status not in OPEN_FOR_RECORDING:
         raise RecordingError(
-            _("The appointment is %(status)s.") % {"status": appointment.get_status_display().lower()}
+            _("This appointment is closed: %(status)s.") % {"status": appointment.get_status_display()}
         )
     return appointment
 

@@ -108,9 +108,9 @@ def test_a_closed_appointment_takes_no_second_dose_nor_refusal(today_clinic, vac
     appointment = appointment_at(clinic_today)
     refuse(appointment, vaccinator)
 
-    with pytest.raises(recording.RecordingError, match="The appointment is refused"):
+    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused."):
         give_dose(appointment, lot, vaccinator)
-    with pytest.raises(recording.RecordingError, match="The appointment is refused"):
+    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused."):
         refuse(appointment, vaccinator)
 
 
