@@ -106,6 +106,7 @@ class DoseEvaluation:
     valid: bool
     series_dose: int | None  # which dose of the series it counts as (valid doses only)
     findings: tuple[tuple[Finding, str], ...] = ()  # (code, message for a person)
+    position: int = 1  # the dose of the series it was given as (valid or not)
 
     @property
     def codes(self) -> tuple[Finding, ...]:
@@ -283,6 +284,7 @@ def _evaluate_one(series: _Series, dose: DoseGiven, date_of_birth: date, rules: 
             valid=False,
             series_dose=None,
             findings=((Finding.UNKNOWN_PRODUCT, _("This product has no series rules.")),),
+            position=series.next_number(),
         )
     findings = _age_findings(rule, date_of_birth, dose.given_on) + _volume_findings(rule, dose.volume_ml)
     number = series.next_number()
@@ -322,8 +324,10 @@ def _evaluate_one(series: _Series, dose: DoseGiven, date_of_birth: date, rules: 
             )
         )
     if findings:
-        return DoseEvaluation(dose=dose, valid=False, series_dose=None, findings=tuple(findings))
-    return DoseEvaluation(dose=dose, valid=True, series_dose=number)
+        return DoseEvaluation(
+            dose=dose, valid=False, series_dose=None, findings=tuple(findings), position=number
+        )
+    return DoseEvaluation(dose=dose, valid=True, series_dose=number, position=number)
 
 
 # The next dose's interval is measured from the dose given just before it, valid or not (CDSi),

@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
+from administration.selectors.clinical import series_rules
 from administration.services import notifications
 from administration.services.roster import roster_follow, roster_people
 from cvms.audit import audit, audit_many
@@ -55,30 +55,44 @@ def _new_code() -> str:
 
 
 def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number: int) -> None:
-    """Refuse a dose the person can't book at this clinic (wrong product or too early)."""
-    if dose_number > clinic.product.series_doses:
-        raise BookingError(
-            ngettext(
-                "%(product)s is given in %(n)s dose; there is no dose %(dose)s.",
-                "%(product)s is given in %(n)s doses; there is no dose %(dose)s.",
-                clinic.product.series_doses,
+    """Refuse a dose the forecaster doesn't offer the person at this clinic: not the dose due
+    next, a vaccine that can't continue their series, a day before it is due, or a vaccine the
+    person is too young or too old for on that day. (The appointments booked for later doses
+    are checked afterwards, by `_check_later_doses`.)"""
+    day = timezone.localtime(slot.starts_at).date()
+    old_enough, too_old = selectors.age_limits(recipient, clinic.product)
+    if old_enough is not None and day < old_enough:
+        raise NotEligible(
+            _(
+                "You are too young for %(product)s until %(date)s. Choose a day from then on, or "
+                "another vaccine."
             )
-            % {"product": clinic.product.name, "n": clinic.product.series_doses, "dose": dose_number}
+            % {"product": clinic.product.name, "date": formats.date_format(old_enough, "DATE_FORMAT")}
         )
-    if dose_number == 1:
-        return
-    first = selectors.first_dose(recipient)
-    if first is None:
-        raise BookingError(_("Book your first dose before your second."))
-    if first["product"] != clinic.product_id:
+    if too_old is not None and day >= too_old:
+        raise NotEligible(
+            _("%(product)s is not for people of your age. Choose a clinic with another vaccine.")
+            % {"product": clinic.product.name}
+        )
+    due = selectors.next_dose(recipient, before_dose=dose_number)
+    if due is None:
+        raise BookingError(_("Your vaccination series is complete: there is no dose left to book."))
+    if dose_number != due["dose_number"]:
+        if due["dose_number"] == 1:
+            raise BookingError(_("Book your first dose before your second."))
+        raise BookingError(_("The dose you can book next is dose %(n)s.") % {"n": due["dose_number"]})
+    if due["products"] and clinic.product_id not in due["products"]:
         raise BookingError(
-            _("Your second dose must be the same vaccine as your first. Choose a clinic that offers it.")
+            _(
+                "Dose %(n)s must be the same vaccine as your first (%(product)s), or one that may "
+                "complete its series. Choose a clinic that offers it."
+            )
+            % {"n": dose_number, "product": due["product"].name if due["product"] else ""}
         )
-    earliest = first["on"] + timedelta(days=clinic.product.min_interval_days or 0)
-    if timezone.localtime(slot.starts_at).date() < earliest:
+    if day < due["earliest"]:
         raise TooEarly(
-            _("Your second dose can't be given before %(date)s. Choose a day from then on.")
-            % {"date": formats.date_format(earliest, "DATE_FORMAT")}
+            _("Dose %(n)s can't be given before %(date)s. Choose a day from then on.")
+            % {"n": dose_number, "date": formats.date_format(due["earliest"], "DATE_FORMAT")}
         )
 
 
@@ -106,7 +120,7 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % params
         )
-    if first["product"] != product.pk:
+    if product.pk not in _accepted_after(first["product"]):
         raise BookingError(
             _(
                 "Your dose %(dose)s appointment on %(date)s is for another vaccine than this clinic "
@@ -114,7 +128,8 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % params
         )
-    earliest = first["on"] + timedelta(days=product.min_interval_days or 0)
+    rule = series_rules().get(first["product"])
+    earliest = first["on"] + timedelta(days=rule.interval() if rule and later.dose_number == 2 else 0)
     if later_on < earliest:
         raise TooEarly(
             _(
@@ -123,6 +138,19 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % {**params, "earliest": formats.date_format(earliest, "DATE_FORMAT")}
         )
+
+
+def _accepted_after(first_product_id: int) -> set[int]:
+    """The products that may continue a series started with `first_product_id`."""
+    rules = series_rules()
+    first = rules.get(first_product_id)
+    if first is None:
+        return {first_product_id}
+    return {
+        pid
+        for pid, rule in rules.items()
+        if pid == first_product_id or rule.cvx == first.cvx or first_product_id in rule.completes
+    }
 
 
 def _take_place(

@@ -20,6 +20,7 @@ from inventory.models import Lot
 from tests.administration.factories import clinic
 from tests.employers.factories import InviteeFactory
 from tests.factories import EmployerFactory, LocationFactory
+from tests.inventory.factories import ProductFactory
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +155,7 @@ def test_second_dose_must_be_the_same_vaccine(open_group):
     person = RecipientFactory(group="2")
     first_clinic = clinic(days_ahead=1)
     book(person, first_clinic.slots.first())
-    other_vaccine = clinic(days_ahead=30)
+    other_vaccine = clinic(days_ahead=30, product=ProductFactory(name="Novavax test", cvx="211"))
 
     with pytest.raises(services.BookingError, match="same vaccine"):
         book(person, other_vaccine.slots.first(), dose=2)
@@ -360,7 +361,7 @@ def test_moving_the_first_dose_too_close_to_the_booked_second_is_refused_and_cha
 def test_moving_the_first_dose_to_another_vaccine_with_a_second_booked_is_refused(open_group):
     person = RecipientFactory(group="2")
     first, _second = first_and_second_dose(person)
-    other_vaccine = clinic(days_ahead=2)
+    other_vaccine = clinic(days_ahead=2, product=ProductFactory(name="Novavax test", cvx="211"))
 
     with pytest.raises(services.BookingError, match="another vaccine"):
         services.appointment_reschedule(

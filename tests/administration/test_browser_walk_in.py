@@ -16,7 +16,7 @@ from tests.employers.factories import InviteeFactory
 from tests.factories import EmployerFactory, LocationFactory, OrganizationFactory, member
 from tests.inventory.factories import LotFactory, ProductFactory, stock
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_walk_in_gets_dose_1_books_dose_2_and_the_roster_shows_them_vaccinated_after_dose_2(

@@ -50,7 +50,7 @@ def give_dose(appointment, lot, by, *, dose_number=1, at=None):
             administered_at=at or timezone.now(),
             route="C28161",
             site="LD",
-            volume_ml=Decimal("0.50"),
+            volume_ml=Decimal(lot.product.dose_volume_ml),
         ),
         appointment=appointment,
         by=by,
@@ -108,9 +108,9 @@ def test_a_closed_appointment_takes_no_second_dose_nor_refusal(today_clinic, vac
     appointment = appointment_at(clinic_today)
     refuse(appointment, vaccinator)
 
-    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused."):
+    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused"):
         give_dose(appointment, lot, vaccinator)
-    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused."):
+    with pytest.raises(recording.RecordingError, match="This appointment is closed: Refused"):
         refuse(appointment, vaccinator)
 
 
@@ -261,7 +261,7 @@ def first_dose_given(today_clinic, vaccinator):
             lot=lot,
             dose_number=1,
             administered_at=timezone.now(),
-            volume_ml=Decimal("0.50"),
+            volume_ml=Decimal(lot.product.dose_volume_ml),
         ),
         by=vaccinator,
     )

@@ -70,7 +70,7 @@ def test_an_unregistered_walk_in_is_registered_and_their_dose_recorded_in_one_fl
             "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "route": "C28161",
             "site": "LD",
-            "volume_ml": "0.50",
+            "volume_ml": str(lot.product.dose_volume_ml),
         },
         follow=True,
     )

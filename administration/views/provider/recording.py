@@ -16,19 +16,26 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from administration.enums import OPEN_FOR_RECORDING
-from administration.forms.records import DoseForm, RefusalForm, WalkInSearchForm, dose_volume
+from administration.forms.records import (
+    DoseForm,
+    HistoricalDoseForm,
+    RefusalForm,
+    WalkInSearchForm,
+    dose_volume,
+)
 from administration.forms.visits import WalkInRegistrationForm
 from administration.models import Appointment
+from administration.selectors import clinical as clinical_selectors
 from administration.selectors import clinics as clinic_selectors
 from administration.selectors import records as record_selectors
-from administration.services import recording, visits
+from administration.services import historical, recording, visits
 from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
 from cvms.searches import PostedSearchMixin, search_audit
 from inventory.interface import lots_usable, products_active
-from inventory.models import Stock
+from inventory.models import Product, Stock
 from recipients.models import Recipient
 
 
@@ -283,14 +290,27 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context |= {"recipient": self.recipient, "location": self.location, "locations": self.locations}
+        # What the evaluator says of the person's doses: the dose to give next, and from when.
+        evaluation = clinical_selectors.person_evaluation(self.recipient)
+        context |= {
+            "recipient": self.recipient,
+            "location": self.location,
+            "locations": self.locations,
+            "evaluation": evaluation,
+        }
         if self.location is not None:
+            initial = {"dose_number": evaluation.forecast.dose_number}
             context.setdefault(
-                "form", kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient)
+                "form",
+                kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient, initial=initial),
             )
             context.setdefault(
                 "refusal_form",
                 kwargs.get("refusal_form") or RefusalForm(products=products_active()),
+            )
+            context.setdefault(
+                "historical_form",
+                kwargs.get("historical_form") or HistoricalDoseForm(products=Product.objects.all()),
             )
         return context
 
@@ -300,6 +320,8 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             raise Http404
         if request.POST.get("action") == "refuse":
             return self._refuse()
+        if request.POST.get("action") == "historical":
+            return self._historical()
         form = DoseForm(request.POST, stocks=self.stocks, recipient=self.recipient)
         if form.is_valid():
             data = form.cleaned_data
@@ -357,6 +379,37 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                 )
                 return redirect("provider:administration.walk_in")
         return self.render_to_response(self.get_context_data(refusal_form=form))
+
+    def _historical(self):
+        """A dose given elsewhere, entered from the person's card: counts for the series."""
+        request = self.request
+        form = HistoricalDoseForm(request.POST, products=Product.objects.all())
+        if form.is_valid():
+            try:
+                record = historical.historical_dose_record(
+                    recipient=self.recipient,
+                    location=self.location,
+                    dose=historical.HistoricalDose(
+                        product=form.cleaned_data["product"],
+                        given_on=form.cleaned_data["given_on"],
+                        invalid_reason=form.cleaned_data["invalid_reason"],
+                    ),
+                    by=request.user,
+                    request=request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Dose %(n)s given elsewhere entered for %(name)s.")
+                    % {"n": record.dose_number, "name": self.recipient.full_name},
+                )
+                return redirect(
+                    f"{reverse('provider:administration.walk_in.record')}?recipient={self.recipient.pk}"
+                    f"&location={self.location.pk}"
+                )
+        return self.render_to_response(self.get_context_data(historical_form=form))
 
 
 def _union(querysets):
