@@ -11,7 +11,7 @@ from django.utils import timezone
 from administration.clinical import DoseGiven, add_months, evaluate
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
-from administration.selectors.clinical import doses_given, series_rules
+from administration.selectors.clinical import doses_given, evaluations_of, series_rules
 from enrollment.interface import counties_for_zip
 from enrollment.models import Location
 from inventory.enums import ShipmentStatus
@@ -297,14 +297,14 @@ def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
 
 
 def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
-    """First doses given at an appointment, of two-dose products, whose second dose may be booked
-    within a week and which have no second-dose appointment yet; not reminded before."""
-    appointments = (
+    """First doses given at an appointment (vaccinated) whose person, says the forecaster, may
+    have the next dose of their series within a week and has no second-dose appointment yet; not
+    reminded before. Each appointment carries `next_due`, the forecaster's earliest day."""
+    appointments = list(
         Appointment.objects.filter(
             status=AppointmentStatus.VACCINATED,
             dose_number=1,
             next_dose_reminder_sent_at__isnull=True,
-            slot__clinic__product__series_doses__gte=2,
         )
         .exclude(
             Exists(
@@ -315,10 +315,11 @@ def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
         )
         .select_related("recipient", "slot__clinic__product")
     )
-    return [
-        a
-        for a in appointments
-        if timezone.localtime(a.slot.starts_at).date()
-        + timedelta(days=(a.slot.clinic.product.min_interval_days or 0) - 7)
-        <= today
-    ]
+    evaluations = evaluations_of([a.recipient for a in appointments], today=today)
+    due = []
+    for appointment in appointments:
+        forecast = evaluations[appointment.recipient_id].forecast
+        if forecast.dose_number == 2 and forecast.earliest - timedelta(days=7) <= today:
+            appointment.next_due = forecast.earliest
+            due.append(appointment)
+    return due

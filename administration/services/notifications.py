@@ -103,10 +103,7 @@ def next_dose_reminders_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for appointment in selectors.first_doses_due_next_dose_reminder(today=today):
-        product = appointment.slot.clinic.product
-        earliest = timezone.localtime(appointment.slot.starts_at).date() + timedelta(
-            days=product.min_interval_days or 0
-        )
+        earliest = appointment.next_due  # the forecaster's earliest day for dose 2
         with transaction.atomic():
             claimed = Appointment.objects.filter(
                 pk=appointment.pk, next_dose_reminder_sent_at__isnull=True
