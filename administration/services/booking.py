@@ -330,32 +330,38 @@ NO_SHOW_BATCH = 2000
 def no_shows_close(*, now: datetime) -> int:
     """The end of the clinic day (the sweep, every minute): an appointment still booked once its
     clinic has closed is a no-show. An arrived person is left as arrived: their dose may still be
-    recorded after closing (a paper form first). Rows a recording holds right now are skipped
-    (`skip_locked`): the recording closes them itself, or the next sweep does."""
+    recorded after closing (a paper form first).
+
+    No lock: the UPDATE is conditional on the status, so a dose or a refusal recorded at the same
+    moment wins (PostgreSQL re-checks the condition on a row once the recording's lock is gone);
+    the rows this sweep changed are those now marked with its own time."""
     local = timezone.localtime(now)
     ended = Q(slot__clinic__date__lt=local.date()) | Q(
         slot__clinic__date=local.date(), slot__clinic__closes_at__lte=local.time()
     )
-    # Locks the appointments alone (`of`), in id order, a batch at a time.
-    due = list(
-        Appointment.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(ended, status=AppointmentStatus.BOOKED)
+    candidates = list(
+        Appointment.objects.filter(ended, status=AppointmentStatus.BOOKED)
         .order_by("pk")
-        .values_list("pk", "recipient_id")[:NO_SHOW_BATCH]
+        .values_list("pk", flat=True)[:NO_SHOW_BATCH]
     )
-    if not due:
+    if not candidates:
         return 0
-    Appointment.objects.filter(pk__in=[pk for pk, _recipient in due]).update(
+    Appointment.objects.filter(pk__in=candidates, status=AppointmentStatus.BOOKED).update(
         status=AppointmentStatus.NO_SHOW, changed_at=now
+    )
+    closed = list(
+        Appointment.objects.filter(pk__in=candidates, status=AppointmentStatus.NO_SHOW, changed_at=now)
+        .order_by("pk")
+        .values_list("pk", "recipient_id")
     )
     audit_many(
         action="administration.appointment.no_show",
         by=None,
-        events=[(Appointment(pk=pk), {"by": "end of clinic day"}) for pk, _recipient in due],
+        events=[(Appointment(pk=pk), {"by": "end of clinic day"}) for pk, _recipient in closed],
     )
-    for recipient in Recipient.objects.filter(pk__in=roster_people({recipient for _pk, recipient in due})):
+    for recipient in Recipient.objects.filter(pk__in=roster_people({recipient for _pk, recipient in closed})):
         roster_follow(recipient, by=None)
-    return len(due)
+    return len(closed)
 
 
 @transaction.atomic
