@@ -40,7 +40,7 @@ class NextDose:
     """The dose the person may be booked for next (the forecaster's answer), and from when."""
 
     dose_number: int
-    earliest: date  # not before today
+    earliest: date  # the first day it may be given (past, when it is overdue)
     recommended: date
     past_due: bool
     products: frozenset[int]  # the vaccines that may be given (empty: any)
@@ -62,8 +62,8 @@ def next_dose_forecast(recipient: Recipient) -> NextDose | None:
         return None
     return NextDose(
         dose_number=forecast.dose_number,
-        earliest=max(forecast.earliest, timezone.localdate()),
-        recommended=forecast.recommended,
+        earliest=forecast.earliest or timezone.localdate(),
+        recommended=forecast.recommended or forecast.earliest or timezone.localdate(),
         past_due=forecast.past_due,
         products=forecast.products,
     )

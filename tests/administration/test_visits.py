@@ -375,3 +375,28 @@ def test_the_visit_page_reads_a_fixed_number_of_queries(
         page = client.get(visit_url(record))
 
     assert len(page.context["slots"]) == min(2 * clinics, 40)
+
+
+def test_the_record_page_shows_an_overdue_dose_2_from_the_day_it_was_due(client, today_clinic, vaccinator):
+    clinic_today, lot = today_clinic
+    person = RecipientFactory(user=None, email="")
+    given = timezone.now() - timedelta(days=40)
+    record = recording.dose_record(
+        recipient=person,
+        location=clinic_today.location,
+        details=recording.DoseDetails(
+            product=lot.product,
+            lot=lot,
+            dose_number=1,
+            administered_at=given,
+            volume_ml=Decimal(lot.product.dose_volume_ml),
+        ),
+        by=vaccinator,
+    )
+    client.force_login(vaccinator)
+
+    page = client.get(reverse("provider:administration.record", kwargs={"record_pk": record.pk}))
+
+    due = timezone.localdate(given) + timedelta(days=21)
+    assert f"Dose 2 is due from {formats.date_format(due, 'DATE_FORMAT')}." in page.content.decode()
+    assert "Past due." in page.content.decode()
