@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from administration.clinical import DoseGiven, add_months, evaluate
+from administration.clinical import DoseGiven, SeriesRule, add_months, evaluate
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors.clinical import doses_given, evaluations_of, series_rules
@@ -241,10 +241,15 @@ def first_dose(recipient: Recipient) -> dict | None:
     }
 
 
+def rule_for(product: Product) -> SeriesRule | None:
+    """`product`'s series rules, as the evaluator reads them."""
+    return series_rules().get(product.pk)
+
+
 def age_limits(recipient: Recipient, product: Product) -> tuple[date | None, date | None]:
     """The first day the person is old enough for `product`, and the first day they are too
     old for it (None: no limit), from its series rules."""
-    rule = series_rules().get(product.pk)
+    rule = rule_for(product)
     if rule is None:
         return None, None
     old_enough = add_months(recipient.date_of_birth, rule.min_age_months) if rule.min_age_months else None

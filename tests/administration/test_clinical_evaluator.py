@@ -3,8 +3,12 @@
 Each case gives a person's date of birth, the doses they were given (day, product, volume, the dose
 number the record claims, historical or not) and the day it is asked; it states the verdict of each
 dose (`ok` or the finding that makes it not valid) and what is due next: the dose number, the
-earliest and recommended dates and whether it is past due, or "complete". The rules are those of
-inventory/data/series_rules.csv for the products named (a test below checks they still are).
+earliest and recommended dates and whether it is past due, or "complete". The rules are written
+here, close to inventory/data/series_rules.csv (Moderna's recommended interval is 42 days here, so
+that a recommended date apart from the earliest is tested).
+
+Over 450 lines: the table of cases is one list, read top to bottom (ruff lays each case out on
+several lines); split into files, it would hide which cases exist.
 """
 
 from dataclasses import dataclass
