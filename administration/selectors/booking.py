@@ -4,7 +4,7 @@ to an appointment (for booking, and for inventory, which asks how many are booke
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -150,6 +150,27 @@ def slots_for_booking(*, clinic: Clinic) -> QuerySet[Slot]:
     return Slot.objects.filter(clinic=clinic, starts_at__gt=timezone.now()).order_by("starts_at", "id")
 
 
+# The free times offered to a vaccinator booking a person's next dose: the first few are enough.
+NEXT_DOSE_SLOTS = 40
+
+
+def slots_for_next_dose(*, locations: QuerySet[Location], products, earliest: date) -> QuerySet[Slot]:
+    """Free times (from now, and from `earliest`) at these locations' scheduled clinics with one
+    of `products` (ids), soonest first: the first `NEXT_DOSE_SLOTS` of them (one query)."""
+    start = max(timezone.make_aware(datetime.combine(earliest, datetime.min.time())), timezone.now())
+    return (
+        Slot.objects.filter(
+            clinic__location__in=locations,
+            clinic__product__in=list(products),
+            clinic__status=ClinicStatus.SCHEDULED,
+            starts_at__gte=start,
+            booked__lt=F("capacity"),
+        )
+        .select_related("clinic__location")
+        .order_by("starts_at", "id")[:NEXT_DOSE_SLOTS]
+    )
+
+
 def appointments_of(recipient: Recipient) -> QuerySet[Appointment]:
     return (
         Appointment.objects.filter(recipient=recipient)
@@ -281,12 +302,12 @@ def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
 
 
 def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
-    """Attended first doses whose person, says the forecaster, may have the next dose of their
-    series within a week and has no second-dose appointment yet; not reminded before. Each
-    appointment carries `next_due`, the forecaster's earliest day."""
+    """First doses given at an appointment (vaccinated) whose person, says the forecaster, may
+    have the next dose of their series within a week and has no second-dose appointment yet; not
+    reminded before. Each appointment carries `next_due`, the forecaster's earliest day."""
     appointments = list(
         Appointment.objects.filter(
-            status=AppointmentStatus.ATTENDED,
+            status=AppointmentStatus.VACCINATED,
             dose_number=1,
             next_dose_reminder_sent_at__isnull=True,
         )

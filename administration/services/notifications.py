@@ -23,8 +23,11 @@ def _when(appointment: Appointment) -> str:
 
 
 def appointment_email(appointment: Appointment, kind: str, **extra) -> None:
-    """Tell the person, in their language, what happened to their appointment."""
+    """Tell the person, in their language, what happened to their appointment (a walk-in
+    registered without an e-mail address was told at the clinic)."""
     recipient = appointment.recipient
+    if not recipient.email:
+        return
     clinic = extra.get("clinic") or appointment.slot.clinic
     with translation.override(recipient.language):
         when = _when(appointment)

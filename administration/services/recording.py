@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from administration.clinical import DoseEvaluation, DoseGiven, dose_check
 from administration.enums import (
+    OPEN_FOR_RECORDING,
     VFC_ELIGIBLE,
     AppointmentStatus,
     FundingSource,
@@ -37,6 +38,7 @@ from administration.enums import (
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from administration.reporting.rows import COVID_19_CVX
 from administration.selectors.clinical import doses_given, series_rules
+from administration.services.roster import roster_follow
 from cvms.audit import audit
 from cvms.locking import lock_one
 from cvms.models import Membership, User
@@ -230,12 +232,21 @@ def _appointment_here(appointment: Appointment, *, recipient: Recipient, locatio
     return appointment
 
 
-def _mark_attended(appointment: Appointment | None) -> None:
-    """A dose or a refusal recorded against a booked appointment: the person came."""
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+def _appointment_open(appointment: Appointment, *, recipient: Recipient, location: Location) -> Appointment:
+    """The appointment, locked, if a dose or a refusal may be recorded against it: this person's,
+    at this location, and not closed yet (vaccinated, refused, no-show or cancelled)."""
+    appointment = _appointment_here(appointment, recipient=recipient, location=location)
+    if appointment.status not in OPEN_FOR_RECORDING:
+        raise RecordingError(
+            _("This appointment is closed: %(status)s.") % {"status": appointment.get_status_display()}
         )
+    return appointment
+
+
+def _appointment_close(appointment: Appointment, status: AppointmentStatus) -> None:
+    """The visit ends: the appointment is vaccinated or refused (the caller holds its lock)."""
+    Appointment.objects.filter(pk=appointment.pk).update(status=status, changed_at=timezone.now())
+    appointment.status = status
 
 
 @transaction.atomic
@@ -258,11 +269,7 @@ def dose_record(
     _check_lot(location=location, details=details)
     evaluation = check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = _appointment_here(appointment, recipient=recipient, location=location)
-        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
-            raise RecordingError(
-                _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
-            )
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     try:
         with transaction.atomic():
             record = AdministrationRecord.objects.create(
@@ -295,7 +302,8 @@ def dose_record(
         )
     except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
-    _mark_attended(appointment)
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.VACCINATED)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -310,6 +318,7 @@ def dose_record(
             "findings": list(evaluation.codes),
         },
     )
+    roster_follow(recipient, by=by)
     return record
 
 
@@ -369,7 +378,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = _appointment_here(appointment, recipient=recipient, location=location)
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     record = AdministrationRecord.objects.create(
         recipient=recipient,
         location=location,
@@ -383,7 +392,8 @@ def refusal_record(
         form_number=form_number,
         recorded_by=by,
     )
-    _mark_attended(appointment)
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.REFUSED)
     audit(
         action="administration.refusal.recorded",
         by=by,
@@ -391,6 +401,7 @@ def refusal_record(
         request=request,
         data={"recipient": recipient.pk, "product": product.cvx, "reason": reason, "source": source},
     )
+    roster_follow(recipient, by=by)
     return record
 
 

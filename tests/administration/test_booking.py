@@ -276,9 +276,6 @@ def test_people_are_reminded_to_book_their_second_dose(open_group, django_captur
     person = RecipientFactory(group="2")
     the_clinic = clinic(days_ahead=1)
     appointment = book(person, the_clinic.slots.first())
-    services.appointment_check_in(
-        clinic=the_clinic, code=appointment.confirmation_code, by=the_clinic.created_by
-    )
     # The dose given (an arrival alone is no dose: the forecaster counts doses on record).
     lot = lots_usable(location=the_clinic.location, product=the_clinic.product).first().lot
     recording.dose_record(
