@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.enums import GroupAttestation
 from recipients.enums import Ethnicity, GuardianRelationship, Race, RegistrationSource, Sex, YesNoUnknown
 
 # Under this age a person registers with a parent or guardian, who is the responsible party the
@@ -131,8 +132,47 @@ class Recipient(models.Model):
 
     @property
     def is_eligible(self) -> bool:
-        """Eligible now: their priority group is open for booking."""
-        return self.priority_group is not None and self.priority_group.is_open
+        """Eligible now: their priority group is open for booking, and their age today is the
+        group's (someone born in 1990 is not in "65 or older", whatever they chose)."""
+        group = self.priority_group
+        return (
+            group is not None
+            and group.is_open
+            and age_fits(group, age_on(self.date_of_birth, timezone.localdate()))
+        )
+
+
+def age_fits(group, age: int) -> bool:
+    """Whether a person of `age` belongs to `group` by its age range (none: any age)."""
+    return (group.min_age is None or age >= group.min_age) and (group.max_age is None or age <= group.max_age)
+
+
+class Attestation(models.Model):
+    """A person's word that they belong to a priority group their age alone doesn't prove (an
+    occupation, a condition, a group setting): who said it, what, when. Kept as said, in the
+    language it was read in; a new choice of group adds a row, never changes one."""
+
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="attestations")
+    priority_group = models.ForeignKey("enrollment.PriorityGroup", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=GroupAttestation.choices)
+    # The sentence the person agreed to, as they read it.
+    statement = models.TextField()
+    # What they added: their occupation, for a group of occupations.
+    detail = models.CharField(max_length=200, blank=True)
+    # The person themselves, or the staff member who registered them on their word.
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind=GroupAttestation.NONE), name="attestation_kind_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind} ({self.attested_at:%Y-%m-%d})"
 
 
 class RegistrationSettings(models.Model):

@@ -5,11 +5,13 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.models import User
+from enrollment.enums import GroupAttestation
 from enrollment.models import PriorityGroup
-from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion
+from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion, age_fits, age_on
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -38,9 +40,54 @@ def priority_groups() -> QuerySet[PriorityGroup]:
     return PriorityGroup.objects.order_by("position", "code")
 
 
+def group_age_refusal(group: PriorityGroup, *, date_of_birth: date, on: date | None = None) -> str | None:
+    """Why a person born on `date_of_birth` doesn't belong to `group` by its age range, or None
+    when they do (their age on `on`, today by default)."""
+    age = age_on(date_of_birth, on or timezone.localdate())
+    if age_fits(group, age):
+        return None
+    names = {"code": group.code, "min": group.min_age, "max": group.max_age, "age": age}
+    if group.min_age is not None and group.max_age is not None:
+        rule = _("Group %(code)s is for people aged %(min)s to %(max)s") % names
+    elif group.min_age is not None:
+        rule = _("Group %(code)s is for people aged %(min)s or older") % names
+    else:
+        rule = _("Group %(code)s is for people aged %(max)s or younger") % names
+    return _("%(rule)s; by the date of birth given you are %(age)s.") % {"rule": rule, "age": age}
+
+
+ATTESTATION_WAYS = {
+    GroupAttestation.OCCUPATION: lambda: _("by my occupation"),
+    GroupAttestation.CONDITION: lambda: _("by a high-risk medical condition or a group setting I live in"),
+    GroupAttestation.SETTING: lambda: _("by where I live or work"),
+}
+
+
+def attestation_statement(group: PriorityGroup) -> str:
+    """The sentence a person agrees to when they choose a group their age doesn't prove, in the
+    active language ("" for a group the date of birth decides)."""
+    way = ATTESTATION_WAYS.get(group.attestation)
+    if way is None:
+        return ""
+    return _("I confirm that I belong to Group %(code)s (%(label)s) %(way)s.") % {
+        "code": group.code,
+        "label": group.display_label,
+        "way": way(),
+    }
+
+
 def eligibility(recipient: Recipient) -> dict:
     """What the recipient pages say about eligibility, plainly: {"eligible": bool, "message"}."""
     group = recipient.priority_group
+    if group is not None and (refusal := group_age_refusal(group, date_of_birth=recipient.date_of_birth)):
+        return {
+            "eligible": False,
+            "wrong_group": True,
+            "message": _(
+                "You are not eligible in this group: %(refusal)s Choose the group that describes you."
+            )
+            % {"refusal": refusal},
+        }
     if group is None:
         return {
             "eligible": False,

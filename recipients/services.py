@@ -2,7 +2,7 @@
 the state's switches (priority groups, self-registration), and merging duplicates."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
@@ -20,7 +20,8 @@ from employers.interface import (
 )
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
-from recipients.models import Recipient, RegistrationSettings
+from recipients.models import Attestation, Recipient, RegistrationSettings
+from recipients.selectors import attestation_statement, group_age_refusal
 
 # The fields a person fills in (the form's cleaned data); the e-mail comes from the invitation or
 # the account, not from the form.
@@ -90,6 +91,14 @@ class MergeRefused(Exception):
     pass
 
 
+class GroupRefused(RegistrationRefused):
+    """The person doesn't belong to the priority group chosen: their age is outside its range,
+    or they haven't attested what the group asks."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "group_refused")
+
+
 INVITATION_STATE_MESSAGES = {
     LinkState.USED: (
         "invitation_used",
@@ -117,9 +126,49 @@ def _person_data(data: dict) -> dict:
 
 
 def _recipient_create(*, user: User, email: str, data: dict, source: str) -> Recipient:
+    group_membership_check(
+        group=data.get("priority_group"),
+        date_of_birth=data["date_of_birth"],
+        attested=data.get("attested", False),
+    )
     recipient = Recipient.objects.create(user=user, email=email, source=source, **_person_data(data))
     role_grant(user=user, role=Role.RECIPIENT)
+    _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=user)
     return recipient
+
+
+# --- Eligibility: who belongs to a priority group ---------------------------------------------
+
+
+def group_membership_check(*, group: PriorityGroup | None, date_of_birth, attested: bool) -> None:
+    """Refuse a group the person doesn't belong to: their age (from the date of birth) outside
+    its range, or a group of occupations, conditions or settings without their attestation."""
+    if group is None:
+        return
+    if refusal := group_age_refusal(group, date_of_birth=date_of_birth):
+        raise GroupRefused(refusal)
+    if group.attestation and not attested:
+        raise GroupRefused(
+            _("Group %(code)s is for people who confirm that it describes them: tick the confirmation.")
+            % {"code": group.code}
+        )
+
+
+def _attestation_record(*, recipient: Recipient, detail: str, by: User | None) -> Attestation | None:
+    """Keep the person's word for their group (who, what, when), in the words they read."""
+    group = recipient.priority_group
+    if group is None or not group.attestation:
+        return None
+    with translation.override(recipient.language):
+        statement = attestation_statement(group)
+    return Attestation.objects.create(
+        recipient=recipient,
+        priority_group=group,
+        kind=group.attestation,
+        statement=statement,
+        detail=(detail or "")[:200],
+        attested_by=by if by is not None and by.is_authenticated else None,
+    )
 
 
 def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None) -> None:
@@ -249,9 +298,15 @@ def recipient_self_register(*, user: User, data: dict, request=None) -> Recipien
 def recipient_create_by_staff(*, data: dict, by: User, request=None) -> Recipient:
     """A person registered by a provider's staff (a walk-in, a paper form back-filled), without a
     login: they can claim their record later. The caller has looked for the person first."""
+    group_membership_check(
+        group=data.get("priority_group"),
+        date_of_birth=data["date_of_birth"],
+        attested=data.get("attested", False),
+    )
     recipient = Recipient.objects.create(
         user=None, email=data.get("email", ""), source=RegistrationSource.STAFF, **_person_data(data)
     )
+    _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=by)
     audit(
         action="recipients.recipient.registered",
         by=by,
@@ -286,12 +341,22 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
 
 @transaction.atomic
 def recipient_priority_group_set(
-    *, recipient: Recipient, group: PriorityGroup, by: User, request=None
+    *,
+    recipient: Recipient,
+    group: PriorityGroup,
+    by: User,
+    attested: bool = False,
+    detail: str = "",
+    request=None,
 ) -> Recipient:
+    """The person (or staff on their word) says which group describes them: refused when their
+    age is outside it or they don't attest what it asks (`GroupRefused`)."""
+    group_membership_check(group=group, date_of_birth=recipient.date_of_birth, attested=attested)
     previous = recipient.priority_group_id
     recipient.priority_group = group
     recipient.updated_at = timezone.now()
     recipient.save(update_fields=["priority_group", "updated_at"])
+    _attestation_record(recipient=recipient, detail=detail, by=by)
     audit(
         action="recipients.recipient.priority_group_set",
         by=by,
