@@ -269,3 +269,16 @@ class CodeProofForm(forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class GroupScheduleForm(forms.Form):
+    """The state sets ahead when a group opens (empty: no time set)."""
+
+    opens_at = forms.DateTimeField(
+        label=_("Opens on"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control form-control-sm"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )

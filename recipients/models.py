@@ -207,3 +207,25 @@ class ScreeningQuestion(models.Model):
 
     def text(self, language: str) -> str:
         return self.text_es if language == "es" and self.text_es else self.text_en
+
+
+class GroupNotice(models.Model):
+    """A person was told by e-mail that their priority group opened: once per person and group,
+    whatever the number of workers, retries or re-openings (the constraint is the last guard)."""
+
+    priority_group = models.ForeignKey("enrollment.PriorityGroup", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="group_notices")
+    email = models.ForeignKey(
+        "cvms.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority_group", "recipient"], name="groupnotice_once_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority_group_id} → {self.recipient_id}"

@@ -55,6 +55,7 @@ EXPECTED = {
     "state:recipients.groups": STATE_OFFICIALS,
     "state:recipients.group.open": STATE_OFFICIALS,
     "state:recipients.group.close": STATE_OFFICIALS,
+    "state:recipients.group.schedule": STATE_OFFICIALS,
     "state:recipients.self_registration": STATE_OFFICIALS,
     "state:recipients.list": STATE_OFFICIALS,
     "state:recipients.duplicates": STATE_OFFICIALS,

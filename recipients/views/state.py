@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
@@ -9,7 +10,7 @@ from cvms.access import StatePortalView
 from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
-from recipients.forms import SearchForm
+from recipients.forms import GroupScheduleForm, SearchForm
 from recipients.models import Recipient
 
 
@@ -18,7 +19,10 @@ class GroupsView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = selectors.priority_groups()
+        context["groups"] = [
+            (group, GroupScheduleForm(prefix=f"group-{group.pk}", initial={"opens_at": group.opens_at}))
+            for group in selectors.priority_groups()
+        ]
         context["settings"] = selectors.registration_settings()
         return context
 
@@ -45,6 +49,38 @@ class GroupCloseView(StatePortalView, View):
             request,
             _("Group %(code)s is closed for new bookings; booked appointments stay.") % {"code": group.code},
         )
+        return redirect("state:recipients.groups")
+
+
+class GroupScheduleView(StatePortalView, View):
+    """Set ahead the time a group opens by itself (or clear it)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, priority_group_pk: int):
+        group = get_object_or_404(PriorityGroup, pk=priority_group_pk)
+        form = GroupScheduleForm(data=request.POST, prefix=f"group-{group.pk}")
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect("state:recipients.groups")
+        opens_at = form.cleaned_data["opens_at"]
+        try:
+            services.priority_group_schedule(group=group, opens_at=opens_at, by=request.user, request=request)
+        except services.ScheduleRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("state:recipients.groups")
+        if opens_at is None:
+            messages.success(request, _("Group %(code)s has no opening time set.") % {"code": group.code})
+        else:
+            messages.success(
+                request,
+                _("Group %(code)s opens by itself on %(when)s; its registered people will be told by e-mail.")
+                % {
+                    "code": group.code,
+                    "when": formats.date_format(timezone.localtime(opens_at), "DATETIME_FORMAT"),
+                },
+            )
         return redirect("state:recipients.groups")
 
 

@@ -1,13 +1,12 @@
-"""Rules that change recipients: registration (from an invitation or by oneself), contact details,
-the state's switches (priority groups, self-registration), and merging duplicates."""
+"""Rules that change recipients: registration (from an invitation, by oneself, by staff), contact
+details, the person's priority group (with their attestation), and the self-registration switch."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from cvms.hooks import contributions
-from cvms.locking import lock_all, lock_one, lock_one_or_none
+from cvms.locking import lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
@@ -16,7 +15,6 @@ from employers.interface import (
     InvitationInvalid,
     invitation_held_by,
     invitation_use,
-    invitee_recipient_reassign,
 )
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
@@ -85,10 +83,6 @@ class RegistrationRefused(Exception):
     def __init__(self, message: str, code: str):
         super().__init__(message)
         self.code = code
-
-
-class MergeRefused(Exception):
-    pass
 
 
 class GroupRefused(RegistrationRefused):
@@ -376,43 +370,6 @@ def recipient_viewed(*, recipient: Recipient, by: User, request=None, what: str 
 
 
 @transaction.atomic
-def priority_group_open(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
-    """Open a priority group for booking and self-registration, in one audited action."""
-    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
-    if group.is_open:
-        return group
-    group.is_open = True
-    group.opened_at = timezone.now()
-    group.save(update_fields=["is_open", "opened_at"])
-    audit(
-        action="recipients.priority_group.opened",
-        by=by,
-        target=group,
-        request=request,
-        data={"code": group.code},
-    )
-    return group
-
-
-@transaction.atomic
-def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
-    """Close a group again (booked appointments stay)."""
-    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
-    if not group.is_open:
-        return group
-    group.is_open = False
-    group.save(update_fields=["is_open"])
-    audit(
-        action="recipients.priority_group.closed",
-        by=by,
-        target=group,
-        request=request,
-        data={"code": group.code},
-    )
-    return group
-
-
-@transaction.atomic
 def self_registration_set(*, is_open: bool, by: User, request=None) -> RegistrationSettings:
     # The one row of switches is made by the migrations (0002); made here if someone deleted it.
     settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1) or RegistrationSettings(pk=1)
@@ -426,94 +383,3 @@ def self_registration_set(*, is_open: bool, by: User, request=None) -> Registrat
         request=request,
     )
     return settings
-
-
-# --- Duplicates ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, request=None) -> Recipient:
-    """Merge `duplicate` into `survivor`: every row that points at the duplicate (appointments,
-    doses, whatever app owns them) is moved to the survivor, then the duplicate is deleted.
-
-    The apps above recipients move their own rows through their own services first (the
-    `recipients_merged` hook point, cvms/hooks.py): administration bumps the moved dose records'
-    version so that the registry is sent them again. Recipients can't import those apps; for
-    whatever relation no app claimed, it walks `Recipient._meta.related_objects`, which covers
-    every foreign key to a recipient, including those of apps added later. Refused when both hold
-    an active appointment for the same dose (a constraint of the appointments): cancel one first.
-    """
-    if survivor.pk == duplicate.pk:
-        raise MergeRefused(_("A record can't be merged into itself."))
-    # Lock both rows in a fixed order (lowest id first) so two merges can't deadlock.
-    locked = {r.pk: r for r in lock_all(Recipient.objects.filter(pk__in=[survivor.pk, duplicate.pk]))}
-    if len(locked) != 2:
-        raise MergeRefused(_("One of the records no longer exists."))
-    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
-    moved: dict[str, int] = {}
-    for moves in contributions("recipients_merged"):
-        moved.update(moves(survivor=survivor, duplicate=duplicate, by=by, request=request))
-    try:
-        with transaction.atomic():
-            for relation in Recipient._meta.related_objects:
-                moved.update(_repoint(relation, survivor=survivor, duplicate=duplicate))
-    except IntegrityError:
-        raise MergeRefused(
-            _("Two rows of the records can't both stay with one person. Correct one of them, then merge.")
-        ) from None
-    # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
-    # re-points them.
-    invitee_ids = invitee_recipient_reassign(
-        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by, request=request
-    )
-    duplicate_user = duplicate.user
-    snapshot = {
-        "duplicate": duplicate.pk,
-        "duplicate_name": duplicate.full_name,
-        "duplicate_email": duplicate.email,
-        "duplicate_user": duplicate.user_id,
-        "moved": moved,
-        "invitees_of_duplicate": invitee_ids,
-    }
-    _own_m2m(survivor, duplicate)
-    duplicate.delete()
-    if survivor.user_id is None and duplicate_user is not None:
-        survivor.user = duplicate_user
-    for name in ("middle_name", "occupation", "street_2"):
-        if not getattr(survivor, name) and getattr(duplicate, name):
-            setattr(survivor, name, getattr(duplicate, name))
-    if survivor.priority_group_id is None:
-        survivor.priority_group_id = duplicate.priority_group_id
-    survivor.updated_at = timezone.now()
-    survivor.save()
-    audit(action="recipients.recipient.merged", by=by, target=survivor, request=request, data=snapshot)
-    return survivor
-
-
-def _repoint(relation, *, survivor: Recipient, duplicate: Recipient) -> dict[str, int]:
-    """Move the rows of one reverse relation from the duplicate to the survivor."""
-    if relation.many_to_many:
-        # A ManyToManyField on another model pointing at recipients: move the through rows,
-        # skipping those the survivor already has.
-        through = relation.through
-        source = relation.field.m2m_field_name()
-        target = relation.field.m2m_reverse_field_name()
-        already = through.objects.filter(**{target: survivor}).values_list(source, flat=True)
-        rows = through.objects.filter(**{target: duplicate})
-        rows.filter(**{f"{source}__in": list(already)}).delete()
-        return {relation.related_model._meta.label_lower: rows.update(**{target: survivor})}
-    if relation.one_to_one:
-        # A one-to-one row (a profile): keep the survivor's if it has one.
-        model = relation.related_model
-        if model._default_manager.filter(**{relation.field.name: survivor}).exists():
-            return {}
-    model = relation.related_model
-    manager = model._base_manager
-    count = manager.filter(**{relation.field.name: duplicate}).update(**{relation.field.name: survivor})
-    return {model._meta.label_lower: count} if count else {}
-
-
-# The Recipient's own many-to-many fields (invited_by) are copied here, not by related_objects.
-def _own_m2m(survivor: Recipient, duplicate: Recipient) -> None:
-    for field in Recipient._meta.many_to_many:
-        getattr(survivor, field.name).add(*getattr(duplicate, field.name).all())
