@@ -23,6 +23,8 @@ from employers.services.progress import (
     invitation_use,
     invitee_recipient_reassign,
     invitee_status_set,
+    roster_links_move,
+    roster_links_of,
 )
 from employers.services.proof import (
     ProofRefused,
@@ -46,4 +48,6 @@ __all__ = [
     "invitee_ids_for_recipient",
     "invitee_recipient_reassign",
     "invitee_status_set",
+    "roster_links_move",
+    "roster_links_of",
 ]

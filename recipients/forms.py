@@ -120,7 +120,8 @@ class RegistrationForm(GroupChoiceMixin, AddressMixin, forms.ModelForm):
     class Meta:
         model = Recipient
         # Every person field but the screening answers, which have questions of their own.
-        fields = [name for name in PERSON_FIELDS if name != "screening_answers"]
+        # (The country is the US here: an address abroad comes only on a paper form.)
+        fields = [name for name in PERSON_FIELDS if name not in ("screening_answers", "country")]
         widgets = {
             "date_of_birth": DateInput(),
             "sex": forms.RadioSelect,

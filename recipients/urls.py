@@ -39,5 +39,11 @@ portals: dict = {
             state.MergeView.as_view(),
             name="recipients.merge",
         ),
+        path("recipients/merges/", state.MergesView.as_view(), name="recipients.merges"),
+        path(
+            "recipients/merges/<int:merge_pk>/undo/",
+            state.MergeUndoView.as_view(),
+            name="recipients.merge.undo",
+        ),
     ],
 }

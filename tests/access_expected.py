@@ -61,6 +61,8 @@ EXPECTED = {
     "state:recipients.duplicates": STATE_OFFICIALS,
     "state:recipients.recipient": STATE_OFFICIALS,
     "state:recipients.merge": STATE_OFFICIALS,
+    "state:recipients.merges": STATE_OFFICIALS,
+    "state:recipients.merge.undo": STATE_OFFICIALS,
     "state:administration.exports": STATE_OFFICIALS,
     "state:administration.export": STATE_OFFICIALS,
     "state:administration.export.download": STATE_OFFICIALS,

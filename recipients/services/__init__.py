@@ -2,6 +2,7 @@
 priority groups opening (and the notices), merging duplicates. Callers use `recipients.services`
 (or, from the apps above, `recipients.interface`)."""
 
+from recipients.services.duplicates import duplicates_rebuild, duplicates_refresh
 from recipients.services.groups import (
     ScheduleRefused,
     group_notices_dispatch,
@@ -11,7 +12,7 @@ from recipients.services.groups import (
     priority_group_schedule,
     priority_groups_open_due,
 )
-from recipients.services.merging import MergeRefused, recipient_merge
+from recipients.services.merging import MergeRefused, recipient_merge, recipient_merge_undo
 from recipients.services.registration import (
     CONTACT_FIELDS,
     PERSON_FIELDS,
@@ -36,6 +37,8 @@ __all__ = [
     "MergeRefused",
     "RegistrationRefused",
     "ScheduleRefused",
+    "duplicates_rebuild",
+    "duplicates_refresh",
     "group_membership_check",
     "group_notices_dispatch",
     "group_notices_send",
@@ -45,6 +48,7 @@ __all__ = [
     "priority_groups_open_due",
     "recipient_create_by_staff",
     "recipient_merge",
+    "recipient_merge_undo",
     "recipient_priority_group_set",
     "recipient_register_from_invitation",
     "recipient_self_register",

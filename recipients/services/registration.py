@@ -20,6 +20,7 @@ from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
 from recipients.models import Attestation, Recipient, RegistrationSettings
 from recipients.selectors import attestation_statement, group_age_refusal
+from recipients.services.duplicates import duplicates_refresh
 
 # The fields a person fills in (the form's cleaned data); the e-mail comes from the invitation or
 # the account, not from the form.
@@ -37,6 +38,7 @@ PERSON_FIELDS = (
     "city",
     "state",
     "zip_code",
+    "country",
     "county",
     "language",
     "priority_group",
@@ -66,6 +68,7 @@ REGISTRY_FIELDS = frozenset(
         "city",
         "state",
         "zip_code",
+        "country",
         "county",
         "comorbidity",
         "guardian_first_name",
@@ -128,6 +131,7 @@ def _recipient_create(*, user: User, email: str, data: dict, source: str) -> Rec
     recipient = Recipient.objects.create(user=user, email=email, source=source, **_person_data(data))
     role_grant(user=user, role=Role.RECIPIENT)
     _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=user)
+    duplicates_refresh(recipient_ids=[recipient.pk])
     return recipient
 
 
@@ -301,6 +305,7 @@ def recipient_create_by_staff(*, data: dict, by: User, request=None) -> Recipien
         user=None, email=data.get("email", ""), source=RegistrationSource.STAFF, **_person_data(data)
     )
     _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=by)
+    duplicates_refresh(recipient_ids=[recipient.pk])
     audit(
         action="recipients.recipient.registered",
         by=by,
@@ -323,6 +328,8 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
         recipient.registry_details_changed_at = recipient.updated_at
         touched.append("registry_details_changed_at")
     recipient.save(update_fields=[*changed, *touched])
+    if Recipient.KEY_SOURCES.intersection(changed):
+        duplicates_refresh(recipient_ids=[recipient.pk])
     audit(
         action="recipients.recipient.contact_updated",
         by=by,

@@ -11,7 +11,8 @@ from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
 from recipients.forms import GroupScheduleForm, SearchForm
-from recipients.models import Recipient
+from recipients.models import Recipient, RecipientMerge
+from recipients.services.duplicates import pair_reasons
 
 
 class GroupsView(StatePortalView, TemplateView):
@@ -139,19 +140,26 @@ class RecipientDetailView(StatePortalView, TemplateView):
         return context
 
 
-class DuplicatesView(StatePortalView, TemplateView):
-    """Possible duplicates: people found by the system rather than by terms typed, but people
-    shown all the same, so the page is on the audit trail."""
+class DuplicatesView(StatePortalView, ListView):
+    """Possible duplicates, each pair with why it matched: people found by the system rather than
+    by terms typed, but people shown all the same, so each page is on the audit trail."""
 
     template_name = "recipients/state_duplicates.html"
+    paginate_by = 50
+    context_object_name = "pairs"
+
+    def get_queryset(self):
+        return selectors.duplicate_pairs()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = selectors.duplicate_candidates()
+        context["pairs"] = [(pair, selectors.reasons_text(pair.reasons)) for pair in context["pairs"]]
         search_audit(
             action="recipients.duplicate.searched",
             request=self.request,
-            found=sorted({record.pk for group in context["groups"] for record in group["records"]}),
+            found=sorted(
+                {person.pk for pair, _why in context["pairs"] for person in (pair.recipient, pair.other)}
+            ),
         )
         return context
 
@@ -170,7 +178,11 @@ class MergeView(StatePortalView, TemplateView):
         survivor, duplicate = self._records()
         for recipient in (survivor, duplicate):
             services.recipient_viewed(recipient=recipient, by=request.user, request=request, what="merge")
-        return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
+        return self.render_to_response(self._context(survivor, duplicate))
+
+    def _context(self, survivor, duplicate) -> dict:
+        why = selectors.reasons_text(pair_reasons(survivor, duplicate))
+        return {"survivor": survivor, "duplicate": duplicate, "why": why}
 
     def post(self, request, *args, **kwargs):
         survivor, duplicate = self._records()
@@ -178,6 +190,39 @@ class MergeView(StatePortalView, TemplateView):
             services.recipient_merge(survivor=survivor, duplicate=duplicate, by=request.user, request=request)
         except services.MergeRefused as refused:
             messages.error(request, str(refused))
-            return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
-        messages.success(request, _("The two records are now one."))
+            return self.render_to_response(self._context(survivor, duplicate))
+        messages.success(
+            request, _("The two records are now one. The merge can be undone from the list of merges.")
+        )
         return redirect("state:recipients.recipient", recipient_pk=survivor.pk)
+
+
+class MergesView(StatePortalView, ListView):
+    """The merges done, newest first, each with what it moved and a way to undo it."""
+
+    template_name = "recipients/state_merges.html"
+    paginate_by = 50
+    context_object_name = "merges"
+
+    def get_queryset(self):
+        return selectors.merges()
+
+
+class MergeUndoView(StatePortalView, View):
+    """Undo a merge: the merged record comes back with everything it had."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, merge_pk: int):
+        merge = get_object_or_404(RecipientMerge, pk=merge_pk)
+        try:
+            restored = services.recipient_merge_undo(merge=merge, by=request.user, request=request)
+        except services.MergeRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("state:recipients.merges")
+        messages.success(
+            request,
+            _("The merge is undone: %(name)s has their own record again, with everything it had.")
+            % {"name": restored.full_name},
+        )
+        return redirect("state:recipients.recipient", recipient_pk=restored.pk)
