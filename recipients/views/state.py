@@ -137,6 +137,7 @@ class RecipientDetailView(StatePortalView, TemplateView):
         services.recipient_viewed(recipient=recipient, by=self.request.user, request=self.request)
         context["recipient"] = recipient
         context["invited_by"] = list(recipient.invited_by.all())
+        context["attestations"] = list(recipient.attestations.select_related("attested_by"))
         return context
 
 

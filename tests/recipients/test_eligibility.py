@@ -8,6 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from administration.services.booking import NotEligible, appointment_book
+from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
 from recipients.models import Attestation, Recipient
@@ -173,3 +174,17 @@ def test_the_service_refuses_a_group_whatever_form_called_it():
 
     person.refresh_from_db()
     assert person.priority_group is None
+
+
+def test_the_state_sees_who_attested_what_and_when_on_the_record(client):
+    official = UserFactory(roles=[Role.STATE_OFFICIAL])
+    person = RecipientFactory(date_of_birth=date(1980, 1, 1))
+    services.recipient_priority_group_set(
+        recipient=person, group=group("1"), by=person.user, attested=True, detail="Nurse"
+    )
+    client.force_login(official)
+
+    page = client.get(f"/state/recipients/{person.pk}/").content.decode()
+
+    assert "I confirm that I belong to Group 1 (" in page
+    assert "(Nurse) — " + person.user.email in page
