@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-APPS := enrollment inventory employers recipients administration helpdesk
+APPS := enrollment inventory employers recipients administration helpdesk dashboards
 
 .PHONY: run test lint format bench install messages messages-extract clean
 

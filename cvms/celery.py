@@ -3,9 +3,20 @@
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cvms.settings")
 
 app = Celery("cvms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _workers_wait_for_locks_unbounded(**kwargs):
+    """A worker's connections don't take the web's bounded lock wait (cvms/locking.py): a batch
+    that waits behind another finishes late rather than failing. Connected before the worker
+    forks its processes, which inherit it."""
+    from cvms.locking import waits_unbounded_in_this_process
+
+    waits_unbounded_in_this_process()

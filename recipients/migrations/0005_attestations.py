@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0009_priority_group_rules'),
+        ('enrollment', '0010_priority_group_rules'),
         ('recipients', '0004_guardian_and_registry_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

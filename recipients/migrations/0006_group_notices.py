@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cvms', '0006_app_database_role'),
-        ('enrollment', '0009_priority_group_rules'),
+        ('enrollment', '0010_priority_group_rules'),
         ('recipients', '0005_attestations'),
     ]
 

@@ -33,7 +33,7 @@ def keys_and_pairs(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0009_priority_group_rules'),
+        ('enrollment', '0010_priority_group_rules'),
         ('recipients', '0006_group_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,22 +1,140 @@
-"""Races on recipients' rows, with real threads against PostgreSQL (tests/concurrency.py): two
-officials undoing one merge, two workers telling one batch of a group that it opened."""
+"""Recipients' locks under concurrent requests, with real threads against PostgreSQL: merges and
+their undo, priority groups and their notices, self-registration. Each lock's test, and its
+control without the lock. (The pauses patch the service module that looks the helper up.)"""
 
 import pytest
 from django.core import mail
 
-from cvms.models import OutboundEmail
+from cvms.models import AuditEvent, OutboundEmail
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from recipients import services
+from recipients.forms import RegistrationForm
 from recipients.models import GroupNotice, Recipient, RecipientMerge
-from tests.concurrency import locks_disabled, run_together
+from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
 from tests.factories import UserFactory
-from tests.recipients.factories import RecipientFactory
+from tests.recipients.factories import RecipientFactory, registration_data
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _merge_both_ways(monkeypatch):
+    first, second = RecipientFactory(), RecipientFactory(user=None)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both officials' merges have read the two people; neither has moved anything yet.
+    pause_after(monkeypatch, services.merging, "lock_all")
+    return (first, second), [
+        lambda: services.recipient_merge(survivor=first, duplicate=second, by=officials[0]),
+        lambda: services.recipient_merge(survivor=second, duplicate=first, by=officials[1]),
+    ]
+
+
+def test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person(monkeypatch):
+    people, works = _merge_both_ways(monkeypatch)
+
+    results = run_together(works)
+
+    refused = [r for r in results if isinstance(r, services.MergeRefused)]
+    assert outcomes(results) == {"Recipient": 1, "MergeRefused": 1}, results
+    assert [str(r) for r in refused] == ["One of the records no longer exists."]
+    assert Recipient.objects.filter(pk__in=[p.pk for p in people]).count() == 1
+
+
+def test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_through(monkeypatch):
+    """The control of the two people's locks when merging: both merges report success and are
+    audited, each having moved the other's rows, though only one person can be left."""
+    _people, works = _merge_both_ways(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 2}, results
+    assert AuditEvent.objects.filter(action="recipients.recipient.merged").count() == 2
+
+
+def _switch_twice(monkeypatch, switch):
+    group = PriorityGroup.objects.get(code="3a")
+    PriorityGroup.objects.filter(pk=group.pk).update(is_open=switch is services.priority_group_close)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    pause_after(monkeypatch, services.groups, "lock_one")  # the group's state was read; not yet changed
+    return [(lambda o=o: switch(group=group, by=o)) for o in officials]
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once(monkeypatch, switch):
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 1
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_without_the_lock_a_group_is_switched_twice(monkeypatch, switch):
+    """The control of the group's lock: both officials' switches go through and are audited."""
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    with locks_disabled():
+        run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 2
+
+
+def _register_while_the_state_closes(monkeypatch):
+    state = UserFactory(roles=[Role.STATE_OFFICIAL])
+    services.self_registration_set(is_open=True, by=state)
+    group = PriorityGroup.objects.get(code="2")
+    form = RegistrationForm(data=registration_data(priority_group=group.pk), group_required=True)
+    assert form.is_valid(), form.errors
+    user = UserFactory()
+    # The registration has found self-registration open and waits before creating the person;
+    # the state closes self-registration in that moment.
+    pause_before(monkeypatch, services.registration, "_recipient_create")
+    return [
+        lambda: services.recipient_self_register(user=user, data=form.cleaned_data),
+        after(0.1, lambda: services.self_registration_set(is_open=False, by=state)),
+    ]
+
+
+def _registered_then_closed() -> list[str]:
+    return list(
+        AuditEvent.objects.filter(
+            action__in=["recipients.recipient.registered", "recipients.self_registration.closed"]
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch(monkeypatch):
+    works = _register_while_the_state_closes(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.recipient.registered",
+        "recipients.self_registration.closed",
+    ]
+
+
+def test_without_the_lock_a_self_registration_lands_after_the_state_closed_it(monkeypatch):
+    """The control of the switches' row lock (self-registration and the state's switch)."""
+    works = _register_while_the_state_closes(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.self_registration.closed",
+        "recipients.recipient.registered",
+    ]
+
+
+# --- Undoing a merge; telling a group's people --------------------------------------------------
 
 
 def _merge() -> RecipientMerge:
@@ -48,12 +166,12 @@ def test_two_officials_undoing_one_merge_at_once_restore_the_record_once(round_)
     assert Recipient.objects.filter(pk=merge.duplicate_id).count() == 1
 
 
-def test_without_the_lock_the_second_undo_is_not_refused_cleanly(monkeypatch):
+def test_without_the_lock_the_second_undo_is_not_refused_cleanly():
     """The control: this test exists to show that the harness can catch a missing lock (both
     undos pass the check; the second then trips over the first's row). A few tries, since a
     thread may by chance start after the other finished."""
     seen = []
-    with locks_disabled(monkeypatch):
+    with locks_disabled():
         for _try in range(3):
             RecipientMerge.objects.all().delete()
             seen.append(sorted(type(outcome).__name__ for outcome in _undo_as_two_officials(_merge())))

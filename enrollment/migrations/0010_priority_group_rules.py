@@ -27,7 +27,7 @@ def rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0008_spanish_reference_data'),
+        ('enrollment', '0009_submission_answers'),
     ]
 
     operations = [
