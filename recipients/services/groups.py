@@ -168,14 +168,15 @@ def group_notices_send(*, priority_group_id: int, recipient_ids: list[int]) -> i
     if group is None:
         return 0
     people = list(group_people_to_tell(group).filter(pk__in=list(recipient_ids)).order_by("pk"))
+    # A notice row per person, claimed by inserting it: a second run of the batch (or another
+    # worker) waits on the unique index for this transaction, then skips the rows it made. Read
+    # back the ones without an e-mail yet (ignore_conflicts doesn't say which rows were new).
     GroupNotice.objects.bulk_create(
         [GroupNotice(priority_group=group, recipient=person) for person in people], ignore_conflicts=True
     )
-    # With ignore_conflicts the rows don't say which were new: read back the ones without an
-    # e-mail yet, locked, skipping those another worker holds.
     claimed = {
         notice.recipient_id: notice
-        for notice in GroupNotice.objects.select_for_update(skip_locked=True).filter(
+        for notice in GroupNotice.objects.filter(
             priority_group=group, recipient_id__in=[person.pk for person in people], email__isnull=True
         )
     }

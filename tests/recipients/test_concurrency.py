@@ -2,8 +2,11 @@
 their undo, priority groups and their notices, self-registration. Each lock's test, and its
 control without the lock. (The pauses patch the service module that looks the helper up.)"""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from cvms.models import AuditEvent, OutboundEmail
 from cvms.roles import Role
@@ -145,38 +148,72 @@ def _merge() -> RecipientMerge:
     return RecipientMerge.objects.get()
 
 
-def _undo_as_two_officials(merge: RecipientMerge) -> list:
-    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
-
-    def undo_as(official):
-        return lambda: services.recipient_merge_undo(
-            merge=RecipientMerge.objects.get(pk=merge.pk), by=official
-        )
-
-    return run_together([undo_as(official) for official in officials])
-
-
-@pytest.mark.parametrize("round_", range(3))
-def test_two_officials_undoing_one_merge_at_once_restore_the_record_once(round_):
+def _undo_twice(monkeypatch):
     merge = _merge()
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both officials' undos have read the merge; neither has restored anything yet.
+    pause_after(monkeypatch, services.merging, "lock_one")
+    return merge, [
+        (lambda o=o: services.recipient_merge_undo(merge=RecipientMerge.objects.get(pk=merge.pk), by=o))
+        for o in officials
+    ]
 
-    outcomes = _undo_as_two_officials(merge)
 
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["MergeRefused", "Recipient"], outcomes
+def test_two_officials_undoing_one_merge_at_once_restore_the_record_once(monkeypatch):
+    merge, works = _undo_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "MergeRefused": 1}, results
+    assert [str(r) for r in results if isinstance(r, services.MergeRefused)] == [
+        "This merge was undone already."
+    ]
     assert Recipient.objects.filter(pk=merge.duplicate_id).count() == 1
 
 
-def test_without_the_lock_the_second_undo_is_not_refused_cleanly():
-    """The control: this test exists to show that the harness can catch a missing lock (both
-    undos pass the check; the second then trips over the first's row). A few tries, since a
-    thread may by chance start after the other finished."""
-    seen = []
-    with locks_disabled():
-        for _try in range(3):
-            RecipientMerge.objects.all().delete()
-            seen.append(sorted(type(outcome).__name__ for outcome in _undo_as_two_officials(_merge())))
+def test_without_the_lock_the_second_undo_trips_over_the_first(monkeypatch):
+    """The control of the merge's lock when undoing: both undos pass the check, and the second
+    fails on the first's restored record instead of being told the merge was undone already."""
+    _merge_row, works = _undo_twice(monkeypatch)
 
-    assert any(outcome != ["MergeRefused", "Recipient"] for outcome in seen), seen
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "IntegrityError": 1}, results
+
+
+def _schedule_while_opening(monkeypatch):
+    group = PriorityGroup.objects.get(code="4b")
+    official = UserFactory(roles=[Role.STATE_OFFICIAL])
+    pause_after(monkeypatch, services.groups, "lock_one")  # the group's state was read; not yet changed
+    tomorrow = timezone.now() + timedelta(days=1)
+    return group, [
+        lambda: services.priority_group_open(group=group, by=official),
+        after(0.1, lambda: services.priority_group_schedule(group=group, opens_at=tomorrow, by=official)),
+    ]
+
+
+def test_a_time_set_while_the_group_opens_is_refused(monkeypatch):
+    group, works = _schedule_while_opening(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"PriorityGroup": 1, "ScheduleRefused": 1}, results
+    group.refresh_from_db()
+    assert (group.is_open, group.opens_at) == (True, None)
+
+
+def test_without_the_lock_a_time_is_set_on_a_group_already_open(monkeypatch):
+    """The control of the group's lock when scheduling: an open group keeps a time to open,
+    which would open it again after the state closed it."""
+    group, works = _schedule_while_opening(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"PriorityGroup": 2}, results
+    group.refresh_from_db()
+    assert group.is_open and group.opens_at is not None
 
 
 def test_two_workers_sending_one_batch_of_notices_tell_each_person_once():
