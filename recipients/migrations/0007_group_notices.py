@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('cvms', '0006_app_database_role'),
         ('enrollment', '0010_priority_group_rules'),
-        ('recipients', '0005_attestations'),
+        ('recipients', '0006_attestations'),
     ]
 
     operations = [

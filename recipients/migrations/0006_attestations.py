@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('enrollment', '0010_priority_group_rules'),
-        ('recipients', '0004_guardian_and_registry_changes'),
+        ('recipients', '0005_scale_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('enrollment', '0010_priority_group_rules'),
-        ('recipients', '0006_group_notices'),
+        ('recipients', '0007_group_notices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recipients', '0007_duplicates_and_merges'),
+        ('recipients', '0008_duplicates_and_merges'),
     ]
 
     operations = [
