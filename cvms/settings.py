@@ -388,6 +388,15 @@ EMPLOYERS_ROSTER_MAX_ROWS = env_int("EMPLOYERS_ROSTER_MAX_ROWS", 500_000)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
 
+# --- Recipients: priority groups --------------------------------------------------------------
+# Every minute: open the priority groups whose scheduled time has come (the state sets it ahead),
+# and tell their registered people by e-mail, this many to a task (one SMTP connection each).
+CELERY_BEAT_SCHEDULE["recipients.open_due_priority_groups"] = {
+    "task": "recipients.tasks.open_due_priority_groups",
+    "schedule": 60,
+}
+RECIPIENTS_NOTICE_BATCH = env_int("RECIPIENTS_NOTICE_BATCH", 100)
+
 # --- Administration: clinics and appointments ------------------------------------------------
 # Reminders the day before an appointment (each appointment is claimed once, so the hourly run
 # reminds nobody twice), and reminders to book a second dose (daily, 09:00 state time).

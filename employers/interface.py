@@ -25,6 +25,8 @@ from employers.services.progress import (
     invitee_recipient_find,
     invitee_recipient_reassign,
     invitee_status_set,
+    roster_links_move,
+    roster_links_of,
 )
 from employers.services.proof import (
     ProofRefused,
@@ -49,4 +51,6 @@ __all__ = [
     "invitee_recipient_find",
     "invitee_recipient_reassign",
     "invitee_status_set",
+    "roster_links_move",
+    "roster_links_of",
 ]

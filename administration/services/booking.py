@@ -25,6 +25,7 @@ from cvms.audit import audit, audit_many
 from cvms.locking import hold_one, lock_one, lock_one_or_none
 from cvms.models import User
 from enrollment.models import Location
+from recipients.interface import eligibility
 from recipients.models import Recipient
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a clinic's door
@@ -234,7 +235,7 @@ def appointment_book(
         raise NotEligible(
             _("This clinic is only for invited people or priority groups that you are not part of.")
             if not clinic.is_public
-            else _("You are not eligible to book yet: your priority group is not open.")
+            else eligibility(recipient)["message"]
         )
     if Appointment.objects.filter(
         recipient=recipient, dose_number=dose_number, status=AppointmentStatus.BOOKED

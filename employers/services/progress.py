@@ -89,6 +89,37 @@ def invitee_recipient_reassign(
     return invitee_ids
 
 
+def roster_links_of(recipient_id: int) -> dict[str, list[int]]:
+    """A person's links to rosters, by id: the roster entries that are theirs and the invitation
+    links they used (what a merge moves and its undo moves back)."""
+    return {
+        "invitees": sorted(Invitee.objects.filter(recipient_id=recipient_id).values_list("pk", flat=True)),
+        "invitations": sorted(
+            Invitation.objects.filter(used_by_recipient_id=recipient_id).values_list("pk", flat=True)
+        ),
+    }
+
+
+@transaction.atomic
+def roster_links_move(
+    *, links: dict[str, list[int]], to_recipient_id: int, by: User | None, request=None
+) -> None:
+    """Point these roster entries and used invitation links (`roster_links_of`) at another
+    person: a merge of two records, or its undo. Their progress on the rosters stays as it was."""
+    invitee_ids = list(links.get("invitees", []))
+    Invitee.objects.filter(pk__in=invitee_ids).update(recipient_id=to_recipient_id, updated_at=timezone.now())
+    Invitation.objects.filter(pk__in=list(links.get("invitations", []))).update(
+        used_by_recipient_id=to_recipient_id
+    )
+    if invitee_ids:
+        audit(
+            action="employers.invitee.recipient_reassigned",
+            by=by,
+            request=request,
+            data={"invitees": invitee_ids, "to_recipient": to_recipient_id},
+        )
+
+
 @transaction.atomic
 def invitee_recipient_find(
     *,
