@@ -143,7 +143,11 @@ class Redis:
 class Workers:
     """Celery workers in child processes; what they print goes to `log` (shown on failure)."""
 
-    COMMAND = [sys.executable, "-m", "celery", "-A", "cvms", "worker", "--pool=solo", "-l", "WARNING"]
+    # Every queue (cvms.celery.queue_names): one worker here does every kind of work.
+    COMMAND = [
+        sys.executable, "-m", "celery", "-A", "cvms", "worker", "--pool=solo", "-l", "WARNING",
+        "-Q", "celery,uploads,invitations,exports,pdfs",
+    ]  # fmt: skip
     QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
     def __init__(self, env: dict, log):
@@ -272,7 +276,7 @@ def outage(redis: Redis, sink: Sink, organization, admin) -> bool:
     domain = "outage.example.org"
     upload = upload_and_validate(organization, admin, domain)
     started = time.monotonic()
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     wait_for(lambda: sink.count(domain) >= 100, what="the first 100 invitations")
     redis.shutdown_nosave()
     down_at = time.monotonic()
@@ -319,7 +323,7 @@ def kill(redis: "Redis", workers: Workers, sink: Sink, organization, admin, work
             killed.set()
 
     sink.on_rcpt = kill_at_151st
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     wait_for(killed.is_set, what="the 151st invitation")
     killed_at = time.monotonic()
     worker.wait(timeout=10)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from enrollment.enums import (
     ColleagueInvitationStatus,
     DecisionAction,
     EmployerType,
+    GroupAttestation,
     LicensingAuthority,
     OrganizationKind,
     OrganizationStatus,
@@ -33,7 +35,7 @@ class County(models.Model):
     # "Condado de Wake" for "Wake County": the name itself is a proper noun and stays.
     name_es = models.CharField(max_length=100, blank=True)
     population = models.PositiveIntegerField(default=0)
-    # Loaded from data/nc_county_svi.csv (migration 0009); unknown for a county added by hand.
+    # Loaded from data/nc_county_svi.csv (migration 0011); unknown for a county added by hand.
     svi_overall = models.DecimalField(
         _("social vulnerability index"),
         max_digits=5,
@@ -85,9 +87,27 @@ class PriorityGroup(models.Model):
     description_es = models.TextField(blank=True)
     is_open = models.BooleanField(_("open for booking"), default=False)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Who belongs: an age range checked against the date of birth, and what a person attests
+    # when their age alone doesn't prove it (recipients' eligibility rules read these).
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    attestation = models.CharField(
+        _("the person attests"), max_length=16, choices=GroupAttestation.choices, blank=True, default=""
+    )
+    # Set ahead by the state: a periodic task opens the group then (recipients' services).
+    opens_at = models.DateTimeField(_("opens on"), null=True, blank=True)
 
     class Meta:
         ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="prioritygroup_age_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(attestation__in=GroupAttestation.values), name="prioritygroup_attestation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{_('Group')} {self.code}: {self.display_label}"
@@ -343,7 +363,11 @@ class ApplicationEvent(models.Model):
     action = models.CharField(max_length=16, choices=DecisionAction.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # A decision's notes to the applicant, or the applicant's answer to a request for more.
     notes = models.TextField(blank=True)
+    # A submission's answers as they were sent (`enrollment.selectors.application_answers`):
+    # the reviewer sees what changed from one submission to the next.
+    answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

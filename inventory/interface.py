@@ -20,18 +20,23 @@ from inventory.selectors import (
     stock_on_hand,
     stock_usable,
 )
+from inventory.services.bulk import DoseOut, stock_administer_many
+from inventory.services.counts import inventory_report_submit
 from inventory.services.errors import InventoryError
 from inventory.services.ledger import stock_administer, stock_return, stock_rows_lock
 from inventory.services.shipments import shipment_record
 
 __all__ = [
+    "DoseOut",
     "InventoryError",
     "doses_expected",
+    "inventory_report_submit",
     "lot_find",
     "lots_usable",
     "products_active",
     "shipment_record",
     "stock_administer",
+    "stock_administer_many",
     "stock_levels",
     "stock_on_hand",
     "stock_return",

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrollment', '0009_county_svi'),
-        ('inventory', '0002_catalogue_and_append_only_ledger'),
+        ('enrollment', '0011_county_svi'),
+        ('inventory', '0004_merge_scale_indexes_series_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -19,7 +19,7 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("enrollment", "0008_spanish_reference_data")]
+    dependencies = [("enrollment", "0010_priority_group_rules")]
 
     operations = [
         migrations.AddField(
