@@ -99,7 +99,7 @@ LOCK_TESTS = {
         f"{HD}::test_two_agents_changing_a_case_from_the_same_page_one_wins_the_other_is_refused",
         f"{HD}::test_without_the_lock_two_agents_both_change_the_case",
     ),
-    "inventory/services/allocations.py::allocation_create": (
+    "inventory/services/allocations.py::_location_locked_allocatable": (
         f"{INV}::test_two_officials_allocating_to_one_location_at_once_stay_within_its_capacity",
         f"{INV}::test_without_the_lock_two_allocations_overfill_the_location",
     ),
@@ -162,6 +162,18 @@ LOCK_TESTS = {
     "inventory/services/shipments.py::shipment_receive": (
         f"{INV}::test_one_shipment_received_twice_at_once_is_received_once",
         f"{INV}::test_without_the_lock_one_shipment_is_received_twice",
+    ),
+    "inventory/services/allocations.py::_shipment_locked_changeable": (
+        f"{INV}::test_an_allocation_cancelled_twice_at_once_is_cancelled_once",
+        f"{INV}::test_without_the_shipments_lock_an_allocation_is_cancelled_twice",
+    ),
+    "inventory/services/planning.py::_plan_locked": (
+        f"{INV}::test_an_offer_answered_twice_at_once_is_answered_once",
+        f"{INV}::test_without_the_plans_lock_an_offer_is_answered_twice",
+    ),
+    "inventory/services/redistribution.py::_posting_locked": (
+        f"{INV}::test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted",
+        f"{INV}::test_race_on_posted_doses_happens_if_we_disable_locks",
     ),
     "inventory/services/transfers.py::_transfer_locked_awaiting": (
         f"{INV}::test_one_transfer_approved_twice_at_once_moves_its_doses_once",
@@ -241,7 +253,7 @@ def test_the_scan_finds_the_locks_it_is_meant_to_find():
     sites = lock_sites()
 
     assert "administration/services/booking.py::_bookable_slot" in sites  # hold_one
-    assert "inventory/services/allocations.py::allocation_create" in sites  # select_for_update()
+    assert "inventory/services/allocations.py::_location_locked_allocatable" in sites  # select_for_update()
     assert not [site for site in sites if site.startswith(("tests/", "cvms/locking.py"))]
 
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from enrollment.models import Location
 from inventory import selectors
-from inventory.models import Allocation
+from inventory.models import Allocation, AllocationPlan, SurplusPosting
 
 pytestmark = pytest.mark.django_db
 
@@ -20,3 +20,5 @@ def test_demo_inventory_is_seeded_once(settings):
     assert selectors.ledger_total(location=location) == 600
     assert Allocation.objects.filter(location=location).count() == 1
     assert selectors.doses_expected(location=location) == 300
+    assert SurplusPosting.objects.get(location=location).doses == 40
+    assert AllocationPlan.objects.get().supply == 2000
