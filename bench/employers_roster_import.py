@@ -224,7 +224,7 @@ def real_path(roster: Path, organization, admin, rows: int) -> tuple[float, dict
     phases["read and check"] = time.perf_counter() - mark
     mark = time.perf_counter()
     upload.refresh_from_db()
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     roster_rows_import(upload_id=upload.pk, by=admin)
     phases["import"] = time.perf_counter() - mark
     total = time.perf_counter() - started

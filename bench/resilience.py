@@ -272,7 +272,7 @@ def outage(redis: Redis, sink: Sink, organization, admin) -> bool:
     domain = "outage.example.org"
     upload = upload_and_validate(organization, admin, domain)
     started = time.monotonic()
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     wait_for(lambda: sink.count(domain) >= 100, what="the first 100 invitations")
     redis.shutdown_nosave()
     down_at = time.monotonic()
@@ -319,7 +319,7 @@ def kill(redis: "Redis", workers: Workers, sink: Sink, organization, admin, work
             killed.set()
 
     sink.on_rcpt = kill_at_151st
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     wait_for(killed.is_set, what="the 151st invitation")
     killed_at = time.monotonic()
     worker.wait(timeout=10)

@@ -1,9 +1,41 @@
-"""The core's forms: the audit log's filters."""
+"""The core's forms: sign-up's extra questions, the audit log's filters."""
 
 from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+
+class SignupForm(forms.Form):
+    """What sign-up asks besides the e-mail address and the password (allauth's
+    ACCOUNT_SIGNUP_FORM_CLASS): the person's name, which an enrollment application offers as its
+    contact's name and checks its signature against. allauth's adapter saves both fields."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+
+    field_order = ["first_name", "last_name"]
+
+    def clean_first_name(self) -> str:
+        return self._name("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._name("last_name")
+
+    def _name(self, field: str) -> str:
+        value = " ".join(self.cleaned_data[field].split())
+        if not value:
+            raise forms.ValidationError(_("This field is required."))
+        if "@" in value:
+            raise forms.ValidationError(_("Write your name here, not an e-mail address."))
+        return value
+
+    def signup(self, request, user) -> None:
+        """allauth calls it once the user is saved; its adapter has already set the names."""
 
 
 class AuditFilterForm(forms.Form):

@@ -64,7 +64,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email
 
     def get_full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.email
+        return self.real_name or self.email
+
+    @property
+    def real_name(self) -> str:
+        """The person's name as they gave it, "" when they gave none (never the e-mail address,
+        which `get_full_name` falls back to): what a form may offer as their name."""
+        return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self) -> str:
         return self.first_name or self.email

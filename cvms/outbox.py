@@ -7,15 +7,19 @@ beat every minute — publishes it later. A task may therefore run twice
 (published, then the process died before marking the row): every task is idempotent through the
 state of the rows it works on (claims with conditional updates).
 
-Without a broker (`make run`, tests), tasks run in-process right after commit, as before.
+Without a broker (`make run`, tests), tasks run in-process right after commit, as before; a
+long job (`enqueue(..., long_job=True)`: reading or importing a roster) then runs in a thread of
+its own when `TASKS_LONG_IN_THREAD` is on (`make run`), so that the page answers at once and
+shows the job's progress as a worker's would, instead of the browser waiting on the request.
 """
 
 import logging
+import threading
 from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -36,18 +40,23 @@ def job_stale_after() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + timedelta(minutes=5)
 
 
-def enqueue(task, *, queue: str = "", **kwargs) -> OutboxTask:
-    """Promise to run `task(**kwargs)` once the current transaction commits."""
+def enqueue(task, *, queue: str = "", long_job: bool = False, **kwargs) -> OutboxTask:
+    """Promise to run `task(**kwargs)` once the current transaction commits. A `long_job`
+    whose page shows its progress runs in a thread when tasks run in-process (`make run`)."""
     row = OutboxTask.objects.create(task=task.name, kwargs=kwargs, queue=queue)
-    transaction.on_commit(lambda: publish(row, task=task))
+    transaction.on_commit(lambda: publish(row, task=task, long_job=long_job))
     return row
 
 
-def publish(row: OutboxTask, *, task=None) -> bool:
+def publish(row: OutboxTask, *, task=None, long_job: bool = False) -> bool:
     """Hand the row's task to Celery; True when the broker took it (or it ran in-process)."""
     task = task or current_app.tasks[row.task]
     options = {"queue": row.queue} if row.queue else {}
     OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    if long_job and settings.CELERY_TASK_ALWAYS_EAGER and settings.TASKS_LONG_IN_THREAD:
+        run_in_thread(task, row.kwargs)
+        OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
+        return True
     try:
         task.apply_async(kwargs=row.kwargs, **options)
     except Exception:
@@ -60,6 +69,26 @@ def publish(row: OutboxTask, *, task=None) -> bool:
         return False
     OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
     return True
+
+
+THREAD_PREFIX = "cvms-task-"
+
+
+def run_in_thread(task, kwargs: dict) -> threading.Thread:
+    """Run an in-process task in a thread of its own, as a worker would: its own database
+    connection (closed when it ends), its failure logged rather than raised into a request."""
+
+    def run() -> None:
+        try:
+            task.apply(kwargs=kwargs, throw=True)
+        except Exception:
+            logger.exception("The in-process task %s failed", task.name)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"{THREAD_PREFIX}{task.name}", daemon=True)
+    thread.start()
+    return thread
 
 
 def sweep(*, now=None) -> int:

@@ -39,10 +39,11 @@ def search_keep(request, *, terms: dict[str, str]) -> str:
     return key
 
 
-def search_kept(request) -> dict[str, str] | None:
-    """The terms named by this URL's `?search=` key, if this session kept them for this page."""
+def search_kept(request, *, path: str | None = None) -> dict[str, str] | None:
+    """The terms named by this URL's `?search=` key, if this session kept them for this page
+    (or for the page at `path`: an export of the list the person is looking at)."""
     entry = request.session.get(SESSION_KEY, {}).get(request.GET.get(QUERY_PARAMETER, ""))
-    if entry is None or entry["path"] != request.path:
+    if entry is None or entry["path"] != (path or request.path):
         return None
     return entry["terms"]
 

@@ -139,6 +139,8 @@ ACCOUNT_ADAPTER = "cvms.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# ... and the person's name (cvms/forms.py): an enrollment's contact and signature are names.
+ACCOUNT_SIGNUP_FORM_CLASS = "cvms.forms.SignupForm"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 # Confirming the address in the browser that signed up signs the person in and takes them where
@@ -232,6 +234,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# In-process (`make run`), a long job whose page shows progress (a roster being read or
+# imported) runs in a thread, so the browser isn't left waiting on the upload (cvms/outbox.py).
+TASKS_LONG_IN_THREAD = env_bool("TASKS_LONG_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True

@@ -20,6 +20,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tasks run in-process unless a test starts a real worker (tests/cvms/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# ... and at once, in the request's thread (tests/employers/test_progress.py turns threads on).
+TASKS_LONG_IN_THREAD = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 # Serve static files straight from the finders (no collectstatic before tests).
 WHITENOISE_USE_FINDERS = True

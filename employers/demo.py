@@ -38,7 +38,7 @@ def seed(*, stdout) -> None:
     # Read and import now rather than through the tasks (seed_demo runs in one transaction).
     roster_upload_validate(upload_id=upload.pk)
     upload = RosterUpload.objects.get(pk=upload.pk)
-    roster_upload_import(upload=upload, by=admin)
+    roster_upload_import(upload=upload, by=admin, changes_confirmed=True)
     roster_rows_import(upload_id=upload.pk, by=admin)
     stdout.write(
         f"Demo roster: {employer.name}, {Invitee.objects.filter(organization=employer).count()} people "

@@ -30,8 +30,13 @@ class RosterUpload(models.Model):
     rows_read = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)
     rows_invalid = models.PositiveIntegerField(default=0)
+    # Once read: the file's people not on the roster yet (new), on it with a detail that differs
+    # (updated: changed by the import), and on it as written (unchanged); `field_changes` counts
+    # the people each detail would change ({"date_of_birth": 1}). Once imported: what it did.
     rows_new = models.PositiveIntegerField(default=0)
     rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    field_changes = models.JSONField(default=dict, blank=True)
     # New people without an account: each gets an invitation when the send task reaches them.
     people_to_invite = models.PositiveIntegerField(default=0)
     # When every new person's invitation had been made (pending, to be sent by batches): until
@@ -142,7 +147,7 @@ class Invitee(models.Model):
     )
     status = models.CharField(max_length=16, choices=InviteeStatus.choices, default=InviteeStatus.ADDED)
     recipient_id = models.BigIntegerField(null=True, blank=True)
-    # The upload that first put this person on the roster, and the latest that named them.
+    # The upload that first put this person on the roster, and the latest that changed them.
     # Bookkeeping for the import, without database constraints: a foreign-key check per row
     # would slow a large import by a third for references the import itself just made.
     created_by_upload = models.ForeignKey(

@@ -27,6 +27,11 @@ def roster_patterns(views) -> list:
             name="employers.upload.errors",
         ),
         path(
+            "roster/uploads/<int:upload_pk>/changes.csv",
+            views.UploadChangesView.as_view(),
+            name="employers.upload.changes",
+        ),
+        path(
             "roster/uploads/<int:upload_pk>/import/",
             views.UploadImportView.as_view(),
             name="employers.upload.import",

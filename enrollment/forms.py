@@ -12,6 +12,7 @@ from enrollment.models import (
     PriorityGroup,
 )
 from enrollment.selectors import (
+    CONTACT_NAME_NOT_A_NAME,
     ORGANIZATION_ROLES,
     counties_for_zip,
     duplicate_tax_id_message,
@@ -19,9 +20,11 @@ from enrollment.selectors import (
     tax_id_holder,
 )
 from enrollment.validators import (
+    looks_like_a_name,
     normalize_licence,
     normalize_phone,
     normalize_tax_id,
+    signature_error,
     validate_licence_number,
     validate_phone,
     validate_tax_id,
@@ -152,6 +155,12 @@ class ContactForm(DraftStepForm):
             "contact_name": _("The one person the state contacts with questions about this application.")
         }
 
+    def clean_contact_name(self):
+        value = " ".join(self.cleaned_data.get("contact_name", "").split())
+        if value and not looks_like_a_name(value):
+            raise forms.ValidationError(CONTACT_NAME_NOT_A_NAME)
+        return value
+
     def clean_contact_phone(self):
         value = self.cleaned_data.get("contact_phone", "").strip()
         if value:
@@ -249,13 +258,43 @@ class ReadinessForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
+    """The agreement's signature (the signer's own name) and, for an application the state sent
+    back, the answer to what it asked."""
+
+    response = forms.CharField(
+        label=_("Your answer to the state"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Answer what the state asked; say what you changed in the application, if anything."),
+        max_length=4000,
+    )
     agree = forms.BooleanField(
         label=_(
             "I have read the agreement and I am authorized to sign it for this organization; the "
             "answers of this application are true."
         )
     )
-    attested_name = forms.CharField(label=_("Your full name, as signature"), max_length=200)
+    attested_name = forms.CharField(
+        label=_("Your full name, as signature"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def __init__(self, *args, signer, asks_response: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signer = signer
+        if not asks_response:
+            del self.fields["response"]
+        if signer.real_name:
+            self.fields["attested_name"].help_text = _("Type your name as on your account: %(name)s.") % {
+                "name": signer.real_name
+            }
+
+    def clean_attested_name(self):
+        value = " ".join(self.cleaned_data["attested_name"].split())
+        error = signature_error(value, signer_name=self.signer.real_name)
+        if error:
+            raise forms.ValidationError(error)
+        return value
 
 
 class DecisionForm(forms.Form):

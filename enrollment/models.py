@@ -334,7 +334,11 @@ class ApplicationEvent(models.Model):
     action = models.CharField(max_length=16, choices=DecisionAction.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # A decision's notes to the applicant, or the applicant's answer to a request for more.
     notes = models.TextField(blank=True)
+    # A submission's answers as they were sent (`enrollment.selectors.application_answers`):
+    # the reviewer sees what changed from one submission to the next.
+    answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,14 +1,18 @@
 """Reads of enrollment data reused by views, services and other apps."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import get_objects_for_user
 
 from cvms.models import Membership, User
 from cvms.roles import Role
-from enrollment.enums import ApplicationStatus, OrganizationKind, ReadinessScope
+from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, ReadinessScope
 from enrollment.models import (
+    ApplicationLocation,
     EnrollmentApplication,
     IssuedPin,
     Location,
@@ -16,7 +20,7 @@ from enrollment.models import (
     ReadinessItem,
     ZipCode,
 )
-from enrollment.validators import validate_licence_number
+from enrollment.validators import looks_like_a_name, validate_licence_number
 
 ADMIN_ROLE = {OrganizationKind.PROVIDER: Role.PROVIDER_ADMIN, OrganizationKind.EMPLOYER: Role.EMPLOYER_ADMIN}
 ORGANIZATION_ROLES = {
@@ -94,6 +98,8 @@ def application_problems(application: EnrollmentApplication) -> list[tuple[str, 
     for name in required:
         if getattr(application, field(name).attname) in (None, ""):
             problems.append((capfirst(field(name).verbose_name), _("This field is required.")))
+    if application.contact_name and not looks_like_a_name(application.contact_name):
+        problems.append((capfirst(field("contact_name").verbose_name), CONTACT_NAME_NOT_A_NAME))
     if application.kind == OrganizationKind.PROVIDER and application.licence_number:
         try:
             validate_licence_number(application.licence_number)
@@ -120,6 +126,127 @@ def application_problems(application: EnrollmentApplication) -> list[tuple[str, 
     if not application.attested_name:
         problems.append((_("Agreement"), _("Type your name to sign the agreement.")))
     return problems
+
+
+CONTACT_NAME_NOT_A_NAME = _lazy("Write the contact's name here (the e-mail address has its own field).")
+
+
+# What a submission keeps of the application's answers (ApplicationEvent.answers): every field
+# the applicant fills in, its locations and its readiness answers.
+ANSWER_FIELDS = [
+    "legal_name", "provider_type", "employer_type", "address", "city", "zip_code", "county",
+    "tax_id", "priority_group", "licence_number", "licensing_authority", "prescriber_name",
+    "prescriber_credential", "vfc_pin", "employee_count", "resident_count", "contact_name",
+    "contact_email", "contact_phone", "attested_name",
+]  # fmt: skip
+LOCATION_FIELDS = [
+    "name", "address", "city", "zip_code", "county", "site_type", "iis_facility_id", "hours",
+    "weekly_throughput", "ultra_cold_capacity", "frozen_capacity", "refrigerated_capacity",
+]  # fmt: skip
+
+
+def application_answers(application: EnrollmentApplication) -> dict:
+    """The application's answers as plain values (codes and ids, as stored), to be kept with a
+    submission and compared with the next."""
+    field = EnrollmentApplication._meta.get_field
+    return {
+        "fields": {name: getattr(application, field(name).attname) for name in ANSWER_FIELDS},
+        "locations": [
+            {
+                name: getattr(place, ApplicationLocation._meta.get_field(name).attname)
+                for name in LOCATION_FIELDS
+            }
+            for place in application.locations.all()
+        ],
+        "readiness": dict(application.readiness),
+    }
+
+
+@dataclass
+class AnswerChange:
+    label: str
+    before: str
+    after: str
+
+
+def application_changes(application: EnrollmentApplication) -> list[AnswerChange] | None:
+    """What changed between the application's last two submissions, answer by answer; None
+    when it has been submitted once only (or its earlier submission kept no answers)."""
+    submissions = list(
+        application.events.filter(action=DecisionAction.SUBMITTED)
+        .exclude(answers={})
+        .order_by("-at", "-id")[:2]
+    )
+    if len(submissions) < 2:
+        return None
+    after, before = submissions[0].answers, submissions[1].answers
+    return (
+        _fields_changed(EnrollmentApplication, before.get("fields", {}), after.get("fields", {}), prefix="")
+        + _locations_changed(before.get("locations", []), after.get("locations", []))
+        + _readiness_changed(application.kind, before.get("readiness", {}), after.get("readiness", {}))
+    )
+
+
+def _shown(model, name: str, value) -> str:
+    """A stored answer as a person reads it: a choice's label, a county's or group's name."""
+    if value in (None, ""):
+        return "—"
+    model_field = model._meta.get_field(name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        target = model_field.related_model.objects.filter(pk=value).first()
+        return str(target) if target is not None else str(value)
+    return str(value)
+
+
+def _fields_changed(model, before: dict, after: dict, *, prefix: str) -> list[AnswerChange]:
+    changes = []
+    for name in dict.fromkeys([*before, *after]):
+        if before.get(name) != after.get(name):
+            label = capfirst(model._meta.get_field(name).verbose_name)
+            changes.append(
+                AnswerChange(
+                    label=f"{prefix}{label}",
+                    before=_shown(model, name, before.get(name)),
+                    after=_shown(model, name, after.get(name)),
+                )
+            )
+    return changes
+
+
+def _locations_changed(before: list, after: list) -> list[AnswerChange]:
+    """Locations matched by name: added, removed, or changed field by field."""
+    old = {place["name"].casefold(): place for place in before}
+    new = {place["name"].casefold(): place for place in after}
+    changes = []
+    for key, place in new.items():
+        if key not in old:
+            changes.append(AnswerChange(_("Location added"), "—", _place_summary(place)))
+        else:
+            prefix = _("Location %(name)s: ") % {"name": place["name"]}
+            changes += _fields_changed(ApplicationLocation, old[key], place, prefix=prefix)
+    for key, place in old.items():
+        if key not in new:
+            changes.append(AnswerChange(_("Location removed"), _place_summary(place), "—"))
+    return changes
+
+
+def _place_summary(place: dict) -> str:
+    return f"{place['name']}, {place['address']}, {place['city']} {place['zip_code']}"
+
+
+def _readiness_changed(kind: str, before: dict, after: dict) -> list[AnswerChange]:
+    shown = {True: _("Yes"), False: _("No"), None: _("Not answered")}
+    return [
+        AnswerChange(
+            _("Readiness: %(item)s") % {"item": item.display_text},
+            str(shown[before.get(str(item.pk))]),
+            str(shown[after.get(str(item.pk))]),
+        )
+        for item in readiness_items_for(kind)
+        if before.get(str(item.pk)) != after.get(str(item.pk))
+    ]
 
 
 def applications_of(user: User, kind: str) -> QuerySet[EnrollmentApplication]:

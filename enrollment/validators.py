@@ -7,6 +7,7 @@ one hyphen; spaces are ignored and letters are stored upper-case.
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +61,34 @@ def validate_tax_id(value: str) -> None:
 def validate_vfc_pin(value: str) -> None:
     if value and not VFC_PIN_RE.match(value):
         raise ValidationError(_("Enter the 6 digits of your VFC PIN, such as 650123."), code="vfc_pin")
+
+
+def _comparable(name: str) -> str:
+    """A name as compared: accents, case, dots and spacing aside ("José  Núñez" = "jose nunez")."""
+    decomposed = unicodedata.normalize("NFKD", name.replace(".", " "))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def looks_like_a_name(value: str) -> bool:
+    """A person's name, as far as a form can tell: letters, no e-mail address, no digits."""
+    return bool(value.strip()) and "@" not in value and not any(c.isdigit() for c in value)
+
+
+def signature_error(signature: str, *, signer_name: str) -> str | None:
+    """What is wrong with `signature` as the signature of the person named `signer_name` (their
+    name on their account, "" if they gave none), or None. A signature is the signer's own name:
+    not an e-mail address, not someone else's name."""
+    signature = " ".join(signature.split())
+    if not signature:
+        return str(_("Type your name to sign the agreement."))
+    if not looks_like_a_name(signature):
+        return str(_("Sign with your full name, not an e-mail address or a number."))
+    if signer_name and _comparable(signature) != _comparable(signer_name):
+        return str(
+            _("Sign with your own name, as on your account: %(name)s. Only that person can sign here.")
+            % {"name": signer_name}
+        )
+    if not signer_name and len(signature.split()) < 2:
+        return str(_("Sign with your full name: your first and last name."))
+    return None

@@ -291,7 +291,8 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
         )
     if current.slot.starts_at > now:
         raise BookingError(
-            _("It is too early to mark a no-show: the appointment is at %(time)s.")
+            # The time isn't last: "9 a.m." then a period would read "9 a.m..".
+            _("It is too early to mark a no-show: the appointment at %(time)s hasn't started yet.")
             % {"time": formats.date_format(timezone.localtime(current.slot.starts_at), "DATETIME_FORMAT")}
         )
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW, changed_at=now)

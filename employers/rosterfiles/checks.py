@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from employers.rosterfiles.columns import COLUMNS, REQUIRED
 
@@ -59,9 +60,21 @@ class RowChecker:
     MAX_LENGTHS = {"first_name": 150, "last_name": 150, "email": 254, "occupation": 200}
 
     def __init__(
-        self, *, columns: dict[str, int], headers: list, groups: dict[str, int], minimum_age: int, today: date
+        self,
+        *,
+        columns: dict[str, int],
+        headers: list,
+        groups: dict[str, int],
+        minimum_age: int,
+        today: date,
+        counts_cells: bool = False,
     ):
         self.columns = columns
+        # A CSV line with more or fewer cells than its header has lost its shape (an unquoted
+        # comma, a line cut short): its cells no longer sit under their columns, so the line is
+        # reported as such rather than as a wrong value in every column after the shift. A
+        # workbook's cells can't shift, so only CSV counts them.
+        self.cell_count = cells_used(headers) if counts_cells else None
         self.headers = {
             column: str(headers[pos]).strip() if pos < len(headers) else column
             for column, pos in columns.items()
@@ -101,6 +114,8 @@ class RowChecker:
         roster spends most of its reading time here. Dates of birth, groups and languages
         repeat from row to row, so each distinct cell is checked once (see `_plain`)."""
         first_at, last_at, email_at, phone_at, birth_at, group_at, job_at, language_at = self.positions
+        if self.cell_count is not None and len(cells) != self.cell_count:
+            return None  # `check` counts them (blank cells past the header are fine)
         try:
             first = cells[first_at].strip()
             last = cells[last_at].strip()
@@ -190,6 +205,9 @@ class RowChecker:
 
     def check(self, line: int, cells: list) -> tuple[CleanRow | None, list[CellError]]:
         errors: list[CellError] = []
+        shape = self.shape_error(line, cells)
+        if shape is not None:
+            return None, [shape]
 
         def error(column: str, value, key: str, **params) -> None:
             message = self.messages[key] if not params else self.messages[key] % params
@@ -250,6 +268,21 @@ class RowChecker:
             errors,
         )
 
+    def shape_error(self, line: int, cells: list) -> CellError | None:
+        """The line's error when it has more cells than the header (blank ones past it aside)
+        or fewer; None when its cells line up with the columns."""
+        expected = self.cell_count
+        if expected is None or (len(cells) >= expected and cells_used(cells) <= expected):
+            return None
+        message = ngettext(
+            "This line has %(count)s cell, the header has %(header)s: a cell may hold a comma "
+            "without quotes around it, or the line may be cut short.",
+            "This line has %(count)s cells, the header has %(header)s: a cell may hold a comma "
+            "without quotes around it, or the line may be cut short.",
+            len(cells),
+        ) % {"count": len(cells), "header": expected}
+        return CellError(line, "", "", message)
+
     def _date(self, value, error) -> date | None:
         if value is None or value == "":
             error("date_of_birth", "", "required")
@@ -285,3 +318,11 @@ class RowChecker:
         else:
             return birth
         return None
+
+
+def cells_used(cells: list) -> int:
+    """How many cells a row has, not counting the blank ones at its end."""
+    count = len(cells)
+    while count and (cells[count - 1] is None or not str(cells[count - 1]).strip()):
+        count -= 1
+    return count

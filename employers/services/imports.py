@@ -13,8 +13,12 @@ from cvms.audit import audit
 from cvms.models import User
 from employers.enums import InviteeStatus, UploadStatus
 from employers.models import Invitee, RosterRow, RosterUpload
+from employers.services.changes import Comparison, any_differs, upload_compare
 
 logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock's first key for "this organization's roster is being imported".
+IMPORT_LOCK = 0x524F5354
 
 
 def roster_rows_import(*, upload_id: int, by: User | None) -> None:
@@ -40,6 +44,18 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute("SET LOCAL jit = off")
+            if connection.vendor == "postgresql":
+                # One import at a time per organization (waiting, like the upload lock above), so
+                # that the roster can't change between the check below and the upsert.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK, upload.organization_id]
+                    )
+            comparison = upload_compare(upload)
+            if _preview_outdated(upload, comparison):
+                _preview_renew(upload, comparison)
+                return
+            staged = RosterRow.objects.filter(upload=upload).count()
             new, updated, to_invite = _rows_import(upload)
             RosterRow.objects.filter(upload=upload).delete()
             RosterUpload.objects.filter(pk=upload.pk).update(
@@ -47,6 +63,7 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 progress=100,
                 rows_new=new,
                 rows_updated=updated,
+                rows_unchanged=staged - new - updated,
                 people_to_invite=to_invite,
                 finished_at=timezone.now(),
             )
@@ -54,7 +71,12 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
                 action="employers.roster.imported",
                 by=by,
                 target=upload,
-                data={"new": new, "updated": updated, "to_invite": to_invite},
+                data={
+                    "new": new,
+                    "updated": updated,
+                    "unchanged": staged - new - updated,
+                    "to_invite": to_invite,
+                },
             )
             from employers.tasks import invitations_dispatch
 
@@ -84,6 +106,43 @@ def roster_rows_import(*, upload_id: int, by: User | None) -> None:
         )
 
 
+def _preview_outdated(upload: RosterUpload, comparison: Comparison) -> bool:
+    """Whether the roster changed since the person saw what the upload would change (another
+    upload imported meanwhile): the counts of new, changed and unchanged people, and of each
+    detail, no longer those shown."""
+    return (
+        upload.rows_new,
+        upload.rows_updated,
+        upload.rows_unchanged,
+        upload.field_changes,
+    ) != (
+        upload.rows_valid - comparison.on_roster,
+        comparison.changed,
+        comparison.on_roster - comparison.changed,
+        comparison.by_field,
+    )
+
+
+def _preview_renew(upload: RosterUpload, comparison: Comparison) -> None:
+    """Nothing is imported: the upload goes back to the person with what it would change now,
+    to be confirmed again (never a change they weren't shown)."""
+    with translation.override(upload.language):
+        message = _(
+            "Nothing was imported: the roster changed since this file was checked (another roster "
+            "was imported). Check what the file changes now, then import it again."
+        )
+    RosterUpload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.VALIDATED,
+        progress=100,
+        rows_new=upload.rows_valid - comparison.on_roster,
+        rows_updated=comparison.changed,
+        rows_unchanged=comparison.on_roster - comparison.changed,
+        field_changes=comparison.by_field,
+        failure=message,
+    )
+    audit(action="employers.roster.preview_renewed", by=None, target=upload)
+
+
 def _import_fail(upload_id: int, message) -> None:
     upload = RosterUpload.objects.get(pk=upload_id)
     with translation.override(upload.language):
@@ -93,7 +152,10 @@ def _import_fail(upload_id: int, message) -> None:
 
 
 def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
-    """Upsert the staged rows into the roster; return (new, updated, new people to invite)."""
+    """Upsert the staged rows into the roster; return (new, updated, new people to invite).
+
+    A person already on the roster as the file writes them is left alone (the upsert's WHERE):
+    "updated" counts the people whose details changed, as the upload's page showed them."""
     invitee, staging = Invitee._meta.db_table, RosterRow._meta.db_table
     fields = [
         "first_name",
@@ -105,7 +167,7 @@ def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
         "language",
     ]
     upsert = f"""
-        INSERT INTO {invitee} (organization_id, email, {", ".join(fields)}, status, created_by_upload_id,
+        INSERT INTO {invitee} AS i (organization_id, email, {", ".join(fields)}, status, created_by_upload_id,
             last_upload_id, created_at, updated_at)
         SELECT %(organization)s, r.email, {", ".join("r." + f for f in fields)},
             CASE WHEN EXISTS (SELECT 1 FROM {User._meta.db_table} AS u WHERE lower(u.email) = r.email)
@@ -114,7 +176,8 @@ def _rows_import(upload: RosterUpload) -> tuple[int, int, int]:
         FROM {staging} AS r WHERE r.upload_id = %(upload)s
         ON CONFLICT (organization_id, email) DO UPDATE SET
             {", ".join(f"{f} = EXCLUDED.{f}" for f in fields)},
-            last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at"""  # noqa: S608
+            last_upload_id = EXCLUDED.last_upload_id, updated_at = EXCLUDED.updated_at
+        WHERE {any_differs(row="EXCLUDED")}"""  # noqa: S608
     params = {
         "organization": upload.organization_id,
         "upload": upload.pk,

@@ -42,7 +42,7 @@ def _queued_republish(now) -> int:
         # claimed_at marks when it was published again: not again before the next timeout.
         RosterUpload.objects.filter(pk__in=ids, status=UploadStatus.QUEUED).update(claimed_at=now)
         for upload_id in ids:
-            outbox.enqueue(roster_validate, upload_id=upload_id)
+            outbox.enqueue(roster_validate, long_job=True, upload_id=upload_id)
     return len(ids)
 
 
@@ -65,7 +65,7 @@ def _stale_requeue(now) -> int:
             if taken:
                 RosterRow.objects.filter(upload_id=upload_id).delete()
                 RosterError.objects.filter(upload_id=upload_id).delete()
-                outbox.enqueue(roster_validate, upload_id=upload_id)
+                outbox.enqueue(roster_validate, long_job=True, upload_id=upload_id)
                 requeued += 1
     return requeued
 
@@ -84,7 +84,7 @@ def _stale_imports_requeue(now) -> int:
     with transaction.atomic():
         RosterUpload.objects.filter(stale, pk__in=ids).update(claimed_at=now, attempts=F("attempts") + 1)
         for upload_id in ids:
-            outbox.enqueue(roster_import, upload_id=upload_id)
+            outbox.enqueue(roster_import, long_job=True, upload_id=upload_id)
     return len(ids)
 
 

@@ -10,11 +10,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from employers.enums import UploadStatus
-from employers.models import Invitee, RosterError, RosterRow, RosterUpload
+from employers.enums import FileFormat, UploadStatus
+from employers.models import RosterError, RosterRow, RosterUpload
 from employers.rosterfiles.checks import RowChecker
 from employers.rosterfiles.errors import RosterFileError
 from employers.rosterfiles.sheets import is_blank, open_sheet
+from employers.services.changes import upload_compare
 from enrollment.models import PriorityGroup
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _validate(upload: RosterUpload) -> None:
             groups=groups,
             minimum_age=settings.EMPLOYERS_MINIMUM_AGE,
             today=timezone.localdate(),
+            counts_cells=upload.file_format == FileFormat.CSV,
         )
         staging = _Staging(upload.pk)
         fast, check, blank = checker.fast, checker.check, is_blank
@@ -121,22 +123,31 @@ def _validate(upload: RosterUpload) -> None:
     _errors_save(upload, errors)
     duplicates = _duplicates_remove(upload)
     valid = RosterRow.objects.filter(upload=upload).count()
-    updated = _count_already_on_roster(upload)
+    # What the import would change, shown to the person before they choose to import.
+    comparison = upload_compare(upload)
     RosterUpload.objects.filter(pk=upload.pk).update(
         status=UploadStatus.VALIDATED,
         progress=100,
         rows_read=read,
         rows_valid=valid,
         rows_invalid=invalid + duplicates,
-        rows_new=valid - updated,
-        rows_updated=updated,
+        rows_new=valid - comparison.on_roster,
+        rows_updated=comparison.changed,
+        rows_unchanged=comparison.on_roster - comparison.changed,
+        field_changes=comparison.by_field,
         validated_at=timezone.now(),
     )
     audit(
         action="employers.roster.validated",
         by=None,
         target=upload,
-        data={"read": read, "valid": valid, "invalid": invalid + duplicates, "updated": updated},
+        data={
+            "read": read,
+            "valid": valid,
+            "invalid": invalid + duplicates,
+            "updated": comparison.changed,
+            "unchanged": comparison.on_roster - comparison.changed,
+        },
     )
 
 
@@ -224,14 +235,3 @@ def _duplicates_remove(upload: RosterUpload) -> int:
     for start in range(0, len(ids), 500):
         RosterRow.objects.filter(pk__in=ids[start : start + 500]).delete()
     return len(duplicates)
-
-
-def _count_already_on_roster(upload: RosterUpload) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT count(*) FROM {RosterRow._meta.db_table} AS r WHERE r.upload_id = %s AND EXISTS (
-                    SELECT 1 FROM {Invitee._meta.db_table} AS i
-                    WHERE i.organization_id = %s AND i.email = r.email)""",  # noqa: S608
-            [upload.pk, upload.organization_id],
-        )
-        return cursor.fetchone()[0]

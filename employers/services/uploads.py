@@ -53,24 +53,41 @@ def roster_upload_create(
     )
     from employers.tasks import roster_validate
 
-    outbox.enqueue(roster_validate, upload_id=upload.pk)
+    outbox.enqueue(roster_validate, long_job=True, upload_id=upload.pk)
     return upload
 
 
 @transaction.atomic
-def roster_upload_import(*, upload: RosterUpload, by: User, request=None) -> None:
-    """The person chose to import the valid rows: a worker does it after commit."""
+def roster_upload_import(
+    *, upload: RosterUpload, by: User, changes_confirmed: bool = False, request=None
+) -> None:
+    """The person chose to import the valid rows: a worker does it after commit. When the
+    upload changes people already on the roster, the person must have confirmed those changes
+    (`changes_confirmed`), which the upload's page lists."""
+    if upload.rows_updated and not changes_confirmed:
+        raise RosterRefused(
+            _(
+                "This roster changes people already on the roster. Check the changes listed "
+                "below, then tick the box to confirm them."
+            )
+        )
     claimed = RosterUpload.objects.filter(pk=upload.pk, status=UploadStatus.VALIDATED).update(
-        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0
+        status=UploadStatus.IMPORTING, progress=0, claimed_at=timezone.now(), attempts=0, failure=""
     )
     if not claimed:
         raise RosterRefused(
             _("This roster can't be imported now: it has already been imported or discarded.")
         )
-    audit(action="employers.roster.import_requested", by=by, target=upload, request=request)
+    audit(
+        action="employers.roster.import_requested",
+        by=by,
+        target=upload,
+        request=request,
+        data={"changes_confirmed": upload.rows_updated if changes_confirmed else 0},
+    )
     from employers.tasks import roster_import
 
-    outbox.enqueue(roster_import, upload_id=upload.pk, by_id=by.pk)
+    outbox.enqueue(roster_import, long_job=True, upload_id=upload.pk, by_id=by.pk)
 
 
 @transaction.atomic

@@ -36,6 +36,10 @@ class UploadErrorsView(EmployerPortalView, shared.UploadErrorsView):
     pass
 
 
+class UploadChangesView(EmployerPortalView, shared.UploadChangesView):
+    pass
+
+
 class UploadImportView(EmployerPortalView, shared.UploadImportView):
     pass
 

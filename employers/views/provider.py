@@ -42,6 +42,10 @@ class UploadErrorsView(ProviderAdminView, shared.UploadErrorsView):
     pass
 
 
+class UploadChangesView(ProviderAdminView, shared.UploadChangesView):
+    pass
+
+
 class UploadImportView(ProviderAdminView, shared.UploadImportView):
     pass
 

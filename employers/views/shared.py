@@ -6,7 +6,7 @@ organization's roster, people and uploads answer 404.
 """
 
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 
 from cvms.audit import audit
 from cvms.inputs import ids_of
-from cvms.searches import PostedSearchMixin, search_audit
+from cvms.searches import PostedSearchMixin, search_audit, search_kept
 from cvms.spreadsheets import csv_download
 from employers import selectors
 from employers.enums import UPLOAD_WORKING, UploadStatus
@@ -22,6 +22,7 @@ from employers.forms import RosterFilterForm, RosterUploadForm
 from employers.models import Invitation, RosterUpload
 from employers.rosterfiles.columns import COLUMNS, TEMPLATE_HEADERS
 from employers.rosterfiles.errors import RosterFileError
+from employers.services.changes import COMPARED, upload_changes, upload_changes_all
 from employers.services.errors import RosterRefused
 from employers.services.invitations import invitation_revoke, invitations_resend
 from employers.services.uploads import roster_upload_create, roster_upload_discard, roster_upload_import
@@ -78,16 +79,28 @@ class RosterView(PostedSearchMixin, RosterMixin, ListView):
 
 
 class RosterExportView(RosterMixin, View):
-    """Everyone on the roster as CSV: personal data leaving the system, so on the audit trail."""
+    """The roster as CSV, as the roster page shows it: the status in the query string and the
+    search kept under its `?search=` key (the terms never in a URL), else everyone. Personal data
+    leaving the system, so on the audit trail, with the fields it was filtered by."""
+
+    def filters(self) -> RosterFilterForm:
+        data = {"status": self.request.GET["status"]} if "status" in self.request.GET else {}
+        data |= search_kept(self.request, path=self.url("employers.roster")) or {}
+        return RosterFilterForm(data or None)
 
     def get(self, request):
+        filters = self.filters()
+        cleaned = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
         audit(
             action="employers.roster.exported",
             by=request.user,
             target=request.organization,
             request=request,
+            data={"fields": sorted(name for name, value in cleaned.items() if value)},
         )
-        invitees = selectors.roster_invitees(organization=request.organization).prefetch_related(None)
+        invitees = selectors.roster_invitees(
+            organization=request.organization, status=cleaned.get("status", ""), search=cleaned.get("q", "")
+        ).prefetch_related(None)
         header = [str(TEMPLATE_HEADERS[c]) for c in COLUMNS] + [_("Status")]
         rows = (
             [
@@ -191,6 +204,13 @@ class UploadDetailView(UploadMixin, DetailView):
         context["errors"] = list(upload.errors.all()[: self.errors_shown])
         context["more_errors"] = len(context["errors"]) == self.errors_shown
         context["can_choose"] = upload.status == UploadStatus.VALIDATED
+        context["field_changes"] = [
+            (label, upload.field_changes[name])
+            for name, label in COMPARED.items()
+            if name in upload.field_changes
+        ]
+        if context["can_choose"] and upload.rows_updated:
+            context["changes"] = upload_changes(upload)
         return context
 
 
@@ -218,13 +238,36 @@ class UploadErrorsView(UploadMixin, View):
         )
 
 
+class UploadChangesView(UploadMixin, View):
+    """Every change a checked upload would make to the roster, as CSV (the page lists the first
+    ones): personal data leaving the system, so on the audit trail."""
+
+    def get(self, request, upload_pk):
+        upload = self.get_upload()
+        if upload.status != UploadStatus.VALIDATED:
+            raise Http404  # imported or discarded: its rows are gone
+        audit(action="employers.roster.changes_exported", by=request.user, target=upload, request=request)
+        rows = (
+            [change.line, change.name, change.email, label, before, after]
+            for change in upload_changes_all(upload)
+            for label, before, after in change.fields
+        )
+        header = [_("Line"), _("Person"), _("E-mail"), _("Column"), _("On the roster"), _("In this file")]
+        return csv_download(f"roster-changes-{upload.pk}.csv", header, rows)
+
+
 class UploadImportView(UploadMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, upload_pk):
         upload = self.get_upload()
         try:
-            roster_upload_import(upload=upload, by=request.user, request=request)
+            roster_upload_import(
+                upload=upload,
+                by=request.user,
+                changes_confirmed=request.POST.get("confirm_changes") == "yes",
+                request=request,
+            )
         except RosterRefused as refused:
             messages.error(request, str(refused))
         else:

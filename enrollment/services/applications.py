@@ -12,8 +12,9 @@ from cvms.locking import lock_one
 from cvms.models import User
 from enrollment.enums import ApplicationStatus, DecisionAction
 from enrollment.models import ApplicationEvent, ApplicationLocation, EnrollmentApplication
-from enrollment.selectors import application_problems
+from enrollment.selectors import application_answers, application_problems
 from enrollment.services.errors import EnrollmentError
+from enrollment.validators import signature_error
 
 
 @dataclass
@@ -29,7 +30,12 @@ class ApplicationIncomplete(EnrollmentError):
 @transaction.atomic
 def application_start(*, kind: str, by: User, request=None) -> EnrollmentApplication:
     application = EnrollmentApplication.objects.create(
-        applicant=by, kind=kind, contact_name=by.get_full_name(), contact_email=by.email
+        # The contact is the applicant until they say otherwise: their name (never their
+        # e-mail address in its place: a person with no name on record types the contact's).
+        applicant=by,
+        kind=kind,
+        contact_name=by.real_name,
+        contact_email=by.email,
     )
     audit(
         action="enrollment.application.started",
@@ -85,23 +91,44 @@ def application_locations_replace(
 
 @transaction.atomic
 def application_submit(
-    *, application: EnrollmentApplication, attested_name: str, by: User, request=None
+    *, application: EnrollmentApplication, attested_name: str, by: User, response: str = "", request=None
 ) -> EnrollmentApplication:
     """Check every answer and send the application to the state; on any problem nothing
-    changes (the draft stays as it was) and `ApplicationIncomplete` lists them."""
+    changes (the draft stays as it was) and `ApplicationIncomplete` lists them.
+
+    The signature must be the signer's own name. An application the state sent back for more
+    information comes back with the applicant's `response` to it, kept with the submission
+    (its event's notes), and every submission keeps a copy of the answers, so that the reviewer
+    sees what changed since the one before."""
     locked = _locked_editable(application, by)
-    locked.attested_name = attested_name.strip()
+    locked.attested_name = " ".join(attested_name.split())
+    resubmission = locked.status == ApplicationStatus.INFO_REQUESTED
     problems = application_problems(locked)
+    if locked.attested_name:
+        signature = signature_error(locked.attested_name, signer_name=by.real_name)
+        if signature:
+            problems.append((_("Agreement"), signature))
+    response = response.strip()
+    if resubmission and not response:
+        problems.append(
+            (_("Your answer to the state"), _("Answer what the state asked before you submit again."))
+        )
     if problems:
         raise ApplicationIncomplete(problems)
-    resubmission = locked.status == ApplicationStatus.INFO_REQUESTED
     now = timezone.now()
     locked.status = ApplicationStatus.SUBMITTED
     locked.attested_at = now
     # A resubmission keeps its place in the queue.
     locked.submitted_at = locked.submitted_at or now
     touch(locked)
-    ApplicationEvent.objects.create(application=locked, action=DecisionAction.SUBMITTED, by=by, at=now)
+    ApplicationEvent.objects.create(
+        application=locked,
+        action=DecisionAction.SUBMITTED,
+        by=by,
+        at=now,
+        notes=response if resubmission else "",
+        answers=application_answers(locked),
+    )
     audit(
         action="enrollment.application.resubmitted" if resubmission else "enrollment.application.submitted",
         by=by,

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from cvms.access import SignedInView
 from cvms.roles import Portal
-from enrollment.enums import OrganizationKind
+from enrollment.enums import ApplicationStatus, OrganizationKind
 from enrollment.forms import (
     ContactForm,
     EmployerOrganizationForm,
@@ -114,6 +114,9 @@ class ApplicationDetailView(OwnApplicationMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["events"] = self.application.events.select_related("by")
         context["locations"] = self.application.locations.select_related("county")
+        context["readiness"] = [
+            (item, self.application.readiness.get(str(item.pk))) for item in readiness_items_for(self.kind)
+        ]
         return context
 
 
@@ -130,6 +133,12 @@ class StepView(OwnApplicationMixin, FormView):
         steps = steps_for(self.kind)
         following = steps[steps.index(self.step) + 1]
         return self.url(f"step.{following}", application_pk=self.application.pk)
+
+    def get(self, request, *args, **kwargs):
+        if not self.application.is_editable:
+            # Submitted (or decided): the answers are shown read-only on the application's page.
+            return redirect(self.url("application", application_pk=self.application.pk))
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if not self.application.is_editable:
@@ -221,7 +230,15 @@ class SubmitStepView(StepView):
     template_name = "enrollment/applicant/submit.html"
 
     def get_initial(self):
-        return {"attested_name": self.application.attested_name or self.request.user.get_full_name()}
+        # The signer's name, never their e-mail address in its place.
+        return {"attested_name": self.request.user.real_name}
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "signer": self.request.user,
+            "asks_response": self.application.status == ApplicationStatus.INFO_REQUESTED,
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -237,6 +254,7 @@ class SubmitStepView(StepView):
             application_submit(
                 application=self.application,
                 attested_name=form.cleaned_data["attested_name"],
+                response=form.cleaned_data.get("response", ""),
                 by=self.request.user,
                 request=self.request,
             )

@@ -7,10 +7,16 @@ from django.views.generic import DetailView, ListView, View
 
 from cvms.access import StatePortalView
 from cvms.models import AuditEvent
-from enrollment.enums import ApplicationStatus, ColleagueInvitationStatus
+from enrollment.enums import ApplicationStatus, ColleagueInvitationStatus, DecisionAction
 from enrollment.forms import DecisionForm, OrganizationFilterForm, QueueFilterForm
 from enrollment.models import ColleagueInvitation, EnrollmentApplication, Organization
-from enrollment.selectors import organizations_for_state, people_of, readiness_items_for, review_queue
+from enrollment.selectors import (
+    application_changes,
+    organizations_for_state,
+    people_of,
+    readiness_items_for,
+    review_queue,
+)
 from enrollment.services.decisions import application_approve, application_deny, application_request_info
 from enrollment.services.errors import EnrollmentError
 from enrollment.services.organizations import organization_reinstate, organization_suspend
@@ -56,6 +62,10 @@ class ApplicationReviewView(StatePortalView, DetailView):
             (item, application.readiness.get(str(item.pk))) for item in readiness_items_for(application.kind)
         ]
         context["events"] = application.events.select_related("by")
+        context["changes"] = application_changes(application)
+        context["last_submission"] = (
+            application.events.filter(action=DecisionAction.SUBMITTED).order_by("-at", "-id").first()
+        )
         context["decision_form"] = DecisionForm(initial={"version": application.version})
         return context
 

@@ -2,10 +2,11 @@
 "1 people"."""
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from administration.services import booking as services
 from cvms.roles import Role
@@ -59,3 +60,19 @@ def test_cancelling_a_clinic_counts_the_people_told(client, open_group):
     )
 
     assert "The clinic is cancelled; 1 person was told by e-mail." in response.content.decode()
+
+
+def test_a_no_show_refused_too_early_names_the_time_with_one_period(open_group, time_machine):
+    person = RecipientFactory(group="2")
+    morning = clinic(opens_at=time(9, 0))
+    appointment = services.appointment_book(
+        recipient=person, slot_id=morning.slots.first().pk, dose_number=1, by=person.user
+    )
+    assert timezone.localtime(appointment.slot.starts_at).time() == time(9, 0)
+    time_machine.move_to(appointment.slot.starts_at - timedelta(minutes=1))
+
+    with pytest.raises(services.BookingError) as refused:
+        services.appointment_no_show(appointment=appointment, by=morning.created_by)
+
+    assert str(refused.value).endswith("9 a.m. hasn't started yet.")
+    assert not re.search(r"[ap]\.m\.\.", str(refused.value))

@@ -167,6 +167,8 @@ def test_signup_requires_email_verification(client, db, django_capture_on_commit
             reverse("account_signup"),
             {
                 "email": "new.person@example.org",
+                "first_name": "Nora",
+                "last_name": "Person",
                 "password1": "a-long-passphrase-9",
                 "password2": "a-long-passphrase-9",
             },

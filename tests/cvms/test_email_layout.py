@@ -15,6 +15,8 @@ from cvms.sites import absolute_url
 
 SIGNUP = {
     "email": "new.person@example.org",
+    "first_name": "Nora",
+    "last_name": "Person",
     "password1": "a-long-passphrase-9",
     "password2": "a-long-passphrase-9",
 }

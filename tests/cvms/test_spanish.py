@@ -273,6 +273,8 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
             reverse("account_signup"),
             {
                 "email": "carmen@example.org",
+                "first_name": "Carmen",
+                "last_name": "Ruiz",
                 "password1": "una-frase-larga-9",
                 "password2": "una-frase-larga-9",
             },
@@ -343,6 +345,72 @@ def test_employer_pages_are_all_spanish(scene):
     ]
 
     assert_all_spanish({url: english_on(client, url) for url in urls})
+
+
+def test_roster_changes_and_the_employers_application_pages_are_all_spanish(
+    scene, django_capture_on_commit_callbacks
+):
+    """A roster uploaded again (what it changes, a line of the wrong shape) and the applicant's
+    pages: a submission read-only, a request for more answered in a field."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from employers.services.uploads import roster_upload_create
+    from enrollment.services.applications import application_submit
+    from tests.employers.conftest import ensure_priority_groups
+    from tests.employers.factories import InviteeFactory
+    from tests.enrollment.factories import EmployerApplicationFactory
+
+    ensure_priority_groups()
+    employer = EmployerFactory(name="Fábrica del Sur")
+    admin = member(employer, Role.EMPLOYER_ADMIN, language="es", first_name="Carmen", last_name="Ortega")
+    InviteeFactory(
+        organization=employer, first_name="Lucía", last_name="Fernández", email="lucia@example.org"
+    )
+    content = (
+        b"Nombre,Apellido,Correo,Fecha de nacimiento\n"
+        b"Luc\xc3\xada,Fern\xc3\xa1ndez,lucia@example.org,1979-11-02\n"
+        b"Ana,Ruiz,ana@example.org,1985-04-23,=SUMA(A1)\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = roster_upload_create(
+            organization=employer,
+            file=SimpleUploadedFile("lista.csv", content, content_type="text/csv"),
+            by=admin,
+            language="es",
+        )
+    applicant = UserFactory(first_name="Carmen", last_name="Ortega", language="es")
+    submitted = application_submit(
+        application=EmployerApplicationFactory(
+            applicant=applicant, legal_name="Fábrica del Norte", address="Calle Mayor 1"
+        ),
+        attested_name="Carmen Ortega",
+        by=applicant,
+    )
+    to_send_back = application_submit(
+        application=EmployerApplicationFactory(
+            applicant=applicant, legal_name="Fábrica del Este", address="Calle Mayor 2"
+        ),
+        attested_name="Carmen Ortega",
+        by=applicant,
+    )
+    sent_back = application_request_info(
+        application=to_send_back,
+        version=to_send_back.version,
+        notes="Añada el número de empleados.",
+        by=UserFactory(roles=[Role.STATE_OFFICIAL]),
+    )
+    urls = [
+        reverse("employer:employers.upload", kwargs={"upload_pk": upload.pk}),
+        reverse("employer:enrollment.application", kwargs={"application_pk": submitted.pk}),
+        reverse("employer:enrollment.application", kwargs={"application_pk": sent_back.pk}),
+        reverse("employer:enrollment.step.submit", kwargs={"application_pk": sent_back.pk}),
+    ]
+
+    page = spanish_client(admin).get(urls[0]).content.decode()
+    assert "Lo que cambia esta lista" in page and "Esta línea tiene 5 celdas" in page
+    found = {url: english_on(spanish_client(admin), url) for url in urls[:1]}
+    found |= {url: english_on(spanish_client(applicant), url) for url in urls[1:]}
+    assert_all_spanish(found)
 
 
 def test_requester_pages_are_all_spanish(scene):

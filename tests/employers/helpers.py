@@ -15,7 +15,7 @@ def upload_roster(capture, *, organization, by, name: str, content: bytes | None
 
 def import_roster(capture, *, upload: RosterUpload, by) -> RosterUpload:
     with capture(execute=True):
-        roster_upload_import(upload=upload, by=by)
+        roster_upload_import(upload=upload, by=by, changes_confirmed=True)
     upload.refresh_from_db()
     return upload
 

@@ -85,7 +85,7 @@ def test_import_itself_makes_no_invitation_and_the_send_task_makes_one_per_new_p
         django_capture_on_commit_callbacks, organization=employer, by=employer_admin, name="bom_synonyms.csv"
     )
     with django_capture_on_commit_callbacks(execute=False):
-        roster_upload_import(upload=upload, by=employer_admin)
+        roster_upload_import(upload=upload, by=employer_admin, changes_confirmed=True)
     roster_rows_import(upload_id=upload.pk, by=employer_admin)  # the task, its send not run
 
     upload.refresh_from_db()

@@ -234,3 +234,39 @@ def test_fast_path_agrees_with_the_full_check(monkeypatch, memo_size):
     ]
     assert all(fast is None for fast, full in zip(fast_rows, full_rows, strict=True) if full is None)
     assert sum(fast is not None for fast in fast_rows) >= 6  # and it does take the common rows
+
+
+def test_line_with_a_cell_too_many_or_too_few_is_reported_as_such(
+    employer, employer_admin, django_capture_on_commit_callbacks
+):
+    content = (
+        b"first name,last name,email,date of birth,priority group,occupation\n"
+        b"Dana,Lee,dana@example.org,1985-01-15,3b,Driver\n"
+        b"Jo,Fox,jo@example.org,1960-03-03,2,=SUM(A1,B1)\n"  # an unquoted formula: 7 cells
+        b"Kim,Gray,kim@example.org,1970-05-05\n"  # cut short: 4 cells
+        b"Lu,Hay,lu@example.org,1970-05-05,,,,\n"  # blank cells past the header are fine
+    )
+
+    upload = upload_roster(
+        django_capture_on_commit_callbacks,
+        organization=employer,
+        by=employer_admin,
+        name="r.csv",
+        content=content,
+    )
+
+    assert errors_of(upload) == [
+        (
+            3,
+            "",
+            "This line has 7 cells, the header has 6: a cell may hold a comma without quotes around "
+            "it, or the line may be cut short.",
+        ),
+        (
+            4,
+            "",
+            "This line has 4 cells, the header has 6: a cell may hold a comma without quotes around "
+            "it, or the line may be cut short.",
+        ),
+    ]
+    assert set(staged(upload)) == {"dana@example.org", "lu@example.org"}

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -301,3 +302,39 @@ def test_roster_export_is_audited(client, employer, employer_admin):
 
     event = AuditEvent.objects.get(action="employers.roster.exported")
     assert (event.actor, event.target_id) == (employer_admin, str(employer.pk))
+
+
+def test_roster_export_follows_the_search_and_the_status_filter(client, employer, employer_admin):
+    InviteeFactory(organization=employer, first_name="Ana", last_name="García", status=InviteeStatus.INVITED)
+    InviteeFactory(
+        organization=employer, first_name="Ben", last_name="Okafor", status=InviteeStatus.REGISTERED
+    )
+    InviteeFactory(
+        organization=employer, first_name="Chloe", last_name="Okafor", status=InviteeStatus.INVITED
+    )
+    client.force_login(employer_admin)
+
+    def exported(**search) -> list[str]:
+        """The names in the CSV the page's export link gives, after the search was posted."""
+        page = client.post(reverse("employer:employers.roster"), search, follow=True)
+        html = page.content.decode()
+        link = re.search(r'href="([^"]*/roster/export\.csv[^"]*)"', html).group(1).replace("&amp;", "&")
+        assert "okafor" not in link.lower()  # the terms stay out of the URL
+        return [row[0] for row in read_csv(client.get(link))[1:]]
+
+    assert exported() == ["Ana", "Ben", "Chloe"]
+    assert exported(q="okafor") == ["Ben", "Chloe"]
+    assert exported(q="okafor", status="invited") == ["Chloe"]
+    assert exported(status="registered") == ["Ben"]
+    event = AuditEvent.objects.filter(action="employers.roster.exported").latest("id")
+    assert event.data == {"fields": ["status"]}
+
+
+def test_roster_export_ignores_a_search_key_of_another_session(client, employer, employer_admin):
+    InviteeFactory(organization=employer, first_name="Ana")
+    InviteeFactory(organization=employer, first_name="Ben")
+    client.force_login(employer_admin)
+
+    rows = read_csv(client.get(reverse("employer:employers.roster.export") + "?search=not-mine"))
+
+    assert [row[0] for row in rows[1:]] == ["Ana", "Ben"]

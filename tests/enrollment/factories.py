@@ -71,7 +71,8 @@ class EnrollmentApplicationFactory(factory.django.DjangoModelFactory):
         model = EnrollmentApplication
         skip_postgeneration_save = True
 
-    applicant = factory.SubFactory(USER_FACTORY)
+    # The name the application is signed with (attested_name below).
+    applicant = factory.SubFactory(USER_FACTORY, first_name="Dana", last_name="Doe")
     kind = OrganizationKind.PROVIDER
     legal_name = factory.Sequence(lambda n: f"Applicant Health {n}")
     provider_type = ProviderType.PRIMARY_CARE

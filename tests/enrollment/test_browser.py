@@ -33,6 +33,8 @@ def test_new_provider_signs_up_saves_a_draft_resumes_submits_and_is_approved(pag
     # Sign up; e-mail verification is mandatory: follow the link from the verification e-mail.
     page.goto(f"{url}/accounts/signup/")
     page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("First name").fill("Dana")
+    page.get_by_label("Last name").fill("Doe")
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()

@@ -87,7 +87,16 @@ def invitation_url(clinic, email: str) -> str:
 def sign_up(client, email: str, next_url: str = ""):
     password = "a-Long-pass-phrase-42"
     url = reverse("account_signup") + (f"?next={next_url}" if next_url else "")
-    return client.post(url, {"email": email, "password1": password, "password2": password})
+    return client.post(
+        url,
+        {
+            "email": email,
+            "first_name": "New",
+            "last_name": "Colleague",
+            "password1": password,
+            "password2": password,
+        },
+    )
 
 
 def confirmation_link() -> str:

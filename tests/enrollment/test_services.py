@@ -196,7 +196,10 @@ def test_request_for_information_lets_the_applicant_edit_and_resubmit_in_place(o
 
     application_update(application=application, data={"city": "Cary"}, by=application.applicant)
     resubmitted = application_submit(
-        application=application, attested_name="Dana Doe", by=application.applicant
+        application=application,
+        attested_name="Dana Doe",
+        response="We moved to Cary.",
+        by=application.applicant,
     )
 
     assert resubmitted.status == ApplicationStatus.SUBMITTED
