@@ -26,19 +26,12 @@ EMP = "tests/employers/test_concurrency.py"
 ENR = "tests/enrollment/test_concurrency.py"
 HD = "tests/helpdesk/test_concurrency.py"
 INV = "tests/inventory/test_concurrency.py"
-DASH = "tests/dashboards/test_concurrency.py"
 REC = "tests/recipients/test_concurrency.py"
+DASH = "tests/dashboards/test_concurrency.py"
+INVB = "tests/inventory/test_concurrency_bulk.py"
 
 # lock site (file::function) → (thread test, control test), each as file::test.
 LOCK_TESTS = {
-    "inventory/services/bulk.py::stock_administer_many": (
-        f"{INV}::test_two_bulk_takings_at_once_take_what_is_on_hand_once",
-        f"{INV}::test_without_the_lock_two_bulk_takings_both_pass_the_balance_check",
-    ),
-    "dashboards/services.py::summaries_refresh": (
-        f"{DASH}::test_two_refreshes_at_once_rebuild_each_day_once",
-        f"{DASH}::test_without_the_lock_two_refreshes_count_each_dose_twice",
-    ),
     "administration/services/booking.py::_bookable_slot": (
         f"{A}::test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others",
         f"{A}::test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic",
@@ -150,6 +143,14 @@ LOCK_TESTS = {
     "enrollment/services/people.py::_locked_with_organization": (
         f"{ENR}::test_two_administrators_removing_or_demoting_each_other_at_once_leave_one",
         f"{ENR}::test_without_the_lock_two_administrators_leave_the_organization_without_one",
+    ),
+    "inventory/services/bulk.py::stock_administer_many": (
+        f"{INVB}::test_two_batches_at_once_take_turns_on_the_balance",
+        f"{INVB}::test_without_the_lock_two_batches_both_pass_the_check_and_the_database_refuses_one",
+    ),
+    "dashboards/services.py::summaries_refresh": (
+        f"{DASH}::test_two_refreshes_at_once_take_turns_and_leave_one_set_of_rows",
+        f"{DASH}::test_without_the_lock_two_refreshes_at_once_double_the_rows",
     ),
     "inventory/services/counts.py::inventory_report_submit": (
         f"{INV}::test_two_counts_of_one_lot_at_once_adjust_it_once",

@@ -281,45 +281,6 @@ def test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice(monk
     assert selectors.stock_on_hand(location=here) == 30
 
 
-def _three_doses_each(monkeypatch):
-    """A balance of four, and a bulk taking of three from it; each taking sits after reading the
-    balance, before writing, while the other reads it too."""
-    from inventory.services import bulk
-
-    location, lot = stock(doses=4)
-    now = timezone.now()
-    pause_after(monkeypatch, bulk, "lock_all")
-    return (
-        location,
-        lot,
-        lambda: bulk.stock_administer_many(doses=[bulk.DoseOut(location.pk, lot.pk, now)] * 3, by=None),
-    )
-
-
-def test_two_bulk_takings_at_once_take_what_is_on_hand_once(monkeypatch):
-    location, lot, take = _three_doses_each(monkeypatch)
-
-    results = run_many(2, take)
-
-    assert outcomes(results) == {"int": 1, "InsufficientStock": 1}, results
-    assert selectors.stock_on_hand(location=location, lot=lot) == 1
-    assert selectors.ledger_total(location=location, lot=lot) == 1
-
-
-def test_without_the_lock_two_bulk_takings_both_pass_the_balance_check(monkeypatch):
-    *_, take = _three_doses_each(monkeypatch)
-
-    with locks_disabled():
-        results = run_many(2, take)
-
-    # Both read four on hand: the second is stopped only by the database's CHECK, not the rule.
-    assert "InsufficientStock" not in outcomes(results), results
-    assert "IntegrityError" in outcomes(results), results
-
-
-# --- Redistribution (issue 15) -----------------------------------------------------------------
-
-
 def _racing_requests(count: int, doses: int):
     """A has 100 doses and posts 10; `count` other locations each request `doses` of them."""
     from inventory.services.redistribution import redistribution_request, surplus_post
