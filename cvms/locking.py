@@ -11,6 +11,13 @@ every lock:
 - takes several rows in primary-key order, so that two transactions locking the same rows can't
   deadlock.
 
+A web request's other waits are bounded too: every connection a web process opens starts with
+`lock_timeout` at `LOCK_TIMEOUT_MS` (`bound_the_waits_of`, connected in cvms/apps.py), so a
+conditional UPDATE of a row someone holds (a slot's counter, an appointment's status) or a plain
+`select_for_update()` gives up as well, and `cvms.middleware.LockTimeoutMiddleware` answers it with
+the same "please try again" page. Celery workers wait as long as it takes (cvms/celery.py calls
+`waits_unbounded_in_this_process`): a batch refused there would not be asked again by a person.
+
 SQLite (the quick start) has no row locks: there `select_for_update` is a no-op and the database
 serializes writers itself.
 """
@@ -19,6 +26,9 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+# Whether the connections this process opens bound their lock waits (web processes: yes).
+_bounded_connections = True
 
 
 class LockTimeout(Exception):
@@ -34,6 +44,26 @@ def _bounded_wait() -> None:
             cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(settings.LOCK_TIMEOUT_MS)}ms"])
 
 
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether a database error is PostgreSQL giving up a lock wait (`lock_not_available`)."""
+    return isinstance(error, OperationalError) and getattr(error.__cause__, "sqlstate", None) == "55P03"
+
+
+def bound_the_waits_of(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: a new PostgreSQL connection of a web process waits at most
+    `LOCK_TIMEOUT_MS` for any lock (a session setting; `SET LOCAL` in `_bounded_wait` is the
+    same bound, for the helpers' transactions in every process)."""
+    if connection.vendor == "postgresql" and _bounded_connections:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = %s", [f"{int(settings.LOCK_TIMEOUT_MS)}ms"])
+
+
+def waits_unbounded_in_this_process() -> None:
+    """For Celery workers: the connections they open wait for locks as long as it takes."""
+    global _bounded_connections
+    _bounded_connections = False
+
+
 def _locking(evaluate):
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Row locks are taken inside transaction.atomic().")
@@ -41,7 +71,7 @@ def _locking(evaluate):
     try:
         return evaluate()
     except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+        if is_lock_timeout(error):
             raise LockTimeout() from error
         raise
 
@@ -55,6 +85,26 @@ def lock_one(queryset: QuerySet, **lookup) -> Model:
 def lock_one_or_none(queryset: QuerySet, **lookup) -> Model | None:
     """As `lock_one`, or None when no row matches."""
     return _locking(lambda: queryset.select_for_update(of=("self",)).filter(**lookup).first())
+
+
+def _hold_for_share(model: type[Model], pk) -> None:
+    if connection.vendor != "postgresql":
+        return
+    table, column = (
+        connection.ops.quote_name(model._meta.db_table),
+        connection.ops.quote_name(model._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = %s FOR SHARE", [pk])  # noqa: S608
+
+
+def hold_one(model: type[Model], pk) -> None:
+    """Keep the row of `model` with primary key `pk` from changing until the transaction ends
+    (`FOR SHARE`): any number of transactions may hold it at once, one that would change or lock
+    it for update waits for them all, and they wait for it. Read the row after holding it: what
+    you read stays true. (A booking holds its clinic's row this way: bookings don't queue for each
+    other, and a cancellation waits for the bookings in flight.)"""
+    _locking(lambda: _hold_for_share(model, pk))
 
 
 def lock_all(queryset: QuerySet) -> list[Model]:

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from cvms.hooks import contributions
-from cvms.locking import LockTimeout
+from cvms.locking import LockTimeout, is_lock_timeout
 from cvms.roles import Role
 from cvms.sites import request_origin
 
@@ -119,7 +119,8 @@ def _back_url(request) -> str:
 
 class LockTimeoutMiddleware:
     """A service that waited too long for rows someone else holds locked raises `LockTimeout`
-    (cvms/locking.py), after its transaction rolled back: nothing was changed. The person is
+    (cvms/locking.py), or PostgreSQL's own `lock_not_available` for a wait outside the helpers
+    (an UPDATE of a held row), after its transaction rolled back: nothing was changed. The person is
     asked to try again in a moment (503, `Retry-After`), in the site's layout, instead of
     seeing a server error."""
 
@@ -132,7 +133,7 @@ class LockTimeoutMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, LockTimeout):
+        if not isinstance(exception, LockTimeout) and not is_lock_timeout(exception):
             return None
         response = render(request, "cvms/lock_timeout.html", {"back_url": _back_url(request)}, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)

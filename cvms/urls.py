@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 import administration.urls
+import dashboards.urls
 import employers.urls
 import enrollment.urls
 import helpdesk.urls
@@ -21,6 +22,7 @@ APP_URLS = [
     recipients.urls,
     administration.urls,
     helpdesk.urls,
+    dashboards.urls,
 ]
 
 

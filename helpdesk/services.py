@@ -1,5 +1,9 @@
 """Rules of the helpdesk that change data. Each writes its AuditEvent and a line of the case's
-history; e-mails leave after the transaction commits (cvms.emails)."""
+history; e-mails leave after the transaction commits (cvms.emails).
+
+Over 450 lines: the helpdesk is one small app whose flows (requesters, cases, articles,
+trainings) share the case history and its lock; a `services/` package is due when one grows.
+"""
 
 import secrets
 from datetime import timedelta

@@ -5,9 +5,10 @@ and errors of inventory that other apps use, gathered from where they live. An a
 the apps above to it (pyproject.toml).
 
 Administration moves stock when it records or voids a dose (`stock_administer`, `stock_return`,
-refused with `InventoryError`), reads stock for booking, recording, back-fill and the registry
-exports, and records the demo's shipments. (It tells inventory how many appointments are booked ahead
-through the `booked_appointments` hook point of cvms/hooks.py, not through this module.)
+refused with `InventoryError`; `stock_rows_lock` first when a correction moves a dose between
+lots), reads stock for booking, recording, back-fill and the registry exports, and records the
+demo's shipments. (It tells inventory how many appointments are booked ahead through the
+`booked_appointments` hook point of cvms/hooks.py, not through this module.)
 """
 
 from inventory.selectors import (
@@ -19,20 +20,26 @@ from inventory.selectors import (
     stock_on_hand,
     stock_usable,
 )
+from inventory.services.bulk import DoseOut, stock_administer_many
+from inventory.services.counts import inventory_report_submit
 from inventory.services.errors import InventoryError
-from inventory.services.ledger import stock_administer, stock_return
+from inventory.services.ledger import stock_administer, stock_return, stock_rows_lock
 from inventory.services.shipments import shipment_record
 
 __all__ = [
+    "DoseOut",
     "InventoryError",
     "doses_expected",
+    "inventory_report_submit",
     "lot_find",
     "lots_usable",
     "products_active",
     "shipment_record",
     "stock_administer",
+    "stock_administer_many",
     "stock_levels",
     "stock_on_hand",
     "stock_return",
+    "stock_rows_lock",
     "stock_usable",
 ]

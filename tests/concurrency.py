@@ -5,12 +5,19 @@ same moment, so they really contend for the same rows. Every lock in the service
 test built on `run_together`, and a control test that runs the same race with the lock taken away
 (`locks_disabled`) and shows it going wrong: proof that the harness can catch a missing lock
 (pretix keeps the same kind of control test, "to ensure that our test setup makes sense").
+`tests/test_locks.py` lists every lock site of the code with its thread test and its control.
+
+A race whose window is a few microseconds wide happens only by chance; `pause_before` widens it
+(a function of the code under test waits a moment before it runs), and `after` starts a work a
+moment later than the others, so that the control goes wrong every time, not now and then.
 """
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 
+import pytest
 from django.db import close_old_connections, connection
 
 JOIN_SECONDS = 120
@@ -56,18 +63,53 @@ def outcomes(results: list) -> dict[str, int]:
     return counted
 
 
+def after(seconds: float, work: Callable[[], object]) -> Callable[[], object]:
+    """`work`, started `seconds` after the others (inside the window `pause_before` opened)."""
+
+    def late():
+        time.sleep(seconds)
+        return work()
+
+    return late
+
+
+def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
+    """Make `owner.name` (a function of the code under test, looked up at call time) wait
+    `seconds` before it runs: the thread that reaches it sits inside its race window long enough
+    for the others to act there."""
+    original = getattr(owner, name)
+
+    def paused(*args, **kwargs):
+        time.sleep(seconds)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, paused)
+
+
+def pause_after(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
+    """As `pause_before`, with the wait after `owner.name` returned (after a read, before the
+    write that depends on it)."""
+    original = getattr(owner, name)
+
+    def paused(*args, **kwargs):
+        result = original(*args, **kwargs)
+        time.sleep(seconds)
+        return result
+
+    monkeypatch.setattr(owner, name, paused)
+
+
 @contextlib.contextmanager
-def locks_disabled(monkeypatch):
-    """Within the block, the helpers of cvms.locking read rows without locking them, as code
-    that forgot its lock would. For control tests only."""
+def locks_disabled():
+    """Within the block, the helpers of cvms.locking and `select_for_update()` read rows without
+    locking them, as code that forgot its lock would. For control tests only."""
     from cvms import locking
 
     def unlocked(evaluate):
         return evaluate()
 
-    monkeypatch.setattr(locking, "_locking", unlocked)
-    monkeypatch.setattr(locking.QuerySet, "select_for_update", lambda self, *a, **k: self)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(locking, "_locking", unlocked)
+        patch.setattr(locking, "_hold_for_share", lambda model, pk: None)
+        patch.setattr(locking.QuerySet, "select_for_update", lambda self, *a, **k: self)
         yield
-    finally:
-        monkeypatch.undo()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from administration.enums import FundingSource, RefusalReason, Route, Severity, Site, VfcEligibility
-from administration.services.recording import VFC_AGE_LIMIT
+from administration.services.recording import VFC_AGE_LIMIT, DoseDetails
 from recipients.models import age_on
 
 
@@ -94,6 +94,22 @@ class _DoseDetailsForm(forms.Form):
     def extras(self) -> dict:
         """The funding, VIS and identity-check answers, as DoseDetails takes them."""
         return {name: self.cleaned_data[name] for name in self.EXTRAS}
+
+    def dose_details(self, *, product, lot, volume_ml: Decimal | None = None) -> DoseDetails:
+        """The dose as the recording services take it: of `product` (the clinic's, or the lot's),
+        from `lot`, with the answers of this form; `volume_ml` when none was typed."""
+        data = self.cleaned_data
+        return DoseDetails(
+            product=product,
+            lot=lot,
+            dose_number=data["dose_number"],
+            administered_at=data["administered_at"],
+            route=data["route"],
+            site=data["site"],
+            volume_ml=data["volume_ml"] if data["volume_ml"] is not None else volume_ml,
+            product_exception=data["product_exception"],
+            **self.extras(),
+        )
 
 
 class DoseForm(_DoseDetailsForm):

@@ -6,6 +6,9 @@ or refusal, dates `YYYY-MM-DD`, at most 200,000 records per file named `yyyymmdd
 
 `cvrs_lines` is a generator: it holds one row at a time, so a million doses export in constant
 memory (bench/administration_export.py measures it).
+
+Over 450 lines: most of it is the specification's table of 45 variables with each one's
+format rule, kept beside the code that applies them so that one reads against the other.
 """
 
 import re

@@ -22,6 +22,9 @@ which the IG's profile alone doesn't promise:
 
 Every text taken from the database goes through `escape`, so a "|" or "^" in a name can't shift
 fields. `vxu_batch_lines` is a generator and holds one message at a time.
+
+Over 450 lines: one small builder per segment of the VXU message, in the IG's order, so that
+the file reads top to bottom like the message it writes.
 """
 
 from collections.abc import Callable, Iterable, Iterator

@@ -20,7 +20,7 @@ from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
 from administration.services import notifications
 from cvms.audit import audit
-from cvms.locking import lock_one
+from cvms.locking import hold_one, lock_one, lock_one_or_none
 from cvms.models import User
 from employers.enums import InviteeStatus
 from employers.interface import invitee_ids_for_recipient, invitee_status_set
@@ -156,6 +156,13 @@ def _take_place(
 
 
 def _bookable_slot(slot_id: int) -> Slot:
+    """The slot, its clinic's row held for the booking's transaction (first, before any other
+    row; shared, so bookings don't queue for each other): a clinic being cancelled at this
+    moment finishes first and is then seen cancelled, and a cancellation waits for the bookings
+    in flight, then cancels their appointments with the others."""
+    clinic_id = Slot.objects.filter(pk=slot_id).values_list("clinic_id", flat=True).first()
+    if clinic_id is not None:
+        hold_one(Clinic, clinic_id)
     slot = Slot.objects.select_related("clinic__location", "clinic__product").filter(pk=slot_id).first()
     if slot is None or slot.clinic.status != ClinicStatus.SCHEDULED:
         raise BookingError(_("This clinic is no longer taking bookings."))
@@ -210,10 +217,12 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
     """Move an appointment to another slot: the old place is given back and the new one taken
     in one transaction, so a refusal (full, too early, or a first dose moved past what a booked
     second dose needs) leaves the old appointment as it was."""
+    # The new clinic's row before the appointment's, in the order a clinic's cancellation takes
+    # them (clinic, then its appointments): a move within a clinic being cancelled can't deadlock.
+    slot = _bookable_slot(slot_id)
     old = lock_one(Appointment.objects.select_related("slot", "recipient__priority_group"), pk=appointment.pk)
     if old.status != AppointmentStatus.BOOKED:
         raise BookingError(_("Only a booked appointment can be rescheduled."))
-    slot = _bookable_slot(slot_id)
     if slot.pk == old.slot_id:
         raise BookingError(_("That is already the time of your appointment."))
     if not selectors.clinic_admits(clinic=slot.clinic, recipient=old.recipient):
@@ -245,9 +254,9 @@ def _release(appointment: Appointment, status: str) -> None:
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> Appointment:
-    # A plain FOR UPDATE, as before the lock helpers: it locks the person's row too, where
-    # `cvms.locking` (`of=("self",)`) would lock the appointment alone.
-    appointment = Appointment.objects.select_for_update().select_related("recipient").get(pk=appointment.pk)
+    # The appointment's row alone: a dose being recorded holds the person's row, then asks for
+    # this one; locking the person here too could deadlock with it.
+    appointment = lock_one(Appointment.objects.select_related("recipient"), pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_("This appointment is not booked any more."))
     _release(appointment, AppointmentStatus.CANCELLED)
@@ -269,24 +278,24 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
     """The clinic marks that the person didn't come: only a booked appointment whose time has
     come (its slot has started; the person may be late, so the staff choose when), never one
     the person came to (arrived, or a dose or refusal recorded: both mark it arrived) nor a
-    cancelled one. A conditional UPDATE on the status and the time: a dose recorded at the same
-    moment can't be overwritten. Their place isn't given back: the slot has passed."""
+    cancelled one. Under the appointment's row lock, which a dose being recorded holds: a
+    conditional UPDATE alone wouldn't do, as its join to the slot makes PostgreSQL re-check
+    only the row's id after waiting, not its status. Their place isn't given back: the slot has
+    passed."""
     now = timezone.now()
-    marked = Appointment.objects.filter(
-        pk=appointment.pk, status=AppointmentStatus.BOOKED, slot__starts_at__lte=now
-    ).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
-    if not marked:
-        current = Appointment.objects.select_related("slot").get(pk=appointment.pk)
-        if current.status != AppointmentStatus.BOOKED:
-            raise BookingError(
-                _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
-                % {"status": current.get_status_display().lower()}
-            )
+    current = lock_one(Appointment.objects.select_related("slot"), pk=appointment.pk)
+    if current.status != AppointmentStatus.BOOKED:
+        raise BookingError(
+            _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
+            % {"status": current.get_status_display().lower()}
+        )
+    if current.slot.starts_at > now:
         raise BookingError(
             # The time isn't last: "9 a.m." then a period would read "9 a.m..".
             _("It is too early to mark a no-show: the appointment at %(time)s hasn't started yet.")
             % {"time": formats.date_format(timezone.localtime(current.slot.starts_at), "DATETIME_FORMAT")}
         )
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
     return appointment
@@ -296,13 +305,10 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
 def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -> Appointment:
     """The clinic checks a confirmation code at arrival and marks the person arrived."""
     code = code.strip().upper().replace(" ", "").replace("-", "")
-    # A plain FOR UPDATE, as before the lock helpers: it locks the person's and the slot's rows
-    # too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
-    appointment = (
-        Appointment.objects.select_for_update()
-        .filter(slot__clinic=clinic, confirmation_code=code)
-        .select_related("recipient", "slot")
-        .first()
+    # The appointment's row alone (as appointment_cancel).
+    appointment = lock_one_or_none(
+        Appointment.objects.filter(slot__clinic=clinic).select_related("recipient", "slot"),
+        confirmation_code=code,
     )
     if appointment is None:
         raise BookingError(_("No appointment at this clinic has the code %(code)s.") % {"code": code})

@@ -10,7 +10,7 @@ from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.services import notifications
 from cvms.audit import audit
-from cvms.locking import lock_one
+from cvms.locking import lock_all, lock_one
 from cvms.models import User
 from enrollment.models import Location
 from inventory.models import Product
@@ -110,12 +110,14 @@ def clinic_cancel(*, clinic: Clinic, by: User, reason: str = "", request=None) -
     clinic.status = ClinicStatus.CANCELLED
     clinic.cancelled_at = now
     clinic.save(update_fields=["status", "cancelled_at"])
-    # A plain FOR UPDATE, as before the lock helpers: it locks the joined people's and slots' rows
-    # too, where `cvms.locking` (`of=("self",)`) would lock the appointments alone.
-    appointments = list(
-        Appointment.objects.select_for_update()
-        .filter(slot__clinic=clinic, status=AppointmentStatus.BOOKED)
-        .select_related("recipient", "slot")
+    # The clinic's row first, then its appointments' rows alone (in primary-key order): a booking
+    # takes the clinic's row first too, so it either lands before this (and is cancelled here) or
+    # sees the clinic cancelled; a dose being recorded holds its person's row, which isn't asked
+    # for here.
+    appointments = lock_all(
+        Appointment.objects.filter(slot__clinic=clinic, status=AppointmentStatus.BOOKED).select_related(
+            "recipient", "slot"
+        )
     )
     Appointment.objects.filter(pk__in=[a.pk for a in appointments]).update(
         status=AppointmentStatus.CANCELLED, changed_at=now

@@ -3,6 +3,9 @@
 Recording takes the person's row lock first (so two vaccinators can't record the same dose at
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
 the same transaction: the dose and its `administered` movement commit or roll back together.
+
+Over 450 lines: a dose record's whole life (recorded, refused, voided, corrected, adverse
+events) under one order of locks (the person, then the record or appointment, then stock).
 """
 
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
 from enrollment.models import Location
-from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return
+from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return, stock_rows_lock
 from inventory.models import Lot, Product
 from recipients.models import Recipient, age_on
 
@@ -164,9 +167,25 @@ def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int
 
 
 def _appointment_locked(appointment: Appointment) -> Appointment:
-    # A plain FOR UPDATE, as before the lock helpers: it locks the appointment's slot and clinic
-    # rows too, where `cvms.locking` (`of=("self",)`) would lock the appointment alone.
-    return Appointment.objects.select_for_update().select_related("slot__clinic").get(pk=appointment.pk)
+    # The appointment's row alone, after the person's: a clinic being cancelled holds the clinic's
+    # row and asks for its appointments', so locking the clinic here could deadlock with it.
+    return lock_one(Appointment.objects.select_related("slot__clinic"), pk=appointment.pk)
+
+
+def _appointment_here(appointment: Appointment, *, recipient: Recipient, location: Location) -> Appointment:
+    """The appointment, locked, refused unless it is this person's at this location."""
+    appointment = _appointment_locked(appointment)
+    if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
+        raise RecordingError(_("This appointment is not this person's at this location."))
+    return appointment
+
+
+def _mark_attended(appointment: Appointment | None) -> None:
+    """A dose or a refusal recorded against a booked appointment: the person came."""
+    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+        Appointment.objects.filter(pk=appointment.pk).update(
+            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+        )
 
 
 @transaction.atomic
@@ -189,9 +208,7 @@ def dose_record(
     _check_lot(location=location, details=details)
     _check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
+        appointment = _appointment_here(appointment, recipient=recipient, location=location)
         if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
             raise RecordingError(
                 _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
@@ -227,10 +244,7 @@ def dose_record(
         )
     except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    _mark_attended(appointment)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -302,9 +316,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = _appointment_locked(appointment)
-        if appointment.recipient_id != recipient.pk or appointment.slot.clinic.location_id != location.pk:
-            raise RecordingError(_("This appointment is not this person's at this location."))
+        appointment = _appointment_here(appointment, recipient=recipient, location=location)
     record = AdministrationRecord.objects.create(
         recipient=recipient,
         location=location,
@@ -318,10 +330,7 @@ def refusal_record(
         form_number=form_number,
         recorded_by=by,
     )
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
-        )
+    _mark_attended(appointment)
     audit(
         action="administration.refusal.recorded",
         by=by,
@@ -389,6 +398,9 @@ def dose_correct(
     before = _snapshot(record)
     if moved:
         try:
+            # Both balances at once, in one order: two corrections swapping lots A and B at the
+            # same moment would otherwise each hold one and wait for the other (a deadlock).
+            stock_rows_lock(pairs=[(record.location, record.lot), (location, details.lot)])
             stock_return(
                 location=record.location,
                 lot=record.lot,

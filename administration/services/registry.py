@@ -58,15 +58,19 @@ def _record_answered(record: AdministrationRecord, message: Hl7Message, code: st
 
 
 def _import_chunk(acks: list[Ack], result: AckImport, now) -> None:
-    messages = {
-        m.control_id: m for m in Hl7Message.objects.filter(control_id__in=[a.control_id for a in acks])
-    }
+    control_ids = [a.control_id for a in acks]
+    # The records first, then their messages read: a second import of the same file at the same
+    # moment waits for the first, then finds its answers already imported (read before the lock,
+    # the messages would still look unanswered, and the answers would be counted twice).
     records = {
         r.pk: r
         for r in lock_all(
-            AdministrationRecord.objects.filter(pk__in={m.record_id for m in messages.values()})
+            AdministrationRecord.objects.filter(
+                pk__in=Hl7Message.objects.filter(control_id__in=control_ids).values("record_id")
+            )
         )
     }
+    messages = {m.control_id: m for m in Hl7Message.objects.filter(control_id__in=control_ids)}
     answered = []
     for ack in acks:
         message = messages.get(ack.control_id)

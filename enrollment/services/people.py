@@ -164,17 +164,21 @@ def _remove_location_permissions(membership: Membership) -> None:
     ).delete()
 
 
+def _locked_with_organization(membership: Membership) -> Membership:
+    """The membership's row, after its organization's: two administrators changing or removing
+    each other at once take turns on the organization, and the second sees that it would be
+    left without an administrator. The organization first, then the person, always: one query
+    locking both (a join) takes them in no fixed order, and two such deadlocked."""
+    lock_one(Organization.objects.all(), pk=membership.organization_id)
+    return lock_one(Membership.objects.select_related("organization", "user"), pk=membership.pk)
+
+
 @transaction.atomic
 def person_update(
     *, membership: Membership, role: str, locations: list[Location], by: User, request=None
 ) -> Membership:
     """Change a person's role in the organization, and where a vaccinator works."""
-    # Not `lock_one`: this query also locks the organization's row (a join locks every row it
-    # reads), so that two administrators changing each other at once take turns and the second
-    # sees that the organization would be left without one.
-    membership = (
-        Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
-    )
+    membership = _locked_with_organization(membership)
     organization = membership.organization
     if role not in ORGANIZATION_ROLES[organization.kind]:
         raise EnrollmentError(_("This role doesn't exist in this organization."))
@@ -205,9 +209,7 @@ def person_update(
 @transaction.atomic
 def person_remove(*, membership: Membership, by: User, request=None) -> None:
     """Remove a person's access to the organization: effective at their next request."""
-    # Not `lock_one`: the organization's row is locked too, as in `person_update` (the last
-    # administrator stays).
-    membership = Membership.objects.select_for_update().select_related("organization").get(pk=membership.pk)
+    membership = _locked_with_organization(membership)
     if membership.role == ADMIN_ROLE[membership.organization.kind] and not _other_admins_exist(membership):
         raise EnrollmentError(_("The organization needs at least one administrator."))
     _remove_location_permissions(membership)

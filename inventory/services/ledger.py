@@ -5,12 +5,12 @@ only; other apps call `stock_administer` and `stock_return` (through `inventory.
 from datetime import date, datetime
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from cvms.locking import lock_one, lock_one_or_none
+from cvms.locking import lock_all, lock_one, lock_one_or_none
 from cvms.models import User
 from enrollment.models import Location
 from inventory.enums import MovementKind
@@ -29,6 +29,19 @@ def stock_rows_ensure(*, pairs: list[tuple[int, int]]) -> None:
         [Stock(location_id=location_id, lot_id=lot_id, on_hand=0) for location_id, lot_id in pairs],
         ignore_conflicts=True,
     )
+
+
+@transaction.atomic
+def stock_rows_lock(*, pairs: list[tuple[Location, Lot]]) -> None:
+    """Lock the balances of several (location, lot) at once, in primary-key order, for the
+    caller's transaction: a change that moves doses between two balances (a correction from lot A
+    to lot B) takes both before moving, so two changes in opposite directions (B to A at the
+    same moment) wait for each other instead of deadlocking."""
+    stock_rows_ensure(pairs=[(location.pk, lot.pk) for location, lot in pairs])
+    wanted = Q()
+    for location, lot in pairs:
+        wanted |= Q(location=location, lot=lot)
+    lock_all(Stock.objects.filter(wanted))
 
 
 def move(

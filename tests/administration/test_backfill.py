@@ -16,7 +16,8 @@ from cvms.roles import Role
 from inventory import selectors as inventory_selectors
 from recipients.enums import RegistrationSource
 from recipients.models import Recipient
-from tests.administration.test_concurrency import run_together
+from tests.administration.factories import OfflineFormFactory
+from tests.concurrency import locks_disabled, pause_after, run_together
 from tests.factories import LocationFactory
 from tests.inventory.factories import stock
 from tests.recipients.factories import RecipientFactory
@@ -237,3 +238,38 @@ def test_same_form_entered_by_six_people_at_once_is_recorded_once(personas):
     assert AdministrationRecord.objects.filter(form_number=row["form_number"].replace("-", "")).count() == 1
     assert Recipient.objects.filter(last_name="Díaz").count() == 1
     assert inventory_selectors.stock_on_hand(location=location, lot=lot) == 9
+
+
+def _printed_form_entered_three_times(personas, monkeypatch):
+    location, lot = stock(location=LocationFactory(organization=personas.organizations["home_provider"]))
+    admin = personas.home[Role.PROVIDER_ADMIN]
+    row = paper_row(lot)
+    OfflineFormFactory(number=row["form_number"].replace("-", ""), location=location, issued_by=admin)
+    pause_after(monkeypatch, backfill, "_claim_form")  # the form's row is claimed; nothing recorded
+    return location, lot, row, [lambda: backfill.form_backfill(location=location, row=row, by=admin)] * 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_printed_form_entered_by_three_people_at_once_is_recorded_once(personas, monkeypatch):
+    location, lot, row, works = _printed_form_entered_three_times(personas, monkeypatch)
+
+    results = run_together(works)
+
+    assert sorted(getattr(r, "duplicate", r) for r in results) == [False, True, True], results
+    assert AdministrationRecord.objects.filter(form_number=row["form_number"].replace("-", "")).count() == 1
+    assert inventory_selectors.stock_on_hand(location=location, lot=lot) == 9
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_without_the_lock_a_printed_form_entered_at_once_is_not_recorded_once(personas, monkeypatch):
+    """The control of the form's lock: the form was printed, so its row exists and nobody waits
+    for anyone's insert; all three entries go on to record it, and the two that lose the race
+    are refused with an error instead of being told the form was entered already."""
+    _location, _lot, _row, works = _printed_form_entered_three_times(personas, monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert sum(isinstance(r, backfill.BackfillError) for r in results) == 2, results

@@ -1,13 +1,18 @@
-"""Booking under concurrent requests, with real threads against PostgreSQL (acceptance 2)."""
+"""Booking, rescheduling, cancelling, checking in and cancelling clinics under concurrent requests,
+with real threads against PostgreSQL: each lock's test, and its control without the lock."""
 
 import pytest
 
-from administration.enums import AppointmentStatus
-from administration.models import Appointment, Slot
+from administration.enums import AppointmentStatus, ClinicStatus
+from administration.models import Appointment, Clinic, Slot
 from administration.services import booking as services
+from administration.services import clinics
+from cvms.models import AuditEvent
+from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from tests.administration.factories import clinic
-from tests.concurrency import run_together
+from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
+from tests.factories import member
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -75,3 +80,216 @@ def test_bookings_at_once_never_promise_more_doses_than_the_location_has():
 
     assert sum(isinstance(r, Appointment) for r in results) == 4, results
     assert sum(isinstance(r, services.SlotFull) for r in results) == 6
+
+
+def test_bookings_without_the_locks_promise_more_doses_than_the_location_has(monkeypatch):
+    """The control of the location's lock (and of the one above): this test exists to show
+    that the harness catches bookings that read the doses left without waiting their turn."""
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    first = clinic(slot_capacity=10, doses=3)
+    second = clinic(location=first.location, product=first.product, slot_capacity=10, doses=0)
+    slots = [first.slots.first(), second.slots.first()]
+    people = [RecipientFactory(group="2") for _ in range(6)]
+    pause_before(monkeypatch, services, "_new_code", 0.2)  # the place is taken, not yet booked
+
+    with locks_disabled():
+        results = run_together(_bookings(people, slots))
+
+    assert sum(isinstance(r, Appointment) for r in results) > 3, results
+
+
+def _bookings(people, slots):
+    return [
+        (
+            lambda p=p, n=n: services.appointment_book(
+                recipient=p, slot_id=slots[n % len(slots)].pk, dose_number=1, by=p.user
+            )
+        )
+        for n, p in enumerate(people)
+    ]
+
+
+def test_bookings_at_two_clinics_of_one_location_take_turns_on_its_doses(monkeypatch):
+    """The doses a location can promise span its clinics of one product: bookings at two of
+    them at once take turns on the location's row (one clinic's row isn't enough)."""
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    first = clinic(slot_capacity=10, doses=3)
+    second = clinic(location=first.location, product=first.product, slot_capacity=10, doses=0)
+    slots = [first.slots.first(), second.slots.first()]
+    people = [RecipientFactory(group="2") for _ in range(6)]
+    pause_before(monkeypatch, services, "_new_code", 0.2)
+
+    results = run_together(_bookings(people, slots))
+
+    assert outcomes(results) == {"Appointment": 3, "SlotFull": 3}, results
+    assert Appointment.objects.filter(slot__in=slots, status=AppointmentStatus.BOOKED).count() == 3
+
+
+def _book_while_the_clinic_is_cancelled(monkeypatch):
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    the_clinic = clinic(slot_capacity=10)
+    slot = the_clinic.slots.first()
+    person = RecipientFactory(group="2")
+    admin = member(the_clinic.location.organization, Role.PROVIDER_ADMIN)
+    # The booking has read the clinic's status and waits before taking its place; the
+    # cancellation comes in that moment.
+    pause_before(monkeypatch, services, "_take_place")
+    return the_clinic, [
+        lambda: services.appointment_book(recipient=person, slot_id=slot.pk, dose_number=1, by=person.user),
+        after(0.1, lambda: clinics.clinic_cancel(clinic=the_clinic, by=admin, reason="Storm")),
+    ]
+
+
+def test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others(monkeypatch):
+    the_clinic, works = _book_while_the_clinic_is_cancelled(monkeypatch)
+
+    booked, told = run_together(works)
+
+    # The cancellation waited for the booking's clinic lock, then found and cancelled it.
+    assert isinstance(booked, Appointment) and told == 1, (booked, told)
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.CANCELLED
+    assert not Appointment.objects.filter(slot__clinic=the_clinic, status=AppointmentStatus.BOOKED).exists()
+    assert sum(Slot.objects.filter(clinic=the_clinic).values_list("booked", flat=True)) == 0
+
+
+def test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic(monkeypatch):
+    """The control of the clinic's lock when booking."""
+    the_clinic, works = _book_while_the_clinic_is_cancelled(monkeypatch)
+
+    with locks_disabled():
+        booked, told = run_together(works)
+
+    assert told == 0, told
+    assert Appointment.objects.get(pk=booked.pk).status == AppointmentStatus.BOOKED
+    assert Clinic.objects.get(pk=the_clinic.pk).status == ClinicStatus.CANCELLED
+
+
+def _reschedule_twice(monkeypatch):
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    the_clinic = clinic(slot_capacity=10, slot_minutes=15)
+    first, second, third = the_clinic.slots.all()[:3]
+    person = RecipientFactory(group="2")
+    booked = services.appointment_book(recipient=person, slot_id=first.pk, dose_number=1, by=person.user)
+    pause_before(monkeypatch, services, "_release")  # the status was read; not yet moved
+    return [
+        (lambda s=s: services.appointment_reschedule(appointment=booked, slot_id=s.pk, by=person.user))
+        for s in (second, third)
+    ]
+
+
+def test_one_appointment_moved_twice_at_once_moves_once(monkeypatch):
+    results = run_together(_reschedule_twice(monkeypatch))
+
+    refused = [r for r in results if isinstance(r, services.BookingError)]
+    assert sum(isinstance(r, Appointment) for r in results) == 1, results
+    assert [str(r) for r in refused] == ["Only a booked appointment can be rescheduled."]
+
+
+def test_without_the_lock_both_moves_pass_the_status_check(monkeypatch):
+    """The control of the appointment's lock when rescheduling: both moves see it booked; only
+    the database's one-appointment-per-dose constraint stops the second."""
+    works = _reschedule_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    refused = [r for r in results if isinstance(r, services.BookingError)]
+    assert [type(r) for r in refused] == [services.AlreadyBooked], results
+
+
+def _cancel_twice(monkeypatch):
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    the_clinic = clinic(slot_capacity=10)
+    slot = the_clinic.slots.first()
+    people = [RecipientFactory(group="2") for _ in range(2)]
+    booked = [
+        services.appointment_book(recipient=p, slot_id=slot.pk, dose_number=1, by=p.user) for p in people
+    ]
+    pause_before(monkeypatch, services, "_release")
+    return slot, [lambda: services.appointment_cancel(appointment=booked[0], by=people[0].user)] * 2
+
+
+def test_one_appointment_cancelled_twice_at_once_gives_its_place_back_once(monkeypatch):
+    slot, works = _cancel_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Appointment": 1, "BookingError": 1}, results
+    assert Slot.objects.get(pk=slot.pk).booked == 1  # the other person's place stays taken
+    assert AuditEvent.objects.filter(action="administration.appointment.cancelled").count() == 1
+
+
+def test_without_the_lock_a_double_cancel_gives_two_places_back(monkeypatch):
+    """The control of the appointment's lock when cancelling."""
+    slot, works = _cancel_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Appointment": 2}, results
+    assert Slot.objects.get(pk=slot.pk).booked == 0  # one person still booked, no place counted
+
+
+def _check_in_twice(monkeypatch):
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    the_clinic = clinic(slot_capacity=10)
+    person = RecipientFactory(group="2")
+    booked = services.appointment_book(
+        recipient=person, slot_id=the_clinic.slots.first().pk, dose_number=1, by=person.user
+    )
+    staff = member(the_clinic.location.organization, Role.VACCINATOR)
+    pause_before(monkeypatch, services, "audit")  # marked arrived, not yet committed
+    return [
+        lambda: services.appointment_check_in(clinic=the_clinic, code=booked.confirmation_code, by=staff)
+    ] * 2
+
+
+def test_one_code_checked_in_twice_at_once_is_checked_in_once(monkeypatch):
+    results = run_together(_check_in_twice(monkeypatch))
+
+    assert outcomes(results) == {"Appointment": 1, "BookingError": 1}, results
+    assert AuditEvent.objects.filter(action="administration.appointment.checked_in").count() == 1
+
+
+def test_without_the_lock_one_code_is_checked_in_twice(monkeypatch):
+    """The control of the appointment's lock at check-in."""
+    works = _check_in_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Appointment": 2}, results
+    assert AuditEvent.objects.filter(action="administration.appointment.checked_in").count() == 2
+
+
+def _cancel_the_clinic_twice(monkeypatch):
+    PriorityGroup.objects.filter(code="2").update(is_open=True)
+    the_clinic = clinic(slot_capacity=10)
+    person = RecipientFactory(group="2")
+    services.appointment_book(
+        recipient=person, slot_id=the_clinic.slots.first().pk, dose_number=1, by=person.user
+    )
+    admins = [member(the_clinic.location.organization, Role.PROVIDER_ADMIN) for _ in range(2)]
+    pause_after(monkeypatch, clinics, "lock_one")  # the clinic's status was read, nothing changed yet
+    return [(lambda a=a: clinics.clinic_cancel(clinic=the_clinic, by=a, reason="Storm")) for a in admins]
+
+
+def test_a_clinic_cancelled_by_two_people_at_once_is_cancelled_once(monkeypatch):
+    works = _cancel_the_clinic_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert sorted(results) == [0, 1], results
+    assert AuditEvent.objects.filter(action="administration.clinic.cancelled").count() == 1
+
+
+def test_without_the_lock_a_clinic_is_cancelled_twice(monkeypatch):
+    """The control of the clinic's lock when cancelling it (and of its appointments' rows):
+    the second cancellation, which should have found it cancelled, cancels it again."""
+    works = _cancel_the_clinic_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert sorted(results) == [0, 1], results
+    assert AuditEvent.objects.filter(action="administration.clinic.cancelled").count() == 2

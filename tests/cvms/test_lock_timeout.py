@@ -1,19 +1,28 @@
 """A request that waits too long for a row someone else holds locked answers "please try again"
-(503, Retry-After) in the site's layout, and changes nothing."""
+(503, Retry-After) in the site's layout, and changes nothing: through the lock helpers or not
+(every connection of a web process waits at most LOCK_TIMEOUT_MS); Celery workers wait."""
 
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
+from administration.enums import AppointmentStatus
+from administration.models import Appointment, Slot
+from cvms import locking
+from cvms.celery import _workers_wait_for_locks_unbounded
 from cvms.locking import LockTimeout, lock_one
 from cvms.middleware import LockTimeoutMiddleware
-from cvms.models import AuditEvent
+from cvms.models import AuditEvent, User
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
+from tests.administration.factories import AppointmentFactory, clinic
 from tests.factories import UserFactory
 
 
@@ -105,3 +114,77 @@ def test_a_form_sent_from_another_site_links_back_home_not_there(db):
 
 def test_other_errors_are_left_to_django():
     assert _answer(RequestFactory().get("/"), ValueError("not a lock")) is None
+
+
+@pytest.fixture
+def web_connection(settings, transactional_db):
+    """The test's connection opened again, as a web process opens one, with a short lock wait;
+    it gets the usual wait back after the test."""
+    usual = settings.LOCK_TIMEOUT_MS
+    settings.LOCK_TIMEOUT_MS = 200
+    connection.close()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = %s", [f"{usual}ms"])
+
+
+def _lock_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_web_processs_connections_wait_at_most_lock_timeout_ms_for_any_lock(web_connection):
+    assert _lock_timeout() == "200ms"
+
+
+@pytest.mark.postgres
+def test_a_celery_workers_connections_wait_for_locks_as_long_as_it_takes(web_connection, monkeypatch):
+    monkeypatch.setattr(locking, "_bounded_connections", True)
+    _workers_wait_for_locks_unbounded()  # what `celery worker` sends before it forks
+    connection.close()
+
+    assert _lock_timeout() == "0"
+
+
+@pytest.mark.postgres
+def test_a_request_waiting_outside_the_lock_helpers_answers_please_try_again(
+    client, web_connection, held_row
+):
+    """A no-show is a conditional UPDATE, not a helper's lock: while a dose is being recorded on
+    the appointment (its row held), the request gives up after LOCK_TIMEOUT_MS with the 503 page
+    instead of waiting for as long as the recording takes."""
+    the_clinic = clinic()
+    appointment = AppointmentFactory(slot=the_clinic.slots.first())
+    Slot.objects.filter(pk=appointment.slot_id).update(starts_at=timezone.now() - timedelta(hours=1))
+    client.force_login(the_clinic.created_by)
+    held_row(appointment)
+
+    started = time.monotonic()
+    response = client.post(
+        reverse(
+            "provider:administration.appointment.no_show",
+            kwargs={"clinic_pk": the_clinic.pk, "appointment_pk": appointment.pk},
+        )
+    )
+
+    assert (response.status_code, response["Retry-After"]) == (503, "2")
+    assert "Many people are doing this at the same moment. Please try again." in response.content.decode()
+    assert time.monotonic() - started < 10  # the row is held for 30 s
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.BOOKED
+
+
+@pytest.mark.postgres
+def test_a_wait_outside_the_lock_helpers_gives_up_too_and_answers_please_try_again(web_connection, held_row):
+    """A plain `select_for_update()` (or an UPDATE of a held row) on a web process's connection
+    waits at most LOCK_TIMEOUT_MS too; PostgreSQL's refusal gets the same 503 page."""
+    user = UserFactory()
+    held_row(user)
+
+    with pytest.raises(OperationalError) as gave_up, transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+    response = _answer(RequestFactory().post("/provider/"), gave_up.value)
+
+    assert locking.is_lock_timeout(gave_up.value)
+    assert (response.status_code, response["Retry-After"]) == (503, "2")

@@ -1,18 +1,27 @@
-"""Stock under concurrent requests, with real threads against PostgreSQL (acceptance 2)."""
+"""Stock under concurrent requests, with real threads against PostgreSQL: each lock's test, and
+its control without the lock (tests/test_locks.py)."""
 
 import threading
+from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError
+from django.utils import timezone
 
+from cvms.roles import Role
 from inventory import selectors
-from inventory.enums import MovementKind
+from inventory.enums import MovementKind, StorageClass
 from inventory.models import StockMovement
+from inventory.services import counts, ledger, shipments, transfers
+from inventory.services.allocations import allocation_create
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
-from tests.concurrency import run_many
-from tests.factories import LocationFactory
-from tests.inventory.factories import stock
+from tests.concurrency import locks_disabled, outcomes, pause_after, pause_before, run_many, run_together
+from tests.factories import LocationFactory, UserFactory, member
+from tests.inventory.factories import ProductFactory, ShipmentFactory, TransferFactory, stock
+
+TODAY = timezone.localdate()
 
 pytestmark = [
     pytest.mark.postgres,
@@ -57,3 +66,251 @@ def test_opposite_transfers_at_once_neither_deadlock_nor_lose_doses():
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert selectors.stock_on_hand(location=here) + selectors.stock_on_hand(location=there) == 100
+
+
+def _allocate_twice(monkeypatch):
+    location = LocationFactory(refrigerated_capacity=100)
+    product = ProductFactory(storage_class=StorageClass.REFRIGERATED)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both have read what the location's fridges already hold; nothing is allocated yet.
+    pause_after(monkeypatch, selectors, "storage_committed")
+    return location, [
+        (
+            lambda n=n, o=o: allocation_create(
+                week=TODAY + timedelta(weeks=n), product=product, location=location, doses=60, by=o
+            )
+        )
+        for n, o in enumerate(officials)
+    ]
+
+
+def test_two_officials_allocating_to_one_location_at_once_stay_within_its_capacity(monkeypatch):
+    location, works = _allocate_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Allocation": 1, "OverCapacity": 1}, results
+    assert selectors.doses_expected(location=location) == 60
+
+
+def test_without_the_lock_two_allocations_overfill_the_location(monkeypatch):
+    """The control of the location's lock when allocating."""
+    location, works = _allocate_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Allocation": 2}, results
+    assert selectors.doses_expected(location=location) == 120  # in fridges that hold 100
+
+
+def test_without_the_lock_threads_taking_the_last_doses_hit_the_databases_check(monkeypatch):
+    """The control of the balance's lock (the ledger's `move`): every thread reads ten on hand;
+    the ones past the tenth are stopped by the CHECK constraint (a server error for the person)
+    instead of being told how many doses are left."""
+    location, lot = stock(doses=10)
+    pause_after(monkeypatch, ledger, "lock_one_or_none", 0.3)
+
+    with locks_disabled():
+        results = run_many(12, lambda: stock_administer(location=location, lot=lot, by=None))
+
+    assert sum(isinstance(r, StockMovement) for r in results) == 10, results
+    assert sum(isinstance(r, IntegrityError) for r in results) == 2, results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 0
+
+
+def test_without_the_locks_opposite_transfers_deadlock(monkeypatch):
+    """The control of the two balances locked in one order when transferring."""
+    here, lot = stock(doses=50)
+    there = LocationFactory(organization=here.organization)
+    stock(location=there, lot=lot, doses=50)
+    pause_before(monkeypatch, transfers, "move", 0.3)  # each side's balance taken in its own order
+
+    with locks_disabled():
+        results = run_together(
+            [
+                lambda: transfer_create(from_location=here, to_location=there, lot=lot, doses=1, by=None),
+                lambda: transfer_create(from_location=there, to_location=here, lot=lot, doses=1, by=None),
+            ]
+        )
+
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 1 and "deadlock detected" in str(failed[0]), results
+
+
+def _receive_twice(monkeypatch):
+    shipment = ShipmentFactory(doses_expected=100)
+    staff = [member(shipment.location.organization, Role.PROVIDER_ADMIN) for _ in range(2)]
+    pause_before(monkeypatch, shipments, "lot_register")  # read as expected; nothing received yet
+    return shipment, [
+        (
+            lambda s=s: shipments.shipment_receive(
+                shipment=shipment,
+                lot_number="EK5730",
+                expires_on=TODAY + timedelta(days=90),
+                doses_received=100,
+                by=s,
+            )
+        )
+        for s in staff
+    ]
+
+
+def test_one_shipment_received_twice_at_once_is_received_once(monkeypatch):
+    shipment, works = _receive_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Shipment": 1, "InventoryError": 1}, results
+    assert selectors.stock_on_hand(location=shipment.location) == 100
+
+
+def test_without_the_lock_one_shipment_is_received_twice(monkeypatch):
+    """The control of the shipment's lock."""
+    shipment, works = _receive_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Shipment": 2}, results
+    assert selectors.stock_on_hand(location=shipment.location) == 200  # a hundred doses that never came
+
+
+def _count_twice(monkeypatch):
+    location, lot = stock(doses=10)
+    staff = [member(location.organization, Role.PROVIDER_ADMIN) for _ in range(2)]
+    pause_after(monkeypatch, counts, "lock_one")  # the ledger's balance was read for the count
+    return (
+        location,
+        lot,
+        [
+            (
+                lambda s=s: counts.inventory_report_submit(
+                    location=location, counted_on=TODAY, lines=[{"lot": lot, "counted": 8}], by=s
+                )
+            )
+            for s in staff
+        ],
+    )
+
+
+def test_two_counts_of_one_lot_at_once_adjust_it_once(monkeypatch):
+    location, lot, works = _count_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 8
+
+
+def test_without_the_lock_two_counts_of_one_lot_adjust_it_twice(monkeypatch):
+    """The control of the balance's lock when counting: both counts read 10 and take 2 off."""
+    location, lot, works = _count_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 6  # eight were counted
+
+
+def _return_twice(monkeypatch):
+    location, lot = stock(doses=10)
+    stock_administer(location=location, lot=lot, by=None)
+    pause_after(monkeypatch, ledger, "lock_one")  # the balance is held; the doses given are read next
+    return (
+        location,
+        lot,
+        [
+            (
+                lambda n=n: ledger.stock_return(
+                    location=location, lot=lot, by=None, reason="Voided", reference=f"r{n}"
+                )
+            )
+            for n in range(2)
+        ],
+    )
+
+
+def test_two_returns_of_the_one_dose_given_at_once_return_it_once(monkeypatch):
+    location, lot, works = _return_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"StockMovement": 1, "InventoryError": 1}, results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 10
+
+
+def test_without_the_lock_the_one_dose_given_is_returned_twice(monkeypatch):
+    """The control of the balance's lock when giving doses back."""
+    location, lot, works = _return_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"StockMovement": 2}, results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 11  # one more than was received
+
+
+def _approve_twice(monkeypatch):
+    here, lot = stock(doses=50)
+    transfer = TransferFactory(from_location=here, lot=lot, doses=10)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    pause_before(monkeypatch, transfers, "_transfer_execute")  # decided, doses not yet moved
+    return here, [(lambda o=o: transfers.transfer_approve(transfer=transfer, by=o)) for o in officials]
+
+
+def test_one_transfer_approved_twice_at_once_moves_its_doses_once(monkeypatch):
+    here, works = _approve_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Transfer": 1, "InventoryError": 1}, results
+    assert selectors.stock_on_hand(location=here) == 40
+
+
+def test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice(monkeypatch):
+    """The control of the transfer's lock when the state decides it."""
+    here, works = _approve_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Transfer": 2}, results
+    assert selectors.stock_on_hand(location=here) == 30
+
+
+def _three_doses_each(monkeypatch):
+    """A balance of four, and a bulk taking of three from it; each taking sits after reading the
+    balance, before writing, while the other reads it too."""
+    from inventory.services import bulk
+
+    location, lot = stock(doses=4)
+    now = timezone.now()
+    pause_after(monkeypatch, bulk, "lock_all")
+    return (
+        location,
+        lot,
+        lambda: bulk.stock_administer_many(doses=[bulk.DoseOut(location.pk, lot.pk, now)] * 3, by=None),
+    )
+
+
+def test_two_bulk_takings_at_once_take_what_is_on_hand_once(monkeypatch):
+    location, lot, take = _three_doses_each(monkeypatch)
+
+    results = run_many(2, take)
+
+    assert outcomes(results) == {"int": 1, "InsufficientStock": 1}, results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 1
+    assert selectors.ledger_total(location=location, lot=lot) == 1
+
+
+def test_without_the_lock_two_bulk_takings_both_pass_the_balance_check(monkeypatch):
+    *_, take = _three_doses_each(monkeypatch)
+
+    with locks_disabled():
+        results = run_many(2, take)
+
+    # Both read four on hand: the second is stopped only by the database's CHECK, not the rule.
+    assert "InsufficientStock" not in outcomes(results), results
+    assert "IntegrityError" in outcomes(results), results

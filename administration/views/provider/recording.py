@@ -79,18 +79,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             return self._refuse()
         form = self.get_form()
         if form.is_valid():
-            data = form.cleaned_data
-            details = recording.DoseDetails(
-                product=self.clinic.product,
-                lot=data["stock"].lot,
-                dose_number=data["dose_number"],
-                administered_at=data["administered_at"],
-                route=data["route"],
-                site=data["site"],
-                volume_ml=data["volume_ml"],
-                product_exception=data["product_exception"],
-                **form.extras(),
-            )
+            details = form.dose_details(product=self.clinic.product, lot=form.cleaned_data["stock"].lot)
             try:
                 recording.dose_record(
                     recipient=self.appointment.recipient,
@@ -253,18 +242,8 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                 recording.dose_record(
                     recipient=self.recipient,
                     location=self.location,
-                    details=recording.DoseDetails(
-                        product=lot.product,
-                        lot=lot,
-                        dose_number=data["dose_number"],
-                        administered_at=data["administered_at"],
-                        route=data["route"],
-                        site=data["site"],
-                        volume_ml=data["volume_ml"]
-                        if data["volume_ml"] is not None
-                        else dose_volume(lot.product),
-                        product_exception=data["product_exception"],
-                        **form.extras(),
+                    details=form.dose_details(
+                        product=lot.product, lot=lot, volume_ml=dose_volume(lot.product)
                     ),
                     by=request.user,
                     request=request,

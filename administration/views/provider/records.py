@@ -125,17 +125,7 @@ class RecordCorrectView(RecordScopedMixin, ProviderPortalView, TemplateView):
                 recording.dose_correct(
                     record=record,
                     location=data["location"],
-                    details=recording.DoseDetails(
-                        product=data["lot"].product,
-                        lot=data["lot"],
-                        dose_number=data["dose_number"],
-                        administered_at=data["administered_at"],
-                        route=data["route"],
-                        site=data["site"],
-                        volume_ml=data["volume_ml"],
-                        product_exception=data["product_exception"],
-                        **form.extras(),
-                    ),
+                    details=form.dose_details(product=data["lot"].product, lot=data["lot"]),
                     reason=data["reason"],
                     by=request.user,
                     request=request,

@@ -1,0 +1,217 @@
+"""The state's dashboards: doses, coverage and equity, supply, the pipeline (charts with their
+tables and CSV), adverse events, and reporting lag with its reminders. Only state officials
+reach them (the portal's gate)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import ListView, TemplateView, View
+
+from cvms.access import StatePortalView
+from cvms.inputs import ids_of
+from cvms.spreadsheets import csv_download
+from dashboards import selectors, services, tables
+from dashboards.forms import AdverseEventFiltersForm, FiltersForm, LagForm
+from dashboards.tables import CHARTS, PAGES
+
+TABS = [
+    ("doses", PAGES["doses"][0], "state:dashboards.doses"),
+    ("coverage", PAGES["coverage"][0], "state:dashboards.coverage"),
+    ("supply", PAGES["supply"][0], "state:dashboards.supply"),
+    ("pipeline", PAGES["pipeline"][0], "state:dashboards.pipeline"),
+    ("adverse-events", gettext_lazy("Adverse events"), "state:dashboards.adverse_events"),
+    ("lag", gettext_lazy("Reporting lag"), "state:dashboards.lag"),
+]
+ROWS_SHOWN = 30
+
+
+class DashboardNavigation:
+    """The dashboards' own tabs, and the filters' query string carried from one to the next."""
+
+    page = ""
+
+    def dashboard_context(self, form, filters) -> dict:
+        return {
+            "form": form,
+            "filters_form": filters_form(form, filters),
+            "filters": filters,
+            "query": filters.query_string(),
+            "tabs": TABS,
+            "current_page": self.page,
+            "rows_shown": ROWS_SHOWN,
+        }
+
+
+class DashboardPageView(DashboardNavigation, StatePortalView, TemplateView):
+    template_name = "dashboards/state_page.html"
+
+    def get_context_data(self, **kwargs):
+        form = FiltersForm(self.request.GET or None)
+        filters = form.filters()
+        title, slugs = PAGES[self.page]
+        version = tables.summaries_version()
+        return (
+            super().get_context_data(**kwargs)
+            | self.dashboard_context(form, filters)
+            | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]}
+        )
+
+
+def filters_form(form, filters) -> SafeString:
+    """The filters' form: its selects list the 100 counties, the catalogue and the groups, which
+    Django's widgets draw slowly; a form without errors is drawn once per query string (and
+    summaries' version, so that a new product appears within the minute)."""
+
+    def draw() -> str:
+        return render_to_string("dashboards/_filters.html", {"form": form, "filters": filters})
+
+    if form.is_bound and form.errors:
+        return mark_safe(draw())  # our own template, its values escaped there
+    query = form.data.urlencode() if form.is_bound else ""
+    key = f"dashboards:filters:{tables.summaries_version()}:{translation.get_language()}:{query}"
+    return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+
+
+def chart_section(slug: str, filters, *, version: str) -> SafeString:
+    """A chart with its table and its CSV link, drawn once per summaries' version, filters and
+    language: the charts' SVG and tables are most of a page's work, and every official looking
+    at the same figures shares it."""
+    key = f"dashboards:html:{version}:{translation.get_language()}:{slug}:{filters.query_string()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "dashboards/_table.html",
+            {"table": tables.table(slug, filters, version=version), "query": filters.query_string(),
+             "rows_shown": ROWS_SHOWN},
+        )  # fmt: skip
+        cache.set(key, html, tables.CACHE_SECONDS)
+    return mark_safe(html)  # rendered by our own template, its values escaped there
+
+
+class DosesView(DashboardPageView):
+    page = "doses"
+
+
+class CoverageView(DashboardPageView):
+    page = "coverage"
+
+
+class SupplyView(DashboardPageView):
+    page = "supply"
+
+
+class PipelineView(DashboardPageView):
+    page = "pipeline"
+
+
+class ChartCsvView(StatePortalView, View):
+    """One chart's table as CSV, with the same filters as the page it sits on."""
+
+    def get(self, request, chart: str):
+        if chart not in CHARTS:
+            raise Http404
+        found = tables.table(chart, FiltersForm(request.GET or None).filters())
+        return csv_download(f"{chart}-{timezone.localdate():%Y%m%d}.csv", found.columns, found.rows)
+
+
+class AdverseEventListView(DashboardNavigation, StatePortalView, ListView):
+    template_name = "dashboards/state_adverse_events.html"
+    context_object_name = "events"
+    paginate_by = 50
+    page = "adverse-events"
+
+    def form(self):
+        if not hasattr(self, "_form"):
+            self._form = AdverseEventFiltersForm(self.request.GET or None)
+        return self._form
+
+    def severity(self) -> str:
+        form = self.form()
+        return form.cleaned_data.get("severity", "") if form.is_valid() else ""
+
+    def get_queryset(self):
+        return selectors.adverse_events(self.form().filters(), severity=self.severity())
+
+    def get_context_data(self, **kwargs):
+        form = self.form()
+        filters = form.filters()
+        query = filters.query_string() + (f"&severity={self.severity()}" if self.severity() else "")
+        return super().get_context_data(**kwargs) | self.dashboard_context(form, filters) | {"query": query}
+
+
+class AdverseEventCsvView(AdverseEventListView):
+    HEADER = [
+        "onset", "severity", "description", "reported to VAERS", "VAERS number", "product", "dose number",
+        "dose given", "location", "county",
+    ]  # fmt: skip
+
+    def get(self, request):
+        rows = (
+            (
+                timezone.localtime(event.onset_at).isoformat(timespec="minutes"),
+                event.get_severity_display(),
+                event.description,
+                "yes" if event.reported_to_vaers else "no",
+                event.vaers_number,
+                event.record.product.name,
+                event.record.dose_number,
+                timezone.localtime(event.record.administered_at).date().isoformat(),
+                event.record.location.name,
+                event.record.location.county.name,
+            )
+            for event in self.get_queryset().iterator(chunk_size=2000)
+        )
+        return csv_download(f"adverse-events-{timezone.localdate():%Y%m%d}.csv", self.HEADER, rows)
+
+
+class ReportingLagView(StatePortalView, TemplateView):
+    """Per location: doses delivered against doses recorded, and when it last reported;
+    the lagging ones are ticked and reminded in one step."""
+
+    template_name = "dashboards/state_lag.html"
+
+    def form(self, data=None):
+        form = LagForm(data if data is not None else (self.request.GET or None))
+        if form.is_valid():
+            return form, form.cleaned_data["county"], form.cleaned_data["silent_days"]
+        return form, None, LagForm.base_fields["silent_days"].initial
+
+    def get_context_data(self, **kwargs):
+        form, county, silent_days = self.form()
+        key = f"dashboards:lag:{tables.summaries_version()}:{county.pk if county else ''}:{silent_days}"
+        lags, lagging = cache.get_or_set(
+            key, lambda: selectors.reporting_lag(county=county, silent_days=silent_days), tables.CACHE_SECONDS
+        )
+        today = timezone.localdate()
+        return super().get_context_data(**kwargs) | {
+            "form": form,
+            "rows": [(lag, lag.days_silent(today), lag.location.pk in lagging) for lag in lags],
+            "lagging_count": len(lagging),
+            "tabs": TABS,
+            "current_page": "lag",
+            "query": "",
+        }
+
+    def post(self, request):
+        _form, county, silent_days = self.form(request.POST)
+        chosen = ids_of(request.POST.getlist("location"))
+        _lags, lagging = selectors.reporting_lag(county=county, silent_days=silent_days)
+        try:
+            sent = services.lag_reminders_send(
+                location_ids=chosen or [], lagging_ids=lagging, by=request.user, request=request
+            )
+        except services.NothingToRemind as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(count)s reminders sent.") % {"count": sent})
+        query = urlencode({"county": county.pk if county else "", "silent_days": silent_days})
+        return redirect(f"{reverse('state:dashboards.lag')}?{query}")

@@ -1,0 +1,132 @@
+"""Recipients' locks under concurrent requests, with real threads against PostgreSQL: merges,
+priority groups, self-registration. Each lock's test, and its control without the lock."""
+
+import pytest
+
+from cvms.models import AuditEvent
+from cvms.roles import Role
+from enrollment.models import PriorityGroup
+from recipients import services
+from recipients.forms import RegistrationForm
+from recipients.models import Recipient
+from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
+from tests.factories import UserFactory
+from tests.recipients.factories import RecipientFactory, registration_data
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _merge_both_ways(monkeypatch):
+    first, second = RecipientFactory(), RecipientFactory(user=None)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both officials' merges have read the two people; neither has moved anything yet.
+    pause_after(monkeypatch, services, "lock_all")
+    return (first, second), [
+        lambda: services.recipient_merge(survivor=first, duplicate=second, by=officials[0]),
+        lambda: services.recipient_merge(survivor=second, duplicate=first, by=officials[1]),
+    ]
+
+
+def test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person(monkeypatch):
+    people, works = _merge_both_ways(monkeypatch)
+
+    results = run_together(works)
+
+    refused = [r for r in results if isinstance(r, services.MergeRefused)]
+    assert outcomes(results) == {"Recipient": 1, "MergeRefused": 1}, results
+    assert [str(r) for r in refused] == ["One of the records no longer exists."]
+    assert Recipient.objects.filter(pk__in=[p.pk for p in people]).count() == 1
+
+
+def test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_through(monkeypatch):
+    """The control of the two people's locks when merging: both merges report success and are
+    audited, each having moved the other's rows, though only one person can be left."""
+    _people, works = _merge_both_ways(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 2}, results
+    assert AuditEvent.objects.filter(action="recipients.recipient.merged").count() == 2
+
+
+def _switch_twice(monkeypatch, switch):
+    group = PriorityGroup.objects.get(code="3a")
+    PriorityGroup.objects.filter(pk=group.pk).update(is_open=switch is services.priority_group_close)
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    pause_after(monkeypatch, services, "lock_one")  # the group's state was read; not yet changed
+    return [(lambda o=o: switch(group=group, by=o)) for o in officials]
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once(monkeypatch, switch):
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 1
+
+
+@pytest.mark.parametrize("switch", ["open", "close"])
+def test_without_the_lock_a_group_is_switched_twice(monkeypatch, switch):
+    """The control of the group's lock: both officials' switches go through and are audited."""
+    works = _switch_twice(monkeypatch, getattr(services, f"priority_group_{switch}"))
+
+    with locks_disabled():
+        run_together(works)
+
+    action = {"open": "opened", "close": "closed"}[switch]
+    assert AuditEvent.objects.filter(action=f"recipients.priority_group.{action}").count() == 2
+
+
+def _register_while_the_state_closes(monkeypatch):
+    state = UserFactory(roles=[Role.STATE_OFFICIAL])
+    services.self_registration_set(is_open=True, by=state)
+    group = PriorityGroup.objects.get(code="2")
+    form = RegistrationForm(data=registration_data(priority_group=group.pk), group_required=True)
+    assert form.is_valid(), form.errors
+    user = UserFactory()
+    # The registration has found self-registration open and waits before creating the person;
+    # the state closes self-registration in that moment.
+    pause_before(monkeypatch, services, "_recipient_create")
+    return [
+        lambda: services.recipient_self_register(user=user, data=form.cleaned_data),
+        after(0.1, lambda: services.self_registration_set(is_open=False, by=state)),
+    ]
+
+
+def _registered_then_closed() -> list[str]:
+    return list(
+        AuditEvent.objects.filter(
+            action__in=["recipients.recipient.registered", "recipients.self_registration.closed"]
+        )
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch(monkeypatch):
+    works = _register_while_the_state_closes(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.recipient.registered",
+        "recipients.self_registration.closed",
+    ]
+
+
+def test_without_the_lock_a_self_registration_lands_after_the_state_closed_it(monkeypatch):
+    """The control of the switches' row lock (self-registration and the state's switch)."""
+    works = _register_while_the_state_closes(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "RegistrationSettings": 1}, results
+    assert _registered_then_closed() == [
+        "recipients.self_registration.closed",
+        "recipients.recipient.registered",
+    ]
