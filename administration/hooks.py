@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from administration.models import AdministrationRecord, Appointment, OfflineForm
 from administration.selectors.booking import booked_ahead
+from administration.services.booking import no_shows_close
 from administration.services.files import jobs_sweep
 from administration.services.merging import Reassigned, ReassignRefused, records_reassign, records_restore
 from cvms.models import User
@@ -60,5 +61,6 @@ def recipients_merge_undone(
 
 
 def background_sweep(*, now: datetime) -> dict[str, int]:
-    """Export jobs whose task was lost or whose worker died."""
-    return {"exports_published": jobs_sweep(now=now)}
+    """Export jobs whose task was lost or whose worker died; appointments still booked when
+    their clinic day has ended (no-shows)."""
+    return {"exports_published": jobs_sweep(now=now), "no_shows": no_shows_close(now=now)}

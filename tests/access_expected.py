@@ -128,6 +128,8 @@ EXPECTED = {
     "provider:administration.today": PROVIDER_STAFF,
     "provider:administration.walk_in": PROVIDER_STAFF,
     "provider:administration.walk_in.record": PROVIDER_STAFF,
+    "provider:administration.walk_in.register": PROVIDER_STAFF,
+    "provider:administration.visit": PROVIDER_STAFF,
     "provider:administration.record": PROVIDER_STAFF,
     "provider:administration.record.correct": PROVIDER_ADMINS_ONLY,
     "provider:administration.record.void": PROVIDER_ADMINS_ONLY,

@@ -275,6 +275,22 @@ def test_without_the_lock_a_printed_form_entered_at_once_is_not_recorded_once(pe
     assert sum(isinstance(r, backfill.BackfillError) for r in results) == 2, results
 
 
+def test_backfilled_form_of_a_dose_the_evaluator_finds_not_valid_is_refused_with_its_rule(home):
+    """Issue 14: back-fill asks the same evaluator as recording (dose 2 with no dose 1; 5 mL)."""
+    out_of_sequence = paper_row(home["lot"], dose_number="2")
+    ten_times = paper_row(home["lot"], volume_ml="3.0")
+
+    with pytest.raises(
+        backfill.BackfillError, match="Out of sequence: this is dose 1 of the series, not dose 2"
+    ):
+        backfill.form_backfill(location=home["location"], row=out_of_sequence, by=home["admin"])
+    with pytest.raises(backfill.BackfillError, match=r"a dose of .* is 0\.3 mL, not 3 mL"):
+        backfill.form_backfill(location=home["location"], row=ten_times, by=home["admin"])
+
+    assert not AdministrationRecord.objects.filter(source=RecordSource.PAPER).exists()
+    assert _on_hand(home) == 10
+
+
 # --- Words for refusal reasons, the county from the ZIP, addresses abroad (issue 14) ------------
 
 

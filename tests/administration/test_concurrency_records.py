@@ -98,7 +98,7 @@ def test_a_person_cancelling_while_their_dose_is_recorded_is_told_it_is_too_late
 
     assert isinstance(recorded, AdministrationRecord), recorded
     assert str(cancelled) == "This appointment is not booked any more."
-    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.ATTENDED
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.VACCINATED
     assert not AuditEvent.objects.filter(action="administration.appointment.cancelled").exists()
 
 
@@ -220,8 +220,8 @@ def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(
     )
 
     assert isinstance(recorded, AdministrationRecord), recorded
-    assert str(marked) == "Only a booked appointment can be marked as a no-show; this one is arrived."
-    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.ATTENDED
+    assert str(marked) == "Only a booked appointment can be marked as a no-show; this one is vaccinated."
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.VACCINATED
 
 
 def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypatch):
