@@ -12,8 +12,9 @@ from cvms.roles import Role
 from inventory import selectors
 from inventory.enums import MovementKind, StorageClass
 from inventory.models import StockMovement
-from inventory.services import counts, ledger, shipments, transfers
+from inventory.services import bulk, counts, ledger, shipments, transfers
 from inventory.services.allocations import allocation_create
+from inventory.services.bulk import DoseOut
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
 from inventory.services.transfers import transfer_create
@@ -278,3 +279,30 @@ def test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice(monk
 
     assert outcomes(results) == {"Transfer": 2}, results
     assert selectors.stock_on_hand(location=here) == 30
+
+
+def _administer_many_twice(monkeypatch):
+    location, lot = stock(doses=10)
+    now = timezone.now()
+    pause_after(monkeypatch, bulk, "lock_all")  # the balances were read; nothing taken yet
+    batch = [DoseOut(location.pk, lot.pk, now)] * 6
+    return location, lot, [lambda: bulk.stock_administer_many(doses=batch, by=None)] * 2
+
+
+def test_two_batches_of_doses_at_once_never_take_more_than_is_on_hand(monkeypatch):
+    location, lot, works = _administer_many_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert sorted(type(r).__name__ for r in results) == ["InsufficientStock", "int"], results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 4
+
+
+def test_without_the_lock_a_second_batch_hits_the_databases_check(monkeypatch):
+    """The control of the balances' locks when taking many doses at once."""
+    _location, _lot, works = _administer_many_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert sum(isinstance(r, IntegrityError) for r in results) == 1, results
