@@ -43,16 +43,18 @@ def test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person(monke
     assert Recipient.objects.filter(pk__in=[p.pk for p in people]).count() == 1
 
 
-def test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_through(monkeypatch):
-    """The control of the two people's locks when merging: both merges report success and are
-    audited, each having moved the other's rows, though only one person can be left."""
+def test_without_the_locks_a_merge_both_ways_goes_wrong(monkeypatch):
+    """The control of the two people's locks when merging: each merge moves the other's rows
+    away; either both report success (each audited, though only one person can be left), or
+    they deadlock on each other's rows and PostgreSQL fails one with a server error."""
     _people, works = _merge_both_ways(monkeypatch)
 
     with locks_disabled():
         results = run_together(works)
 
-    assert outcomes(results) == {"Recipient": 2}, results
-    assert AuditEvent.objects.filter(action="recipients.recipient.merged").count() == 2
+    both_told_it_went_through = outcomes(results) == {"Recipient": 2}
+    deadlocked = any("deadlock detected" in str(r) for r in results if isinstance(r, Exception))
+    assert both_told_it_went_through or deadlocked, results
 
 
 def _switch_twice(monkeypatch, switch):
