@@ -32,6 +32,10 @@ INVB = "tests/inventory/test_concurrency_bulk.py"
 
 # lock site (file::function) → (thread test, control test), each as file::test.
 LOCK_TESTS = {
+    "administration/services/historical.py::historical_dose_record": (
+        f"{R}::test_two_doses_from_a_card_entered_at_once_are_doses_1_and_2",
+        f"{R}::test_without_the_lock_two_doses_from_a_card_are_both_taken_for_dose_1",
+    ),
     "administration/services/booking.py::_bookable_slot": (
         f"{A}::test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others",
         f"{A}::test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic",
@@ -198,7 +202,7 @@ LOCK_TESTS = {
     ),
     "recipients/services/merging.py::recipient_merge": (
         f"{REC}::test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person",
-        f"{REC}::test_without_the_locks_a_merge_both_ways_tells_both_officials_it_went_through",
+        f"{REC}::test_without_the_locks_a_merge_both_ways_goes_wrong",
     ),
     "recipients/services/merging.py::recipient_merge_undo": (
         f"{REC}::test_two_officials_undoing_one_merge_at_once_restore_the_record_once",

@@ -15,7 +15,7 @@ from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
 from tests.administration.factories import appointment_at, clinic_with_stock
-from tests.concurrency import after, locks_disabled, outcomes, pause_before, run_together
+from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
 from tests.factories import LocationFactory, member
 from tests.inventory.factories import LotFactory, stock
 from tests.recipients.factories import RecipientFactory
@@ -166,8 +166,9 @@ def _swap_lots(monkeypatch):
     second = recording.dose_record(
         recipient=RecipientFactory(), location=location, details=_details(lot_b), by=admin
     )
-    # Each has given its old lot's dose back and waits before taking the new lot's.
-    pause_before(monkeypatch, recording, "stock_administer", 0.3)
+    # Each has given its old lot's dose back and waits before taking the new lot's (long enough that
+    # a thread started late under load still finds the other inside its window).
+    pause_before(monkeypatch, recording, "stock_administer", 2.0)
     return location, [
         lambda: recording.dose_correct(record=first, details=_details(lot_b), reason="Lot misread", by=admin),
         lambda: recording.dose_correct(
@@ -249,3 +250,51 @@ def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypa
     assert isinstance(recorded, AdministrationRecord), recorded
     assert isinstance(marked, Appointment), marked
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.NO_SHOW
+
+
+def _two_cards_for_one_person(monkeypatch):
+    """Two doses from one person's card entered at once by two vaccinators: one given 60 days
+    ago, one 20 days ago (the second is entered a moment later)."""
+    from administration.services import historical
+
+    location = LocationFactory()
+    product = LotFactory().product
+    person = RecipientFactory(first_name="Rosa", last_name="Díaz")
+    vaccinators = [member(location.organization, Role.VACCINATOR) for _ in range(2)]
+    # Each has judged the new dose against the person's doses and sits before writing it.
+    pause_after(monkeypatch, historical, "check_series")
+
+    def enter(days_ago: int, by):
+        dose = historical.HistoricalDose(
+            product=product, given_on=timezone.localdate() - timedelta(days=days_ago)
+        )
+        return historical.historical_dose_record(recipient=person, location=location, dose=dose, by=by)
+
+    return person, [lambda: enter(60, vaccinators[0]), after(0.1, lambda: enter(20, vaccinators[1]))]
+
+
+def test_two_doses_from_a_card_entered_at_once_are_doses_1_and_2(monkeypatch):
+    person, works = _two_cards_for_one_person(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"AdministrationRecord": 2}, results
+    # The second waited for the person's row, then the evaluator saw the first dose.
+    assert sorted(
+        AdministrationRecord.objects.filter(recipient=person).values_list("dose_number", flat=True)
+    ) == [
+        1,
+        2,
+    ]
+
+
+def test_without_the_lock_two_doses_from_a_card_are_both_taken_for_dose_1(monkeypatch):
+    """The control of the person's lock for historical doses: both find no earlier dose, both are
+    numbered 1, and only the database's constraint stops the second."""
+    person, works = _two_cards_for_one_person(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"AdministrationRecord": 1, "DuplicateDose": 1}, results
+    assert AdministrationRecord.objects.filter(recipient=person).count() == 1
