@@ -51,10 +51,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# make bench: every bench/*.py, each printing what it measured.
-bench: $(STAMP)
-	@if ! ls bench/*.py >/dev/null 2>&1; then echo "No benchmarks in bench/ yet."; else \
-		for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done; fi
+# make bench: every benchmark in one run, one table (bench/run.py; bench/README.md); QUICK=1 for
+# a small version in a few minutes. bench/resilience.py (outages, killed workers) runs on its own.
+bench: $(STAMP) messages
+	QUICK=$(QUICK) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

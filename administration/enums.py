@@ -10,14 +10,22 @@ class ClinicStatus(models.TextChoices):
 
 
 class AppointmentStatus(models.TextChoices):
+    """An appointment's life: booked → arrived → vaccinated or refused; or a no-show (marked by
+    the clinic, or by the sweep at the end of the clinic day); or cancelled. Vaccinated, refused,
+    no-show and cancelled are ends: nothing is recorded against them any more."""
+
     BOOKED = "booked", _("Booked")
     ATTENDED = "attended", _("Arrived")
+    VACCINATED = "vaccinated", _("Vaccinated")
+    REFUSED = "refused", _("Refused")
     NO_SHOW = "no_show", _("Did not come")
     CANCELLED = "cancelled", _("Cancelled")
 
 
 # The statuses that hold a place in a slot (and count against the clinic's stock).
 HOLDS_PLACE = (AppointmentStatus.BOOKED,)
+# The statuses a dose or a refusal may still be recorded against (the person is expected or here).
+OPEN_FOR_RECORDING = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
 
 
 # --- Dose records ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ ones (no portal, no login)."""
 from django.urls import path
 
 from administration.views import recipient, state
-from administration.views.provider import backfill, clinics, offline, recording, records
+from administration.views.provider import backfill, clinics, offline, recording, records, visits
 from administration.views.public import JwksView
 from cvms.roles import Portal
 
@@ -49,6 +49,12 @@ portals: dict = {
             recording.WalkInRecordView.as_view(),
             name="administration.walk_in.record",
         ),
+        path(
+            "records/walk-in/register/",
+            recording.WalkInRegisterView.as_view(),
+            name="administration.walk_in.register",
+        ),
+        path("records/<int:record_pk>/visit/", visits.VisitView.as_view(), name="administration.visit"),
         path("records/<int:record_pk>/", records.RecordDetailView.as_view(), name="administration.record"),
         path(
             "records/<int:record_pk>/correct/",

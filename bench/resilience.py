@@ -143,7 +143,11 @@ class Redis:
 class Workers:
     """Celery workers in child processes; what they print goes to `log` (shown on failure)."""
 
-    COMMAND = [sys.executable, "-m", "celery", "-A", "cvms", "worker", "--pool=solo", "-l", "WARNING"]
+    # Every queue (cvms.celery.queue_names): one worker here does every kind of work.
+    COMMAND = [
+        sys.executable, "-m", "celery", "-A", "cvms", "worker", "--pool=solo", "-l", "WARNING",
+        "-Q", "celery,uploads,invitations,exports,pdfs",
+    ]  # fmt: skip
     QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
     def __init__(self, env: dict, log):

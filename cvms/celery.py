@@ -20,3 +20,13 @@ def _workers_wait_for_locks_unbounded(**kwargs):
     from cvms.locking import waits_unbounded_in_this_process
 
     waits_unbounded_in_this_process()
+
+
+def queue_names() -> list[str]:
+    """Every queue the settings send work to: the default one, the routes' and the PDFs'. A
+    worker started with `-Q` and all of these (`make bench`, bench/resilience.py) does every
+    kind of work; production runs one pool per queue (docker-compose.yml)."""
+    from django.conf import settings
+
+    routed = [route["queue"] for route in settings.CELERY_TASK_ROUTES.values()]
+    return list(dict.fromkeys([settings.CELERY_TASK_DEFAULT_QUEUE, *routed, settings.PDF_QUEUE]))

@@ -66,6 +66,24 @@ def enqueue_email(*, to: list[str], subject: str, text: str, html: str = "") -> 
     return email
 
 
+def enqueue_email_batch(messages: list[dict]) -> list[OutboundEmail]:
+    """Write several e-mails to the outbox (each {"to", "subject", "text", "html"}); once the
+    current transaction commits, one task sends them over one SMTP connection. Each still ends
+    on its own (`emails_send`), and the sweep sends again what a lost task left pending."""
+    from cvms.tasks import send_emails
+
+    if not messages:
+        return []
+    rows = OutboundEmail.objects.bulk_create(
+        [
+            OutboundEmail(to=list(m["to"]), subject=m["subject"], text=m["text"], html=m.get("html", ""))
+            for m in messages
+        ]
+    )
+    outbox.enqueue(send_emails, email_ids=[row.pk for row in rows])
+    return rows
+
+
 def send_templated_email(
     *, to: str, template: str, context: dict, language: str | None = None
 ) -> OutboundEmail:

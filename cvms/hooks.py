@@ -71,10 +71,24 @@ HOOK_POINTS: dict[str, HookPoint] = {
             "Two recipients are being merged (recipients' recipient_merge, in its transaction, "
             "with both rows locked): move the rows your app keeps for `duplicate` to `survivor` "
             "through your own services, before the generic re-pointing of the relations nobody "
-            "claimed. Return {model label: rows moved}; raise recipients.interface.MergeRefused "
-            "to refuse the merge (the transaction rolls back)."
+            "claimed. Return {model label: [ids of the rows moved]} (kept so that the merge can "
+            "be undone); raise recipients.interface.MergeRefused to refuse the merge (the "
+            "transaction rolls back)."
         ),
-        signature="(*, survivor: Recipient, duplicate: Recipient, by: User, request) -> dict[str, int]",
+        signature="(*, survivor: Recipient, duplicate: Recipient, by: User, request) -> dict[str, list[int]]",
+    ),
+    "recipients_merge_undone": HookPoint(
+        purpose=(
+            "The state undoes a merge (recipients' recipient_merge_undo, in its transaction): "
+            "`restored` is the duplicate made again as it was; move the rows your app moved "
+            "(`moved`: {model label: [ids]}, every app's answers to recipients_merged) back to it "
+            "through your own services, leaving the labels that aren't yours. Return {model "
+            "label: rows moved back}."
+        ),
+        signature=(
+            "(*, survivor: Recipient, restored: Recipient, moved: dict[str, list[int]], by: User, request) "
+            "-> dict[str, int]"
+        ),
     ),
     "background_sweep": HookPoint(
         purpose=(

@@ -2,6 +2,9 @@
 
 The defaults are the safe production ones: DEBUG is off and a real SECRET_KEY is required.
 `make run` turns DEBUG on and uses SQLite with in-process tasks.
+
+Over 450 lines: one settings module read from the environment (STYLE.md), each app's section in
+it, so that a deployment's choices are read in one place.
 """
 
 from pathlib import Path
@@ -115,6 +118,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A streaming read replica (optional): the state's dashboards and lists and the period CVRS
+# extract read there (cvms/dbrouter.py); everything else, and every write, goes to the primary.
+if _replica_url := env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+READ_FROM_REPLICA = bool(_replica_url)
+DATABASE_ROUTERS = ["cvms.dbrouter.ReplicaRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation for the web's and workers' connections: pages run short queries,
+        # and PostgreSQL's JIT spent up to 1.5 s compiling the plan of a list over millions of
+        # rows (issue 18). A job that wants it can `SET LOCAL jit = on`. (Behind PgBouncer in
+        # transaction mode, which drops startup options, set it on the role: docs/scaling.md.)
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
 # answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.
@@ -257,6 +275,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
 CELERY_TIMEZONE = TIME_ZONE
+# One queue per class of work, each served by its own workers (docker-compose.yml), so that a
+# roster of 100,000 people, its invitations, a million-dose export or a stack of PDFs never holds
+# up someone else's small upload or a password e-mail. E-mails, reminders and the sweeps stay
+# on the default queue. Printed forms (PDFs) are export jobs too: `administration.services.files`
+# sends those to `PDF_QUEUE`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "employers.tasks.roster_validate": {"queue": "uploads"},
+    "employers.tasks.roster_import": {"queue": "uploads"},
+    "employers.tasks.invitations_*": {"queue": "invitations"},
+    "administration.tasks.export_run": {"queue": "exports"},
+    "administration.tasks.exports_expired_delete": {"queue": "exports"},
+}
+PDF_QUEUE = "pdfs"
 # The periodic tasks of every app are written here, each in its app's section below: when they
 # run (hours, time zone, which beat) is the deployment's choice, a setting of the project, not
 # something an app adds to the project from afar (apps plug in through cvms/hooks.py).
@@ -355,6 +387,15 @@ EMPLOYERS_ROSTER_MAX_RATIO = env_int("EMPLOYERS_ROSTER_MAX_RATIO", 100)
 EMPLOYERS_ROSTER_MAX_ROWS = env_int("EMPLOYERS_ROSTER_MAX_ROWS", 500_000)
 # Invitations sent by one task (over one SMTP connection).
 EMPLOYERS_INVITATION_BATCH = env_int("EMPLOYERS_INVITATION_BATCH", 100)
+
+# --- Recipients: priority groups --------------------------------------------------------------
+# Every minute: open the priority groups whose scheduled time has come (the state sets it ahead),
+# and tell their registered people by e-mail, this many to a task (one SMTP connection each).
+CELERY_BEAT_SCHEDULE["recipients.open_due_priority_groups"] = {
+    "task": "recipients.tasks.open_due_priority_groups",
+    "schedule": 60,
+}
+RECIPIENTS_NOTICE_BATCH = env_int("RECIPIENTS_NOTICE_BATCH", 100)
 
 # --- Administration: clinics and appointments ------------------------------------------------
 # Reminders the day before an appointment (each appointment is claimed once, so the hourly run

@@ -31,4 +31,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The audit tables refuse TRUNCATE (cvms migration 0005) unless the session says it is the test
 # runner emptying its database between transactional tests; production never sets this.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c cvms.flushing_test_database=on"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c cvms.flushing_test_database=on".strip()
+# A second alias for the replica router's tests (tests/cvms/test_replica.py): the test database
+# itself, under another connection, as a replica is the primary's rows under another server.
+# Off unless a test turns READ_FROM_REPLICA on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+READ_FROM_REPLICA = False

@@ -13,6 +13,12 @@ def send_email(*, email_id: int) -> str:
     return emails.email_send(email_id=email_id)
 
 
+@shared_task(acks_late=True)
+def send_emails(*, email_ids: list[int]) -> dict[str, int]:
+    """Send a batch of the outbox's e-mails over one SMTP connection (each ends on its own)."""
+    return emails.emails_send(email_ids=email_ids)
+
+
 @shared_task
 def outbox_sweep() -> int:
     """Publish what the broker missed; free e-mails whose worker died (every minute)."""

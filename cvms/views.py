@@ -23,6 +23,7 @@ from cvms.access import (
     portals_for,
 )
 from cvms.audit import audit
+from cvms.dbrouter import ReplicaReadsMixin
 from cvms.forms import AuditFilterForm
 from cvms.hooks import dashboard_panels, portal_menu
 from cvms.models import AuditEvent
@@ -64,8 +65,8 @@ class DashboardView(TemplateView):
         return context
 
 
-class StateDashboardView(StatePortalView, DashboardView):
-    pass
+class StateDashboardView(StatePortalView, ReplicaReadsMixin, DashboardView):
+    """The state's figures, read from the replica when there is one (cvms/dbrouter.py)."""
 
 
 class ProviderDashboardView(ProviderPortalView, DashboardView):

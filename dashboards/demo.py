@@ -291,7 +291,7 @@ def _supply(rng, planned, start, official) -> dict:
 
 def _appointments(rng, first_doses) -> None:
     """Most first doses were booked: one clinic a day per location and product, one slot
-    holding that day's appointments (attended), a few people who didn't come."""
+    holding that day's appointments (vaccinated), a few people who didn't come."""
     by_clinic = defaultdict(list)
     for record in first_doses:
         if rng.random() < 0.75:
@@ -335,7 +335,7 @@ def _appointments(rng, first_doses) -> None:
                     slot=slot,
                     dose_number=1,
                     confirmation_code=f"D{record.pk:07d}",
-                    status=AppointmentStatus.ATTENDED,
+                    status=AppointmentStatus.VACCINATED,  # a dose recorded closes the visit
                     created_at=booked_at,
                     changed_at=record.administered_at,
                 )

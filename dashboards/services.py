@@ -36,7 +36,7 @@ from cvms.roles import Role
 from cvms.sites import absolute_url
 from dashboards.enums import AGE_BANDS, DoseDimension, Milestone, PipelineStage, SupplyKind
 from dashboards.models import DoseDay, PeopleDay, SummaryWatermark, SupplyDay
-from dashboards.series import completes_series
+from dashboards.series import completes_series, starts_series
 from employers.models import Invitation
 from enrollment.models import Location
 from inventory.enums import MovementKind
@@ -162,11 +162,11 @@ def _dose_breakdowns():
         (DoseDimension.SEX, Q(historical=False), {}, F("recipient__sex")),
         (DoseDimension.RACE, Q(historical=False), {}, _race()),
         (DoseDimension.ETHNICITY, Q(historical=False), {}, F("recipient__ethnicity")),
-        (DoseDimension.MILESTONE, Q(dose_number=1), {}, Value(Milestone.FIRST.value)),
+        (DoseDimension.MILESTONE, starts_series(), {}, Value(Milestone.FIRST.value)),
         (DoseDimension.MILESTONE, completes_series(), {}, Value(Milestone.COMPLETED.value)),
         (
             DoseDimension.PEOPLE,
-            Q(dose_number=1),
+            starts_series(),
             {},
             Concat(_race(), Value("|"), F("recipient__ethnicity"), output_field=CharField()),
         ),

@@ -4,8 +4,8 @@ rows, and the CSV download writes the same rows, so the figures can't disagree.
 `CHARTS` names every chart by its slug (the CSV's URL); `PAGES` says which charts each state
 dashboard shows. A builder takes the `Filters` and runs a fixed number of grouped queries.
 
-Over 450 lines: one short builder per chart, side by side so that the charts read alike; the
-state's pages and the providers' are the part to split off when more charts come.
+Over 450 lines: one short builder per chart (about twenty), kept together so that a chart, its
+table and its CSV are read in one place.
 """
 
 from collections.abc import Callable

@@ -9,7 +9,8 @@ Recipients registers an invited person (`invitation_by_token`, `invitation_prefi
 theirs (`invitation_held_by`, `invitation_prove_birth_date`, `invitation_code_send`,
 `invitation_prove_code`, refused with `ProofRefused`), and re-points a merged record's roster
 entries (`invitee_recipient_reassign`); administration shows a person's progress on their
-rosters when they book or are vaccinated (`invitee_ids_for_recipient`, `invitee_status_set`).
+rosters when they book or are vaccinated (`invitee_ids_for_recipient`, `invitee_status_set`), and
+finds the roster entries of a walk-in it registered at the point of care (`invitee_recipient_find`).
 """
 
 from employers.selectors import (
@@ -21,8 +22,11 @@ from employers.selectors import (
 from employers.services.progress import (
     InvitationInvalid,
     invitation_use,
+    invitee_recipient_find,
     invitee_recipient_reassign,
     invitee_status_set,
+    roster_links_move,
+    roster_links_of,
 )
 from employers.services.proof import (
     ProofRefused,
@@ -44,6 +48,9 @@ __all__ = [
     "invitation_prove_code",
     "invitation_use",
     "invitee_ids_for_recipient",
+    "invitee_recipient_find",
     "invitee_recipient_reassign",
     "invitee_status_set",
+    "roster_links_move",
+    "roster_links_of",
 ]

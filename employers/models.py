@@ -178,7 +178,16 @@ class Invitee(models.Model):
             # The import relies on addresses being stored in lower case (one person, one row).
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitee_email_lower"),
         ]
-        indexes = [models.Index(fields=["organization", "status"], name="invitee_org_status")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="invitee_org_status"),
+            # A person's roster rows (when they register, book or are vaccinated, and on merges):
+            # only the rows of people who registered are indexed, so a large import stays fast.
+            models.Index(
+                fields=["recipient_id"],
+                condition=models.Q(recipient_id__isnull=False),
+                name="invitee_recipient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

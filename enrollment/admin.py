@@ -68,7 +68,7 @@ class EnrollmentApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(PriorityGroup)
 class PriorityGroupAdmin(admin.ModelAdmin):
-    list_display = ["code", "label", "position", "is_open", "opened_at"]
+    list_display = ["code", "label", "position", "min_age", "max_age", "attestation", "is_open", "opens_at"]
 
 
 @admin.register(IssuedPin)

@@ -113,3 +113,13 @@ class SiteType(models.TextChoices):
     LONG_TERM_CARE_COMBINED = "26", _("Long-term care: combination")
     URGENT_CARE = "27", _("Urgent care")
     OTHER = "28", _("Other")
+
+
+class GroupAttestation(models.TextChoices):
+    """What a person must attest to belong to a priority group that their date of birth alone
+    doesn't prove (recipients records the attestation: who, what, when)."""
+
+    NONE = "", _("Nothing: the date of birth decides")
+    OCCUPATION = "occupation", _("Their occupation")
+    CONDITION = "condition", _("A high-risk medical condition")
+    SETTING = "setting", _("Where they live or work (a group setting)")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,7 @@ from enrollment.enums import (
     ColleagueInvitationStatus,
     DecisionAction,
     EmployerType,
+    GroupAttestation,
     LicensingAuthority,
     OrganizationKind,
     OrganizationStatus,
@@ -76,9 +78,27 @@ class PriorityGroup(models.Model):
     description_es = models.TextField(blank=True)
     is_open = models.BooleanField(_("open for booking"), default=False)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Who belongs: an age range checked against the date of birth, and what a person attests
+    # when their age alone doesn't prove it (recipients' eligibility rules read these).
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    attestation = models.CharField(
+        _("the person attests"), max_length=16, choices=GroupAttestation.choices, blank=True, default=""
+    )
+    # Set ahead by the state: a periodic task opens the group then (recipients' services).
+    opens_at = models.DateTimeField(_("opens on"), null=True, blank=True)
 
     class Meta:
         ordering = ["position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="prioritygroup_age_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(attestation__in=GroupAttestation.values), name="prioritygroup_attestation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{_('Group')} {self.code}: {self.display_label}"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inventory.models import Allocation, Lot, Product, Shipment, StockMovement
+from inventory.models import Allocation, Lot, Product, SeriesRule, Shipment, StockMovement
 
 
 @admin.register(Product)
@@ -8,6 +8,29 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "cvx", "mvx", "ndc", "storage_class", "is_active"]
     list_filter = ["is_active", "storage_class", "mvx"]
     search_fields = ["name", "ndc", "cvx"]
+
+
+@admin.register(SeriesRule)
+class SeriesRuleAdmin(admin.ModelAdmin):
+    """The series rules the clinical evaluator reads (administration.clinical): operators correct
+    them here when an authorization changes."""
+
+    list_display = [
+        "product",
+        "vaccine",
+        "primary_doses",
+        "min_interval_days",
+        "recommended_interval_days",
+        "min_age_months",
+        "max_age_months",
+        "dose_volume_ml",
+        "booster_interval_days",
+    ]
+    list_filter = ["vaccine", "primary_doses"]
+    search_fields = ["product__name", "product__ndc", "product__cvx"]
+    list_select_related = ["product"]
+    filter_horizontal = ["completes"]
+    raw_id_fields = ["product"]
 
 
 @admin.register(Lot)

@@ -82,3 +82,32 @@ def catalogue_rows() -> list[tuple[str, dict]]:
             for row in csv.DictReader(handle)
             if row["ndc_unit_of_use"].strip()
         ]
+
+
+SERIES_RULES = Path(__file__).resolve().parent / "data" / "series_rules.csv"
+
+
+def _number_or_none(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def series_rule_rows() -> dict[str, dict]:
+    """The series rules by CVX code (inventory/data/series_rules.csv: what vaccines.csv says
+    about series, with the ages, intervals and boosters of the authorizations it names), as
+    `SeriesRule` fields, plus `completes_cvx`: the CVX codes whose series the product may
+    complete."""
+    with open(SERIES_RULES, encoding="utf-8", newline="") as handle:
+        return {
+            row["cvx"].strip(): {
+                "vaccine": row["vaccine"].strip(),
+                "primary_doses": int(row["primary_doses"]),
+                "min_interval_days": _number_or_none(row["min_interval_days"]),
+                "recommended_interval_days": _number_or_none(row["recommended_interval_days"]),
+                "min_age_months": _number_or_none(row["min_age_months"]),
+                "max_age_months": _number_or_none(row["max_age_months"]),
+                "booster_interval_days": _number_or_none(row["booster_interval_days"]),
+                "notes": row["notes"].strip(),
+                "completes_cvx": [cvx for cvx in row["completes_cvx"].split(";") if cvx.strip()],
+            }
+            for row in csv.DictReader(handle)
+        }

@@ -60,6 +60,71 @@ class Product(models.Model):
         return f"{self.name} (NDC {self.ndc})"
 
 
+class SeriesRule(models.Model):
+    """How a product's doses make a series: the table the clinical evaluator reads
+    (`administration.clinical`). Loaded from inventory/data/series_rules.csv, edited by operators in
+    the admin. A product without a row is read from its own `series_doses` and
+    `min_interval_days` (no age limits, no booster)."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="series_rule")
+    vaccine = models.CharField(
+        _("vaccine against"),
+        max_length=40,
+        default="COVID-19",
+        help_text=_("Doses against other diseases are a series apart."),
+    )
+    primary_doses = models.PositiveSmallIntegerField(_("doses in the primary series"), default=1)
+    min_interval_days = models.PositiveSmallIntegerField(
+        _("minimum interval between primary doses (days)"), null=True, blank=True
+    )
+    recommended_interval_days = models.PositiveSmallIntegerField(
+        _("recommended interval between primary doses (days)"), null=True, blank=True
+    )
+    min_age_months = models.PositiveSmallIntegerField(_("minimum age (months)"), null=True, blank=True)
+    max_age_months = models.PositiveSmallIntegerField(
+        _("maximum age (months)"), null=True, blank=True, help_text=_("The person must be younger than this.")
+    )
+    dose_volume_ml = models.DecimalField(
+        _("dose volume (mL)"), max_digits=5, decimal_places=3, null=True, blank=True
+    )
+    completes = models.ManyToManyField(
+        Product,
+        blank=True,
+        related_name="+",
+        verbose_name=_("may complete a series started with"),
+        help_text=_("Products of another CVX code whose series a dose of this product may complete."),
+    )
+    booster_interval_days = models.PositiveSmallIntegerField(
+        _("booster after the primary series (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: no booster."),
+    )
+    grace_days = models.PositiveSmallIntegerField(_("grace period (days)"), default=4)
+    notes = models.TextField(_("source and notes"), blank=True)
+
+    class Meta:
+        ordering = ["product__name", "product__ndc"]
+        constraints = [
+            models.CheckConstraint(condition=Q(primary_doses__gte=1), name="seriesrule_primary_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(recommended_interval_days__isnull=True)
+                | Q(min_interval_days__isnull=True)
+                | Q(recommended_interval_days__gte=models.F("min_interval_days")),
+                name="seriesrule_recommended_not_before_minimum",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_age_months__isnull=True)
+                | Q(min_age_months__isnull=True)
+                | Q(max_age_months__gt=models.F("min_age_months")),
+                name="seriesrule_max_age_above_min_age",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} (NDC {self.product.ndc}): {self.primary_doses}"
+
+
 class Lot(models.Model):
     """A manufacturer's lot. A lot number belongs to one product: it is known once."""
 
@@ -155,6 +220,13 @@ class StockMovement(models.Model):
             models.Index(fields=["location", "at"], name="movement_location_at"),
             models.Index(fields=["location", "kind", "at"], name="movement_location_kind_at"),
             models.Index(fields=["location", "lot"], name="movement_location_lot"),
+            # The wastage pages read wasted and expired doses by time across the state: a small
+            # index of those lines alone, instead of a scan of every dose given.
+            models.Index(
+                fields=["at"],
+                condition=Q(kind__in=[MovementKind.WASTED, MovementKind.EXPIRED]),
+                name="movement_wastage_at",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_not_zero"),

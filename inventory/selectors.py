@@ -5,7 +5,7 @@ ledger by `inventory.services`), so its cost doesn't grow with the ledger. Where
 the balance with the ledger, the sum is done by PostgreSQL (`ledger_total`), never in Python.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
@@ -23,6 +23,11 @@ EXPIRING_SOON_DAYS = 14
 
 def _today(on: date | None) -> date:
     return on or timezone.localdate()
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight starting `day` in the project's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 # --- Products and lots -------------------------------------------------------------------------
@@ -104,10 +109,14 @@ def stock_levels(
     county_id: str | None = None,
     lot_number: str = "",
     include_empty: bool = False,
+    with_ledger: bool = False,
     on: date | None = None,
 ) -> QuerySet[Stock]:
-    """Stock rows with their lot, product and location, each annotated with `ledger_total` (the
-    sum of its ledger, by the database), `is_expired` and `expires_soon` (within 14 days)."""
+    """Stock rows with their lot, product and location, each annotated with `is_expired` and
+    `expires_soon` (within 14 days), and with `with_ledger` also `ledger_total` (the sum of its
+    ledger, by the database, for a page that shows the two side by side). The balance itself is
+    the counter the ledger keeps (`Stock.on_hand`): the state's pages never sum the ledger, whose
+    cost grows with every dose given."""
     today = _today(on)
     stocks = Stock.objects.select_related("lot__product", "location__county", "location__organization")
     if organization is not None:
@@ -122,8 +131,9 @@ def stock_levels(
         stocks = stocks.filter(lot__number__iexact=lot_number.strip())
     if not include_empty:
         stocks = stocks.filter(on_hand__gt=0)
+    if with_ledger:
+        stocks = stocks.annotate(ledger_total=_ledger_total_subquery())
     return stocks.annotate(
-        ledger_total=_ledger_total_subquery(),
         is_expired=Q(lot__expires_on__lt=today),
         expires_soon=Q(
             lot__expires_on__gte=today, lot__expires_on__lte=today + timedelta(EXPIRING_SOON_DAYS)
@@ -321,10 +331,12 @@ def wastage_by_reason(
         movements = movements.filter(location__in=locations)
     if location is not None:
         movements = movements.filter(location=location)
+    # A range of instants, not `at__date` (which converts every row's time zone and so can't use
+    # the index of wastage by time, `movement_wastage_at`).
     if since is not None:
-        movements = movements.filter(at__date__gte=since)
+        movements = movements.filter(at__gte=_day_start(since))
     if until is not None:
-        movements = movements.filter(at__date__lte=until)
+        movements = movements.filter(at__lt=_day_start(until + timedelta(days=1)))
     rows = (
         movements.annotate(month=TruncMonth("at"))
         .values("month", "kind", "reason")

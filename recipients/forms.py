@@ -5,11 +5,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cvms.inputs import is_ascii_digits
+from enrollment.enums import GroupAttestation
 from enrollment.interface import counties_for_zip
 from enrollment.models import County, PriorityGroup
 from recipients.enums import Race, YesNoUnknown
 from recipients.models import ADULT_AGE, Recipient, age_on
-from recipients.selectors import screening_questions
+from recipients.selectors import group_age_refusal, screening_questions
 from recipients.services import PERSON_FIELDS
 
 ANSWERS = [("no", _("No")), ("yes", _("Yes"))]
@@ -54,7 +55,44 @@ class AddressMixin:
         return value
 
 
-class RegistrationForm(AddressMixin, forms.ModelForm):
+def attest_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_(
+            "I confirm that the group I chose describes me (by my occupation, a medical condition or "
+            "where I live or work, when the group asks it)."
+        ),
+        help_text=_("Your confirmation is kept with your record, with the date."),
+        required=False,
+    )
+
+
+class GroupChoiceMixin:
+    """A person chooses the priority group that describes them: their age (from the date of
+    birth) must be the group's, and a group of occupations, conditions or settings asks them to
+    confirm it (recipients' services keep the confirmation as an attestation)."""
+
+    def _clean_group(self, cleaned: dict, date_of_birth) -> None:
+        group = cleaned.get("priority_group")
+        cleaned["attested"] = bool(cleaned.get("attest"))
+        if group is None or date_of_birth is None:
+            return
+        if refusal := group_age_refusal(group, date_of_birth=date_of_birth):
+            self.add_error("priority_group", refusal)
+            return
+        if group.attestation and not cleaned["attested"]:
+            self.add_error(
+                "attest",
+                _("Group %(code)s is for people who confirm that it describes them: tick this to confirm.")
+                % {"code": group.code},
+            )
+        if group.attestation == GroupAttestation.OCCUPATION and not (cleaned.get("occupation") or "").strip():
+            self.add_error(
+                "occupation",
+                _("Group %(code)s is chosen by occupation: give yours.") % {"code": group.code},
+            )
+
+
+class RegistrationForm(GroupChoiceMixin, AddressMixin, forms.ModelForm):
     """What state reporting needs about a person, and the state's screening questions."""
 
     races = forms.MultipleChoiceField(
@@ -82,7 +120,8 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
     class Meta:
         model = Recipient
         # Every person field but the screening answers, which have questions of their own.
-        fields = [name for name in PERSON_FIELDS if name != "screening_answers"]
+        # (The country is the US here: an address abroad comes only on a paper form.)
+        fields = [name for name in PERSON_FIELDS if name not in ("screening_answers", "country")]
         widgets = {
             "date_of_birth": DateInput(),
             "sex": forms.RadioSelect,
@@ -103,6 +142,11 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
         self.fields["ethnicity"].choices = self.fields["ethnicity"].choices[1:]
         self.fields["priority_group"].required = group_required
         self.fields["priority_group"].label_from_instance = group_choice_label
+        self.fields["attest"] = attest_field()
+        order = list(self.fields)
+        order.remove("attest")
+        order.insert(order.index("occupation") + 1, "attest")
+        self.order_fields(order)
         language = get_language() or "en"
         self.questions = list(screening_questions())
         for question in self.questions:
@@ -161,6 +205,7 @@ class RegistrationForm(AddressMixin, forms.ModelForm):
                 except forms.ValidationError as error:
                     self.add_error("password1", error)
         self._clean_guardian(cleaned)
+        self._clean_group(cleaned, cleaned.get("date_of_birth"))
         cleaned["screening_answers"] = {
             q.code: cleaned.get(f"screening_{q.code}")
             for q in self.questions
@@ -182,17 +227,25 @@ class ContactForm(AddressMixin, forms.ModelForm):
         self.fields["language"].choices = self.fields["language"].choices
 
 
-class PriorityGroupForm(forms.Form):
+class PriorityGroupForm(GroupChoiceMixin, forms.Form):
     priority_group = forms.ModelChoiceField(
         label=_("Which group describes you best?"),
         queryset=PriorityGroup.objects.all(),
         widget=forms.RadioSelect,
         empty_label=None,
     )
+    occupation = forms.CharField(label=_("Occupation"), max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, date_of_birth, **kwargs):
         super().__init__(*args, **kwargs)
+        self.date_of_birth = date_of_birth
         self.fields["priority_group"].label_from_instance = group_choice_label
+        self.fields["attest"] = attest_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_group(cleaned, self.date_of_birth)
+        return cleaned
 
 
 class SelfRegistrationSettingForm(forms.Form):
@@ -216,4 +269,17 @@ class CodeProofForm(forms.Form):
         label=_("The code from the e-mail"),
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class GroupScheduleForm(forms.Form):
+    """The state sets ahead when a group opens (empty: no time set)."""
+
+    opens_at = forms.DateTimeField(
+        label=_("Opens on"),
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "class": "form-control form-control-sm"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )

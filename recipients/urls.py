@@ -23,6 +23,11 @@ portals: dict = {
             state.GroupCloseView.as_view(),
             name="recipients.group.close",
         ),
+        path(
+            "groups/<int:priority_group_pk>/schedule/",
+            state.GroupScheduleView.as_view(),
+            name="recipients.group.schedule",
+        ),
         path("self-registration/", state.SelfRegistrationView.as_view(), name="recipients.self_registration"),
         path("recipients/", state.RecipientsView.as_view(), name="recipients.list"),
         path("recipients/duplicates/", state.DuplicatesView.as_view(), name="recipients.duplicates"),
@@ -33,6 +38,12 @@ portals: dict = {
             "recipients/<int:recipient_pk>/merge/<int:duplicate_pk>/",
             state.MergeView.as_view(),
             name="recipients.merge",
+        ),
+        path("recipients/merges/", state.MergesView.as_view(), name="recipients.merges"),
+        path(
+            "recipients/merges/<int:merge_pk>/undo/",
+            state.MergeUndoView.as_view(),
+            name="recipients.merge.undo",
         ),
     ],
 }

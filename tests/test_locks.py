@@ -26,10 +26,19 @@ EMP = "tests/employers/test_concurrency.py"
 ENR = "tests/enrollment/test_concurrency.py"
 HD = "tests/helpdesk/test_concurrency.py"
 INV = "tests/inventory/test_concurrency.py"
+DASH = "tests/dashboards/test_concurrency.py"
 REC = "tests/recipients/test_concurrency.py"
 
 # lock site (file::function) → (thread test, control test), each as file::test.
 LOCK_TESTS = {
+    "inventory/services/bulk.py::stock_administer_many": (
+        f"{INV}::test_two_bulk_takings_at_once_take_what_is_on_hand_once",
+        f"{INV}::test_without_the_lock_two_bulk_takings_both_pass_the_balance_check",
+    ),
+    "dashboards/services.py::summaries_refresh": (
+        f"{DASH}::test_two_refreshes_at_once_rebuild_each_day_once",
+        f"{DASH}::test_without_the_lock_two_refreshes_count_each_dose_twice",
+    ),
     "administration/services/booking.py::_bookable_slot": (
         f"{A}::test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others",
         f"{A}::test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic",
@@ -57,6 +66,10 @@ LOCK_TESTS = {
     "administration/services/clinics.py::clinic_cancel": (
         f"{A}::test_a_clinic_cancelled_by_two_people_at_once_is_cancelled_once",
         f"{A}::test_without_the_lock_a_clinic_is_cancelled_twice",
+    ),
+    "administration/services/historical.py::historical_dose_record": (
+        f"{R}::test_two_doses_from_a_persons_card_entered_at_once_are_numbered_one_and_two",
+        f"{R}::test_without_the_lock_two_doses_from_a_card_are_both_numbered_one",
     ),
     "administration/services/recording.py::dose_record": (
         f"{R}::test_two_first_doses_recorded_for_one_person_at_once_make_one_record",
@@ -158,33 +171,33 @@ LOCK_TESTS = {
         f"{INV}::test_one_transfer_approved_twice_at_once_moves_its_doses_once",
         f"{INV}::test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice",
     ),
-    "recipients/services.py::priority_group_open": (
+    "recipients/services/groups.py::priority_group_open": (
         f"{REC}::test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once",
         f"{REC}::test_without_the_lock_a_group_is_switched_twice",
     ),
-    "recipients/services.py::priority_group_close": (
+    "recipients/services/groups.py::priority_group_close": (
         f"{REC}::test_a_group_opened_or_closed_by_two_officials_at_once_is_switched_once",
         f"{REC}::test_without_the_lock_a_group_is_switched_twice",
     ),
-    "recipients/services.py::recipient_self_register": (
+    "recipients/services/registration.py::recipient_self_register": (
         f"{REC}::test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch",
         f"{REC}::test_without_the_lock_a_self_registration_lands_after_the_state_closed_it",
     ),
-    "recipients/services.py::self_registration_set": (
+    "recipients/services/registration.py::self_registration_set": (
         f"{REC}::test_a_self_registration_while_the_state_closes_it_finishes_before_the_switch",
         f"{REC}::test_without_the_lock_a_self_registration_lands_after_the_state_closed_it",
     ),
-    "dashboards/services.py::summaries_refresh": (
-        "tests/dashboards/test_concurrency.py::test_two_refreshes_at_once_take_turns_and_count_each_dose_once",
-        "tests/dashboards/test_concurrency.py::test_without_the_lock_two_refreshes_rebuild_the_same_days_over_each_other",
-    ),
-    "inventory/services/bulk.py::stock_administer_many": (
-        f"{INV}::test_two_batches_of_doses_at_once_never_take_more_than_is_on_hand",
-        f"{INV}::test_without_the_lock_a_second_batch_hits_the_databases_check",
-    ),
-    "recipients/services.py::recipient_merge": (
+    "recipients/services/merging.py::recipient_merge": (
         f"{REC}::test_two_officials_merging_one_pair_both_ways_at_once_leave_one_person",
         f"{REC}::test_without_the_locks_a_merge_both_ways_goes_wrong",
+    ),
+    "recipients/services/merging.py::recipient_merge_undo": (
+        f"{REC}::test_two_officials_undoing_one_merge_at_once_restore_the_record_once",
+        f"{REC}::test_without_the_lock_the_second_undo_trips_over_the_first",
+    ),
+    "recipients/services/groups.py::priority_group_schedule": (
+        f"{REC}::test_a_time_set_while_the_group_opens_is_refused",
+        f"{REC}::test_without_the_lock_a_time_is_set_on_a_group_already_open",
     ),
 }
 

@@ -21,9 +21,14 @@ class PaperFormForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
         for field in FIELDS:
-            self.fields[field.key] = forms.CharField(
-                label=field.label, required=field.required, help_text=field.hint, max_length=200
-            )
+            if field.choices is not None:
+                self.fields[field.key] = forms.ChoiceField(
+                    label=field.label, required=field.required, choices=field.choices
+                )
+            else:
+                self.fields[field.key] = forms.CharField(
+                    label=field.label, required=field.required, help_text=field.hint, max_length=200
+                )
         self.sections = {}
         for field in FIELDS:
             self.sections.setdefault(field.section, []).append(self[field.key])

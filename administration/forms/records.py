@@ -64,6 +64,17 @@ class _DoseDetailsForm(forms.Form):
         help_text=_("Only then does the person's SMART Health Card say their identity was checked."),
         required=False,
     )
+    invalid_reason = forms.CharField(
+        label=_("Documented reason, if the dose is not valid for this person"),
+        help_text=_(
+            "Leave empty: a dose out of sequence, too early, for a person too young, or at another "
+            "volume than the product's dose is refused. With a reason it is kept, marked not valid, "
+            "and reported as invalid."
+        ),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     # What DoseDetails takes from the form besides the dose itself.
     EXTRAS = (
@@ -73,6 +84,7 @@ class _DoseDetailsForm(forms.Form):
         "vis_edition",
         "vis_given_on",
         "identity_checked",
+        "invalid_reason",
     )
 
     def __init__(self, *args, recipient=None, **kwargs):
@@ -92,7 +104,8 @@ class _DoseDetailsForm(forms.Form):
         return value
 
     def extras(self) -> dict:
-        """The funding, VIS and identity-check answers, as DoseDetails takes them."""
+        """The funding, VIS and identity-check answers and the reason for a dose that isn't
+        valid, as DoseDetails takes them."""
         return {name: self.cleaned_data[name] for name in self.EXTRAS}
 
     def dose_details(self, *, product, lot, volume_ml: Decimal | None = None) -> DoseDetails:
@@ -191,6 +204,23 @@ class AdverseEventForm(forms.Form):
         if data.get("reported_to_vaers") and not data.get("vaers_number", "").strip():
             self.add_error("vaers_number", _("Give the VAERS report number."))
         return data
+
+
+class HistoricalDoseForm(forms.Form):
+    """A dose given elsewhere, entered from the person's own records (a vaccination card)."""
+
+    product = forms.ModelChoiceField(queryset=None, label=_("Vaccine given"), empty_label=None)
+    given_on = forms.DateField(label=_("Date given"), widget=forms.DateInput(attrs={"type": "date"}))
+    invalid_reason = forms.CharField(
+        label=_("Documented reason, if the dose is not valid for this person"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products  # every product: a card may show an old one
 
 
 class RecordSearchForm(forms.Form):

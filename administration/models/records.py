@@ -72,6 +72,16 @@ class AdministrationRecord(models.Model):
     # The vaccinator checked the person's identity document: only then does the SMART Health Card
     # claim an identity assurance level.
     identity_checked = models.BooleanField(_("identity document checked"), default=False, db_default=False)
+    # The clinical evaluator's verdict when the dose was recorded (administration.clinical): a dose
+    # it finds not valid (too early, too young, the wrong volume, out of sequence) is kept only
+    # with the vaccinator's documented reason, and the registry files report it as invalid.
+    valid = models.BooleanField(_("valid dose"), default=True, db_default=True)
+    invalid_findings = models.CharField(
+        _("why the dose is not valid"), max_length=200, blank=True, db_default=""
+    )
+    invalid_reason = models.TextField(
+        _("reason for giving a dose that is not valid"), blank=True, db_default=""
+    )
     # An allowed exception to "the same product as the first dose", confirmed by the vaccinator.
     product_exception = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=8, choices=RecordSource.choices, default=RecordSource.ONLINE)
@@ -103,10 +113,11 @@ class AdministrationRecord(models.Model):
             models.Index(fields=["changed_at"], name="adminrecord_changed"),
         ]
         constraints = [
-            # One dose number per person, among the doses that stand (refusals and voids aside).
+            # One dose number per person, among the valid doses that stand (refusals, voids and
+            # doses found not valid aside: a dose 2 given too early is repeated as dose 2).
             models.UniqueConstraint(
                 fields=["recipient", "dose_number"],
-                condition=Q(refused=False) & ~Q(status=RecordStatus.VOIDED),
+                condition=Q(refused=False, valid=True) & ~Q(status=RecordStatus.VOIDED),
                 name="adminrecord_one_dose_number_per_person",
             ),
             models.CheckConstraint(
@@ -114,6 +125,10 @@ class AdministrationRecord(models.Model):
                 | Q(refused=False, lot__isnull=False, dose_number__gte=1)
                 | Q(refused=False, historical=True, dose_number__gte=1),
                 name="adminrecord_dose_has_lot_refusal_has_none",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid=True) | ~Q(invalid_reason=""),
+                name="adminrecord_invalid_dose_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(status=RecordStatus.RECORDED) | ~Q(status_reason=""),

@@ -347,7 +347,7 @@ def _rxa(*, sender: Sender, dose: DoseReport) -> str:
         _components(dose.mvx, dose.manufacturer, "MVX") if dose.mvx else "",
         "",
         "",
-        "CP",
+        dose.completion if dose.completion in ("CP", "PA") else "CP",
         dose.action.value,
     )
 

@@ -60,6 +60,7 @@ class DoseReport:
     volume_ml: Decimal | None = None
     dose_number: str = ""  # 1-6, INV or UNK
     series_complete: str = "UNK"  # YES, NO, UNK
+    completion: str = "CP"  # HL7 RXA-20: CP complete, PA partially administered (a sub-potent dose)
     vfc_eligibility: str = ""  # HL7 0064 (V01 not VFC eligible ...), empty when unknown
     funding_source: str = ""  # VXC1 federal, VXC2 state, PHC70 private; empty when unknown
     vis_barcode: str = ""  # the VIS given: its GS1 barcode (document and edition)

@@ -4,17 +4,19 @@ to an appointment (for booking, and for inventory, which asks how many are booke
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from administration.clinical import DoseGiven, SeriesRule, add_months, evaluate
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
-from administration.selectors.records import doses_for
+from administration.selectors.clinical import doses_given, evaluations_of, series_rules
 from enrollment.interface import counties_for_zip
 from enrollment.models import Location
+from inventory.enums import ShipmentStatus
 from inventory.interface import doses_expected, stock_usable
-from inventory.models import Product
+from inventory.models import Product, Shipment, Stock
 from recipients.models import Recipient
 
 # --- Stock and places ------------------------------------------------------------------------
@@ -43,14 +45,72 @@ def doses_available(*, location: Location, product: Product, on: date | None = N
 # --- A person's clinics and appointments ----------------------------------------------------
 
 
+def _sum_per_clinic(queryset: QuerySet, field: str) -> Coalesce:
+    """The sum of `field` over `queryset` (already correlated with the outer clinic)."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values("location_id").annotate(total=Sum(field)).values("total"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def _doses_left_per_clinic(today: date):
+    """`doses_available` as SQL, per clinic (its location and product): unexpired stock on hand
+    plus shipments expected, less the appointments booked from today. One subquery each."""
+    stock = _sum_per_clinic(
+        Stock.objects.filter(
+            location_id=OuterRef("location_id"),
+            lot__product_id=OuterRef("product_id"),
+            lot__expires_on__gte=today,
+        ),
+        "on_hand",
+    )
+    expected = _sum_per_clinic(
+        Shipment.objects.filter(
+            location_id=OuterRef("location_id"),
+            product_id=OuterRef("product_id"),
+            status=ShipmentStatus.EXPECTED,
+        ),
+        "doses_expected",
+    )
+    booked = Coalesce(
+        Subquery(
+            Appointment.objects.filter(
+                status=AppointmentStatus.BOOKED,
+                slot__clinic__location_id=OuterRef("location_id"),
+                slot__clinic__product_id=OuterRef("product_id"),
+                slot__starts_at__date__gte=today,
+            )
+            .order_by()
+            .values("status")
+            .annotate(n=Count("id"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+    return stock + expected - booked
+
+
 def clinics_open_for_booking(
-    *, county_id: str = "", zip_code: str = "", on: date | None = None, product_id: int | None = None
+    *,
+    county_id: str = "",
+    zip_code: str = "",
+    on: date | None = None,
+    product_id: int | None = None,
+    products: frozenset[int] | None = None,
+    from_day: date | None = None,
 ) -> QuerySet[Clinic]:
-    """Scheduled clinics from today (or on `on`) with free places, in a county or the counties
-    of a ZIP code, each annotated with `free` (places not booked). Whether a person may book a
-    limited clinic is checked by `clinic_admits`; the stock cap by `doses_available`."""
+    """Scheduled clinics from today (or on `on`) with free places and doses left to offer, in a
+    county or the counties of a ZIP code, each annotated with `free` (places not booked) and
+    `doses_left`. `products` and `from_day` narrow them to what the person's next dose may be
+    (the forecaster's products, from the day it is due). Whether a person may book a limited
+    clinic is checked by `clinic_admits`."""
     now = timezone.now()
-    clinics = Clinic.objects.filter(status=ClinicStatus.SCHEDULED, date__gte=timezone.localdate())
+    today = timezone.localdate()
+    clinics = Clinic.objects.filter(status=ClinicStatus.SCHEDULED, date__gte=max(today, from_day or today))
     if on is not None:
         clinics = clinics.filter(date=on)
     if county_id:
@@ -59,13 +119,16 @@ def clinics_open_for_booking(
         clinics = clinics.filter(location__county_id__in=counties_for_zip(zip_code))
     if product_id is not None:
         clinics = clinics.filter(product_id=product_id)
+    if products:
+        clinics = clinics.filter(product_id__in=products)
     return (
         clinics.select_related("location__county", "product")
         .annotate(
             free=Coalesce(Sum("slots__capacity", filter=Q(slots__starts_at__gt=now)), 0)
-            - Coalesce(Sum("slots__booked", filter=Q(slots__starts_at__gt=now)), 0)
+            - Coalesce(Sum("slots__booked", filter=Q(slots__starts_at__gt=now)), 0),
+            doses_left=_doses_left_per_clinic(today),
         )
-        .filter(free__gt=0)
+        .filter(free__gt=0, doses_left__gt=0)
         .order_by("date", "opens_at", "id")
     )
 
@@ -87,6 +150,27 @@ def slots_for_booking(*, clinic: Clinic) -> QuerySet[Slot]:
     return Slot.objects.filter(clinic=clinic, starts_at__gt=timezone.now()).order_by("starts_at", "id")
 
 
+# The free times offered to a vaccinator booking a person's next dose: the first few are enough.
+NEXT_DOSE_SLOTS = 40
+
+
+def slots_for_next_dose(*, locations: QuerySet[Location], products, earliest: date) -> QuerySet[Slot]:
+    """Free times (from now, and from `earliest`) at these locations' scheduled clinics with one
+    of `products` (ids), soonest first: the first `NEXT_DOSE_SLOTS` of them (one query)."""
+    start = max(timezone.make_aware(datetime.combine(earliest, datetime.min.time())), timezone.now())
+    return (
+        Slot.objects.filter(
+            clinic__location__in=locations,
+            clinic__product__in=list(products),
+            clinic__status=ClinicStatus.SCHEDULED,
+            starts_at__gte=start,
+            booked__lt=F("capacity"),
+        )
+        .select_related("clinic__location")
+        .order_by("starts_at", "id")[:NEXT_DOSE_SLOTS]
+    )
+
+
 def appointments_of(recipient: Recipient) -> QuerySet[Appointment]:
     return (
         Appointment.objects.filter(recipient=recipient)
@@ -99,56 +183,108 @@ def active_appointments(recipient: Recipient) -> QuerySet[Appointment]:
     return appointments_of(recipient).filter(status=AppointmentStatus.BOOKED).order_by("slot__starts_at")
 
 
-def first_dose(recipient: Recipient) -> dict | None:
-    """The first dose the second is counted from: a dose on record, else an attended or
-    booked first-dose appointment. {"on": date, "product": Product id, "given": bool}."""
-    doses = [d for d in doses_for(recipient) if d.dose_number == 1]
-    if doses:
-        return {"on": doses[0].given_on, "product": doses[0].product_id, "given": True}
-    appointment = (
-        Appointment.objects.filter(
-            recipient=recipient,
-            dose_number=1,
-            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED],
-        )
+def _booked_as_doses(
+    recipient: Recipient, *, excluding: Appointment | None = None, before_dose: int | None = None
+) -> list[DoseGiven]:
+    """The person's booked appointments, as the doses they would be on their day (the vaccine
+    the clinic offers), so the forecaster can say what may be booked after them (only those
+    for the doses before `before_dose`, when given)."""
+    appointments = Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED)
+    if before_dose is not None:
+        appointments = appointments.filter(dose_number__lt=before_dose)
+    appointments = (
+        appointments.exclude(pk=excluding.pk if excluding else None)
         .select_related("slot__clinic")
-        .order_by("-status", "slot__starts_at")  # "booked" sorts after "attended"
-        .first()
+        .order_by("slot__starts_at")
     )
-    if appointment is None:
+    return [
+        DoseGiven(
+            given_on=timezone.localtime(appointment.slot.starts_at).date(),
+            product_id=appointment.slot.clinic.product_id,
+            dose_number=appointment.dose_number,
+            ref=("appointment", appointment.pk),
+        )
+        for appointment in appointments
+    ]
+
+
+def series_with_bookings(
+    recipient: Recipient,
+    *,
+    excluding: Appointment | None = None,
+    start_with: Product | None = None,
+    before_dose: int | None = None,
+):
+    """The evaluator's answer for the doses given and the appointments booked (as if kept)."""
+    return evaluate(
+        date_of_birth=recipient.date_of_birth,
+        doses=doses_given(recipient)
+        + _booked_as_doses(recipient, excluding=excluding, before_dose=before_dose),
+        rules=series_rules(),
+        today=timezone.localdate(),
+        start_with=start_with.pk if start_with is not None else None,
+    )
+
+
+def first_dose(recipient: Recipient) -> dict | None:
+    """The first dose of the series the next is counted from: the first valid dose on record,
+    else a booked first-dose appointment. {"on": date, "product": Product id, "given": bool}.
+    A refusal or an appointment missed is not a dose."""
+    evaluation = series_with_bookings(recipient)
+    first = next((dose for dose in evaluation.doses if dose.series_dose == 1), None)
+    if first is None:
         return None
     return {
-        "on": timezone.localtime(appointment.slot.starts_at).date(),
-        "product": appointment.slot.clinic.product_id,
-        "given": appointment.status == AppointmentStatus.ATTENDED,
+        "on": first.dose.given_on,
+        "product": first.dose.product_id,
+        "given": not (isinstance(first.dose.ref, tuple) and first.dose.ref[0] == "appointment"),
     }
 
 
-def next_dose(recipient: Recipient) -> dict | None:
-    """The dose the person may book next, and from when: {"dose_number", "earliest", "product"}
-    (product None: any). None when nothing is left to book."""
-    doses = doses_for(recipient)
-    booked = set(
-        Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.BOOKED).values_list(
-            "dose_number", flat=True
-        )
+def rule_for(product: Product) -> SeriesRule | None:
+    """`product`'s series rules, as the evaluator reads them."""
+    return series_rules().get(product.pk)
+
+
+def age_limits(recipient: Recipient, product: Product) -> tuple[date | None, date | None]:
+    """The first day the person is old enough for `product`, and the first day they are too
+    old for it (None: no limit), from its series rules."""
+    rule = rule_for(product)
+    if rule is None:
+        return None, None
+    old_enough = add_months(recipient.date_of_birth, rule.min_age_months) if rule.min_age_months else None
+    too_old = add_months(recipient.date_of_birth, rule.max_age_months) if rule.max_age_months else None
+    return old_enough, too_old
+
+
+def next_dose(
+    recipient: Recipient,
+    *,
+    excluding: Appointment | None = None,
+    start_with: Product | None = None,
+    before_dose: int | None = None,
+) -> dict | None:
+    """The dose the person may book next, from the forecaster over their doses and booked
+    appointments: {"dose_number", "earliest", "product" (the series' Product, None for a first
+    dose: any), "products" (the ids that may be given; empty: any), "past_due"}. None when
+    nothing is left to book."""
+    evaluation = series_with_bookings(
+        recipient, excluding=excluding, start_with=start_with, before_dose=before_dose
     )
-    attended = set(
-        Appointment.objects.filter(recipient=recipient, status=AppointmentStatus.ATTENDED).values_list(
-            "dose_number", flat=True
-        )
-    )
-    done = {d.dose_number for d in doses} | attended
-    if 1 not in done and 1 not in booked:
-        return {"dose_number": 1, "earliest": timezone.localdate(), "product": None}
-    first = first_dose(recipient)
-    if first is None:
+    forecast = evaluation.forecast
+    if not forecast.due:
         return None
-    product = Product.objects.filter(pk=first["product"]).first()
-    if product is None or product.series_doses < 2 or 2 in done or 2 in booked:
-        return None
-    earliest = max(first["on"] + timedelta(days=product.min_interval_days or 0), timezone.localdate())
-    return {"dose_number": 2, "earliest": earliest, "product": product}
+    product = None
+    if evaluation.series_product_id is not None:
+        product = Product.objects.filter(pk=evaluation.series_product_id).first()
+    return {
+        "dose_number": forecast.dose_number,
+        "earliest": max(forecast.earliest or timezone.localdate(), timezone.localdate()),
+        "product": product,
+        "products": forecast.products,
+        "past_due": forecast.past_due,
+        "is_booster": forecast.is_booster,
+    }
 
 
 # --- Reminders -------------------------------------------------------------------------------
@@ -166,14 +302,14 @@ def appointments_due_reminder(*, day: date) -> QuerySet[Appointment]:
 
 
 def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
-    """Attended first doses of two-dose products whose second dose may be booked within a week
-    and which have no second-dose appointment yet; not reminded before."""
-    appointments = (
+    """First doses given at an appointment (vaccinated) whose person, says the forecaster, may
+    have the next dose of their series within a week and has no second-dose appointment yet; not
+    reminded before. Each appointment carries `next_due`, the forecaster's earliest day."""
+    appointments = list(
         Appointment.objects.filter(
-            status=AppointmentStatus.ATTENDED,
+            status=AppointmentStatus.VACCINATED,
             dose_number=1,
             next_dose_reminder_sent_at__isnull=True,
-            slot__clinic__product__series_doses__gte=2,
         )
         .exclude(
             Exists(
@@ -184,10 +320,11 @@ def first_doses_due_next_dose_reminder(*, today: date) -> list[Appointment]:
         )
         .select_related("recipient", "slot__clinic__product")
     )
-    return [
-        a
-        for a in appointments
-        if timezone.localtime(a.slot.starts_at).date()
-        + timedelta(days=(a.slot.clinic.product.min_interval_days or 0) - 7)
-        <= today
-    ]
+    evaluations = evaluations_of([a.recipient for a in appointments], today=today)
+    due = []
+    for appointment in appointments:
+        forecast = evaluations[appointment.recipient_id].forecast
+        if forecast.dose_number == 2 and forecast.earliest - timedelta(days=7) <= today:
+            appointment.next_due = forecast.earliest
+            due.append(appointment)
+    return due

@@ -30,6 +30,8 @@ class Dose:
     lot_number: str
     place: str
     county: str = ""
+    valid: bool = True  # the clinical evaluator's verdict when it was recorded
+    historical: bool = False  # given elsewhere, entered from the person's records
 
 
 def doses_for(recipient: Recipient) -> list[Dose]:
@@ -50,6 +52,8 @@ def doses_for(recipient: Recipient) -> list[Dose]:
             lot_number=record.lot.number if record.lot else "",  # a historical dose may have none
             place=record.location.name,
             county=record.location.county.name,
+            valid=record.valid,
+            historical=record.historical,
         )
         for record in records
     ]

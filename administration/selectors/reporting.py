@@ -35,6 +35,8 @@ REPORT_FIELDS = (
     "volume_ml",
     "dose_number",
     "historical",
+    "valid",
+    "invalid_findings",
     "vfc_eligibility",
     "funding_source",
     "vis_barcode",
@@ -47,6 +49,8 @@ REPORT_FIELDS = (
     "product__manufacturer",
     "product__name",
     "product__series_doses",
+    "product__dose_volume_ml",
+    "product__series_rule__primary_doses",
     "lot__number",
     "lot__expires_on",
     "recipient",
@@ -176,6 +180,33 @@ def report_rows(records: QuerySet[AdministrationRecord]) -> Iterator[ReportRow]:
     return records.values(*REPORT_FIELDS).iterator(chunk_size=CHUNK)
 
 
+def _dose_number(row: ReportRow) -> str:
+    """CVRS dose_num: the valid dose's number in the series, or INV for a dose the clinical
+    evaluator found not valid when it was recorded (kept with the vaccinator's reason)."""
+    return str(row["dose_number"]) if row["valid"] else "INV"
+
+
+def _series_complete(row: ReportRow) -> str:
+    """YES from the valid dose that completes the primary series (its number reaches the
+    product's series rule; the evaluator numbers valid doses in the order of the series)."""
+    primary = row["product__series_rule__primary_doses"] or row["product__series_doses"] or 1
+    return "YES" if row["valid"] and row["dose_number"] >= primary else "NO"
+
+
+def _completion(row: ReportRow) -> str:
+    """HL7 RXA-20: PA (partially administered) for a dose found not valid because less than the
+    product's dose was given; CP otherwise."""
+    dose_volume, given = row["product__dose_volume_ml"], row["volume_ml"]
+    sub_potent = (
+        not row["valid"]
+        and "wrong_volume" in row["invalid_findings"].split(",")
+        and dose_volume is not None
+        and given is not None
+        and given < dose_volume
+    )
+    return "PA" if sub_potent else "CP"
+
+
 def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
     """One row of `report_rows` as the report's row."""
     given = not row["refused"]
@@ -197,10 +228,9 @@ def dose_report(row: ReportRow, *, for_hl7: bool = False) -> DoseReport:
         route=row["route"] if given else "",
         site=row["site"] if given else "",
         volume_ml=row["volume_ml"] if given else None,
-        dose_number=str(row["dose_number"]) if given else "",
-        series_complete=("YES" if row["dose_number"] >= (row["product__series_doses"] or 1) else "NO")
-        if given
-        else "",
+        dose_number=_dose_number(row) if given else "",
+        series_complete=_series_complete(row) if given else "",
+        completion=_completion(row) if given else "RE",
         vfc_eligibility=row["vfc_eligibility"] if given else "",
         funding_source=row["funding_source"] if given else "",
         vis_barcode=row["vis_barcode"] if given else "",

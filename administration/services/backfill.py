@@ -13,6 +13,8 @@ sees at once which forms were recorded, which were already in, and what is wrong
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -20,27 +22,30 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from administration.enums import BackfillLineStatus, RecordSource, RefusalReason, Route, Site
 from administration.models import AdministrationRecord, OfflineForm
-from administration.offline.fields import FIELD_KEYS, FIELDS
+from administration.offline.fields import FIELD_KEYS, FIELDS, REFUSAL_WORDS
 from administration.offline.numbers import InvalidFormNumber, form_number_display, form_number_parse
+from administration.reporting.cvrs import US_STATES
 from administration.services import recording
 from cvms.models import Membership, User
-from enrollment.models import Location
+from enrollment.interface import counties_for_zip
+from enrollment.models import County, Location
 from inventory.interface import lot_find
 from inventory.models import Product
 from recipients.enums import Ethnicity, Race, Sex, YesNoUnknown
 from recipients.interface import recipient_create_by_staff
-from recipients.models import Recipient
+from recipients.models import Recipient, name_key
 
 MAX_CSV_LINES = 1000
 ROUTES = {"IM": Route.INTRAMUSCULAR, "SC": Route.SUBCUTANEOUS, "ID": Route.INTRADERMAL, "IN": Route.NASAL}
 ROUTES |= {"PO": Route.ORAL} | {code: code for code in Route.values}
 YES = {"YES", "Y", "TRUE", "1", "X"}
 NO = {"NO", "N", "FALSE", "0", ""}
+US_ZIP = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
 
 
 class BackfillError(Exception):
@@ -121,7 +126,11 @@ def paper_form_parse(row: dict) -> PaperForm:
     comorbidity = check("comorbidity", lambda v: YesNoUnknown(v.upper()).value, _("must be YES, NO or UNK"))
     if value["refused"].upper() not in YES | NO:
         problems.append(("refused", _("must be YES or NO")))
-    reason = check("refusal_reason", lambda v: RefusalReason(v).value, _("must be 00, 01, 02 or 03"))
+    reason = check(
+        "refusal_reason",
+        refusal_reason_code,
+        _("must be one of: patient decision, parental decision, religious exemption, other"),
+    )
     product = check("ndc", lambda v: Product.objects.get(ndc=v), _("is not the NDC of a vaccine we know"))
     lot = None
     if not refused and value["lot_number"] and product is not None:
@@ -136,6 +145,7 @@ def paper_form_parse(row: dict) -> PaperForm:
         lambda v: _in_range(Decimal(v), Decimal("0.01"), Decimal("9.99")),
         _("must be mL, e.g. 0.3"),
     )
+    country, county = _address_check(value, problems)
     if problems:
         raise BackfillError(problems)
     person = {
@@ -149,8 +159,10 @@ def paper_form_parse(row: dict) -> PaperForm:
         "street": value["street"],
         "street_2": value["street_2"],
         "city": value["city"],
-        "state": value["state"].upper(),
-        "zip_code": value["zip_code"],
+        "state": value["state"].upper() if country == "US" else value["state"][:50],
+        "zip_code": value["zip_code"][:10],
+        "country": country,
+        "county": county,
         "phone": value["phone"],
         "email": value["email"],
         "comorbidity": comorbidity or YesNoUnknown.UNKNOWN.value,
@@ -169,6 +181,62 @@ def paper_form_parse(row: dict) -> PaperForm:
         volume_ml=volume,
         vaccinator_email=value["vaccinator_email"],
     )
+
+
+def _words(text: str) -> str:
+    """Text compared without case, accents or extra spaces ("Decisión  del paciente")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+def _refusal_words() -> dict[str, str]:
+    """Every way a refusal reason may be written: the words in English and Spanish, and the
+    NIP002 code (files written before the words)."""
+    words = {_words(word): reason.value for word, reason in REFUSAL_WORDS.items()}
+    for language in ("en", "es"):
+        with translation.override(language):
+            words |= {_words(str(reason.label)): reason.value for reason in RefusalReason}
+    return words | {reason.value: reason.value for reason in RefusalReason}
+
+
+def refusal_reason_code(text: str) -> str:
+    """The NIP002 code of a refusal reason written in words (KeyError when it isn't one)."""
+    return _refusal_words()[_words(text)]
+
+
+UNITED_STATES = {"", "US", "USA", "UNITED STATES", "UNITED STATES OF AMERICA", "ESTADOS UNIDOS"}
+
+
+def _address_check(value: dict, problems: list[tuple[str, str]]) -> tuple[str, County | None]:
+    """The country (ISO alpha-2, "US" when blank) and, in the US, the county found from the ZIP
+    code (when it touches one county). A US address needs a state code and a ZIP code; an
+    address abroad is taken as written, its province and postal code optional."""
+    written = _words(value["country"]).upper()
+    if written in UNITED_STATES:
+        country = "US"
+    elif len(written) == 2 and written.isascii() and written.isalpha():
+        country = written
+    else:
+        problems.append(
+            ("country", _("must be a 2-letter country code, e.g. MX or CA (blank: United States)"))
+        )
+        return "", None
+    if country != "US":
+        return country, None
+    state, zip_code = value["state"].upper(), value["zip_code"]
+    if not state:
+        problems.append(("state", _("is required")))
+    elif state not in US_STATES:
+        problems.append(("state", _("must be a 2-letter US state code, e.g. NC")))
+    if not zip_code:
+        problems.append(("zip_code", _("is required")))
+        return country, None
+    if not US_ZIP.match(zip_code):
+        problems.append(("zip_code", _("must be a ZIP code of 5 digits (or 5+4)")))
+        return country, None
+    counties = counties_for_zip(zip_code)
+    # A ZIP code that touches several counties doesn't say which: the county stays unknown.
+    return country, County.objects.filter(pk=counties[0]).first() if len(counties) == 1 else None
 
 
 def _in_range(value, low, high):
@@ -193,10 +261,10 @@ def _claim_form(*, number: str, location: Location, by: User) -> OfflineForm:
 
 def _person(person: dict, *, by: User, request=None) -> tuple[Recipient, bool]:
     """The person already registered under this name and date of birth, or a new recipient."""
+    # Names compared as the duplicate finder does (no case, accents, punctuation or spaces).
     found = (
         Recipient.objects.filter(
-            first_name__iexact=person["first_name"],
-            last_name__iexact=person["last_name"],
+            name_key=name_key(person["first_name"], person["last_name"]),
             date_of_birth=person["date_of_birth"],
         )
         .order_by("pk")

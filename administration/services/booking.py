@@ -7,10 +7,10 @@ last guard, and a partial unique constraint keeps one active appointment per per
 """
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,13 +18,14 @@ from django.utils.translation import ngettext
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
+from administration.selectors.clinical import series_rules
 from administration.services import notifications
-from cvms.audit import audit
+from administration.services.roster import roster_follow, roster_people
+from cvms.audit import audit, audit_many
 from cvms.locking import hold_one, lock_one, lock_one_or_none
 from cvms.models import User
-from employers.enums import InviteeStatus
-from employers.interface import invitee_ids_for_recipient, invitee_status_set
 from enrollment.models import Location
+from recipients.interface import eligibility
 from recipients.models import Recipient
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a clinic's door
@@ -56,30 +57,55 @@ def _new_code() -> str:
 
 
 def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number: int) -> None:
-    """Refuse a dose the person can't book at this clinic (wrong product or too early)."""
-    if dose_number > clinic.product.series_doses:
+    """Refuse a dose the forecaster doesn't offer the person at this clinic: not the dose due
+    next, a vaccine that can't continue their series, a day before it is due, or a vaccine the
+    person is too young or too old for on that day. (The appointments booked for later doses
+    are checked afterwards, by `_check_later_doses`.)"""
+    rule = selectors.rule_for(clinic.product)
+    doses_of_product = rule.primary_doses + (1 if rule.booster_interval_days else 0) if rule else 1
+    if dose_number > doses_of_product:
         raise BookingError(
             ngettext(
                 "%(product)s is given in %(n)s dose; there is no dose %(dose)s.",
                 "%(product)s is given in %(n)s doses; there is no dose %(dose)s.",
-                clinic.product.series_doses,
+                doses_of_product,
             )
-            % {"product": clinic.product.name, "n": clinic.product.series_doses, "dose": dose_number}
+            % {"product": clinic.product.name, "n": doses_of_product, "dose": dose_number}
         )
-    if dose_number == 1:
-        return
-    first = selectors.first_dose(recipient)
-    if first is None:
-        raise BookingError(_("Book your first dose before your second."))
-    if first["product"] != clinic.product_id:
+    day = timezone.localtime(slot.starts_at).date()
+    old_enough, too_old = selectors.age_limits(recipient, clinic.product)
+    if old_enough is not None and day < old_enough:
+        raise NotEligible(
+            _(
+                "You are too young for %(product)s until %(date)s. Choose a day from then on, or "
+                "another vaccine."
+            )
+            % {"product": clinic.product.name, "date": formats.date_format(old_enough, "DATE_FORMAT")}
+        )
+    if too_old is not None and day >= too_old:
+        raise NotEligible(
+            _("%(product)s is not for people of your age. Choose a clinic with another vaccine.")
+            % {"product": clinic.product.name}
+        )
+    due = selectors.next_dose(recipient, before_dose=dose_number)
+    if due is None:
+        raise BookingError(_("Your vaccination series is complete: there is no dose left to book."))
+    if dose_number != due["dose_number"]:
+        if due["dose_number"] == 1:
+            raise BookingError(_("Book your first dose before your second."))
+        raise BookingError(_("The dose you can book next is dose %(n)s.") % {"n": due["dose_number"]})
+    if due["products"] and clinic.product_id not in due["products"]:
         raise BookingError(
-            _("Your second dose must be the same vaccine as your first. Choose a clinic that offers it.")
+            _(
+                "Dose %(n)s must be the same vaccine as your first (%(product)s), or one that may "
+                "complete its series. Choose a clinic that offers it."
+            )
+            % {"n": dose_number, "product": due["product"].name if due["product"] else ""}
         )
-    earliest = first["on"] + timedelta(days=clinic.product.min_interval_days or 0)
-    if timezone.localtime(slot.starts_at).date() < earliest:
+    if day < due["earliest"]:
         raise TooEarly(
-            _("Your second dose can't be given before %(date)s. Choose a day from then on.")
-            % {"date": formats.date_format(earliest, "DATE_FORMAT")}
+            _("Dose %(n)s can't be given before %(date)s. Choose a day from then on.")
+            % {"n": dose_number, "date": formats.date_format(due["earliest"], "DATE_FORMAT")}
         )
 
 
@@ -107,7 +133,7 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % params
         )
-    if first["product"] != product.pk:
+    if product.pk not in _accepted_after(first["product"]):
         raise BookingError(
             _(
                 "Your dose %(dose)s appointment on %(date)s is for another vaccine than this clinic "
@@ -115,7 +141,8 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % params
         )
-    earliest = first["on"] + timedelta(days=product.min_interval_days or 0)
+    rule = series_rules().get(first["product"])
+    earliest = first["on"] + timedelta(days=rule.interval() if rule and later.dose_number == 2 else 0)
     if later_on < earliest:
         raise TooEarly(
             _(
@@ -124,6 +151,19 @@ def _check_later_doses(recipient: Recipient) -> None:
             )
             % {**params, "earliest": formats.date_format(earliest, "DATE_FORMAT")}
         )
+
+
+def _accepted_after(first_product_id: int) -> set[int]:
+    """The products that may continue a series started with `first_product_id`."""
+    rules = series_rules()
+    first = rules.get(first_product_id)
+    if first is None:
+        return {first_product_id}
+    return {
+        pid
+        for pid, rule in rules.items()
+        if pid == first_product_id or rule.cvx == first.cvx or first_product_id in rule.completes
+    }
 
 
 def _take_place(
@@ -173,21 +213,29 @@ def _bookable_slot(slot_id: int) -> Slot:
 
 @transaction.atomic
 def appointment_book(
-    *, recipient: Recipient, slot_id: int, dose_number: int, by: User, request=None
+    *,
+    recipient: Recipient,
+    slot_id: int,
+    dose_number: int,
+    by: User,
+    request=None,
+    check_admission: bool = True,
 ) -> Appointment:
     """Book a place in a slot for one dose. Refuses a full slot (`SlotFull`), a clinic the
     person may not book (`NotEligible`), a second dose too early (`TooEarly`) and a second
-    active appointment for the same dose (`AlreadyBooked`); nothing changes when refused."""
+    active appointment for the same dose (`AlreadyBooked`); nothing changes when refused.
+    `check_admission=False`: a vaccinator books the next dose of a series the person began
+    (services.visits), so whether the clinic admits them isn't asked again."""
     # Re-read the person with their group: whether it is open is decided now, not when the
     # caller loaded them.
     recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
     slot = _bookable_slot(slot_id)
     clinic = slot.clinic
-    if not selectors.clinic_admits(clinic=clinic, recipient=recipient):
+    if check_admission and not selectors.clinic_admits(clinic=clinic, recipient=recipient):
         raise NotEligible(
             _("This clinic is only for invited people or priority groups that you are not part of.")
             if not clinic.is_public
-            else _("You are not eligible to book yet: your priority group is not open.")
+            else eligibility(recipient)["message"]
         )
     if Appointment.objects.filter(
         recipient=recipient, dose_number=dose_number, status=AppointmentStatus.BOOKED
@@ -207,7 +255,7 @@ def appointment_book(
         request=request,
         data={"recipient": recipient.pk, "slot": slot.pk, "dose": dose_number},
     )
-    _roster_status(recipient, InviteeStatus.BOOKED, by=by, when=dose_number == 1)
+    roster_follow(recipient, by=by)
     notifications.appointment_email(appointment, "appointment_booked")
     return appointment
 
@@ -263,12 +311,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
     if appointment.dose_number == 1:
         _check_later_doses(appointment.recipient)
     audit(action="administration.appointment.cancelled", by=by, target=appointment, request=request)
-    if not Appointment.objects.filter(
-        recipient=appointment.recipient, status=AppointmentStatus.BOOKED
-    ).exists():
-        _roster_status(
-            appointment.recipient, InviteeStatus.REGISTERED, by=by, when=appointment.dose_number == 1
-        )
+    roster_follow(appointment.recipient, by=by)
     notifications.appointment_email(appointment, "appointment_cancelled")
     return appointment
 
@@ -277,7 +320,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> A
 def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> Appointment:
     """The clinic marks that the person didn't come: only a booked appointment whose time has
     come (its slot has started; the person may be late, so the staff choose when), never one
-    the person came to (arrived, or a dose or refusal recorded: both mark it arrived) nor a
+    the person came to (arrived, vaccinated or refused) nor a
     cancelled one. Under the appointment's row lock, which a dose being recorded holds: a
     conditional UPDATE alone wouldn't do, as its join to the slot makes PostgreSQL re-check
     only the row's id after waiting, not its status. Their place isn't given back: the slot has
@@ -298,7 +341,50 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
+    roster_follow(appointment.recipient, by=by)
     return appointment
+
+
+# The sweep closes this many at a time (it runs every minute, so a large day takes a few runs).
+NO_SHOW_BATCH = 2000
+
+
+@transaction.atomic
+def no_shows_close(*, now: datetime) -> int:
+    """The end of the clinic day (the sweep, every minute): an appointment still booked once its
+    clinic has closed is a no-show. An arrived person is left as arrived: their dose may still be
+    recorded after closing (a paper form first).
+
+    No lock: the UPDATE is conditional on the status, so a dose or a refusal recorded at the same
+    moment wins (PostgreSQL re-checks the condition on a row once the recording's lock is gone);
+    the rows this sweep changed are those now marked with its own time."""
+    local = timezone.localtime(now)
+    ended = Q(slot__clinic__date__lt=local.date()) | Q(
+        slot__clinic__date=local.date(), slot__clinic__closes_at__lte=local.time()
+    )
+    candidates = list(
+        Appointment.objects.filter(ended, status=AppointmentStatus.BOOKED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:NO_SHOW_BATCH]
+    )
+    if not candidates:
+        return 0
+    Appointment.objects.filter(pk__in=candidates, status=AppointmentStatus.BOOKED).update(
+        status=AppointmentStatus.NO_SHOW, changed_at=now
+    )
+    closed = list(
+        Appointment.objects.filter(pk__in=candidates, status=AppointmentStatus.NO_SHOW, changed_at=now)
+        .order_by("pk")
+        .values_list("pk", "recipient_id")
+    )
+    audit_many(
+        action="administration.appointment.no_show",
+        by=None,
+        events=[(Appointment(pk=pk), {"by": "end of clinic day"}) for pk, _recipient in closed],
+    )
+    for recipient in Recipient.objects.filter(pk__in=roster_people({recipient for _pk, recipient in closed})):
+        roster_follow(recipient, by=None)
+    return len(closed)
 
 
 @transaction.atomic
@@ -323,14 +409,3 @@ def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -
     appointment.status = AppointmentStatus.ATTENDED
     audit(action="administration.appointment.checked_in", by=by, target=appointment, request=request)
     return appointment
-
-
-def _roster_status(
-    recipient: Recipient, status: InviteeStatus, *, by: User | None, when: bool = True
-) -> None:
-    """Tell the employers app (its rosters) how this person is getting on."""
-    if not when:
-        return
-    invitee_ids = invitee_ids_for_recipient(recipient.pk)
-    if invitee_ids:
-        invitee_status_set(invitee_ids=invitee_ids, status=status, by=by)

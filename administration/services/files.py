@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.enums import AppointmentStatus, ExportKind, ExportStatus
+from administration.enums import REGISTRY_EXPORTS, AppointmentStatus, ExportKind, ExportStatus
 from administration.models import (
     AdministrationRecord,
     Appointment,
@@ -53,6 +53,7 @@ from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
 from cvms import outbox
 from cvms.audit import audit
+from cvms.dbrouter import for_reports
 from cvms.emails import CLAIM_TIMEOUT
 from cvms.models import User
 from enrollment.models import Location, Organization
@@ -123,7 +124,10 @@ def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, repor
     """The doses of a range (by the day given) or of a daily file (created or changed that day),
     noting in the report what a daily file sends again and what it can't carry."""
     if day is None:
-        yield from report_selectors.dose_reports(report_selectors.records_between(start=start, end=end))
+        # A period's extract only reads: from the replica when there is one (cvms/dbrouter.py).
+        # A day's file stays on the primary: it must see every change of the day.
+        records = for_reports(report_selectors.records_between(start=start, end=end))
+        yield from report_selectors.dose_reports(records)
         return
     for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
         if report_selectors.reported_before(row, day=day):
@@ -364,8 +368,15 @@ def export_request(
             request=request,
             data=params or {},
         )
-        outbox.enqueue(tasks.export_run, job_id=job.pk)
+        outbox.enqueue(tasks.export_run, queue=_queue_for(kind), job_id=job.pk)
     return job
+
+
+def _queue_for(kind: str) -> str:
+    """Printed forms go to the PDF workers; registry files to the route the settings give
+    `export_run` (the exports queue). A PDF of a clinic's forms never waits behind a
+    million-dose export, nor the other way round."""
+    return "" if kind in REGISTRY_EXPORTS else settings.PDF_QUEUE
 
 
 def _claim(job_id: int) -> ExportJob | None:
@@ -451,15 +462,16 @@ def jobs_sweep(*, now=None) -> int:
         finished_at=now,
     )
     with transaction.atomic():
-        ids = list(lost.values_list("pk", flat=True)[: outbox.SWEEP_BATCH])
-        ids += ExportJob.objects.filter(dead).values_list("pk", flat=True)[: outbox.SWEEP_BATCH]
+        jobs = list(lost.values_list("pk", "kind")[: outbox.SWEEP_BATCH])
+        jobs += ExportJob.objects.filter(dead).values_list("pk", "kind")[: outbox.SWEEP_BATCH]
+        ids = [job_id for job_id, _kind in jobs]
         # claimed_at marks when it was published again: not again before the next timeout.
         ExportJob.objects.filter(dead, pk__in=ids).update(
             status=ExportStatus.PENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         ExportJob.objects.filter(pk__in=ids, status=ExportStatus.PENDING).update(claimed_at=now)
-        for job_id in ids:
-            outbox.enqueue(tasks.export_run, job_id=job_id)
+        for job_id, kind in jobs:
+            outbox.enqueue(tasks.export_run, queue=_queue_for(kind), job_id=job_id)
     return len(ids)
 
 

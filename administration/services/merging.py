@@ -105,3 +105,39 @@ def records_reassign(
             },
         )
     return moved
+
+
+@transaction.atomic
+def records_restore(
+    *, moved: Reassigned, from_recipient: Recipient, to_recipient: Recipient, by: User, request=None
+) -> Reassigned:
+    """Undo `records_reassign`: the rows it moved (by id) go back to `to_recipient`, the person
+    restored, if they are still `from_recipient`'s; each moved record's version goes up again, so
+    the registry is sent it under the person it belongs to."""
+    now = timezone.now()
+    records = AdministrationRecord.objects.filter(pk__in=moved.records, recipient=from_recipient)
+    appointments = Appointment.objects.filter(pk__in=moved.appointments, recipient=from_recipient)
+    offline_forms = OfflineForm.objects.filter(pk__in=moved.offline_forms, recipient=from_recipient)
+    back = Reassigned(
+        records=sorted(records.values_list("pk", flat=True)),
+        appointments=sorted(appointments.values_list("pk", flat=True)),
+        offline_forms=sorted(offline_forms.values_list("pk", flat=True)),
+    )
+    appointments.update(recipient=to_recipient, changed_at=now)
+    records.update(recipient=to_recipient, version=F("version") + 1, changed_at=now)
+    offline_forms.update(recipient=to_recipient)
+    if back.records or back.appointments or back.offline_forms:
+        audit(
+            action="administration.records.reassigned",
+            by=by,
+            target=to_recipient,
+            request=request,
+            data={
+                "from_recipient": from_recipient.pk,
+                "records": back.records,
+                "appointments": back.appointments,
+                "offline_forms": back.offline_forms,
+                "undoing_merge": True,
+            },
+        )
+    return back

@@ -23,8 +23,11 @@ def _when(appointment: Appointment) -> str:
 
 
 def appointment_email(appointment: Appointment, kind: str, **extra) -> None:
-    """Tell the person, in their language, what happened to their appointment."""
+    """Tell the person, in their language, what happened to their appointment (a walk-in
+    registered without an e-mail address was told at the clinic)."""
     recipient = appointment.recipient
+    if not recipient.email:
+        return
     clinic = extra.get("clinic") or appointment.slot.clinic
     with translation.override(recipient.language):
         when = _when(appointment)
@@ -100,10 +103,7 @@ def next_dose_reminders_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for appointment in selectors.first_doses_due_next_dose_reminder(today=today):
-        product = appointment.slot.clinic.product
-        earliest = timezone.localtime(appointment.slot.starts_at).date() + timedelta(
-            days=product.min_interval_days or 0
-        )
+        earliest = appointment.next_due  # the forecaster's earliest day for dose 2
         with transaction.atomic():
             claimed = Appointment.objects.filter(
                 pk=appointment.pk, next_dose_reminder_sent_at__isnull=True

@@ -1,5 +1,12 @@
 """Services of the dose records: record a dose or a refusal, correct it, void it, adverse events.
 
+Whether a dose is valid for the person is the clinical evaluator's answer
+(`administration.clinical.dose_check`, given the person's other doses and the series rules): a dose
+it finds not valid (out of sequence, too early, for a person too young or too old, at a volume
+other than the product's dose, of a product that can't complete the series) is refused with its
+message, unless the vaccinator gives a documented reason; then the dose is kept, marked not valid
+(`valid`, `invalid_findings`, `invalid_reason`), and the registry files report it as invalid.
+
 Recording takes the person's row lock first (so two vaccinators can't record the same dose at
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
 the same transaction: the dose and its `administered` movement commit or roll back together.
@@ -16,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from administration.clinical import DoseEvaluation, DoseGiven, dose_check
 from administration.enums import (
+    OPEN_FOR_RECORDING,
     VFC_ELIGIBLE,
     AppointmentStatus,
     FundingSource,
@@ -28,6 +37,8 @@ from administration.enums import (
 )
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from administration.reporting.rows import COVID_19_CVX
+from administration.selectors.clinical import doses_given, series_rules
+from administration.services.roster import roster_follow
 from cvms.audit import audit
 from cvms.locking import lock_one
 from cvms.models import Membership, User
@@ -37,8 +48,6 @@ from inventory.interface import InventoryError, stock_administer, stock_on_hand,
 from inventory.models import Lot, Product
 from recipients.models import Recipient, age_on
 
-# CDC: a dose given up to 4 days before the minimum interval still counts (the grace period).
-GRACE_DAYS = 4
 # Vaccines for Children covers people through 18 years: from 19, a person is not VFC eligible.
 VFC_AGE_LIMIT = 19
 
@@ -55,11 +64,26 @@ class ProductMismatch(RecordingError):
     pass
 
 
+class DoseNotValid(RecordingError):
+    """The evaluator finds the dose not valid for the person, and no reason was given."""
+
+    def __init__(self, evaluation: DoseEvaluation):
+        self.evaluation = evaluation
+        super().__init__(
+            evaluation.message
+            + " "
+            + _(
+                "To record it all the same, give the documented reason: the dose is then kept, "
+                "marked not valid, and reported to the registry as invalid."
+            )
+        )
+
+
 @dataclass(frozen=True)
 class DoseDetails:
     product: Product
-    lot: Lot
-    dose_number: int
+    lot: Lot | None  # None: a historical dose (given elsewhere)
+    dose_number: int | None  # None: a historical dose, numbered by the evaluator
     administered_at: datetime
     route: str = ""
     site: str = ""
@@ -72,6 +96,9 @@ class DoseDetails:
     vis_edition: date | None = None
     vis_given_on: date | None = None  # blank with a VIS: the day of the dose
     identity_checked: bool = False
+    # Why the vaccinator gives a dose the evaluator finds not valid (blank: the dose must be valid).
+    invalid_reason: str = ""
+    historical: bool = False  # given elsewhere, recorded from the person's own records
 
 
 def funding_defaults(
@@ -136,20 +163,26 @@ def _check_lot(*, location: Location, details: DoseDetails) -> None:
         )
 
 
-def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int | None = None) -> None:
+def check_series(
+    *, recipient: Recipient, details: DoseDetails, exclude_pk: int | None = None
+) -> DoseEvaluation:
+    """The evaluator's verdict on the dose, given the person's other doses: refused when not
+    valid unless a reason is given; the same dose twice, or another product than dose 1's without
+    the allowed exception, are refused whatever the verdict."""
     doses = _standing_doses(recipient).exclude(pk=exclude_pk).select_related("product")
-    if doses.filter(dose_number=details.dose_number).exists():
+    if details.dose_number is not None and doses.filter(dose_number=details.dose_number, valid=True).exists():
         raise DuplicateDose(
             _("Dose %(n)s is already on %(name)s's record.")
             % {"n": details.dose_number, "name": recipient.full_name}
         )
-    if details.dose_number == 1:
-        return
-    previous = doses.filter(dose_number=details.dose_number - 1).first()
-    if previous is None:
-        return  # the earlier dose was given elsewhere: nothing here to check against
-    first = doses.filter(dose_number=1).first() or previous
-    if first.product_id != details.product.pk and not details.product_exception.strip():
+    first = doses.filter(dose_number=1, valid=True).first()
+    if (
+        details.dose_number is not None
+        and details.dose_number > 1
+        and first is not None
+        and first.product_id != details.product.pk
+        and not details.product_exception.strip()
+    ):
         raise ProductMismatch(
             _(
                 "Dose 1 was %(first)s. Give the same product, or confirm the allowed exception "
@@ -157,13 +190,32 @@ def _check_series(*, recipient: Recipient, details: DoseDetails, exclude_pk: int
             )
             % {"first": first.product.name, "product": details.product.name}
         )
-    interval = previous.product.min_interval_days or 0
-    earliest = timezone.localdate(previous.administered_at) + timedelta(days=max(interval - GRACE_DAYS, 0))
-    if timezone.localdate(details.administered_at) < earliest:
-        raise RecordingError(
-            _("Too early: dose %(n)s can be given from %(date)s (%(days)s days after dose %(prev)s).")
-            % {"n": details.dose_number, "date": earliest, "days": interval, "prev": previous.dose_number}
-        )
+    evaluation = dose_check(
+        date_of_birth=recipient.date_of_birth,
+        doses=doses_given(recipient, exclude_pk=exclude_pk),
+        rules=series_rules(),
+        candidate=DoseGiven(
+            given_on=timezone.localdate(details.administered_at),
+            product_id=details.product.pk,
+            volume_ml=details.volume_ml,
+            dose_number=details.dose_number,
+            historical=details.historical,
+        ),
+    )
+    if not evaluation.valid and not details.invalid_reason.strip():
+        raise DoseNotValid(evaluation)
+    return evaluation
+
+
+def validity_fields(evaluation: DoseEvaluation, details: DoseDetails) -> dict:
+    """What a record keeps of the evaluator's verdict."""
+    if evaluation.valid:
+        return {"valid": True, "invalid_findings": "", "invalid_reason": ""}
+    return {
+        "valid": False,
+        "invalid_findings": ",".join(evaluation.codes)[:200],
+        "invalid_reason": details.invalid_reason.strip(),
+    }
 
 
 def _appointment_locked(appointment: Appointment) -> Appointment:
@@ -180,12 +232,21 @@ def _appointment_here(appointment: Appointment, *, recipient: Recipient, locatio
     return appointment
 
 
-def _mark_attended(appointment: Appointment | None) -> None:
-    """A dose or a refusal recorded against a booked appointment: the person came."""
-    if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-        Appointment.objects.filter(pk=appointment.pk).update(
-            status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
+def _appointment_open(appointment: Appointment, *, recipient: Recipient, location: Location) -> Appointment:
+    """The appointment, locked, if a dose or a refusal may be recorded against it: this person's,
+    at this location, and not closed yet (vaccinated, refused, no-show or cancelled)."""
+    appointment = _appointment_here(appointment, recipient=recipient, location=location)
+    if appointment.status not in OPEN_FOR_RECORDING:
+        raise RecordingError(
+            _("This appointment is closed: %(status)s.") % {"status": appointment.get_status_display()}
         )
+    return appointment
+
+
+def _appointment_close(appointment: Appointment, status: AppointmentStatus) -> None:
+    """The visit ends: the appointment is vaccinated or refused (the caller holds its lock)."""
+    Appointment.objects.filter(pk=appointment.pk).update(status=status, changed_at=timezone.now())
+    appointment.status = status
 
 
 @transaction.atomic
@@ -206,13 +267,9 @@ def dose_record(
     if details.administered_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A dose can't be recorded in the future."))
     _check_lot(location=location, details=details)
-    _check_series(recipient=recipient, details=details)
+    evaluation = check_series(recipient=recipient, details=details)
     if appointment is not None:
-        appointment = _appointment_here(appointment, recipient=recipient, location=location)
-        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
-            raise RecordingError(
-                _("The appointment is %(status)s.") % {"status": appointment.get_status_display()}
-            )
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     try:
         with transaction.atomic():
             record = AdministrationRecord.objects.create(
@@ -233,6 +290,7 @@ def dose_record(
                 form_number=form_number,
                 recorded_by=by,
                 **_funding_fields(recipient=recipient, details=details),
+                **validity_fields(evaluation, details),
             )
     except IntegrityError as clash:  # a concurrent recording of the same dose won
         raise DuplicateDose(
@@ -244,7 +302,8 @@ def dose_record(
         )
     except InventoryError as refused:
         raise RecordingError(str(refused)) from refused
-    _mark_attended(appointment)
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.VACCINATED)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -255,8 +314,11 @@ def dose_record(
             "lot": details.lot.number,
             "dose": details.dose_number,
             "source": source,
+            "valid": evaluation.valid,
+            "findings": list(evaluation.codes),
         },
     )
+    roster_follow(recipient, by=by)
     return record
 
 
@@ -316,7 +378,7 @@ def refusal_record(
     if refused_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A refusal can't be recorded in the future."))
     if appointment is not None:
-        appointment = _appointment_here(appointment, recipient=recipient, location=location)
+        appointment = _appointment_open(appointment, recipient=recipient, location=location)
     record = AdministrationRecord.objects.create(
         recipient=recipient,
         location=location,
@@ -330,7 +392,8 @@ def refusal_record(
         form_number=form_number,
         recorded_by=by,
     )
-    _mark_attended(appointment)
+    if appointment is not None:
+        _appointment_close(appointment, AppointmentStatus.REFUSED)
     audit(
         action="administration.refusal.recorded",
         by=by,
@@ -338,6 +401,7 @@ def refusal_record(
         request=request,
         data={"recipient": recipient.pk, "product": product.cvx, "reason": reason, "source": source},
     )
+    roster_follow(recipient, by=by)
     return record
 
 
@@ -359,6 +423,8 @@ def _snapshot(record: AdministrationRecord) -> dict:
         "vfc_eligibility": record.vfc_eligibility,
         "funding_source": record.funding_source,
         "vis": [record.vis_barcode, str(record.vis_edition or ""), str(record.vis_given_on or "")],
+        "valid": record.valid,
+        "invalid_findings": record.invalid_findings,
     }
 
 
@@ -394,7 +460,7 @@ def dose_correct(
     moved = details.lot.pk != record.lot_id or location.pk != record.location_id
     if moved:
         _check_lot(location=location, details=details)
-    _check_series(recipient=recipient, details=details, exclude_pk=record.pk)
+    evaluation = check_series(recipient=recipient, details=details, exclude_pk=record.pk)
     before = _snapshot(record)
     if moved:
         try:
@@ -430,6 +496,7 @@ def dose_correct(
                 volume_ml=details.volume_ml,
                 product_exception=details.product_exception.strip(),
                 **_funding_fields(recipient=recipient, details=details),
+                **validity_fields(evaluation, details),
                 status=RecordStatus.CORRECTED,
                 status_reason=reason.strip(),
                 version=record.version + 1,

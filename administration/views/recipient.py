@@ -13,6 +13,7 @@ from administration.forms.booking import FindClinicsForm
 from administration.models import Appointment, Clinic
 from administration.reporting import shc
 from administration.selectors import booking as booking_selectors
+from administration.selectors import clinical as clinical_selectors
 from administration.selectors import records as record_selectors
 from administration.services import booking
 from cvms.access import RecipientPortalView
@@ -49,16 +50,19 @@ class FindClinicsView(RecipientRecordMixin, RecipientPortalView, ListView):
         if not self.form.is_bound or not self.form.is_valid():
             return Clinic.objects.none()
         data = self.form.cleaned_data
-        product = None
-        if self.appointment is not None and self.appointment.dose_number > 1:
-            product = self.appointment.slot.clinic.product_id
-        elif self.appointment is None and self.next_dose and self.next_dose["product"] is not None:
-            product = self.next_dose["product"].pk
+        # Only what the person can book: the vaccines their next dose may be (the forecaster's),
+        # from the day it is due, at clinics with doses left.
+        due = self.next_dose
+        if self.appointment is not None:
+            due = booking_selectors.next_dose(
+                self.recipient, excluding=self.appointment, before_dose=self.appointment.dose_number
+            )
         return booking_selectors.clinics_open_for_booking(
             county_id=data["county"].pk if data["county"] else "",
             zip_code=data["zip_code"],
             on=data["day"],
-            product_id=product,
+            products=due["products"] if due else None,
+            from_day=due["earliest"] if due else None,
         )
 
     def get_context_data(self, **kwargs):
@@ -189,6 +193,9 @@ class RecordView(RecipientRecordMixin, RecipientPortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         context["recipient"] = self.recipient
         context["doses"] = record_selectors.doses_for(self.recipient)
+        # What's next, from the forecaster over the doses on the record.
+        context["forecast"] = clinical_selectors.person_evaluation(self.recipient).forecast
+        context["booked"] = booking_selectors.active_appointments(self.recipient).first()
         return context
 
 

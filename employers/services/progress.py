@@ -2,6 +2,7 @@
 merged (called by this app's landing page and, through `employers.interface`, by the apps above)."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cvms.audit import audit
@@ -85,6 +86,75 @@ def invitee_recipient_reassign(
                 "to_recipient": to_recipient_id,
             },
         )
+    return invitee_ids
+
+
+def roster_links_of(recipient_id: int) -> dict[str, list[int]]:
+    """A person's links to rosters, by id: the roster entries that are theirs and the invitation
+    links they used (what a merge moves and its undo moves back)."""
+    return {
+        "invitees": sorted(Invitee.objects.filter(recipient_id=recipient_id).values_list("pk", flat=True)),
+        "invitations": sorted(
+            Invitation.objects.filter(used_by_recipient_id=recipient_id).values_list("pk", flat=True)
+        ),
+    }
+
+
+@transaction.atomic
+def roster_links_move(
+    *, links: dict[str, list[int]], to_recipient_id: int, by: User | None, request=None
+) -> None:
+    """Point these roster entries and used invitation links (`roster_links_of`) at another
+    person: a merge of two records, or its undo. Their progress on the rosters stays as it was."""
+    invitee_ids = list(links.get("invitees", []))
+    Invitee.objects.filter(pk__in=invitee_ids).update(recipient_id=to_recipient_id, updated_at=timezone.now())
+    Invitation.objects.filter(pk__in=list(links.get("invitations", []))).update(
+        used_by_recipient_id=to_recipient_id
+    )
+    if invitee_ids:
+        audit(
+            action="employers.invitee.recipient_reassigned",
+            by=by,
+            request=request,
+            data={"invitees": invitee_ids, "to_recipient": to_recipient_id},
+        )
+
+
+@transaction.atomic
+def invitee_recipient_find(
+    *,
+    recipient_id: int,
+    first_name: str,
+    last_name: str,
+    date_of_birth,
+    email: str = "",
+    by: User | None,
+    request=None,
+) -> list[int]:
+    """A person registered without their invitation (a walk-in registered by the vaccinator at
+    the point of care): the roster entries that are theirs, linked to nobody yet, now follow
+    them, as if they had registered through the link. Theirs: the same date of birth and the same
+    first and last names (case aside), or the same e-mail address when one was given. Their
+    links stay usable (to make an account later); the entry shows them registered. Returns the
+    roster entries linked."""
+    same = Q(first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip())
+    if email.strip():
+        same |= Q(email__iexact=email.strip())
+    invitees = Invitee.objects.filter(same, recipient_id__isnull=True, date_of_birth=date_of_birth).exclude(
+        status=InviteeStatus.REVOKED
+    )
+    invitee_ids = list(invitees.values_list("pk", flat=True))
+    if not invitee_ids:
+        return []
+    Invitee.objects.filter(pk__in=invitee_ids).update(
+        recipient_id=recipient_id, status=InviteeStatus.REGISTERED, updated_at=timezone.now()
+    )
+    audit(
+        action="employers.invitee.recipient_found",
+        by=by,
+        request=request,
+        data={"invitees": invitee_ids, "recipient": recipient_id},
+    )
     return invitee_ids
 
 

@@ -54,7 +54,7 @@ class StockView(ProviderPortalView, ListView):
     context_object_name = "stocks"
 
     def get_queryset(self):
-        return selectors.stock_levels(organization=self.request.organization).filter(
+        return selectors.stock_levels(organization=self.request.organization, with_ledger=True).filter(
             location__in=self.request.locations
         )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import CreateView, ListView, TemplateView, View
 
 from cvms.access import StatePortalView
+from cvms.dbrouter import ReplicaReadsMixin
 from cvms.inputs import search_text
 from inventory import selectors
 from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
@@ -20,7 +21,7 @@ from inventory.services.errors import InventoryError
 from inventory.services.transfers import transfer_approve, transfer_refuse
 
 
-class StateStockView(StatePortalView, ListView):
+class StateStockView(StatePortalView, ReplicaReadsMixin, ListView):
     """Stock on hand across the state by product, lot and county."""
 
     template_name = "inventory/state/stock.html"
@@ -165,7 +166,7 @@ class TransferDecideView(StatePortalView, View):
         return redirect("state:inventory.transfers")
 
 
-class StateWastageView(StatePortalView, TemplateView):
+class StateWastageView(StatePortalView, ReplicaReadsMixin, TemplateView):
     template_name = "inventory/wastage.html"
 
     def get_context_data(self, **kwargs):

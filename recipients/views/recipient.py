@@ -294,7 +294,14 @@ class ProfileView(RecipientRecordMixin, RecipientPortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ContactForm(instance=self.recipient))
         context.setdefault(
-            "group_form", PriorityGroupForm(initial={"priority_group": self.recipient.priority_group})
+            "group_form",
+            PriorityGroupForm(
+                initial={
+                    "priority_group": self.recipient.priority_group,
+                    "occupation": self.recipient.occupation,
+                },
+                date_of_birth=self.recipient.date_of_birth,
+            ),
         )
         context["recipient"] = self.recipient
         context["eligibility"] = selectors.eligibility(self.recipient)
@@ -302,15 +309,21 @@ class ProfileView(RecipientRecordMixin, RecipientPortalView, TemplateView):
 
     def post(self, request, *args, **kwargs):
         if "priority_group" in request.POST:
-            group_form = PriorityGroupForm(data=request.POST)
+            group_form = PriorityGroupForm(data=request.POST, date_of_birth=self.recipient.date_of_birth)
             if not group_form.is_valid():
                 return self.render_to_response(self.get_context_data(group_form=group_form))
-            services.recipient_priority_group_set(
-                recipient=self.recipient,
-                group=group_form.cleaned_data["priority_group"],
-                by=request.user,
-                request=request,
-            )
+            try:
+                services.recipient_priority_group_set(
+                    recipient=self.recipient,
+                    group=group_form.cleaned_data["priority_group"],
+                    by=request.user,
+                    attested=group_form.cleaned_data["attested"],
+                    detail=group_form.cleaned_data["occupation"],
+                    request=request,
+                )
+            except services.GroupRefused as refused:
+                group_form.add_error("priority_group", str(refused))
+                return self.render_to_response(self.get_context_data(group_form=group_form))
             messages.info(request, selectors.eligibility(self.recipient)["message"])
             return redirect("me:recipients.profile")
         form = ContactForm(

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
@@ -9,8 +10,9 @@ from cvms.access import StatePortalView
 from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
-from recipients.forms import SearchForm
-from recipients.models import Recipient
+from recipients.forms import GroupScheduleForm, SearchForm
+from recipients.models import Recipient, RecipientMerge
+from recipients.services.duplicates import pair_reasons
 
 
 class GroupsView(StatePortalView, TemplateView):
@@ -18,7 +20,10 @@ class GroupsView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = selectors.priority_groups()
+        context["groups"] = [
+            (group, GroupScheduleForm(prefix=f"group-{group.pk}", initial={"opens_at": group.opens_at}))
+            for group in selectors.priority_groups()
+        ]
         context["settings"] = selectors.registration_settings()
         return context
 
@@ -45,6 +50,38 @@ class GroupCloseView(StatePortalView, View):
             request,
             _("Group %(code)s is closed for new bookings; booked appointments stay.") % {"code": group.code},
         )
+        return redirect("state:recipients.groups")
+
+
+class GroupScheduleView(StatePortalView, View):
+    """Set ahead the time a group opens by itself (or clear it)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, priority_group_pk: int):
+        group = get_object_or_404(PriorityGroup, pk=priority_group_pk)
+        form = GroupScheduleForm(data=request.POST, prefix=f"group-{group.pk}")
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, " ".join(errors))
+            return redirect("state:recipients.groups")
+        opens_at = form.cleaned_data["opens_at"]
+        try:
+            services.priority_group_schedule(group=group, opens_at=opens_at, by=request.user, request=request)
+        except services.ScheduleRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("state:recipients.groups")
+        if opens_at is None:
+            messages.success(request, _("Group %(code)s has no opening time set.") % {"code": group.code})
+        else:
+            messages.success(
+                request,
+                _("Group %(code)s opens by itself on %(when)s; its registered people will be told by e-mail.")
+                % {
+                    "code": group.code,
+                    "when": formats.date_format(timezone.localtime(opens_at), "DATETIME_FORMAT"),
+                },
+            )
         return redirect("state:recipients.groups")
 
 
@@ -100,22 +137,30 @@ class RecipientDetailView(StatePortalView, TemplateView):
         services.recipient_viewed(recipient=recipient, by=self.request.user, request=self.request)
         context["recipient"] = recipient
         context["invited_by"] = list(recipient.invited_by.all())
+        context["attestations"] = list(recipient.attestations.select_related("attested_by"))
         return context
 
 
-class DuplicatesView(StatePortalView, TemplateView):
-    """Possible duplicates: people found by the system rather than by terms typed, but people
-    shown all the same, so the page is on the audit trail."""
+class DuplicatesView(StatePortalView, ListView):
+    """Possible duplicates, each pair with why it matched: people found by the system rather than
+    by terms typed, but people shown all the same, so each page is on the audit trail."""
 
     template_name = "recipients/state_duplicates.html"
+    paginate_by = 50
+    context_object_name = "pairs"
+
+    def get_queryset(self):
+        return selectors.duplicate_pairs()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["groups"] = selectors.duplicate_candidates()
+        context["pairs"] = [(pair, selectors.reasons_text(pair.reasons)) for pair in context["pairs"]]
         search_audit(
             action="recipients.duplicate.searched",
             request=self.request,
-            found=sorted({record.pk for group in context["groups"] for record in group["records"]}),
+            found=sorted(
+                {person.pk for pair, _why in context["pairs"] for person in (pair.recipient, pair.other)}
+            ),
         )
         return context
 
@@ -134,7 +179,11 @@ class MergeView(StatePortalView, TemplateView):
         survivor, duplicate = self._records()
         for recipient in (survivor, duplicate):
             services.recipient_viewed(recipient=recipient, by=request.user, request=request, what="merge")
-        return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
+        return self.render_to_response(self._context(survivor, duplicate))
+
+    def _context(self, survivor, duplicate) -> dict:
+        why = selectors.reasons_text(pair_reasons(survivor, duplicate))
+        return {"survivor": survivor, "duplicate": duplicate, "why": why}
 
     def post(self, request, *args, **kwargs):
         survivor, duplicate = self._records()
@@ -142,6 +191,39 @@ class MergeView(StatePortalView, TemplateView):
             services.recipient_merge(survivor=survivor, duplicate=duplicate, by=request.user, request=request)
         except services.MergeRefused as refused:
             messages.error(request, str(refused))
-            return self.render_to_response({"survivor": survivor, "duplicate": duplicate})
-        messages.success(request, _("The two records are now one."))
+            return self.render_to_response(self._context(survivor, duplicate))
+        messages.success(
+            request, _("The two records are now one. The merge can be undone from the list of merges.")
+        )
         return redirect("state:recipients.recipient", recipient_pk=survivor.pk)
+
+
+class MergesView(StatePortalView, ListView):
+    """The merges done, newest first, each with what it moved and a way to undo it."""
+
+    template_name = "recipients/state_merges.html"
+    paginate_by = 50
+    context_object_name = "merges"
+
+    def get_queryset(self):
+        return selectors.merges()
+
+
+class MergeUndoView(StatePortalView, View):
+    """Undo a merge: the merged record comes back with everything it had."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, merge_pk: int):
+        merge = get_object_or_404(RecipientMerge, pk=merge_pk)
+        try:
+            restored = services.recipient_merge_undo(merge=merge, by=request.user, request=request)
+        except services.MergeRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("state:recipients.merges")
+        messages.success(
+            request,
+            _("The merge is undone: %(name)s has their own record again, with everything it had.")
+            % {"name": restored.full_name},
+        )
+        return redirect("state:recipients.recipient", recipient_pk=restored.pk)

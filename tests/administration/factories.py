@@ -122,7 +122,7 @@ class AdministrationRecordFactory(factory.django.DjangoModelFactory):
 
 class HistoricalRecordFactory(AdministrationRecordFactory):
     """A dose given elsewhere months ago, recorded from the person's card: no lot known, no stock
-    moved, RXA-9 01 (the minimal historical flag; no service records these yet)."""
+    moved, RXA-9 01 (made directly, with the number given: `services/historical.py` is the flow)."""
 
     lot = None
     administered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=120))

@@ -273,3 +273,131 @@ def test_without_the_lock_a_printed_form_entered_at_once_is_not_recorded_once(pe
         results = run_together(works)
 
     assert sum(isinstance(r, backfill.BackfillError) for r in results) == 2, results
+
+
+def test_backfilled_form_of_a_dose_the_evaluator_finds_not_valid_is_refused_with_its_rule(home):
+    """Issue 14: back-fill asks the same evaluator as recording (dose 2 with no dose 1; 5 mL)."""
+    out_of_sequence = paper_row(home["lot"], dose_number="2")
+    ten_times = paper_row(home["lot"], volume_ml="3.0")
+
+    with pytest.raises(
+        backfill.BackfillError, match="Out of sequence: this is dose 1 of the series, not dose 2"
+    ):
+        backfill.form_backfill(location=home["location"], row=out_of_sequence, by=home["admin"])
+    with pytest.raises(backfill.BackfillError, match=r"a dose of .* is 0\.3 mL, not 3 mL"):
+        backfill.form_backfill(location=home["location"], row=ten_times, by=home["admin"])
+
+    assert not AdministrationRecord.objects.filter(source=RecordSource.PAPER).exists()
+    assert _on_hand(home) == 10
+
+
+# --- Words for refusal reasons, the county from the ZIP, addresses abroad (issue 14) ------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Patient decision", "03"),
+        ("  parental   DECISION ", "00"),
+        ("Decisión de los padres", "00"),
+        ("exencion religiosa", "01"),
+        ("other", "02"),
+    ],
+)
+def test_a_refusal_reason_is_written_in_words_in_english_or_spanish(home, written, code):
+    row = paper_row(home["lot"], refused="YES", refusal_reason=written, lot_number="", dose_number="")
+
+    record = backfill.form_backfill(location=home["location"], row=row, by=home["admin"]).record
+
+    assert (record.refused, record.refusal_reason) == (True, code)
+
+
+def test_a_refusal_reason_that_isnt_one_names_the_words_to_use(home):
+    row = paper_row(home["lot"], refused="YES", refusal_reason="scared", lot_number="", dose_number="")
+
+    with pytest.raises(backfill.BackfillError) as refused:
+        backfill.form_backfill(location=home["location"], row=row, by=home["admin"])
+
+    assert refused.value.problems == [
+        ("refusal_reason", "must be one of: patient decision, parental decision, religious exemption, other")
+    ]
+
+
+def test_the_county_is_found_from_the_zip_code(home):
+    durham = paper_row(home["lot"], zip_code="27701")
+    two_counties = paper_row(home["lot"], first_name="Eva", zip_code="27009")
+
+    one = backfill.form_backfill(location=home["location"], row=durham, by=home["admin"]).record
+    other = backfill.form_backfill(location=home["location"], row=two_counties, by=home["admin"]).record
+
+    assert one.recipient.county_id == "37063"  # Durham County
+    assert other.recipient.county_id is None  # 27009 touches two counties: it doesn't say which
+
+
+def test_an_address_abroad_is_accepted_as_written(home):
+    row = paper_row(
+        home["lot"], street="Av. Juárez 12", city="Guadalajara", state="Jalisco", zip_code="44100"
+    )
+    row["country"] = "mx"
+
+    person = backfill.form_backfill(location=home["location"], row=row, by=home["admin"]).record.recipient
+
+    assert (person.country, person.state, person.zip_code, person.county_id) == (
+        "MX",
+        "Jalisco",
+        "44100",
+        None,
+    )
+
+
+def test_an_address_abroad_may_have_no_state_or_postal_code(home):
+    row = paper_row(home["lot"], street="1 High Street", city="Dublin", state="", zip_code="")
+    row["country"] = "IE"
+
+    person = backfill.form_backfill(location=home["location"], row=row, by=home["admin"]).record.recipient
+
+    assert (person.country, person.state, person.zip_code) == ("IE", "", "")
+
+
+def test_a_us_address_needs_a_state_code_and_a_zip_code(home):
+    row = paper_row(home["lot"], state="Jalisco", zip_code="4410")
+
+    with pytest.raises(backfill.BackfillError) as refused:
+        backfill.form_backfill(location=home["location"], row=row, by=home["admin"])
+
+    assert refused.value.problems == [
+        ("state", "must be a 2-letter US state code, e.g. NC"),
+        ("zip_code", "must be a ZIP code of 5 digits (or 5+4)"),
+    ]
+
+
+def test_a_csv_line_abroad_with_a_refusal_in_words_is_recorded(home):
+    row = paper_row(
+        home["lot"], refused="YES", refusal_reason="Decisión del paciente", lot_number="", dose_number=""
+    )
+    row |= {"state": "Ontario", "zip_code": "K1A 0B1", "country": "CA"}
+    content = ",".join(FIELD_KEYS) + "\r\n" + ",".join(f'"{row[key]}"' for key in FIELD_KEYS) + "\r\n"
+
+    reports = backfill.forms_backfill_csv(location=home["location"], content=content, by=home["admin"])
+
+    assert [report.status for report in reports] == ["recorded"]
+    record = AdministrationRecord.objects.get()
+    assert (record.refusal_reason, record.recipient.country, record.recipient.state) == (
+        "03",
+        "CA",
+        "Ontario",
+    )
+
+
+def test_the_screen_offers_refusal_reasons_as_words_and_the_upload_page_explains_the_columns(client, home):
+    client.force_login(home["admin"])
+
+    screen = client.get(reverse("provider:administration.backfill")).content.decode()
+    upload = client.get(reverse("provider:administration.backfill.upload")).content.decode()
+    template = client.get(reverse("provider:administration.backfill.template")).content.decode()
+
+    assert '<option value="patient decision">Patient decision</option>' in screen
+    assert "patient decision / parental decision / religious exemption / other" in upload
+    assert "blank: United States" in upload
+    header = template.splitlines()[0].split(",")
+    assert header[header.index("zip_code") + 1] == "country"

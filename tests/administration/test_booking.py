@@ -11,14 +11,16 @@ from administration.models import Appointment, Slot
 from administration.selectors import booking as selectors
 from administration.selectors import clinics as clinic_selectors
 from administration.services import booking as services
-from administration.services import clinics, notifications
+from administration.services import clinics, notifications, recording
 from cvms.models import AuditEvent
 from employers.enums import InviteeStatus
 from employers.models import Invitee
 from enrollment.models import PriorityGroup
+from inventory.interface import lots_usable
 from tests.administration.factories import clinic
 from tests.employers.factories import InviteeFactory
 from tests.factories import EmployerFactory, LocationFactory
+from tests.inventory.factories import ProductFactory
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +155,7 @@ def test_second_dose_must_be_the_same_vaccine(open_group):
     person = RecipientFactory(group="2")
     first_clinic = clinic(days_ahead=1)
     book(person, first_clinic.slots.first())
-    other_vaccine = clinic(days_ahead=30)
+    other_vaccine = clinic(days_ahead=30, product=ProductFactory(name="Novavax test", cvx="211"))
 
     with pytest.raises(services.BookingError, match="same vaccine"):
         book(person, other_vaccine.slots.first(), dose=2)
@@ -274,8 +276,16 @@ def test_people_are_reminded_to_book_their_second_dose(open_group, django_captur
     person = RecipientFactory(group="2")
     the_clinic = clinic(days_ahead=1)
     appointment = book(person, the_clinic.slots.first())
-    services.appointment_check_in(
-        clinic=the_clinic, code=appointment.confirmation_code, by=the_clinic.created_by
+    # The dose given (an arrival alone is no dose: the forecaster counts doses on record).
+    lot = lots_usable(location=the_clinic.location, product=the_clinic.product).first().lot
+    recording.dose_record(
+        recipient=person,
+        location=the_clinic.location,
+        details=recording.DoseDetails(
+            product=the_clinic.product, lot=lot, dose_number=1, administered_at=timezone.now()
+        ),
+        appointment=appointment,
+        by=the_clinic.created_by,
     )
     mail.outbox.clear()
 
@@ -350,7 +360,7 @@ def test_moving_the_first_dose_too_close_to_the_booked_second_is_refused_and_cha
 def test_moving_the_first_dose_to_another_vaccine_with_a_second_booked_is_refused(open_group):
     person = RecipientFactory(group="2")
     first, _second = first_and_second_dose(person)
-    other_vaccine = clinic(days_ahead=2)
+    other_vaccine = clinic(days_ahead=2, product=ProductFactory(name="Novavax test", cvx="211"))
 
     with pytest.raises(services.BookingError, match="another vaccine"):
         services.appointment_reschedule(

@@ -3,6 +3,7 @@ e-mail, shows it is hers, registers, finds a clinic, books, reschedules, cancels
 all in Spanish; axe-core finds no serious or critical violation on any page on the way."""
 
 import re
+from datetime import date
 
 import pytest
 from django.core import mail
@@ -44,6 +45,7 @@ def test_a_spanish_speaker_registers_from_the_invitation_email_and_books_resched
         invitee__last_name="Fernández",
         invitee__email="lucia@example.org",
         invitee__language="es",
+        invitee__date_of_birth=date(1950, 3, 4),  # 65 or older, as her group
         invitee__priority_group=group,
         status=DeliveryStatus.PENDING,
         sent_at=None,

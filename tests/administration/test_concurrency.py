@@ -1,16 +1,22 @@
 """Booking, rescheduling, cancelling, checking in and cancelling clinics under concurrent requests,
-with real threads against PostgreSQL: each lock's test, and its control without the lock."""
+with real threads against PostgreSQL: each lock's test, and its control without the lock; the
+end-of-day sweep against recordings."""
+
+import time
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from administration.enums import AppointmentStatus, ClinicStatus
-from administration.models import Appointment, Clinic, Slot
+from administration.models import AdministrationRecord, Appointment, Clinic, Slot
 from administration.services import booking as services
-from administration.services import clinics
+from administration.services import clinics, recording
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
-from tests.administration.factories import clinic
+from tests.administration.factories import appointment_at, clinic, clinic_with_stock, works_at
 from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
 from tests.factories import member
 from tests.recipients.factories import RecipientFactory
@@ -80,6 +86,59 @@ def test_bookings_at_once_never_promise_more_doses_than_the_location_has():
 
     assert sum(isinstance(r, Appointment) for r in results) == 4, results
     assert sum(isinstance(r, services.SlotFull) for r in results) == 6
+
+
+def test_the_end_of_day_sweep_never_marks_a_no_show_someone_whose_dose_is_being_recorded(personas):
+    """Twenty doses recorded while the sweep closes the clinic's day: each appointment ends either
+    vaccinated with its dose, or a no-show whose recording was refused; never a no-show with a
+    dose (the sweep's UPDATE is conditional on the status)."""
+    the_clinic, lot = clinic_with_stock(organization=personas.organizations["home_provider"], doses=30)
+    vaccinator = personas.home[Role.VACCINATOR]
+    works_at(vaccinator, the_clinic.location)
+    appointments = [appointment_at(the_clinic) for _ in range(20)]
+    Clinic.objects.filter(pk=the_clinic.pk).update(date=timezone.localdate() - timedelta(days=1))
+
+    def record(appointment):
+        return lambda: recording.dose_record(
+            recipient=appointment.recipient,
+            location=the_clinic.location,
+            details=recording.DoseDetails(
+                product=lot.product,
+                lot=lot,
+                dose_number=1,
+                administered_at=timezone.now(),
+                volume_ml=Decimal(lot.product.dose_volume_ml),
+            ),
+            appointment=appointment,
+            by=vaccinator,
+        )
+
+    def sweep_once_some_are_vaccinated():
+        # Some recordings done, some under way, some not started: then the day is closed.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if Appointment.objects.filter(status=AppointmentStatus.VACCINATED).count() >= 5:
+                break
+            time.sleep(0.01)
+        return services.no_shows_close(now=timezone.now())
+
+    results = run_together([*(record(a) for a in appointments), sweep_once_some_are_vaccinated])
+
+    closed = results[-1]
+    ended = {a.pk: a.status for a in Appointment.objects.filter(pk__in=[a.pk for a in appointments])}
+    dosed = set(
+        AdministrationRecord.objects.filter(appointment__in=appointments).values_list(
+            "appointment_id", flat=True
+        )
+    )
+    assert all(
+        (ended[a.pk], a.pk in dosed, isinstance(result, recording.RecordingError))
+        in {(AppointmentStatus.VACCINATED, True, False), (AppointmentStatus.NO_SHOW, False, True)}
+        for a, result in zip(appointments, results[: len(appointments)], strict=True)
+    ), (ended, results)
+    no_shows = [pk for pk, status in ended.items() if status == AppointmentStatus.NO_SHOW]
+    assert closed == len(no_shows)
+    assert AuditEvent.objects.filter(action="administration.appointment.no_show").count() == len(no_shows)
 
 
 def test_bookings_without_the_locks_promise_more_doses_than_the_location_has(monkeypatch):

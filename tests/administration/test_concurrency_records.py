@@ -98,7 +98,7 @@ def test_a_person_cancelling_while_their_dose_is_recorded_is_told_it_is_too_late
 
     assert isinstance(recorded, AdministrationRecord), recorded
     assert str(cancelled) == "This appointment is not booked any more."
-    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.ATTENDED
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.VACCINATED
     assert not AuditEvent.objects.filter(action="administration.appointment.cancelled").exists()
 
 
@@ -220,8 +220,8 @@ def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(
     )
 
     assert isinstance(recorded, AdministrationRecord), recorded
-    assert str(marked) == "Only a booked appointment can be marked as a no-show; this one is arrived."
-    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.ATTENDED
+    assert str(marked) == "Only a booked appointment can be marked as a no-show; this one is vaccinated."
+    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.VACCINATED
 
 
 def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypatch):
@@ -249,3 +249,47 @@ def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypa
     assert isinstance(recorded, AdministrationRecord), recorded
     assert isinstance(marked, Appointment), marked
     assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.NO_SHOW
+
+
+def _two_historical_doses(monkeypatch):
+    from administration.services import historical
+
+    person = RecipientFactory()
+    location = LocationFactory()
+    product = LotFactory().product
+    staff = member(location.organization, Role.PROVIDER_ADMIN)
+    pause_before(monkeypatch, historical, "validity_fields")  # numbered; not yet written
+    today = timezone.localdate()
+
+    def entering(days):
+        return lambda: historical.historical_dose_record(
+            recipient=person,
+            location=location,
+            dose=historical.HistoricalDose(product=product, given_on=today - timedelta(days=days)),
+            by=staff,
+        )
+
+    # The earlier dose first, the later one a moment after (numbered by the day each was given).
+    return person, [entering(120), after(0.1, entering(60))]
+
+
+def test_two_doses_from_a_persons_card_entered_at_once_are_numbered_one_and_two(monkeypatch):
+    person, works = _two_historical_doses(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"AdministrationRecord": 2}, results
+    assert sorted(
+        AdministrationRecord.objects.filter(recipient=person).values_list("dose_number", flat=True)
+    ) == [1, 2]
+
+
+def test_without_the_lock_two_doses_from_a_card_are_both_numbered_one(monkeypatch):
+    """The control of the person's lock when entering doses given elsewhere: both are numbered
+    from the same record; the database's constraint refuses the second."""
+    _person, works = _two_historical_doses(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"AdministrationRecord": 1, "DuplicateDose": 1}, results

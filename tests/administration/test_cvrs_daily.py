@@ -25,8 +25,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _noon(days_ago: int) -> datetime:
+    """Noon of that day; today, a moment already past (a dose can't be recorded in the future,
+    and the suite runs at any hour)."""
     day = timezone.localdate() - timedelta(days=days_ago)
-    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=12)
+    midnight = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    if days_ago == 0:
+        return midnight + min(timedelta(hours=12), (timezone.now() - midnight) / 2)
+    return midnight + timedelta(hours=12)
 
 
 def _daily(tmp_path, days_ago: int = 0, *extra) -> tuple[list[str], str]:

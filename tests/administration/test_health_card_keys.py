@@ -23,7 +23,7 @@ from tests.administration.factories import AdministrationRecordFactory
 from tests.cvms.test_settings import run_manage
 from tests.enrollment.factories import OrganizationFactory
 from tests.factories import LocationFactory
-from tests.inventory.factories import LotFactory, ProductFactory
+from tests.inventory.factories import LotFactory, ProductFactory, SeriesRuleFactory
 from tests.recipients.factories import RecipientFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,8 +180,9 @@ def test_shc_keys_check_names_a_retired_key_that_is_not_fit_to_publish(settings,
 
 def _twelve_doses(recipient):
     """Twelve doses of one vaccine, a month apart, each at another provider and from another lot,
-    whose names don't repeat (so DEFLATE can't make them short): too long for one QR code."""
-    product = ProductFactory()
+    whose names don't repeat (so DEFLATE can't make them short): too long for one QR code.
+    (A product whose series has twelve doses: each dose counts.)"""
+    product = SeriesRuleFactory(primary_doses=12).product
     for n in range(12):
         organization = OrganizationFactory(name=f"Clínica {uuid.uuid4().hex} del Condado {n}")
         AdministrationRecordFactory(

@@ -55,7 +55,7 @@ def test_recording_a_dose_moves_stock_and_completes_the_appointment(personas, va
     )
     assert _on_hand(clinic.location, lot) == 9
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.ATTENDED
+    assert appointment.status == AppointmentStatus.VACCINATED
     assert (record.dose_number, record.lot, record.vaccinator, record.status) == (
         1,
         lot,

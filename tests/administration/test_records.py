@@ -185,7 +185,7 @@ def test_refusal_from_an_appointment_is_recorded_without_stock_and_completes_it(
     assert (record.refused, record.refusal_reason, record.lot, record.dose_number) == (True, "03", None, None)
     assert _on_hand(clinic.location, lot) == 10
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.ATTENDED
+    assert appointment.status == AppointmentStatus.REFUSED
 
 
 def test_a_refusal_does_not_take_the_dose_number(home):

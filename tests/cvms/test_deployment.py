@@ -1,5 +1,6 @@
 """The production files: docker-compose.yml, its database init script, the image."""
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +53,10 @@ def test_image_starts_gunicorn_with_its_config():
     dockerfile = (ROOT / "Dockerfile").read_text()
 
     assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py", "cvms.wsgi:application"]' in dockerfile
+
+
+def test_compose_runs_a_worker_for_every_queue():
+    from cvms.celery import queue_names
+
+    served = set(re.findall(r"celery -A cvms worker -Q (\S+)", COMPOSE))
+    assert served == set(queue_names()) == {"celery", "uploads", "invitations", "exports", "pdfs"}

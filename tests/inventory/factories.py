@@ -15,6 +15,7 @@ from inventory.models import (
     InventoryReportLine,
     Lot,
     Product,
+    SeriesRule,
     Shipment,
     Stock,
     StockMovement,
@@ -35,11 +36,26 @@ class ProductFactory(factory.django.DjangoModelFactory):
     manufacturer = "Test Pharma"
     ndc = factory.Sequence(lambda n: f"99999-{n:04d}-01")
     doses_per_vial = 10
-    dose_volume_ml = "0.5"
+    dose_volume_ml = "0.3"  # as the Pfizer vaccine its CVX code names
     storage_class = StorageClass.REFRIGERATED
     series_doses = 2
     min_interval_days = 21
     is_active = True
+
+
+class SeriesRuleFactory(factory.django.DjangoModelFactory):
+    """The series rules of a product (a product without one is read from its own fields)."""
+
+    class Meta:
+        model = SeriesRule
+
+    product = factory.SubFactory(ProductFactory)
+    primary_doses = 2
+    min_interval_days = 21
+    recommended_interval_days = 21
+    min_age_months = 144
+    dose_volume_ml = "0.3"
+    booster_interval_days = None
 
 
 class LotFactory(factory.django.DjangoModelFactory):

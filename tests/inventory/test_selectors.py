@@ -53,7 +53,7 @@ def test_stock_on_hand_with_100000_ledger_rows_is_read_in_bounded_queries(django
     with django_assert_max_num_queries(1):
         assert selectors.stock_on_hand(location=location, product=product) == 100_000
     with django_assert_max_num_queries(1) as captured:
-        levels = list(selectors.stock_levels(location=location))
+        levels = list(selectors.stock_levels(location=location, with_ledger=True))
     # Each lot's row carries the ledger's sum, computed by PostgreSQL, not by Python.
     assert [(s.lot_id, s.on_hand, s.ledger_total) for s in levels] == [
         (lot.pk, 25_000, 25_000) for lot in lots

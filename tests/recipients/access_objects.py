@@ -3,7 +3,7 @@
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from tests.access_matrix import Owned
-from tests.recipients.factories import RecipientFactory
+from tests.recipients.factories import RecipientFactory, RecipientMergeFactory
 
 STATE_OFFICIALS = frozenset({(Role.STATE_OFFICIAL, "home"), (Role.STATE_OFFICIAL, "other")})
 
@@ -21,4 +21,14 @@ def duplicate(personas, portal):
     return Owned(RecipientFactory(user=None, email="someone@example.org").pk, STATE_OFFICIALS)
 
 
-BUILDERS = {"priority_group_pk": priority_group, "recipient_pk": recipient, "duplicate_pk": duplicate}
+def merge(personas, portal):
+    # A merge of two people, for the state to undo.
+    return Owned(RecipientMergeFactory().pk, STATE_OFFICIALS)
+
+
+BUILDERS = {
+    "priority_group_pk": priority_group,
+    "recipient_pk": recipient,
+    "duplicate_pk": duplicate,
+    "merge_pk": merge,
+}

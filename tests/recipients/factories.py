@@ -5,8 +5,17 @@ from datetime import date
 import factory
 
 from cvms.roles import Role
+from enrollment.models import PriorityGroup
 from recipients.enums import Ethnicity, Race, RegistrationSource, Sex
-from recipients.models import Recipient, RegistrationSettings, ScreeningQuestion
+from recipients.models import (
+    Attestation,
+    DuplicateCandidate,
+    GroupNotice,
+    Recipient,
+    RecipientMerge,
+    RegistrationSettings,
+    ScreeningQuestion,
+)
 from tests.factories import UserFactory
 
 
@@ -98,3 +107,52 @@ def registration_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+class DuplicateCandidateFactory(factory.django.DjangoModelFactory):
+    """Two records of the same name and date of birth, listed as a possible duplicate."""
+
+    class Meta:
+        model = DuplicateCandidate
+
+    recipient = factory.SubFactory(RecipientFactory, user=None)
+    other = factory.SubFactory(RecipientFactory, user=None)
+    reasons = factory.LazyFunction(lambda: ["name", "date_of_birth"])
+
+
+class RecipientMergeFactory(factory.django.DjangoModelFactory):
+    """A merge done by the recipients' service (two people, one with an appointment-free record)."""
+
+    class Meta:
+        model = RecipientMerge
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        from recipients.services import recipient_merge
+
+        state = UserFactory(roles=[Role.STATE_OFFICIAL])
+        survivor = fields.pop("survivor", None) or RecipientFactory(user=None)
+        duplicate = fields.pop("duplicate", None) or RecipientFactory(user=None)
+        recipient_merge(survivor=survivor, duplicate=duplicate, by=state)
+        return model_class.objects.get(duplicate_id=duplicate.pk)
+
+
+class AttestationFactory(factory.django.DjangoModelFactory):
+    """A person's word that they belong to Group 1 by their occupation."""
+
+    class Meta:
+        model = Attestation
+
+    recipient = factory.SubFactory(RecipientFactory)
+    priority_group = factory.LazyFunction(lambda: PriorityGroup.objects.get(code="1"))
+    kind = "occupation"
+    statement = "I confirm that I belong to Group 1 by my occupation."
+    detail = "Nurse"
+
+
+class GroupNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GroupNotice
+
+    priority_group = factory.LazyFunction(lambda: PriorityGroup.objects.get(code="2"))
+    recipient = factory.SubFactory(RecipientFactory)

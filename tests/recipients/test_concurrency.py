@@ -1,14 +1,19 @@
-"""Recipients' locks under concurrent requests, with real threads against PostgreSQL: merges,
-priority groups, self-registration. Each lock's test, and its control without the lock."""
+"""Recipients' locks under concurrent requests, with real threads against PostgreSQL: merges and
+their undo, priority groups and their notices, self-registration. Each lock's test, and its
+control without the lock. (The pauses patch the service module that looks the helper up.)"""
+
+from datetime import timedelta
 
 import pytest
+from django.core import mail
+from django.utils import timezone
 
-from cvms.models import AuditEvent
+from cvms.models import AuditEvent, OutboundEmail
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
 from recipients import services
 from recipients.forms import RegistrationForm
-from recipients.models import Recipient
+from recipients.models import GroupNotice, Recipient, RecipientMerge
 from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
 from tests.factories import UserFactory
 from tests.recipients.factories import RecipientFactory, registration_data
@@ -20,7 +25,7 @@ def _merge_both_ways(monkeypatch):
     first, second = RecipientFactory(), RecipientFactory(user=None)
     officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
     # Both officials' merges have read the two people; neither has moved anything yet.
-    pause_after(monkeypatch, services, "lock_all")
+    pause_after(monkeypatch, services.merging, "lock_all")
     return (first, second), [
         lambda: services.recipient_merge(survivor=first, duplicate=second, by=officials[0]),
         lambda: services.recipient_merge(survivor=second, duplicate=first, by=officials[1]),
@@ -56,7 +61,7 @@ def _switch_twice(monkeypatch, switch):
     group = PriorityGroup.objects.get(code="3a")
     PriorityGroup.objects.filter(pk=group.pk).update(is_open=switch is services.priority_group_close)
     officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
-    pause_after(monkeypatch, services, "lock_one")  # the group's state was read; not yet changed
+    pause_after(monkeypatch, services.groups, "lock_one")  # the group's state was read; not yet changed
     return [(lambda o=o: switch(group=group, by=o)) for o in officials]
 
 
@@ -91,7 +96,7 @@ def _register_while_the_state_closes(monkeypatch):
     user = UserFactory()
     # The registration has found self-registration open and waits before creating the person;
     # the state closes self-registration in that moment.
-    pause_before(monkeypatch, services, "_recipient_create")
+    pause_before(monkeypatch, services.registration, "_recipient_create")
     return [
         lambda: services.recipient_self_register(user=user, data=form.cleaned_data),
         after(0.1, lambda: services.self_registration_set(is_open=False, by=state)),
@@ -132,3 +137,98 @@ def test_without_the_lock_a_self_registration_lands_after_the_state_closed_it(mo
         "recipients.self_registration.closed",
         "recipients.recipient.registered",
     ]
+
+
+# --- Undoing a merge; telling a group's people --------------------------------------------------
+
+
+def _merge() -> RecipientMerge:
+    official = UserFactory(roles=[Role.STATE_OFFICIAL])
+    services.recipient_merge(
+        survivor=RecipientFactory(user=None), duplicate=RecipientFactory(user=None), by=official
+    )
+    return RecipientMerge.objects.get()
+
+
+def _undo_twice(monkeypatch):
+    merge = _merge()
+    officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
+    # Both officials' undos have read the merge; neither has restored anything yet.
+    pause_after(monkeypatch, services.merging, "lock_one")
+    return merge, [
+        (lambda o=o: services.recipient_merge_undo(merge=RecipientMerge.objects.get(pk=merge.pk), by=o))
+        for o in officials
+    ]
+
+
+def test_two_officials_undoing_one_merge_at_once_restore_the_record_once(monkeypatch):
+    merge, works = _undo_twice(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "MergeRefused": 1}, results
+    assert [str(r) for r in results if isinstance(r, services.MergeRefused)] == [
+        "This merge was undone already."
+    ]
+    assert Recipient.objects.filter(pk=merge.duplicate_id).count() == 1
+
+
+def test_without_the_lock_the_second_undo_trips_over_the_first(monkeypatch):
+    """The control of the merge's lock when undoing: both undos pass the check, and the second
+    fails on the first's restored record instead of being told the merge was undone already."""
+    _merge_row, works = _undo_twice(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"Recipient": 1, "IntegrityError": 1}, results
+
+
+def _schedule_while_opening(monkeypatch):
+    group = PriorityGroup.objects.get(code="4b")
+    official = UserFactory(roles=[Role.STATE_OFFICIAL])
+    pause_after(monkeypatch, services.groups, "lock_one")  # the group's state was read; not yet changed
+    tomorrow = timezone.now() + timedelta(days=1)
+    return group, [
+        lambda: services.priority_group_open(group=group, by=official),
+        after(0.1, lambda: services.priority_group_schedule(group=group, opens_at=tomorrow, by=official)),
+    ]
+
+
+def test_a_time_set_while_the_group_opens_is_refused(monkeypatch):
+    group, works = _schedule_while_opening(monkeypatch)
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"PriorityGroup": 1, "ScheduleRefused": 1}, results
+    group.refresh_from_db()
+    assert (group.is_open, group.opens_at) == (True, None)
+
+
+def test_without_the_lock_a_time_is_set_on_a_group_already_open(monkeypatch):
+    """The control of the group's lock when scheduling: an open group keeps a time to open,
+    which would open it again after the state closed it."""
+    group, works = _schedule_while_opening(monkeypatch)
+
+    with locks_disabled():
+        results = run_together(works)
+
+    assert outcomes(results) == {"PriorityGroup": 2}, results
+    group.refresh_from_db()
+    assert group.is_open and group.opens_at is not None
+
+
+def test_two_workers_sending_one_batch_of_notices_tell_each_person_once():
+    group = PriorityGroup.objects.get(code="3b")
+    PriorityGroup.objects.filter(pk=group.pk).update(is_open=True)
+    people = [RecipientFactory(group="3b", user=None, email=f"p{n}@example.org").pk for n in range(20)]
+
+    def send():
+        return services.group_notices_send(priority_group_id=group.pk, recipient_ids=people)
+
+    outcomes = run_together([send, send])
+
+    assert sum(outcomes) == 20, outcomes
+    assert GroupNotice.objects.count() == 20
+    assert OutboundEmail.objects.count() == 20
+    assert len(mail.outbox) == 0 or len({message.to[0] for message in mail.outbox}) == len(mail.outbox)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from administration.forms.backfill import BackfillUploadForm, PaperFormForm
-from administration.offline.fields import ADMINISTRATION, REGISTRATION, SCREENING
+from administration.offline.fields import ADMINISTRATION, FIELDS, REGISTRATION, SCREENING
 from administration.offline.numbers import form_number_display
 from administration.services import backfill
 from cvms.access import ProviderPortalView
@@ -75,6 +75,7 @@ class BackfillUploadView(ProviderPortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", self.get_form())
         context["max_lines"] = backfill.MAX_CSV_LINES
+        context["columns"] = FIELDS
         return context
 
     def post(self, request, *args, **kwargs):

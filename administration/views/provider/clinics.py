@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import ListView, TemplateView, View
 
+from administration.enums import OPEN_FOR_RECORDING
 from administration.forms.clinics import CheckInForm, ClinicCancelForm, ClinicForm
 from administration.models import Appointment
 from administration.selectors import clinics as clinic_selectors
@@ -105,6 +106,7 @@ class ClinicDetailView(ClinicScopedMixin, ProviderPortalView, TemplateView):
             warning=clinic_selectors.places_warning(clinic=clinic),
             check_in_form=kwargs.get("check_in_form") or CheckInForm(),
             can_manage=self.request.membership.role == Role.PROVIDER_ADMIN,
+            open_for_recording=OPEN_FOR_RECORDING,
         )
         if context["warning"]:
             context["warning_text"] = _warning_text(context["warning"])

@@ -1,28 +1,41 @@
 """The provider portal's dose recording: today's clinics, a dose (or a refusal) recorded from an
-appointment of a clinic, and walk-ins, found by name and date of birth and recorded at one of the
-person's locations. A vaccinator records only at the locations they are assigned to."""
+appointment of a clinic, and walk-ins, found by name and date of birth (or registered there when
+they have no record yet) and recorded at one of the person's locations. A vaccinator records only
+at the locations they are assigned to. A dose recorded leads to the visit's page
+(views/provider/visits.py), where the next dose is booked."""
 
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from administration.forms.records import DoseForm, RefusalForm, WalkInSearchForm, dose_volume
+from administration.enums import OPEN_FOR_RECORDING
+from administration.forms.records import (
+    DoseForm,
+    HistoricalDoseForm,
+    RefusalForm,
+    WalkInSearchForm,
+    dose_volume,
+)
+from administration.forms.visits import WalkInRegistrationForm
 from administration.models import Appointment
+from administration.selectors import clinical as clinical_selectors
 from administration.selectors import clinics as clinic_selectors
 from administration.selectors import records as record_selectors
-from administration.services import recording
+from administration.services import historical, recording, visits
 from administration.views.provider import ClinicScopedMixin
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_STAFF
 from cvms.searches import PostedSearchMixin, search_audit
 from inventory.interface import lots_usable, products_active
-from inventory.models import Stock
+from inventory.models import Product, Stock
 from recipients.models import Recipient
 
 
@@ -51,8 +64,19 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
         data = None if self.request.POST.get("action") == "refuse" else (self.request.POST or None)
         return DoseForm(data, stocks=self.stocks, recipient=self.appointment.recipient, initial=initial)
 
+    def closed(self):
+        """A vaccinated, refused, no-show or cancelled appointment takes nothing more: back to the
+        clinic's list, saying so."""
+        messages.info(
+            self.request,
+            _("This appointment is closed: %(status)s.") % {"status": self.appointment.get_status_display()},
+        )
+        return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+
     def get(self, request, *args, **kwargs):
         self.dispatch_objects()
+        if self.appointment.status not in OPEN_FOR_RECORDING:
+            return self.closed()
         # The page shows the person's name and date of birth: a read of their record.
         audit(
             action="administration.appointment.opened",
@@ -75,13 +99,15 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
 
     def post(self, request, *args, **kwargs):
         self.dispatch_objects()
+        if self.appointment.status not in OPEN_FOR_RECORDING:
+            return self.closed()
         if request.POST.get("action") == "refuse":
             return self._refuse()
         form = self.get_form()
         if form.is_valid():
             details = form.dose_details(product=self.clinic.product, lot=form.cleaned_data["stock"].lot)
             try:
-                recording.dose_record(
+                record = recording.dose_record(
                     recipient=self.appointment.recipient,
                     location=self.clinic.location,
                     details=details,
@@ -97,7 +123,7 @@ class RecordDoseView(ClinicScopedMixin, ProviderPortalView, TemplateView):
                     _("Dose %(n)s recorded for %(name)s.")
                     % {"n": details.dose_number, "name": self.appointment.recipient.full_name},
                 )
-                return redirect("provider:administration.clinic", clinic_pk=self.clinic.pk)
+                return redirect("provider:administration.visit", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(form=form))
 
     def _refuse(self):
@@ -187,6 +213,42 @@ class WalkInView(PostedSearchMixin, ProviderPortalView, TemplateView):
         return super().get_context_data(**kwargs) | {"form": form, "people": people}
 
 
+class WalkInRegisterView(ProviderPortalView, TemplateView):
+    """Register a walk-in who has no record yet (the search found nobody), at one of the
+    vaccinator's locations, then go on to record their dose: the person is kept as found by this
+    session's walk-in search, so the record page opens for them."""
+
+    roles = PROVIDER_STAFF
+    template_name = "administration/provider_walk_in_register.html"
+
+    def get_form(self):
+        return WalkInRegistrationForm(self.request.POST or None, locations=self.request.locations)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response({"form": self.get_form()})
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid():
+            location = form.cleaned_data["location"]
+            try:
+                recipient = visits.walk_in_register(
+                    data=form.person(), location=location, by=request.user, request=request
+                )
+            except visits.WalkInRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                walk_in_found_keep(request, [recipient])
+                messages.success(
+                    request, _("%(name)s is registered. Record their dose.") % {"name": recipient.full_name}
+                )
+                return redirect(
+                    f"{reverse('provider:administration.walk_in.record')}"
+                    f"?{urlencode({'recipient': recipient.pk, 'location': location.pk})}"
+                )
+        return self.render_to_response({"form": form})
+
+
 class WalkInRecordView(ProviderPortalView, TemplateView):
     """Record a walk-in's dose, or their refusal, at one of the person's locations: only for a
     person found by this user's walk-in search (404 for any other id); opening them is audited."""
@@ -217,14 +279,27 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context |= {"recipient": self.recipient, "location": self.location, "locations": self.locations}
+        # What the evaluator says of the person's doses: the dose to give next, and from when.
+        evaluation = clinical_selectors.person_evaluation(self.recipient)
+        context |= {
+            "recipient": self.recipient,
+            "location": self.location,
+            "locations": self.locations,
+            "evaluation": evaluation,
+        }
         if self.location is not None:
+            initial = {"dose_number": evaluation.forecast.dose_number}
             context.setdefault(
-                "form", kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient)
+                "form",
+                kwargs.get("form") or DoseForm(stocks=self.stocks, recipient=self.recipient, initial=initial),
             )
             context.setdefault(
                 "refusal_form",
                 kwargs.get("refusal_form") or RefusalForm(products=products_active()),
+            )
+            context.setdefault(
+                "historical_form",
+                kwargs.get("historical_form") or HistoricalDoseForm(products=Product.objects.all()),
             )
         return context
 
@@ -234,12 +309,14 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
             raise Http404
         if request.POST.get("action") == "refuse":
             return self._refuse()
+        if request.POST.get("action") == "historical":
+            return self._historical()
         form = DoseForm(request.POST, stocks=self.stocks, recipient=self.recipient)
         if form.is_valid():
             data = form.cleaned_data
             lot = data["stock"].lot
             try:
-                recording.dose_record(
+                record = recording.dose_record(
                     recipient=self.recipient,
                     location=self.location,
                     details=form.dose_details(
@@ -256,7 +333,7 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                     _("Dose %(n)s recorded for %(name)s.")
                     % {"n": data["dose_number"], "name": self.recipient.full_name},
                 )
-                return redirect("provider:administration.walk_in")
+                return redirect("provider:administration.visit", record_pk=record.pk)
         return self.render_to_response(self.get_context_data(form=form))
 
     def _refuse(self):
@@ -281,6 +358,37 @@ class WalkInRecordView(ProviderPortalView, TemplateView):
                 )
                 return redirect("provider:administration.walk_in")
         return self.render_to_response(self.get_context_data(refusal_form=form))
+
+    def _historical(self):
+        """A dose given elsewhere, entered from the person's card: counts for the series."""
+        request = self.request
+        form = HistoricalDoseForm(request.POST, products=Product.objects.all())
+        if form.is_valid():
+            try:
+                record = historical.historical_dose_record(
+                    recipient=self.recipient,
+                    location=self.location,
+                    dose=historical.HistoricalDose(
+                        product=form.cleaned_data["product"],
+                        given_on=form.cleaned_data["given_on"],
+                        invalid_reason=form.cleaned_data["invalid_reason"],
+                    ),
+                    by=request.user,
+                    request=request,
+                )
+            except recording.RecordingError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Dose %(n)s given elsewhere entered for %(name)s.")
+                    % {"n": record.dose_number, "name": self.recipient.full_name},
+                )
+                return redirect(
+                    f"{reverse('provider:administration.walk_in.record')}?recipient={self.recipient.pk}"
+                    f"&location={self.location.pk}"
+                )
+        return self.render_to_response(self.get_context_data(historical_form=form))
 
 
 def _union(querysets):

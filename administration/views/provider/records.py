@@ -15,7 +15,7 @@ from django.views.generic import ListView, TemplateView
 from administration.enums import RecordStatus
 from administration.forms.records import AdverseEventForm, CorrectionForm, RecordSearchForm, VoidForm
 from administration.selectors import records as record_selectors
-from administration.services import recording
+from administration.services import recording, visits
 from cvms.access import ProviderPortalView
 from cvms.audit import audit
 from cvms.roles import PROVIDER_ADMINS, PROVIDER_STAFF
@@ -76,6 +76,9 @@ class RecordDetailView(RecordScopedMixin, ProviderPortalView, TemplateView):
                 self.request.membership.role in PROVIDER_ADMINS and record.status != RecordStatus.VOIDED
             ),
             "form": kwargs.get("form") or AdverseEventForm(),
+            # What's next for the person (the forecaster), and what is booked for it.
+            "next_dose": visits.next_dose_forecast(record.recipient),
+            "booked": visits.booked_appointments(record.recipient),
         }
 
 

@@ -1,17 +1,12 @@
-"""Rules that change recipients: registration (from an invitation or by oneself), contact details,
-the state's switches (priority groups, self-registration), and merging duplicates.
-
-Over 450 lines: registration, the state's switches and the merge all write the recipient's
-row under the same locks; the merge is the first to move to its own module when this grows.
-"""
+"""Rules that change recipients: registration (from an invitation, by oneself, by staff), contact
+details, the person's priority group (with their attestation), and the self-registration switch."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cvms.audit import audit
-from cvms.hooks import contributions
-from cvms.locking import lock_all, lock_one, lock_one_or_none
+from cvms.locking import lock_one_or_none
 from cvms.models import User
 from cvms.roles import Role
 from cvms.services import role_grant, user_create
@@ -20,11 +15,12 @@ from employers.interface import (
     InvitationInvalid,
     invitation_held_by,
     invitation_use,
-    invitee_recipient_reassign,
 )
 from enrollment.models import PriorityGroup
 from recipients.enums import RegistrationSource
-from recipients.models import Recipient, RegistrationSettings
+from recipients.models import Attestation, Recipient, RegistrationSettings
+from recipients.selectors import attestation_statement, group_age_refusal
+from recipients.services.duplicates import duplicates_refresh
 
 # The fields a person fills in (the form's cleaned data); the e-mail comes from the invitation or
 # the account, not from the form.
@@ -42,6 +38,7 @@ PERSON_FIELDS = (
     "city",
     "state",
     "zip_code",
+    "country",
     "county",
     "language",
     "priority_group",
@@ -71,6 +68,7 @@ REGISTRY_FIELDS = frozenset(
         "city",
         "state",
         "zip_code",
+        "country",
         "county",
         "comorbidity",
         "guardian_first_name",
@@ -90,8 +88,12 @@ class RegistrationRefused(Exception):
         self.code = code
 
 
-class MergeRefused(Exception):
-    pass
+class GroupRefused(RegistrationRefused):
+    """The person doesn't belong to the priority group chosen: their age is outside its range,
+    or they haven't attested what the group asks."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "group_refused")
 
 
 INVITATION_STATE_MESSAGES = {
@@ -121,9 +123,50 @@ def _person_data(data: dict) -> dict:
 
 
 def _recipient_create(*, user: User, email: str, data: dict, source: str) -> Recipient:
+    group_membership_check(
+        group=data.get("priority_group"),
+        date_of_birth=data["date_of_birth"],
+        attested=data.get("attested", False),
+    )
     recipient = Recipient.objects.create(user=user, email=email, source=source, **_person_data(data))
     role_grant(user=user, role=Role.RECIPIENT)
+    _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=user)
+    duplicates_refresh(recipient_ids=[recipient.pk])
     return recipient
+
+
+# --- Eligibility: who belongs to a priority group ---------------------------------------------
+
+
+def group_membership_check(*, group: PriorityGroup | None, date_of_birth, attested: bool) -> None:
+    """Refuse a group the person doesn't belong to: their age (from the date of birth) outside
+    its range, or a group of occupations, conditions or settings without their attestation."""
+    if group is None:
+        return
+    if refusal := group_age_refusal(group, date_of_birth=date_of_birth):
+        raise GroupRefused(refusal)
+    if group.attestation and not attested:
+        raise GroupRefused(
+            _("Group %(code)s is for people who confirm that it describes them: tick the confirmation.")
+            % {"code": group.code}
+        )
+
+
+def _attestation_record(*, recipient: Recipient, detail: str, by: User | None) -> Attestation | None:
+    """Keep the person's word for their group (who, what, when), in the words they read."""
+    group = recipient.priority_group
+    if group is None or not group.attestation:
+        return None
+    with translation.override(recipient.language):
+        statement = attestation_statement(group)
+    return Attestation.objects.create(
+        recipient=recipient,
+        priority_group=group,
+        kind=group.attestation,
+        statement=statement,
+        detail=(detail or "")[:200],
+        attested_by=by if by is not None and by.is_authenticated else None,
+    )
 
 
 def _invitation_link(*, invitation, recipient: Recipient, by: User, request=None) -> None:
@@ -253,9 +296,16 @@ def recipient_self_register(*, user: User, data: dict, request=None) -> Recipien
 def recipient_create_by_staff(*, data: dict, by: User, request=None) -> Recipient:
     """A person registered by a provider's staff (a walk-in, a paper form back-filled), without a
     login: they can claim their record later. The caller has looked for the person first."""
+    group_membership_check(
+        group=data.get("priority_group"),
+        date_of_birth=data["date_of_birth"],
+        attested=data.get("attested", False),
+    )
     recipient = Recipient.objects.create(
         user=None, email=data.get("email", ""), source=RegistrationSource.STAFF, **_person_data(data)
     )
+    _attestation_record(recipient=recipient, detail=data.get("occupation", ""), by=by)
+    duplicates_refresh(recipient_ids=[recipient.pk])
     audit(
         action="recipients.recipient.registered",
         by=by,
@@ -278,6 +328,8 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
         recipient.registry_details_changed_at = recipient.updated_at
         touched.append("registry_details_changed_at")
     recipient.save(update_fields=[*changed, *touched])
+    if Recipient.KEY_SOURCES.intersection(changed):
+        duplicates_refresh(recipient_ids=[recipient.pk])
     audit(
         action="recipients.recipient.contact_updated",
         by=by,
@@ -290,12 +342,22 @@ def recipient_update_contact(*, recipient: Recipient, data: dict, by: User, requ
 
 @transaction.atomic
 def recipient_priority_group_set(
-    *, recipient: Recipient, group: PriorityGroup, by: User, request=None
+    *,
+    recipient: Recipient,
+    group: PriorityGroup,
+    by: User,
+    attested: bool = False,
+    detail: str = "",
+    request=None,
 ) -> Recipient:
+    """The person (or staff on their word) says which group describes them: refused when their
+    age is outside it or they don't attest what it asks (`GroupRefused`)."""
+    group_membership_check(group=group, date_of_birth=recipient.date_of_birth, attested=attested)
     previous = recipient.priority_group_id
     recipient.priority_group = group
     recipient.updated_at = timezone.now()
     recipient.save(update_fields=["priority_group", "updated_at"])
+    _attestation_record(recipient=recipient, detail=detail, by=by)
     audit(
         action="recipients.recipient.priority_group_set",
         by=by,
@@ -315,43 +377,6 @@ def recipient_viewed(*, recipient: Recipient, by: User, request=None, what: str 
 
 
 @transaction.atomic
-def priority_group_open(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
-    """Open a priority group for booking and self-registration, in one audited action."""
-    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
-    if group.is_open:
-        return group
-    group.is_open = True
-    group.opened_at = timezone.now()
-    group.save(update_fields=["is_open", "opened_at"])
-    audit(
-        action="recipients.priority_group.opened",
-        by=by,
-        target=group,
-        request=request,
-        data={"code": group.code},
-    )
-    return group
-
-
-@transaction.atomic
-def priority_group_close(*, group: PriorityGroup, by: User, request=None) -> PriorityGroup:
-    """Close a group again (booked appointments stay)."""
-    group = lock_one(PriorityGroup.objects.all(), pk=group.pk)
-    if not group.is_open:
-        return group
-    group.is_open = False
-    group.save(update_fields=["is_open"])
-    audit(
-        action="recipients.priority_group.closed",
-        by=by,
-        target=group,
-        request=request,
-        data={"code": group.code},
-    )
-    return group
-
-
-@transaction.atomic
 def self_registration_set(*, is_open: bool, by: User, request=None) -> RegistrationSettings:
     # The one row of switches is made by the migrations (0002); made here if someone deleted it.
     settings = lock_one_or_none(RegistrationSettings.objects.all(), pk=1) or RegistrationSettings(pk=1)
@@ -365,94 +390,3 @@ def self_registration_set(*, is_open: bool, by: User, request=None) -> Registrat
         request=request,
     )
     return settings
-
-
-# --- Duplicates ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def recipient_merge(*, survivor: Recipient, duplicate: Recipient, by: User, request=None) -> Recipient:
-    """Merge `duplicate` into `survivor`: every row that points at the duplicate (appointments,
-    doses, whatever app owns them) is moved to the survivor, then the duplicate is deleted.
-
-    The apps above recipients move their own rows through their own services first (the
-    `recipients_merged` hook point, cvms/hooks.py): administration bumps the moved dose records'
-    version so that the registry is sent them again. Recipients can't import those apps; for
-    whatever relation no app claimed, it walks `Recipient._meta.related_objects`, which covers
-    every foreign key to a recipient, including those of apps added later. Refused when both hold
-    an active appointment for the same dose (a constraint of the appointments): cancel one first.
-    """
-    if survivor.pk == duplicate.pk:
-        raise MergeRefused(_("A record can't be merged into itself."))
-    # Lock both rows in a fixed order (lowest id first) so two merges can't deadlock.
-    locked = {r.pk: r for r in lock_all(Recipient.objects.filter(pk__in=[survivor.pk, duplicate.pk]))}
-    if len(locked) != 2:
-        raise MergeRefused(_("One of the records no longer exists."))
-    survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
-    moved: dict[str, int] = {}
-    for moves in contributions("recipients_merged"):
-        moved.update(moves(survivor=survivor, duplicate=duplicate, by=by, request=request))
-    try:
-        with transaction.atomic():
-            for relation in Recipient._meta.related_objects:
-                moved.update(_repoint(relation, survivor=survivor, duplicate=duplicate))
-    except IntegrityError:
-        raise MergeRefused(
-            _("Two rows of the records can't both stay with one person. Correct one of them, then merge.")
-        ) from None
-    # Roster entries (employers) point at recipients by id, not by foreign key: the employers app
-    # re-points them.
-    invitee_ids = invitee_recipient_reassign(
-        from_recipient_id=duplicate.pk, to_recipient_id=survivor.pk, by=by, request=request
-    )
-    duplicate_user = duplicate.user
-    snapshot = {
-        "duplicate": duplicate.pk,
-        "duplicate_name": duplicate.full_name,
-        "duplicate_email": duplicate.email,
-        "duplicate_user": duplicate.user_id,
-        "moved": moved,
-        "invitees_of_duplicate": invitee_ids,
-    }
-    _own_m2m(survivor, duplicate)
-    duplicate.delete()
-    if survivor.user_id is None and duplicate_user is not None:
-        survivor.user = duplicate_user
-    for name in ("middle_name", "occupation", "street_2"):
-        if not getattr(survivor, name) and getattr(duplicate, name):
-            setattr(survivor, name, getattr(duplicate, name))
-    if survivor.priority_group_id is None:
-        survivor.priority_group_id = duplicate.priority_group_id
-    survivor.updated_at = timezone.now()
-    survivor.save()
-    audit(action="recipients.recipient.merged", by=by, target=survivor, request=request, data=snapshot)
-    return survivor
-
-
-def _repoint(relation, *, survivor: Recipient, duplicate: Recipient) -> dict[str, int]:
-    """Move the rows of one reverse relation from the duplicate to the survivor."""
-    if relation.many_to_many:
-        # A ManyToManyField on another model pointing at recipients: move the through rows,
-        # skipping those the survivor already has.
-        through = relation.through
-        source = relation.field.m2m_field_name()
-        target = relation.field.m2m_reverse_field_name()
-        already = through.objects.filter(**{target: survivor}).values_list(source, flat=True)
-        rows = through.objects.filter(**{target: duplicate})
-        rows.filter(**{f"{source}__in": list(already)}).delete()
-        return {relation.related_model._meta.label_lower: rows.update(**{target: survivor})}
-    if relation.one_to_one:
-        # A one-to-one row (a profile): keep the survivor's if it has one.
-        model = relation.related_model
-        if model._default_manager.filter(**{relation.field.name: survivor}).exists():
-            return {}
-    model = relation.related_model
-    manager = model._base_manager
-    count = manager.filter(**{relation.field.name: duplicate}).update(**{relation.field.name: survivor})
-    return {model._meta.label_lower: count} if count else {}
-
-
-# The Recipient's own many-to-many fields (invited_by) are copied here, not by related_objects.
-def _own_m2m(survivor: Recipient, duplicate: Recipient) -> None:
-    for field in Recipient._meta.many_to_many:
-        getattr(survivor, field.name).add(*getattr(duplicate, field.name).all())
