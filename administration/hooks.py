@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from administration.models import AdministrationRecord, Appointment, OfflineForm
 from administration.selectors.booking import booked_ahead
+from administration.selectors.records import people_waiting_by_place
 from administration.services.booking import no_shows_close
 from administration.services.files import jobs_sweep
 from administration.services.merging import Reassigned, ReassignRefused, records_reassign, records_restore
@@ -17,6 +18,12 @@ from recipients.models import Recipient
 def booked_appointments(*, location: Location, product: Product, since: date) -> int:
     """Inventory's allocation planning shows the appointments booked ahead."""
     return booked_ahead(location=location, product=product, since=since)
+
+
+def people_waiting() -> list[tuple[str, str, int]]:
+    """Inventory's allocation planning weighs each location by the people waiting near it:
+    registered, eligible, and with no dose recorded (recipients' people, administration's doses)."""
+    return people_waiting_by_place()
 
 
 def recipients_merged(

@@ -58,6 +58,15 @@ HOOK_POINTS: dict[str, HookPoint] = {
         ),
         signature="(*, location: Location, product: Product, since: date) -> int",
     ),
+    "people_waiting": HookPoint(
+        purpose=(
+            "Who waits for vaccine, and where: the people registered whose priority group is "
+            "open and who have no dose recorded, counted by county and five-digit ZIP code "
+            "(inventory's allocation planning adds up the contributions and weighs each location "
+            "by the people waiting near it)."
+        ),
+        signature="() -> list[tuple[str, str, int]]  # (county FIPS, ZIP, people)",
+    ),
     "request_check": HookPoint(
         purpose=(
             "A check of every request, before its view (cvms.middleware.HookedChecksMiddleware): "

@@ -4,8 +4,8 @@ rows, and the CSV download writes the same rows, so the figures can't disagree.
 `CHARTS` names every chart by its slug (the CSV's URL); `PAGES` says which charts each state
 dashboard shows. A builder takes the `Filters` and runs a fixed number of grouped queries.
 
-Over 450 lines: one short builder per chart (about twenty), kept together so that a chart, its
-table and its CSV are read in one place.
+Over 450 lines: one registry of every chart of the state's dashboards, each builder a few lines
+beside the others of its dashboard; split it by dashboard if more charts come.
 """
 
 from collections.abc import Callable

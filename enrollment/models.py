@@ -35,6 +35,15 @@ class County(models.Model):
     # "Condado de Wake" for "Wake County": the name itself is a proper noun and stays.
     name_es = models.CharField(max_length=100, blank=True)
     population = models.PositiveIntegerField(default=0)
+    # Loaded from data/nc_county_svi.csv (migration 0011); unknown for a county added by hand.
+    svi_overall = models.DecimalField(
+        _("social vulnerability index"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("CDC/ATSDR Social Vulnerability Index, overall percentile (0 least, 1 most vulnerable)."),
+    )
 
     class Meta:
         ordering = ["name"]

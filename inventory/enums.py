@@ -32,6 +32,8 @@ class WasteReason(models.TextChoices):
 
 class ShipmentStatus(models.TextChoices):
     EXPECTED = "expected", _("Expected")
+    # On its way: the allocation behind it can no longer be edited or cancelled.
+    SHIPPED = "shipped", _("Shipped")
     RECEIVED = "received", _("Received")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -39,4 +41,44 @@ class ShipmentStatus(models.TextChoices):
 class TransferStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting the state's approval")
     COMPLETED = "completed", _("Completed")
+    REFUSED = "refused", _("Refused by the state")
+
+
+# A shipment still to arrive: its doses count as expected at the location.
+SHIPMENT_IN_FLIGHT = [ShipmentStatus.EXPECTED, ShipmentStatus.SHIPPED]
+
+
+class AllocationStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class OfferStatus(models.TextChoices):
+    """Where one location's line of an allocation plan stands."""
+
+    PROPOSED = "proposed", _("Proposed (not published)")
+    OFFERED = "offered", _("Awaiting the location's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
+    DECLINED = "declined", _("Declined")
+    LAPSED = "lapsed", _("No answer by the deadline")
+
+
+# Lines whose location said it wants no more than it took: reallocation passes them by.
+OFFER_STATUSES_REFUSING_MORE = [OfferStatus.PARTLY_ACCEPTED, OfferStatus.DECLINED, OfferStatus.LAPSED]
+
+
+class SurplusStatus(models.TextChoices):
+    OPEN = "open", _("Open for requests")
+    CLOSED = "closed", _("Closed")
+
+
+class RedistributionStatus(models.TextChoices):
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting the state's approval")
+    APPROVED = "approved", _("Approved: the doses moved")
     REFUSED = "refused", _("Refused by the state")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -257,3 +258,94 @@ class InventoryLevelsForm(forms.Form):
             }
             for stock in self.stocks
         ]
+
+
+# --- Allocation plans, corrections and redistribution (issue 15) -------------------------------
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PlanForm(forms.Form):
+    week = forms.DateField(
+        label=_("Week starting"), widget=DATE_INPUT, help_text=_("Any day of the week; the Monday is kept.")
+    )
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    supply = forms.IntegerField(label=_("Doses to allocate"), min_value=1, max_value=10_000_000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = selectors.products_active()
+
+
+class PlanLineForm(forms.Form):
+    doses = forms.IntegerField(label=_("Doses"), min_value=0, max_value=10_000_000)
+
+
+class DeadlineForm(forms.Form):
+    respond_by = forms.DateTimeField(
+        label=_("Locations answer by"),
+        widget=DATETIME_INPUT,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["respond_by"].initial = (timezone.localtime() + timedelta(days=2)).replace(
+            minute=0, second=0, microsecond=0
+        )
+
+
+class AllocationChangeForm(forms.Form):
+    doses = forms.IntegerField(label=_("Doses"), min_value=1, max_value=10_000_000)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+
+class AllocationCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=500)
+
+
+class OfferAnswerForm(forms.Form):
+    doses = forms.IntegerField(
+        label=_("Doses you accept"),
+        min_value=0,
+        help_text=_("All of them, some (whole vials), or 0 to decline the offer."),
+    )
+
+    def __init__(self, *args, offered: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["doses"].max_value = offered
+        self.fields["doses"].validators.append(MaxValueValidator(offered))
+        self.fields["doses"].widget.attrs["max"] = offered
+        self.fields["doses"].initial = offered
+
+
+class SurplusPostForm(forms.Form):
+    stock = StockChoiceField(label=_("Doses of"), queryset=Stock.objects.none())
+    doses = forms.IntegerField(
+        label=_("Doses you can't use before they expire"), min_value=1, max_value=1_000_000
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stock"].queryset = (
+            Stock.objects.filter(
+                location__in=locations, on_hand__gt=0, lot__expires_on__gte=timezone.localdate()
+            )
+            .select_related("location", "lot__product")
+            .order_by("lot__expires_on", "location__name")
+        )
+
+
+class RedistributionRequestForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("For location"), queryset=Location.objects.none())
+    doses = forms.IntegerField(label=_("Doses"), min_value=1, max_value=1_000_000)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations.filter(is_active=True).order_by("name")
+
+
+class RedistributionDecisionForm(TransferDecisionForm):
+    pass

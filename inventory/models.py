@@ -4,6 +4,11 @@ Doses are counted like money: `StockMovement` is the append-only ledger, and `St
 running balance of one lot at one location. Every movement is written by `inventory.services`
 in the transaction that locks the `Stock` row and updates it, so the balance always equals the
 sum of the ledger; the database refuses a negative balance.
+
+Over 450 lines: one module for now because the allocation plans and redistribution (issue 15)
+arrived while other branches were changing this file; the next change should split it into a
+`models/` package (catalogue and ledger; allocations and plans; shipments, transfers and
+redistribution), as administration's is.
 """
 
 from datetime import date
@@ -15,7 +20,18 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus, WasteReason
+from inventory.enums import (
+    AllocationStatus,
+    MovementKind,
+    OfferStatus,
+    PlanStatus,
+    RedistributionStatus,
+    ShipmentStatus,
+    StorageClass,
+    SurplusStatus,
+    TransferStatus,
+    WasteReason,
+)
 
 
 class Product(models.Model):
@@ -260,20 +276,40 @@ class StockMovement(models.Model):
 
 
 class Allocation(models.Model):
-    """Doses of a product the state sends a location for a week (the Monday that starts it)."""
+    """Doses of a product the state sends a location for a week (the Monday that starts it).
+
+    Until its shipment leaves, the state may change the doses or cancel it, with a reason
+    (`inventory.services.allocations`); a cancelled allocation no longer holds its week."""
 
     week = models.DateField(_("week starting"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="allocations")
     location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
     doses = models.PositiveIntegerField(_("doses"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=AllocationStatus.choices, default=AllocationStatus.ACTIVE
+    )
+    # The plan it came from, when it was accepted from a published allocation plan.
+    plan = models.ForeignKey(
+        "AllocationPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    change_reason = models.TextField(_("reason for the last change"), blank=True)
 
     class Meta:
         ordering = ["-week", "location_id", "product_id"]
         constraints = [
-            models.UniqueConstraint(fields=["week", "product", "location"], name="allocation_once_per_week"),
+            models.UniqueConstraint(
+                fields=["week", "product", "location"],
+                condition=Q(status=AllocationStatus.ACTIVE),
+                name="allocation_once_per_week",
+            ),
             models.CheckConstraint(condition=Q(doses__gt=0), name="allocation_doses_positive"),
+            models.CheckConstraint(
+                condition=Q(status=AllocationStatus.ACTIVE) | ~Q(change_reason=""),
+                name="allocation_cancelled_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -401,3 +437,146 @@ class ExpiryWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location_id}/{self.lot_id} warned {self.sent_at:%Y-%m-%d}"
+
+
+class AllocationPlan(models.Model):
+    """A week's supply of a product, shared out among the enrolled locations: proposed by the
+    system line by line (`inventory.proposals`), adjusted by an official, published as offers
+    that each location accepts in full, in part or not at all by `respond_by`."""
+
+    week = models.DateField(_("week starting"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="plans")
+    supply = models.PositiveIntegerField(_("doses to allocate"))
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    respond_by = models.DateTimeField(_("locations answer by"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(supply__gt=0), name="plan_supply_positive"),
+            models.CheckConstraint(
+                condition=Q(status=PlanStatus.DRAFT) | Q(respond_by__isnull=False),
+                name="plan_published_has_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.pk}: {self.supply} × {self.product_id}, week of {self.week}"
+
+
+class AllocationPlanLine(models.Model):
+    """One location's share of a plan in one round (round 1 is the plan; each reallocation of
+    declined doses adds a round), with the figures that explain the proposal."""
+
+    plan = models.ForeignKey(AllocationPlan, on_delete=models.CASCADE, related_name="lines")
+    location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField(default=1)
+    # The explanation, as computed when proposed.
+    waiting = models.DecimalField(_("people waiting nearby"), max_digits=12, decimal_places=2, default=0)
+    svi = models.DecimalField(_("county SVI"), max_digits=5, decimal_places=4, null=True, blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=14, decimal_places=4, default=0)
+    storage_room = models.IntegerField(_("storage room (doses)"), default=0)
+    throughput = models.IntegerField(_("weekly throughput (doses)"), default=0)
+    throughput_declared = models.BooleanField(default=False)
+    on_hand = models.IntegerField(_("on hand and expected (doses)"), default=0)
+    cap = models.IntegerField(_("cap (doses)"), default=0)
+    proposed = models.IntegerField(_("proposed (doses)"), default=0)
+    # What the official offers (the proposal, adjusted), and what the location took.
+    doses = models.PositiveIntegerField(_("doses offered"), default=0)
+    status = models.CharField(max_length=16, choices=OfferStatus.choices, default=OfferStatus.PROPOSED)
+    doses_accepted = models.PositiveIntegerField(_("doses accepted"), null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateTimeField(_("answer by"), null=True, blank=True)
+    allocation = models.ForeignKey(
+        Allocation, null=True, blank=True, on_delete=models.PROTECT, related_name="plan_lines"
+    )
+
+    class Meta:
+        ordering = ["plan_id", "round", "-weight", "location_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "location", "round"], name="plan_line_once_per_round"),
+            models.CheckConstraint(
+                condition=Q(doses_accepted__isnull=True) | Q(doses_accepted__lte=models.F("doses")),
+                name="plan_line_accepts_at_most_the_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Plan {self.plan_id} round {self.round}: {self.doses} → {self.location_id}"
+
+    @property
+    def doses_declined(self) -> int:
+        if self.doses_accepted is None:
+            return 0
+        return self.doses - self.doses_accepted
+
+
+class SurplusPosting(models.Model):
+    """Doses of a lot a location can't use before they expire, posted for others to request."""
+
+    location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="postings")
+    doses = models.PositiveIntegerField(_("doses offered"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(max_length=16, choices=SurplusStatus.choices, default=SurplusStatus.OPEN)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lot__expires_on", "-posted_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(doses__gt=0), name="surplus_doses_positive")]
+
+    def __str__(self) -> str:
+        return f"Surplus {self.pk}: {self.doses} of lot {self.lot_id} at {self.location_id}"
+
+
+class RedistributionRequest(models.Model):
+    """A location asks for doses of a posting; the state approves (the doses move, through both
+    ledgers, as a completed `Transfer`) or refuses (nothing moves)."""
+
+    posting = models.ForeignKey(SurplusPosting, on_delete=models.PROTECT, related_name="requests")
+    location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
+    doses = models.PositiveIntegerField(_("doses requested"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        max_length=20, choices=RedistributionStatus.choices, default=RedistributionStatus.AWAITING_APPROVAL
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="redistribution"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(doses__gt=0), name="redistribution_doses_positive"),
+            models.CheckConstraint(
+                condition=~Q(status=RedistributionStatus.APPROVED) | Q(transfer__isnull=False),
+                name="redistribution_approved_has_transfer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request {self.pk}: {self.doses} of surplus {self.posting_id} → {self.location_id}"

@@ -9,13 +9,17 @@ MENU = {
         (_("Stock"), "provider:inventory.stock"),
         (_("Shipments"), "provider:inventory.shipments"),
         (_("Transfers"), "provider:inventory.transfers"),
+        (_("Allocation offers"), "provider:inventory.offers"),
+        (_("Redistribution"), "provider:inventory.surplus"),
         (_("Wastage"), "provider:inventory.wastage"),
     ],
     Portal.STATE.value: [
         (_("Allocations"), "state:inventory.allocations"),
+        (_("Allocation plans"), "state:inventory.plans"),
         (_("Stock"), "state:inventory.stock"),
         (_("Products"), "state:inventory.products"),
         (_("Transfers"), "state:inventory.transfers"),
+        (_("Redistribution"), "state:inventory.redistribution"),
         (_("Wastage"), "state:inventory.wastage"),
     ],
 }

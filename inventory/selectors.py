@@ -14,7 +14,7 @@ from django.utils import timezone
 from cvms.hooks import contributions
 from enrollment.enums import OrganizationKind, OrganizationStatus
 from enrollment.models import Location, Organization
-from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus, WasteReason
+from inventory.enums import SHIPMENT_IN_FLIGHT, MovementKind, StorageClass, TransferStatus, WasteReason
 from inventory.models import Allocation, Lot, Product, Shipment, Stock, StockMovement, Transfer
 
 # Lots expiring within this many days are highlighted on the stock pages.
@@ -78,9 +78,10 @@ def lots_usable(*, location: Location, product: Product, on: date | None = None)
 
 
 def doses_expected(*, location: Location, product: Product | None = None) -> int:
-    """Doses allocated or shipped to `location` and not yet received (shipments still expected).
+    """Doses allocated or shipped to `location` and not yet received (shipments expected or on
+    their way).
     Transfers awaiting the state's approval are not counted: they may be refused."""
-    shipments = Shipment.objects.filter(location=location, status=ShipmentStatus.EXPECTED)
+    shipments = Shipment.objects.filter(location=location, status__in=SHIPMENT_IN_FLIGHT)
     if product is not None:
         shipments = shipments.filter(product=product)
     return shipments.aggregate(total=Coalesce(Sum("doses_expected"), 0))["total"]
@@ -208,7 +209,7 @@ def storage_committed(*, location: Location, storage_class: str) -> int:
         total=Coalesce(Sum("on_hand"), 0)
     )["total"]
     expected = Shipment.objects.filter(
-        location=location, status=ShipmentStatus.EXPECTED, product__storage_class=storage_class
+        location=location, status__in=SHIPMENT_IN_FLIGHT, product__storage_class=storage_class
     ).aggregate(total=Coalesce(Sum("doses_expected"), 0))["total"]
     return on_hand + expected
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from cvms.roles import Portal
-from inventory.views import provider, state
+from inventory.views import provider, provider_supply, state, state_supply
 
 portals = {
     Portal.PROVIDER: [
@@ -46,6 +46,26 @@ portals = {
             name="inventory.transfer.create",
         ),
         path("inventory/wastage/", provider.WastageView.as_view(), name="inventory.wastage"),
+        path("inventory/offers/", provider_supply.OfferListView.as_view(), name="inventory.offers"),
+        path(
+            "inventory/offers/<int:plan_line_pk>/",
+            provider_supply.OfferRespondView.as_view(),
+            name="inventory.offer.respond",
+        ),
+        path("inventory/surplus/", provider_supply.SurplusView.as_view(), name="inventory.surplus"),
+        path(
+            "inventory/surplus/new/", provider_supply.SurplusPostView.as_view(), name="inventory.surplus.post"
+        ),
+        path(
+            "inventory/surplus/<int:posting_pk>/withdraw/",
+            provider_supply.SurplusWithdrawView.as_view(),
+            name="inventory.surplus.withdraw",
+        ),
+        path(
+            "inventory/surplus/<int:offered_posting_pk>/request/",
+            provider_supply.SurplusRequestView.as_view(),
+            name="inventory.surplus.request",
+        ),
     ],
     Portal.STATE: [
         path("inventory/", state.StateStockView.as_view(), name="inventory.stock"),
@@ -64,5 +84,48 @@ portals = {
             name="inventory.transfer.decide",
         ),
         path("inventory/wastage/", state.StateWastageView.as_view(), name="inventory.wastage"),
+        path(
+            "inventory/allocations/<int:allocation_pk>/change/",
+            state_supply.AllocationChangeView.as_view(),
+            name="inventory.allocation.change",
+        ),
+        path(
+            "inventory/allocations/<int:allocation_pk>/cancel/",
+            state_supply.AllocationCancelView.as_view(),
+            name="inventory.allocation.cancel",
+        ),
+        path(
+            "inventory/allocations/<int:allocation_pk>/ship/",
+            state_supply.AllocationShipView.as_view(),
+            name="inventory.allocation.ship",
+        ),
+        path("inventory/plans/", state_supply.PlanListView.as_view(), name="inventory.plans"),
+        path("inventory/plans/new/", state_supply.PlanCreateView.as_view(), name="inventory.plan.create"),
+        path("inventory/plans/<int:plan_pk>/", state_supply.PlanDetailView.as_view(), name="inventory.plan"),
+        path(
+            "inventory/plans/<int:plan_pk>/publish/",
+            state_supply.PlanPublishView.as_view(),
+            name="inventory.plan.publish",
+        ),
+        path(
+            "inventory/plans/<int:plan_pk>/reallocate/",
+            state_supply.PlanReallocateView.as_view(),
+            name="inventory.plan.reallocate",
+        ),
+        path(
+            "inventory/plan-lines/<int:plan_line_pk>/",
+            state_supply.PlanLineAdjustView.as_view(),
+            name="inventory.plan.line",
+        ),
+        path(
+            "inventory/redistribution/",
+            state_supply.RedistributionListView.as_view(),
+            name="inventory.redistribution",
+        ),
+        path(
+            "inventory/redistribution/<int:redistribution_pk>/decide/",
+            state_supply.RedistributionDecideView.as_view(),
+            name="inventory.redistribution.decide",
+        ),
     ],
 }

@@ -132,9 +132,9 @@ class Recipient(models.Model):
     # What the duplicate finder compares, kept by save() from the fields above: the names without
     # case, accents, punctuation or spaces ("garcialopez|maria"), the e-mail in lower case, the
     # phone's last ten digits; empty when not given (an empty value never matches).
-    name_key = models.CharField(max_length=310, blank=True, default="", editable=False)
-    email_key = models.CharField(max_length=254, blank=True, default="", editable=False)
-    phone_key = models.CharField(max_length=10, blank=True, default="", editable=False)
+    name_key = models.CharField(max_length=310, blank=True, default="", db_default="", editable=False)
+    email_key = models.CharField(max_length=254, blank=True, default="", db_default="", editable=False)
+    phone_key = models.CharField(max_length=10, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

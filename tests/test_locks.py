@@ -26,19 +26,12 @@ EMP = "tests/employers/test_concurrency.py"
 ENR = "tests/enrollment/test_concurrency.py"
 HD = "tests/helpdesk/test_concurrency.py"
 INV = "tests/inventory/test_concurrency.py"
-DASH = "tests/dashboards/test_concurrency.py"
 REC = "tests/recipients/test_concurrency.py"
+DASH = "tests/dashboards/test_concurrency.py"
+INVB = "tests/inventory/test_concurrency_bulk.py"
 
 # lock site (file::function) → (thread test, control test), each as file::test.
 LOCK_TESTS = {
-    "inventory/services/bulk.py::stock_administer_many": (
-        f"{INV}::test_two_bulk_takings_at_once_take_what_is_on_hand_once",
-        f"{INV}::test_without_the_lock_two_bulk_takings_both_pass_the_balance_check",
-    ),
-    "dashboards/services.py::summaries_refresh": (
-        f"{DASH}::test_two_refreshes_at_once_rebuild_each_day_once",
-        f"{DASH}::test_without_the_lock_two_refreshes_count_each_dose_twice",
-    ),
     "administration/services/booking.py::_bookable_slot": (
         f"{A}::test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others",
         f"{A}::test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic",
@@ -103,7 +96,7 @@ LOCK_TESTS = {
         f"{HD}::test_two_agents_changing_a_case_from_the_same_page_one_wins_the_other_is_refused",
         f"{HD}::test_without_the_lock_two_agents_both_change_the_case",
     ),
-    "inventory/services/allocations.py::allocation_create": (
+    "inventory/services/allocations.py::_location_locked_allocatable": (
         f"{INV}::test_two_officials_allocating_to_one_location_at_once_stay_within_its_capacity",
         f"{INV}::test_without_the_lock_two_allocations_overfill_the_location",
     ),
@@ -155,6 +148,14 @@ LOCK_TESTS = {
         f"{ENR}::test_two_administrators_removing_or_demoting_each_other_at_once_leave_one",
         f"{ENR}::test_without_the_lock_two_administrators_leave_the_organization_without_one",
     ),
+    "inventory/services/bulk.py::stock_administer_many": (
+        f"{INVB}::test_two_batches_at_once_take_turns_on_the_balance",
+        f"{INVB}::test_without_the_lock_two_batches_both_pass_the_check_and_the_database_refuses_one",
+    ),
+    "dashboards/services.py::summaries_refresh": (
+        f"{DASH}::test_two_refreshes_at_once_take_turns_and_leave_one_set_of_rows",
+        f"{DASH}::test_without_the_lock_two_refreshes_at_once_double_the_rows",
+    ),
     "inventory/services/counts.py::inventory_report_submit": (
         f"{INV}::test_two_counts_of_one_lot_at_once_adjust_it_once",
         f"{INV}::test_without_the_lock_two_counts_of_one_lot_adjust_it_twice",
@@ -166,6 +167,18 @@ LOCK_TESTS = {
     "inventory/services/shipments.py::shipment_receive": (
         f"{INV}::test_one_shipment_received_twice_at_once_is_received_once",
         f"{INV}::test_without_the_lock_one_shipment_is_received_twice",
+    ),
+    "inventory/services/allocations.py::_shipment_locked_changeable": (
+        f"{INV}::test_an_allocation_cancelled_twice_at_once_is_cancelled_once",
+        f"{INV}::test_without_the_shipments_lock_an_allocation_is_cancelled_twice",
+    ),
+    "inventory/services/planning.py::_plan_locked": (
+        f"{INV}::test_an_offer_answered_twice_at_once_is_answered_once",
+        f"{INV}::test_without_the_plans_lock_an_offer_is_answered_twice",
+    ),
+    "inventory/services/redistribution.py::_posting_locked": (
+        f"{INV}::test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted",
+        f"{INV}::test_race_on_posted_doses_happens_if_we_disable_locks",
     ),
     "inventory/services/transfers.py::_transfer_locked_awaiting": (
         f"{INV}::test_one_transfer_approved_twice_at_once_moves_its_doses_once",
@@ -245,7 +258,7 @@ def test_the_scan_finds_the_locks_it_is_meant_to_find():
     sites = lock_sites()
 
     assert "administration/services/booking.py::_bookable_slot" in sites  # hold_one
-    assert "inventory/services/allocations.py::allocation_create" in sites  # select_for_update()
+    assert "inventory/services/allocations.py::_location_locked_allocatable" in sites  # select_for_update()
     assert not [site for site in sites if site.startswith(("tests/", "cvms/locking.py"))]
 
 

@@ -5,7 +5,8 @@ provider pages' records, always within the locations the person may work at (the
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from administration.enums import RecordStatus
@@ -165,3 +166,24 @@ def walk_in_matches(
     if first_name.strip():
         people = people.filter(first_name__istartswith=first_name.strip())
     return list(people.order_by("last_name", "first_name", "id")[:limit])
+
+
+# --- Demand, for the state's allocation planning -----------------------------------------------
+
+
+def people_waiting_by_place() -> list[tuple[str, str, int]]:
+    """(county FIPS, five-digit ZIP, people) of the people registered whose priority group is
+    open and who have no dose recorded yet: who waits for vaccine, and where. One aggregate
+    query; people without a county are left out (no place to send vaccine for them)."""
+    given = AdministrationRecord.objects.filter(recipient=OuterRef("pk"), refused=False).exclude(
+        status=RecordStatus.VOIDED
+    )
+    rows = (
+        Recipient.objects.filter(priority_group__is_open=True, county__isnull=False)
+        .exclude(Exists(given))
+        .annotate(zip5=Left("zip_code", 5))
+        .values("county_id", "zip5")
+        .annotate(people=Count("pk"))
+        .order_by("county_id", "zip5")
+    )
+    return [(row["county_id"], row["zip5"], row["people"]) for row in rows]

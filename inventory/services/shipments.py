@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from cvms.audit import audit
 from cvms.models import User
 from enrollment.models import Location
-from inventory.enums import MovementKind, ShipmentStatus, WasteReason
+from inventory.enums import SHIPMENT_IN_FLIGHT, MovementKind, ShipmentStatus, WasteReason
 from inventory.models import Product, Shipment
 from inventory.services.catalogue import lot_register
 from inventory.services.errors import InventoryError
@@ -36,7 +36,7 @@ def shipment_receive(
     # and an allocation to the same location take turns (allocation_create locks the location
     # before it reads what is on hand and expected there).
     shipment = Shipment.objects.select_for_update().select_related("location", "product").get(pk=shipment.pk)
-    if shipment.status != ShipmentStatus.EXPECTED:
+    if shipment.status not in SHIPMENT_IN_FLIGHT:
         raise InventoryError(
             _("This shipment was already recorded as %(status)s.")
             % {"status": shipment.get_status_display().lower()}

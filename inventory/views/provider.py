@@ -16,7 +16,7 @@ from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
 from enrollment.models import Location
 from inventory import exports, selectors
-from inventory.enums import ShipmentStatus, TransferStatus
+from inventory.enums import SHIPMENT_IN_FLIGHT, TransferStatus
 from inventory.forms import (
     InventoryLevelsForm,
     LedgerFilterForm,
@@ -63,7 +63,7 @@ class StockView(ProviderPortalView, ListView):
         context["locations"] = self.request.locations.order_by("name")
         context["expected"] = (
             selectors.shipments_for(locations=self.request.locations)
-            .filter(status=ShipmentStatus.EXPECTED)
+            .filter(status__in=SHIPMENT_IN_FLIGHT)
             .count()
         )
         context["soon_days"] = selectors.EXPIRING_SOON_DAYS

@@ -69,17 +69,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='recipient',
             name='email_key',
-            field=models.CharField(blank=True, default='', editable=False, max_length=254),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=254),
         ),
         migrations.AddField(
             model_name='recipient',
             name='name_key',
-            field=models.CharField(blank=True, default='', editable=False, max_length=310),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=310),
         ),
         migrations.AddField(
             model_name='recipient',
             name='phone_key',
-            field=models.CharField(blank=True, default='', editable=False, max_length=10),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=10),
         ),
         migrations.AddIndex(
             model_name='recipient',

@@ -44,6 +44,7 @@ def test_every_hook_point_says_what_it_is_for_and_how_it_is_called():
 
 def test_contributions_are_the_apps_functions_in_installed_apps_order():
     assert contributions("booked_appointments") == (administration.hooks.booked_appointments,)
+    assert contributions("people_waiting") == (administration.hooks.people_waiting,)
     assert contributions("request_check") == (helpdesk.hooks.request_check,)
     assert contributions("recipients_merged") == (administration.hooks.recipients_merged,)
     assert contributions("provider_locations") == (enrollment.hooks.provider_locations,)

@@ -28,13 +28,14 @@ from enrollment.services.decisions import application_approve, application_deny,
 from helpdesk import services as helpdesk_services
 from helpdesk.guides import GUIDES
 from inventory.services.expiry import expiry_warnings_send
+from inventory.services.planning import plan_publish
 from recipients import services as recipient_services
 from tests.administration.factories import AdministrationRecordFactory, clinic
 from tests.employers.factories import InvitationFactory
 from tests.enrollment.factories import ColleagueInvitationFactory, SubmittedApplicationFactory
 from tests.factories import EmployerFactory, LocationFactory, OrganizationFactory, UserFactory, member
 from tests.helpdesk.factories import ArticleFactory, CaseFactory, TrainingSessionFactory, requester
-from tests.inventory.factories import LotFactory, ProductFactory, stock
+from tests.inventory.factories import AllocationPlanLineFactory, LotFactory, ProductFactory, stock
 from tests.recipients.factories import RecipientFactory
 from tests.spanish import english_left
 
@@ -299,6 +300,8 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
         stock(location=scene["location"], lot=LotFactory(product=scene["lot"].product, number="MOD-2042",
               expires_on=timezone.localdate() + timedelta(days=3)), doses=5)  # fmt: skip
         expiry_warnings_send()
+        offered = AllocationPlanLineFactory(location=scene["location"], plan__product=scene["lot"].product)
+        plan_publish(plan=offered.plan, respond_by=timezone.now() + timedelta(days=2), by=official)
         # To requesters of the helpdesk: the account, a resolved case, a training reminder.
         for _twice in range(2):  # the second time: "you already have an account"
             helpdesk_services.requester_register(

@@ -1,40 +1,46 @@
-"""The summaries' refresh under concurrent workers, with real threads against PostgreSQL: its
-lock's test and its control without the lock (tests/test_locks.py)."""
+"""Two refreshes of the summaries at once, with real threads against PostgreSQL: the lock on the
+watermark makes the second wait for the first, and its control shows the rows doubled without
+it (tests/test_locks.py)."""
 
 import pytest
 
 from dashboards import services
 from dashboards.models import DoseDay
-from dashboards.services import summaries_refresh
-from tests.concurrency import locks_disabled, pause_after, run_many
+from tests.concurrency import after, locks_disabled, pause_before, run_together
 from tests.dashboards.factories import scene
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def _two_refreshes_ready(monkeypatch) -> int:
-    """Doses summarized once (the watermark row exists); each refresh then sits after rebuilding
-    the doses, still inside its transaction, while the other runs. The number of dose-day rows."""
+def _two_full_refreshes(monkeypatch):
+    """The first refresh deletes and rebuilds the doses' rows, then waits a moment (before the
+    people's) while the second starts."""
     scene()
-    pause_after(monkeypatch, services, "_doses_rebuild")
-    return DoseDay.objects.count()
+    rows = DoseDay.objects.count()
+    pause_before(monkeypatch, services, "_people_rebuild", 0.6)
+    works = [
+        lambda: services.summaries_refresh(full=True),
+        after(0.2, lambda: services.summaries_refresh(full=True)),
+    ]
+    return rows, works
 
 
-def test_two_refreshes_at_once_rebuild_each_day_once(monkeypatch):
-    rows = _two_refreshes_ready(monkeypatch)
+def test_two_refreshes_at_once_take_turns_and_leave_one_set_of_rows(monkeypatch):
+    rows, works = _two_full_refreshes(monkeypatch)
 
-    results = run_many(2, lambda: summaries_refresh(full=True))
+    results = run_together(works)
 
-    assert not [r for r in results if isinstance(r, Exception)], results
-    assert rows > 0
+    assert [type(result).__name__ for result in results] == ["dict", "dict"], results
     assert DoseDay.objects.count() == rows
 
 
-def test_without_the_lock_two_refreshes_count_each_dose_twice(monkeypatch):
-    rows = _two_refreshes_ready(monkeypatch)
+def test_without_the_lock_two_refreshes_at_once_double_the_rows(monkeypatch):
+    """The control of the watermark's lock: the second refresh's delete waits for the rows the
+    first deleted, misses the ones it inserted, and inserts its own beside them."""
+    rows, works = _two_full_refreshes(monkeypatch)
 
     with locks_disabled():
-        results = run_many(2, lambda: summaries_refresh(full=True))
+        results = run_together(works)
 
-    assert not [r for r in results if isinstance(r, Exception)], results
+    assert [type(result).__name__ for result in results] == ["dict", "dict"], results
     assert DoseDay.objects.count() == 2 * rows

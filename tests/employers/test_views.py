@@ -331,8 +331,8 @@ def test_roster_export_follows_the_search_and_the_status_filter(client, employer
 
 
 def test_roster_export_ignores_a_search_key_of_another_session(client, employer, employer_admin):
-    InviteeFactory(organization=employer, first_name="Ana")
-    InviteeFactory(organization=employer, first_name="Ben")
+    InviteeFactory(organization=employer, first_name="Ana", last_name="García")
+    InviteeFactory(organization=employer, first_name="Ben", last_name="Okafor")
     client.force_login(employer_admin)
 
     rows = read_csv(client.get(reverse("employer:employers.roster.export") + "?search=not-mine"))

@@ -8,7 +8,16 @@ from inventory.services.allocations import allocation_create
 from inventory.services.transfers import transfer_create
 from tests.access_matrix import Owned
 from tests.factories import LocationFactory, UserFactory
-from tests.inventory.factories import LotFactory, stock
+from tests.inventory.factories import (
+    AllocationPlanFactory,
+    AllocationPlanLineFactory,
+    LotFactory,
+    ProductFactory,
+    RedistributionRequestFactory,
+    SurplusPostingFactory,
+    offer,
+    stock,
+)
 
 
 def home_location(personas, portal):
@@ -45,8 +54,57 @@ def transfer_awaiting_approval(personas, portal):
     return transfer.pk
 
 
+STATE_OFFICIALS_BOTH_SIDES = frozenset({(Role.STATE_OFFICIAL, "home"), (Role.STATE_OFFICIAL, "other")})
+
+
+def home_allocation(personas, portal):
+    """An allocation to a home provider's location, not shipped: every state official may
+    correct it (the URLs are in the state portal only)."""
+    location = LocationFactory(organization=personas.organizations["home_provider"])
+    allocation = allocation_create(
+        week=LotFactory().expires_on, product=ProductFactory(), location=location, doses=10, by=UserFactory()
+    )
+    return Owned(allocation.pk, STATE_OFFICIALS_BOTH_SIDES)
+
+
+def draft_plan(personas, portal):
+    return Owned(AllocationPlanFactory().pk, STATE_OFFICIALS_BOTH_SIDES)
+
+
+def plan_line(personas, portal):
+    """In the state portal, a line of a draft plan (any official adjusts it); in the provider
+    portal, an offer to a home provider's location, answered by its administrators."""
+    location = LocationFactory(organization=personas.organizations["home_provider"])
+    assign_perm("enrollment.work_at_location", personas.home[Role.VACCINATOR], location)
+    if portal == Portal.STATE:
+        return Owned(AllocationPlanLineFactory(location=location).pk, STATE_OFFICIALS_BOTH_SIDES)
+    return offer(location=location).pk
+
+
+def home_posting(personas, portal):
+    """Doses a home provider's location offers (withdrawn by its administrators)."""
+    location = LocationFactory(organization=personas.organizations["home_provider"])
+    return SurplusPostingFactory(location=location).pk
+
+
+def third_party_posting(personas, portal):
+    """Doses a third organization offers: the home and the other provider may both ask."""
+    posting = SurplusPostingFactory()
+    return Owned(posting.pk, frozenset({(Role.PROVIDER_ADMIN, "home"), (Role.PROVIDER_ADMIN, "other")}))
+
+
+def redistribution_awaiting(personas, portal):
+    return Owned(RedistributionRequestFactory().pk, STATE_OFFICIALS_BOTH_SIDES)
+
+
 BUILDERS = {
     "location_pk": home_location,
     "shipment_pk": home_shipment,
     "transfer_pk": transfer_awaiting_approval,
+    "allocation_pk": home_allocation,
+    "plan_pk": draft_plan,
+    "plan_line_pk": plan_line,
+    "posting_pk": home_posting,
+    "offered_posting_pk": third_party_posting,
+    "redistribution_pk": redistribution_awaiting,
 }

@@ -7,18 +7,31 @@ import factory
 from django.utils import timezone
 
 from cvms.roles import Role
-from inventory.enums import MovementKind, ShipmentStatus, StorageClass, TransferStatus
+from inventory.enums import (
+    MovementKind,
+    OfferStatus,
+    PlanStatus,
+    RedistributionStatus,
+    ShipmentStatus,
+    StorageClass,
+    SurplusStatus,
+    TransferStatus,
+)
 from inventory.models import (
     Allocation,
+    AllocationPlan,
+    AllocationPlanLine,
     ExpiryWarning,
     InventoryReport,
     InventoryReportLine,
     Lot,
     Product,
+    RedistributionRequest,
     SeriesRule,
     Shipment,
     Stock,
     StockMovement,
+    SurplusPosting,
     Transfer,
 )
 from inventory.services.allocations import week_start
@@ -186,3 +199,70 @@ class ExpiryWarningFactory(factory.django.DjangoModelFactory):
 
     location = factory.SubFactory(LocationFactory)
     lot = factory.SubFactory(LotFactory)
+
+
+class AllocationPlanFactory(factory.django.DjangoModelFactory):
+    """A draft plan with no lines (`plan_create` proposes them; see AllocationPlanLineFactory)."""
+
+    class Meta:
+        model = AllocationPlan
+
+    week = factory.LazyFunction(lambda: week_start(timezone.localdate() + timedelta(days=7)))
+    product = factory.SubFactory(ProductFactory)
+    supply = 1000
+    status = PlanStatus.DRAFT
+    created_by = factory.SubFactory(UserFactory, roles=[Role.STATE_OFFICIAL])
+
+
+class PublishedPlanFactory(AllocationPlanFactory):
+    status = PlanStatus.PUBLISHED
+    respond_by = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class AllocationPlanLineFactory(factory.django.DjangoModelFactory):
+    """A proposed line of a draft plan (nothing explained: the figures are the defaults)."""
+
+    class Meta:
+        model = AllocationPlanLine
+
+    plan = factory.SubFactory(AllocationPlanFactory)
+    location = factory.SubFactory(LocationFactory)
+    proposed = 100
+    doses = 100
+    storage_room = 1000
+    status = OfferStatus.PROPOSED
+
+
+def offer(*, location, doses: int = 100, **plan_fields) -> AllocationPlanLine:
+    """`doses` of a published plan offered to `location`, awaiting its answer."""
+    plan = PublishedPlanFactory(**plan_fields)
+    return AllocationPlanLineFactory(
+        plan=plan, location=location, doses=doses, status=OfferStatus.OFFERED, respond_by=plan.respond_by
+    )
+
+
+class SurplusPostingFactory(factory.django.DjangoModelFactory):
+    """An open posting (the row alone: `surplus_post` also checks the doses are on hand)."""
+
+    class Meta:
+        model = SurplusPosting
+
+    location = factory.SubFactory(LocationFactory)
+    lot = factory.SubFactory(LotFactory)
+    doses = 10
+    status = SurplusStatus.OPEN
+    posted_by = factory.SubFactory(UserFactory, roles=[Role.PROVIDER_ADMIN])
+
+
+class RedistributionRequestFactory(factory.django.DjangoModelFactory):
+    """A request for doses of a posting, awaiting the state."""
+
+    class Meta:
+        model = RedistributionRequest
+
+    posting = factory.SubFactory(SurplusPostingFactory)
+    location = factory.SubFactory(LocationFactory)
+    doses = 5
+    status = RedistributionStatus.AWAITING_APPROVAL
+    requested_by = factory.SubFactory(UserFactory, roles=[Role.PROVIDER_ADMIN])

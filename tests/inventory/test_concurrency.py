@@ -8,11 +8,12 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors
 from inventory.enums import MovementKind, StorageClass
 from inventory.models import StockMovement
-from inventory.services import bulk, counts, ledger, shipments, transfers
+from inventory.services import counts, ledger, shipments, transfers
 from inventory.services.allocations import allocation_create
 from inventory.services.errors import InsufficientStock
 from inventory.services.ledger import stock_administer
@@ -280,36 +281,116 @@ def test_without_the_lock_one_transfer_approved_twice_moves_its_doses_twice(monk
     assert selectors.stock_on_hand(location=here) == 30
 
 
-def _three_doses_each(monkeypatch):
-    """A balance of four, and a bulk taking of three from it; each taking sits after reading the
-    balance, before writing, while the other reads it too."""
+def _racing_requests(count: int, doses: int):
+    """A has 100 doses and posts 10; `count` other locations each request `doses` of them."""
+    from inventory.services.redistribution import redistribution_request, surplus_post
 
-    location, lot = stock(doses=4)
-    now = timezone.now()
-    pause_after(monkeypatch, bulk, "lock_all")
-    return (
-        location,
-        lot,
-        lambda: bulk.stock_administer_many(doses=[bulk.DoseOut(location.pk, lot.pk, now)] * 3, by=None),
+    a, lot = stock(doses=100)
+    posting = surplus_post(location=a, lot=lot, doses=10, by=None)
+    requests = [
+        redistribution_request(posting=posting, location=LocationFactory(), doses=doses, by=None)
+        for _n in range(count)
+    ]
+    return a, lot, requests
+
+
+def _moved_out(location, lot) -> int:
+    return -sum(
+        StockMovement.objects.filter(
+            location=location, lot=lot, kind=MovementKind.TRANSFERRED_OUT
+        ).values_list("quantity", flat=True)
     )
 
 
-def test_two_bulk_takings_at_once_take_what_is_on_hand_once(monkeypatch):
-    location, lot, take = _three_doses_each(monkeypatch)
+def test_two_approvals_of_the_same_posted_doses_move_no_more_than_posted():
+    """Two requests for 8 of the 10 posted doses, approved at the same moment: one moves, the
+    other is refused; A never goes below what it keeps."""
+    from inventory.services.redistribution import redistribution_approve
 
-    results = run_many(2, take)
+    a, lot, requests = _racing_requests(2, 8)
 
-    assert outcomes(results) == {"int": 1, "InsufficientStock": 1}, results
-    assert selectors.stock_on_hand(location=location, lot=lot) == 1
-    assert selectors.ledger_total(location=location, lot=lot) == 1
+    results = run_together(
+        [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["InventoryError", "RedistributionRequest"], results
+    assert _moved_out(a, lot) == 8
+    assert selectors.stock_on_hand(location=a, lot=lot) == 92
+    assert selectors.ledger_total(location=a, lot=lot) == 92
 
 
-def test_without_the_lock_two_bulk_takings_both_pass_the_balance_check(monkeypatch):
-    *_, take = _three_doses_each(monkeypatch)
+def test_race_on_posted_doses_happens_if_we_disable_locks(monkeypatch):
+    """The control: without the posting's lock, approvals of requests for the same doses each
+    read the doses left before the others commit, and together move more than was posted.
+    This test exists to show the harness can catch the missing lock."""
+    from inventory.services import redistribution
+    from inventory.services.redistribution import redistribution_approve
 
+    a, lot, requests = _racing_requests(8, 5)
+    pause_after(monkeypatch, redistribution, "_posting_locked")
     with locks_disabled():
-        results = run_many(2, take)
+        results = run_together(
+            [lambda asked=asked: redistribution_approve(asked=asked, by=None) for asked in requests]
+        )
 
-    # Both read four on hand: the second is stopped only by the database's CHECK, not the rule.
-    assert "InsufficientStock" not in outcomes(results), results
-    assert "IntegrityError" in outcomes(results), results
+    moved = _moved_out(a, lot)
+    assert moved > 10, (moved, results)
+
+
+# --- Allocation corrections and plans (issue 15) -----------------------------------------------
+
+
+def _cancel_twice():
+    """Two cancellations of one allocation, to run together."""
+    from inventory.services.allocations import allocation_cancel, allocation_create
+
+    allocation = allocation_create(
+        week=timezone.localdate(), product=ProductFactory(), location=LocationFactory(), doses=10, by=None
+    )
+    return [lambda: allocation_cancel(allocation=allocation, reason="Wrong", by=None)] * 2
+
+
+def test_an_allocation_cancelled_twice_at_once_is_cancelled_once():
+    results = run_together(_cancel_twice())
+
+    assert sorted(type(r).__name__ for r in results) == ["Allocation", "InventoryError"], results
+    assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 1
+
+
+def test_without_the_shipments_lock_an_allocation_is_cancelled_twice(monkeypatch):
+    from inventory.services import allocations
+
+    pause_after(monkeypatch, allocations, "_shipment_locked_changeable")
+    with locks_disabled():
+        results = run_together(_cancel_twice())
+
+    assert [type(r).__name__ for r in results] == ["Allocation", "Allocation"], results
+    assert AuditEvent.objects.filter(action="inventory.allocation.cancelled").count() == 2
+
+
+def _decline_twice():
+    """Two declines of one offer, to run together."""
+    from tests.inventory.factories import offer
+
+    line = offer(location=LocationFactory())
+    from inventory.services.planning import offer_respond
+
+    return [lambda: offer_respond(line=line, doses=0, by=None)] * 2
+
+
+def test_an_offer_answered_twice_at_once_is_answered_once():
+    results = run_together(_decline_twice())
+
+    assert sorted(type(r).__name__ for r in results) == ["AllocationPlanLine", "PlanError"], results
+    assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 1
+
+
+def test_without_the_plans_lock_an_offer_is_answered_twice(monkeypatch):
+    from inventory.services import planning
+
+    pause_after(monkeypatch, planning, "_plan_locked")
+    with locks_disabled():
+        results = run_together(_decline_twice())
+
+    assert [type(r).__name__ for r in results] == ["AllocationPlanLine", "AllocationPlanLine"], results
+    assert AuditEvent.objects.filter(action="inventory.plan.offer_answered").count() == 2
