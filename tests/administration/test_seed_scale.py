@@ -69,3 +69,14 @@ def test_seed_scale_refuses_more_than_two_doses_a_person():
     with pytest.raises(CommandError, match="two doses per person"):
         _seed(recipients=10, doses=21, locations=1)
     assert not Recipient.objects.exists()
+
+
+def test_seed_scale_gives_people_the_duplicate_finders_keys_that_saving_them_would():
+    _seed(recipients=40, doses=10, locations=2)
+
+    for person in Recipient.objects.all():
+        seeded = (person.name_key, person.email_key, person.phone_key)
+        person.save()
+        person.refresh_from_db()
+        assert seeded == (person.name_key, person.email_key, person.phone_key)
+        assert all(seeded)

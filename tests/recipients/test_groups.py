@@ -81,13 +81,8 @@ def test_notices_go_in_batches_each_over_one_task(settings, django_capture_on_co
         services.priority_group_open(group=group("3b"), by=official)
 
     assert OutboxTask.objects.filter(task="recipients.tasks.group_notices_send").count() == 3
-    assert [
-        len(row.kwargs["email_ids"]) for row in OutboxTask.objects.filter(task="cvms.tasks.send_emails")
-    ] == [
-        2,
-        2,
-        1,
-    ]
+    batches = OutboxTask.objects.filter(task="cvms.tasks.send_emails")
+    assert sorted(len(row.kwargs["email_ids"]) for row in batches) == [1, 2, 2]  # in no set order
     assert len(mail.outbox) == 5
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from cvms.models import User
 from enrollment.models import County, Location, Organization
 from inventory.models import Lot, Product
+from recipients.models import normalized
 
 FIRST_NAMES = [
     "Ana", "José", "Mary", "Kwame", "Lin", "Zoë", "Omar", "Priya", "James", "Sofía", "Wei", "Aisha",
@@ -50,7 +51,7 @@ RECIPIENTS_SQL = """
 INSERT INTO recipients_recipient (
     first_name, middle_name, last_name, date_of_birth, sex, races, ethnicity, email, phone,
     street, street_2, city, state, zip_code, county_id, language, occupation, comorbidity,
-    screening_answers, source, created_at, updated_at)
+    screening_answers, source, created_at, updated_at, name_key, email_key, phone_key)
 SELECT
     (%(first)s::text[])[1 + g %% cardinality(%(first)s::text[])],
     CASE WHEN g %% 3 = 0 THEN 'Marie' ELSE '' END,
@@ -67,7 +68,13 @@ SELECT
     'Raleigh', 'NC', '276' || lpad((g %% 100)::text, 2, '0'),
     (%(counties)s::varchar[])[1 + g %% cardinality(%(counties)s::varchar[])],
     CASE WHEN g %% 3 = 0 THEN 'es' ELSE 'en' END,
-    '', (ARRAY['YES', 'NO', 'UNK'])[1 + g %% 3], '{}', 'self', now(), now()
+    '', (ARRAY['YES', 'NO', 'UNK'])[1 + g %% 3], '{}', 'self', now(), now(),
+    -- The duplicate finder's keys, as Recipient.save() would set them (recipients.models).
+    (%(last_key)s::text[])[1 + (g / 7) %% cardinality(%(last_key)s::text[])]
+        || CASE WHEN g %% 5 = 0 THEN (g %% 997)::text ELSE '' END
+        || '|' || (%(first_key)s::text[])[1 + g %% cardinality(%(first_key)s::text[])],
+    'person' || (%(base)s + g) || '@example.org',
+    '919555' || lpad((g %% 10000)::text, 4, '0')
 FROM generate_series(1, %(recipients)s) AS g
 """
 
@@ -250,6 +257,8 @@ def seed(*, recipients: int, doses: int, locations: int) -> dict:
         params = {
             "first": FIRST_NAMES,
             "last": LAST_NAMES,
+            "first_key": [normalized(name) for name in FIRST_NAMES],
+            "last_key": [normalized(name) for name in LAST_NAMES],
             "base": after,
             "counties": counties,
             "recipients": recipients,
