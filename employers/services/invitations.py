@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,12 +258,15 @@ def _mark_sent(invitation: Invitation) -> None:
     """Mark one sent invitation at once (not at the batch's end: a worker killed after it must
     not leave it to be sent again), and show its person invited."""
     now = timezone.now()
-    Invitation.objects.filter(
+    mine = Invitation.objects.filter(
         pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
-    ).update(status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error="")
-    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
+    )
+    # The person's row before the invitation's, the order in which a resend takes them: the
+    # other order deadlocked with a resend of the same person (seen in its thread test).
+    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).filter(Exists(mine)).update(
         status=InviteeStatus.INVITED, updated_at=now
     )
+    mine.update(status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error="")
     audit(
         action="employers.invitation.sent",
         by=None,  # a worker sends them, for the organization that uploaded the roster
