@@ -91,6 +91,12 @@ def records_reassign(
         raise _appointment_clash() from None
     records.update(recipient=to_recipient, version=F("version") + 1, changed_at=now)
     offline_forms.update(recipient=to_recipient)
+    _audit_moved(moved, from_recipient=from_recipient, to_recipient=to_recipient, by=by, request=request)
+    return moved
+
+
+def _audit_moved(moved: Reassigned, *, from_recipient, to_recipient, by, request, **extra) -> None:
+    """One audit row for the rows a merge or its undo moved (none when nothing moved)."""
     if moved.records or moved.appointments or moved.offline_forms:
         audit(
             action="administration.records.reassigned",
@@ -102,9 +108,9 @@ def records_reassign(
                 "records": moved.records,
                 "appointments": moved.appointments,
                 "offline_forms": moved.offline_forms,
+                **extra,
             },
         )
-    return moved
 
 
 @transaction.atomic
@@ -126,18 +132,12 @@ def records_restore(
     appointments.update(recipient=to_recipient, changed_at=now)
     records.update(recipient=to_recipient, version=F("version") + 1, changed_at=now)
     offline_forms.update(recipient=to_recipient)
-    if back.records or back.appointments or back.offline_forms:
-        audit(
-            action="administration.records.reassigned",
-            by=by,
-            target=to_recipient,
-            request=request,
-            data={
-                "from_recipient": from_recipient.pk,
-                "records": back.records,
-                "appointments": back.appointments,
-                "offline_forms": back.offline_forms,
-                "undoing_merge": True,
-            },
-        )
+    _audit_moved(
+        back,
+        from_recipient=from_recipient,
+        to_recipient=to_recipient,
+        by=by,
+        request=request,
+        undoing_merge=True,
+    )
     return back
