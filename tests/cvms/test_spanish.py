@@ -285,7 +285,8 @@ def test_every_e_mail_to_a_spanish_reader_is_spanish(scene, django_capture_on_co
         official = UserFactory(roles=[Role.STATE_OFFICIAL])
         for number, decide in enumerate((application_approve, application_deny, application_request_info)):
             application = SubmittedApplicationFactory(
-                applicant=UserFactory(language="es"), legal_name=f"Clínica del Valle {number}"
+                applicant=UserFactory(first_name="Lucía", last_name="Ortega", language="es"),
+                legal_name=f"Clínica del Valle {number}",
             )
             extra = {} if decide is application_approve else {"reason": "Falta la licencia."}
             if decide is application_request_info:
