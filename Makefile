@@ -52,9 +52,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # make bench: every benchmark in one run, one table (bench/run.py; bench/README.md); QUICK=1 for
-# a small version in a few minutes. bench/resilience.py (outages, killed workers) runs on its own.
+# a small version in a few minutes; ONLY=booking,pages runs only those benchmarks.
+# bench/resilience.py (outages, killed workers) runs on its own.
 bench: $(STAMP) messages
-	QUICK=$(QUICK) $(BIN)/python bench/run.py
+	QUICK=$(QUICK) BENCH_ONLY=$(ONLY) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
