@@ -119,6 +119,54 @@ def test_printed_qr_code_reads_as_the_form_number(tmp_path):
     assert read.text == number
 
 
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
+def test_each_blank_form_of_a_batch_carries_its_own_number_and_qr_code(tmp_path):
+    numbers = [form_number_new() for _ in range(3)]
+    pdf = documents.registration_forms_pdf([documents.RegistrationPage(n) for n in numbers], heading=HEADING)
+    (tmp_path / "forms.pdf").write_bytes(pdf)
+    for page, number in enumerate(numbers, start=1):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "150",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "forms.pdf",
+                "page",
+            ],
+            cwd=tmp_path,
+            check=True,
+        )
+        (read,) = zxingcpp.read_barcodes(
+            Image.open(tmp_path / "page.png"), formats=zxingcpp.BarcodeFormat.QRCode
+        )
+        assert read.text == number
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "forms.pdf", "-"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert f"Form {form_number_display(number)}" in text
+        assert "Legal first name" in text and "Vaccinator (e-mail)" in text
+        assert all(form_number_display(other) not in text for other in numbers if other != number)
+
+
+def test_a_batch_of_blank_forms_carries_the_laid_out_form_once():
+    def size(count):
+        pages = [documents.RegistrationPage(form_number_new()) for _ in range(count)]
+        return len(documents.registration_forms_pdf(pages, heading=HEADING))
+
+    # Twenty forms: the form's text, lines and fonts once, then a number and a QR code a page.
+    assert size(20) < 2 * size(1)
+
+
 def test_spanish_forms_are_rendered_in_spanish():
     pdf = documents.registration_forms_pdf(
         [documents.RegistrationPage(form_number_new())], heading=HEADING, language="es"
