@@ -24,6 +24,8 @@ from administration.offline.fields import FIELDS
 from administration.offline.numbers import form_number_display
 
 QR_VERSION_1_ALPHANUMERIC = 20  # characters a version 1 code holds at level M
+FORM_TEMPLATE = "administration/offline/registration_form.html"
+VALUE_FONT_PT = 10  # a box's value (registration_form_style.html, .value)
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,9 @@ def _pdf(template: str, context: dict, *, language: str) -> bytes:
 def registration_forms_pdf(
     pages: Iterable[RegistrationPage], *, heading: FormHeading, language: str = "en"
 ) -> bytes:
-    """One document of forms, a page each. Blank forms are one form laid out once, with each
-    page's number and QR code stamped over it (stamping.py); prefilled ones are laid out each."""
+    """One document of forms, a page each: the form laid out once, and each page's number, QR
+    code and person stamped over it (stamping.py); a page whose details might not fit their boxes
+    on one line is laid out whole, as its boxes grow."""
     rendered = [
         {
             "number": form_number_display(page.form_number),
@@ -125,12 +128,59 @@ def registration_forms_pdf(
         }
         for page in pages
     ]
-    template = "administration/offline/registration_form.html"
-    if any(page["person"] for page in rendered) or not rendered:
-        return _pdf(template, {"pages": rendered, "heading": heading}, language=language)
-    form = _pdf(template, {"pages": rendered[:1], "heading": heading, "unstamped": True}, language=language)
-    stamps = _pdf("administration/offline/form_stamps.html", {"pages": rendered}, language=language)
-    return stamping.under_each_page(form_pdf=form, stamps_pdf=stamps)
+    with translation.override(language):
+        return _forms_stamped(rendered, heading)
+
+
+def _forms_stamped(rendered: list[dict], heading: FormHeading) -> bytes:
+    import weasyprint  # imported here: loading Pango is slow and only PDF jobs need it
+
+    # The form laid out once with empty boxes, the appointment line if a page has one.
+    specimen = next((page for page in rendered if page["person"] and page["person"].appointment), None)
+    form_page = {**(specimen or (rendered[:1] or [{}])[0]), "sections": _sections(None)}
+    form = weasyprint.HTML(
+        string=render_to_string(FORM_TEMPLATE, {"pages": [form_page], "heading": heading, "unstamped": True})
+    ).render()
+    places = stamping.field_places(form)
+    stamped, whole, whole_at = [], [], []
+    for index, page in enumerate(rendered):
+        values = _stamped_values(page, places)
+        if values is None:
+            whole.append(page)
+            whole_at.append(index)
+        else:
+            stamped.append({**page, "stamped": values})
+    if not stamped:
+        return weasyprint.HTML(
+            string=render_to_string(FORM_TEMPLATE, {"pages": whole, "heading": heading})
+        ).write_pdf()
+    stamps = render_to_string(
+        "administration/offline/form_stamps.html",
+        {"pages": stamped, "appointment_at": places["appointment"].style() if specimen else ""},
+    )
+    pdf = stamping.under_each_page(
+        form_pdf=form.write_pdf(), stamps_pdf=weasyprint.HTML(string=stamps).write_pdf()
+    )
+    if whole:
+        laid_out = render_to_string(FORM_TEMPLATE, {"pages": whole, "heading": heading})
+        pdf = stamping.pages_inserted(
+            pdf, pages_pdf=weasyprint.HTML(string=laid_out).write_pdf(), at=whole_at
+        )
+    return pdf
+
+
+def _stamped_values(page: dict, places: dict[str, stamping.Place]) -> list[tuple[str, str]] | None:
+    """Each filled box's place and value, or None when a value might not fit its box's line."""
+    values = []
+    for section in page["sections"].values():
+        for form_field, value in section:
+            if not value:
+                continue
+            place = places[form_field.key]
+            if not place.fits(str(value), font_pt=VALUE_FONT_PT):
+                return None
+            values.append((place.style(), value))
+    return values
 
 
 def _sections(person: PrefilledPerson | None) -> dict[str, list[tuple]]:

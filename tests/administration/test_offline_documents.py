@@ -106,6 +106,30 @@ def test_prefilled_form_prints_the_persons_details_and_appointment():
     assert "Appointment: 2021-02-01 09:15 · Dose 2" in text
 
 
+def test_a_batch_keeps_its_order_with_a_person_whose_details_need_more_than_a_line():
+    """Stamped pages print each value on one line; a page whose value might wrap is laid out
+    whole (its box grows) and keeps its place in the batch."""
+    long_street = "Apartment Complex of the Very Long Name, Building 12, Staircase B, Floor 3"
+    people = [
+        documents.PrefilledPerson(first_name="Ana", last_name="Short", city="Raleigh"),
+        documents.PrefilledPerson(first_name="Bea", last_name="Long", street=long_street),
+        None,
+    ]
+    numbers = [form_number_new() for _ in people]
+    pages = _pages_text(
+        documents.registration_forms_pdf(
+            [documents.RegistrationPage(n, p) for n, p in zip(numbers, people, strict=True)], heading=HEADING
+        )
+    )
+    assert len(pages) == 3
+    for number, text in zip(numbers, pages, strict=True):
+        assert f"Form {form_number_display(number)}" in text
+        assert "Legal first name" in text and "Vaccinator (e-mail)" in text
+    assert "Ana" in pages[0] and "Short" in pages[0] and "Raleigh" in pages[0]
+    assert "Bea" in pages[1] and long_street in pages[1]
+    assert "Short" not in pages[1] + pages[2] and "Bea" not in pages[0] + pages[2]
+
+
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
 def test_printed_qr_code_reads_as_the_form_number(tmp_path):
     number = form_number_new()
