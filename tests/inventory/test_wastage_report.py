@@ -48,6 +48,7 @@ def test_wasted_report_is_made_by_a_pdf_worker_not_in_the_request(
     page = client.get(response.url)
     assert page["Content-Type"].startswith("text/html")
     assert "Wasted and expired doses report" in page.content.decode()
+    assert f'href="{reverse("provider:inventory.wastage")}"' in page.content.decode()  # "Back"
     job.refresh_from_db()
     assert job.status == ExportStatus.DONE
     assert reverse("provider:administration.offline.download", kwargs={"export_pk": job.pk}) in (
