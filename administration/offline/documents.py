@@ -156,7 +156,11 @@ def _forms_stamped(rendered: list[dict], heading: FormHeading) -> bytes:
         ).write_pdf()
     stamps = render_to_string(
         "administration/offline/form_stamps.html",
-        {"pages": stamped, "appointment_at": places["appointment"].style() if specimen else ""},
+        {
+            "pages": stamped,
+            "stamp_at": places["stamp"].style(),
+            "appointment_at": places["appointment"].style() if specimen else "",
+        },
     )
     pdf = stamping.under_each_page(
         form_pdf=form.write_pdf(), stamps_pdf=weasyprint.HTML(string=stamps).write_pdf()

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pypdf
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageChops
 
-from administration.offline import documents
+from administration.offline import documents, stamping
 from administration.offline.fields import FIELDS
 from administration.offline.numbers import (
     ALPHABET,
@@ -128,6 +128,29 @@ def test_a_batch_keeps_its_order_with_a_person_whose_details_need_more_than_a_li
     assert "Ana" in pages[0] and "Short" in pages[0] and "Raleigh" in pages[0]
     assert "Bea" in pages[1] and long_street in pages[1]
     assert "Short" not in pages[1] + pages[2] and "Bea" not in pages[0] + pages[2]
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
+def test_a_stamped_form_prints_exactly_as_the_form_laid_out_whole(tmp_path, monkeypatch):
+    person = documents.PrefilledPerson(
+        first_name="Ana",
+        last_name="López",
+        date_of_birth=date(1950, 3, 4),
+        city="Raleigh",
+        email="ana@example.org",
+        appointment=datetime(2021, 2, 1, 9, 15),
+        dose_number=2,
+    )
+    pages = [documents.RegistrationPage(form_number_new(), person)]
+    (tmp_path / "stamped.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
+    monkeypatch.setattr(stamping, "WIDEST_CHARACTER_EM", 1000)  # no value fits: laid out whole
+    (tmp_path / "whole.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
+    for name in ("stamped", "whole"):
+        subprocess.run(
+            ["pdftoppm", "-r", "100", "-png", "-singlefile", f"{name}.pdf", name], cwd=tmp_path, check=True
+        )
+    stamped, whole = (Image.open(tmp_path / f"{name}.png").convert("L") for name in ("stamped", "whole"))
+    assert ImageChops.difference(stamped, whole).getbbox() is None
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
