@@ -130,6 +130,7 @@ class ExportKind(models.TextChoices):
     FORMS_BLANK = "forms_blank", _("Blank registration and administration forms")
     FORMS_CLINIC = "forms_clinic", _("Registration and administration forms for a clinic's bookings")
     INVENTORY_LEVELS = "inventory_levels", _("Inventory levels form")
+    WASTAGE_REPORT = "wastage_report", _("Wasted and expired doses report")
 
 
 # The registry exports are the state's files; the other kinds are an organization's printed forms.

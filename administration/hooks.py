@@ -2,17 +2,36 @@
 
 from datetime import date, datetime
 
+from django.urls import reverse
+
+from administration.enums import ExportKind
 from administration.models import AdministrationRecord, Appointment, OfflineForm
 from administration.selectors.booking import booked_ahead
 from administration.selectors.records import people_waiting_by_place
 from administration.services.booking import no_shows_close
-from administration.services.files import jobs_sweep
+from administration.services.files import export_request, jobs_sweep
 from administration.services.merging import Reassigned, ReassignRefused, records_reassign, records_restore
 from cvms.models import User
 from enrollment.models import Location
 from inventory.models import Product
 from recipients.interface import MergeRefused
 from recipients.models import Recipient
+
+
+def wastage_report_request(
+    *, location: Location, since: date, until: date, by: User, language: str, request=None
+) -> str:
+    """Inventory's printable wasted/expired report is an export job of the location's forms: made
+    on the PDF workers, followed and downloaded on the offline forms' job page."""
+    job = export_request(
+        kind=ExportKind.WASTAGE_REPORT,
+        by=by,
+        organization=location.organization,
+        location=location,
+        params={"since": since.isoformat(), "until": until.isoformat(), "language": language},
+        request=request,
+    )
+    return reverse("provider:administration.offline.job", kwargs={"export_pk": job.pk})
 
 
 def booked_appointments(*, location: Location, product: Product, since: date) -> int:

@@ -22,7 +22,7 @@ Rows (the limit is measured beside each, on this machine, in this run):
   invariant fails the run (exit 1);
 - the CVRS and HL7 exports (`manage.py export_cvrs` / `export_hl7`, child processes) against
   PostgreSQL's `COPY (the export's own query) TO STDOUT`; peak memory of the CVRS export;
-- offline forms (one PDF job of blank forms) against WeasyPrint on a trivial page;
+- offline forms (one PDF job of blank forms; prefilled ones in the note) against WeasyPrint on a trivial page;
 - the roster import (bench/employers_roster_import.py) against a COPY into the roster table;
 - rows this run could not measure say why (`met` is null).
 """

@@ -109,6 +109,17 @@ HOOK_POINTS: dict[str, HookPoint] = {
         ),
         signature="(*, now: datetime) -> dict[str, int]",
     ),
+    "wastage_report_request": HookPoint(
+        purpose=(
+            "A provider asks for the printable wasted/expired doses report of a location for a "
+            "period (inventory's wastage page): make it in the background, on the PDF workers, "
+            "and return the URL of the page that follows it and then offers the download (the "
+            "first answer is used; administration's export jobs answer)."
+        ),
+        signature=(
+            "(*, location: Location, since: date, until: date, by: User, language: str, request) -> str"
+        ),
+    ),
     "provider_locations": HookPoint(
         purpose=(
             "The locations a person may work at for a provider organization: the provider "

@@ -1,18 +1,23 @@
 """The user guides: one Markdown file per portal in docs/guides/ (and its Spanish in
-docs/guides/es/), shown as HTML and as PDF."""
+docs/guides/es/), shown as HTML and as PDF (typeset by a PDF worker, kept in the default storage)."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cvms import outbox
 from helpdesk.markdown import render_markdown
 
 GUIDES_DIR = Path(settings.BASE_DIR) / "docs" / "guides"
+PDF_FOLDER = "guides"  # in the default storage: the typeset guides
+PDF_QUEUED_FOR = 120  # seconds: readers asking meanwhile don't queue the same guide again
 
 
 @dataclass(frozen=True)
@@ -47,25 +52,40 @@ class Guide:
             image_url=lambda src: static(f"guides/{src[4:]}") if src.startswith("img/") else src,
         )
 
-    def pdf(self, language: str | None = None) -> bytes:
-        """The guide as PDF, kept in the cache until the Markdown file changes (a guide takes
-        about a second to typeset, and every reader asks for the same bytes)."""
+    def pdf_name(self, language: str | None = None) -> str:
+        """Where the guide's PDF is kept (default storage): one file per language and version
+        of the Markdown file, so an edited guide is typeset again."""
         language = self.language_for(language)
-        path = self._path_in(language)
-        key = f"helpdesk:guide-pdf:{self.slug}:{language}:{path.stat().st_mtime_ns}"
-        data = cache.get(key)
-        if data is None:
-            from django.template.loader import render_to_string
-            from weasyprint import HTML
+        version = self._path_in(language).stat().st_mtime_ns
+        return f"{PDF_FOLDER}/{self.slug}-{language}-{version}.pdf"
 
-            html = render_to_string(
-                "helpdesk/guide_pdf.html",
-                {"guide": self, "body": render_markdown(self.markdown(language)), "language": language},
-            )
-            # base_url: the guides' folder, so that img/... resolves to the files on disk.
-            data = HTML(string=html, base_url=str(GUIDES_DIR) + "/").write_pdf()
-            cache.set(key, data, timeout=24 * 3600)
-        return data
+    def pdf_render(self, language: str) -> bytes:
+        """The guide typeset by WeasyPrint (about a second: done by a PDF worker, never in a
+        reader's request; see helpdesk.services.guide_pdf_request)."""
+        from django.template.loader import render_to_string
+        from weasyprint import HTML
+
+        html = render_to_string(
+            "helpdesk/guide_pdf.html",
+            {"guide": self, "body": render_markdown(self.markdown(language)), "language": language},
+        )
+        # base_url: the guides' folder, so that img/... resolves to the files on disk.
+        return HTML(string=html, base_url=str(GUIDES_DIR) + "/").write_pdf()
+
+    def pdf_make(self, language: str) -> str:
+        """Typeset the guide into its file, unless it is there already, and remove the files of
+        its earlier versions. Returns the file's name."""
+        name = self.pdf_name(language)
+        if not default_storage.exists(name):
+            saved = default_storage.save(name, ContentFile(self.pdf_render(language)))
+            if saved != name:  # another worker made it meanwhile: keep one
+                default_storage.delete(saved)
+        stale_prefix = f"{self.slug}-{language}-"
+        _folders, files = default_storage.listdir(PDF_FOLDER)
+        for other in files:
+            if other.startswith(stale_prefix) and f"{PDF_FOLDER}/{other}" != name:
+                default_storage.delete(f"{PDF_FOLDER}/{other}")
+        return name
 
 
 GUIDES = {
@@ -78,3 +98,13 @@ GUIDES = {
         Guide("helpdesk", _("Helpdesk")),
     ]
 }
+
+
+def guide_pdf_request(guide: Guide, language: str) -> None:
+    """Have a PDF worker typeset `guide` (the readers who ask while it is queued wait for the
+    same job: one task per guide, language and version, not one per reader)."""
+    from helpdesk import tasks  # tasks import this module
+
+    name = guide.pdf_name(language)
+    if cache.add(f"helpdesk:guide-pdf-queued:{name}", True, timeout=PDF_QUEUED_FOR):
+        outbox.enqueue(tasks.guide_pdf_make, queue=settings.PDF_QUEUE, slug=guide.slug, language=language)

@@ -7,10 +7,13 @@ the apps above to it (pyproject.toml).
 Administration moves stock when it records or voids a dose (`stock_administer`, `stock_return`,
 refused with `InventoryError`; `stock_rows_lock` first when a correction moves a dose between
 lots), reads stock for booking, recording, back-fill and the registry exports, and records the
-demo's shipments. (It tells inventory how many appointments are booked ahead through the
+demo's shipments, and makes the printable wasted/expired report in its export jobs
+(`wasted_movements`, `wastage_report_pdf`: inventory's wastage page asks through the
+`wastage_report_request` hook point). (It tells inventory how many appointments are booked ahead through the
 `booked_appointments` hook point of cvms/hooks.py, not through this module.)
 """
 
+from inventory.exports import wastage_report_pdf
 from inventory.selectors import (
     doses_expected,
     lot_find,
@@ -19,6 +22,7 @@ from inventory.selectors import (
     stock_levels,
     stock_on_hand,
     stock_usable,
+    wasted_movements,
 )
 from inventory.services.bulk import DoseOut, stock_administer_many
 from inventory.services.counts import inventory_report_submit
@@ -42,4 +46,6 @@ __all__ = [
     "stock_return",
     "stock_rows_lock",
     "stock_usable",
+    "wastage_report_pdf",
+    "wasted_movements",
 ]

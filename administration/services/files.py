@@ -1,4 +1,5 @@
-"""Files made from the records: the registry exports (CVRS, HL7) and the printed offline forms.
+"""Files made from the records: the registry exports (CVRS, HL7), the printed offline forms and
+reports (printouts.py).
 
 The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
 straight to the file, so a million doses take the memory of a few thousand. The state portal
@@ -51,6 +52,7 @@ from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
 from administration.selectors import reporting as report_selectors
+from administration.services import printouts
 from cvms import outbox
 from cvms.audit import audit
 from cvms.dbrouter import for_reports
@@ -664,6 +666,7 @@ _MAKERS = {
     ExportKind.FORMS_BLANK: _forms_blank_maker,
     ExportKind.FORMS_CLINIC: _forms_clinic_maker,
     ExportKind.INVENTORY_LEVELS: _inventory_levels_maker,
+    ExportKind.WASTAGE_REPORT: printouts.wastage_report_maker,
 }
 
 

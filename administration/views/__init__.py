@@ -34,8 +34,11 @@ class JobPage(JobMixin, TemplateView):
         return super().get_context_data(**kwargs) | {
             "job": job,
             "download_url": reverse(self.download, kwargs={"export_pk": job.pk}),
-            "back": self.back,
+            "back": self.back_for(job),
         }
+
+    def back_for(self, job: ExportJob) -> str:
+        return self.back
 
 
 class JobDownload(JobMixin, View):

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
@@ -19,7 +20,7 @@ from cvms.roles import Portal
 from helpdesk import selectors, services
 from helpdesk.enums import Category
 from helpdesk.forms import RegistrationForm
-from helpdesk.guides import GUIDES
+from helpdesk.guides import GUIDES, guide_pdf_request
 from helpdesk.markdown import render_markdown
 from helpdesk.models import Article
 
@@ -156,9 +157,24 @@ class GuideDetailView(HelpPublicView, TemplateView):
         )
 
 
-class GuidePdfView(HelpPublicView, View):
-    def get(self, request, guide_slug: str):
+class GuidePdfView(HelpPublicView, TemplateView):
+    """The guide's PDF, once a PDF worker has typeset it; until then a page that asks for it and
+    refreshes by itself (`?wait=1`), then offers the download."""
+
+    template_name = "helpdesk/guide_pdf_wait.html"
+
+    def get(self, request, *args, guide_slug: str, **kwargs):
         guide = _guide(guide_slug)
-        response = HttpResponse(guide.pdf(), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="cvms-guide-{guide.slug}.pdf"'
-        return response
+        language = guide.language_for()
+        name = guide.pdf_name(language)
+        ready = default_storage.exists(name)
+        if ready and not request.GET.get("wait"):
+            return FileResponse(
+                default_storage.open(name, "rb"),
+                as_attachment=True,
+                filename=f"cvms-guide-{guide.slug}.pdf",
+                content_type="application/pdf",
+            )
+        if not ready:
+            guide_pdf_request(guide, language)
+        return self.render_to_response(self.get_context_data(guide=guide, ready=ready))

@@ -4,14 +4,16 @@ stock, shipment or transfer is 404, and so is another location's for a vaccinato
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from cvms.access import ProviderPortalView
+from cvms.hooks import contributions
 from cvms.roles import PROVIDER_ADMINS
 from cvms.spreadsheets import csv_download
 from enrollment.models import Location
@@ -261,31 +263,30 @@ class WastageView(ProviderPortalView, TemplateView):
 
 
 class WastageReportPdfView(ProviderPortalView, LocationMixin, View):
-    """The printable wasted/expired doses report of a location for a period, with the
-    provider's PIN in the top right-hand corner as on the state registry's report."""
+    """Asks for the printable wasted/expired doses report of a location for a period (the
+    provider's PIN in the top right-hand corner, as on the state registry's report): the PDF is
+    made in the background, on the PDF workers, and the job's page follows it, then offers it."""
 
-    def get(self, request, *args, **kwargs):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
         location = self.get_location()
-        form = PeriodForm(request.GET or None)
+        form = PeriodForm(request.POST or None)
         if form.is_bound and form.is_valid():
             since, until = form.cleaned_data["since"], form.cleaned_data["until"]
         else:
             until = timezone.localdate()
             since = until.replace(day=1)
-        movements = list(selectors.wasted_movements(location=location, since=since, until=until))
-        pdf = exports.wastage_report_pdf(
-            {
-                "location": location,
-                "organization": location.organization,
-                "since": since,
-                "until": until,
-                "movements": movements,
-                "total": sum(m.doses for m in movements),
-                "generated_at": timezone.localtime(),
-            }
+        answers = contributions("wastage_report_request")
+        if not answers:
+            raise Http404  # no app makes the report's PDF
+        job_page = answers[0](
+            location=location,
+            since=since,
+            until=until,
+            by=request.user,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            request=request,
         )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="wasted-expired-{location.pk}-{since:%Y%m%d}-{until:%Y%m%d}.pdf"'
-        )
-        return response
+        messages.success(request, _("The PDF is being prepared."))
+        return redirect(job_page)

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pypdf
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageChops
 
-from administration.offline import documents
+from administration.offline import documents, stamping
 from administration.offline.fields import FIELDS
 from administration.offline.numbers import (
     ALPHABET,
@@ -106,6 +106,53 @@ def test_prefilled_form_prints_the_persons_details_and_appointment():
     assert "Appointment: 2021-02-01 09:15 · Dose 2" in text
 
 
+def test_a_batch_keeps_its_order_with_a_person_whose_details_need_more_than_a_line():
+    """Stamped pages print each value on one line; a page whose value might wrap is laid out
+    whole (its box grows) and keeps its place in the batch."""
+    long_street = "Apartment Complex of the Very Long Name, Building 12, Staircase B, Floor 3"
+    people = [
+        documents.PrefilledPerson(first_name="Ana", last_name="Short", city="Raleigh"),
+        documents.PrefilledPerson(first_name="Bea", last_name="Long", street=long_street),
+        None,
+    ]
+    numbers = [form_number_new() for _ in people]
+    pages = _pages_text(
+        documents.registration_forms_pdf(
+            [documents.RegistrationPage(n, p) for n, p in zip(numbers, people, strict=True)], heading=HEADING
+        )
+    )
+    assert len(pages) == 3
+    for number, text in zip(numbers, pages, strict=True):
+        assert f"Form {form_number_display(number)}" in text
+        assert "Legal first name" in text and "Vaccinator (e-mail)" in text
+    assert "Ana" in pages[0] and "Short" in pages[0] and "Raleigh" in pages[0]
+    assert "Bea" in pages[1] and long_street in pages[1]
+    assert "Short" not in pages[1] + pages[2] and "Bea" not in pages[0] + pages[2]
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
+def test_a_stamped_form_prints_exactly_as_the_form_laid_out_whole(tmp_path, monkeypatch):
+    person = documents.PrefilledPerson(
+        first_name="Ana",
+        last_name="López",
+        date_of_birth=date(1950, 3, 4),
+        city="Raleigh",
+        email="ana@example.org",
+        appointment=datetime(2021, 2, 1, 9, 15),
+        dose_number=2,
+    )
+    pages = [documents.RegistrationPage(form_number_new(), person)]
+    (tmp_path / "stamped.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
+    monkeypatch.setattr(stamping, "WIDEST_CHARACTER_EM", 1000)  # no value fits: laid out whole
+    (tmp_path / "whole.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
+    for name in ("stamped", "whole"):
+        subprocess.run(
+            ["pdftoppm", "-r", "100", "-png", "-singlefile", f"{name}.pdf", name], cwd=tmp_path, check=True
+        )
+    stamped, whole = (Image.open(tmp_path / f"{name}.png").convert("L") for name in ("stamped", "whole"))
+    assert ImageChops.difference(stamped, whole).getbbox() is None
+
+
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
 def test_printed_qr_code_reads_as_the_form_number(tmp_path):
     number = form_number_new()
@@ -117,6 +164,54 @@ def test_printed_qr_code_reads_as_the_form_number(tmp_path):
     )
     (read,) = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"), formats=zxingcpp.BarcodeFormat.QRCode)
     assert read.text == number
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
+def test_each_blank_form_of_a_batch_carries_its_own_number_and_qr_code(tmp_path):
+    numbers = [form_number_new() for _ in range(3)]
+    pdf = documents.registration_forms_pdf([documents.RegistrationPage(n) for n in numbers], heading=HEADING)
+    (tmp_path / "forms.pdf").write_bytes(pdf)
+    for page, number in enumerate(numbers, start=1):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "150",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "forms.pdf",
+                "page",
+            ],
+            cwd=tmp_path,
+            check=True,
+        )
+        (read,) = zxingcpp.read_barcodes(
+            Image.open(tmp_path / "page.png"), formats=zxingcpp.BarcodeFormat.QRCode
+        )
+        assert read.text == number
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), "forms.pdf", "-"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert f"Form {form_number_display(number)}" in text
+        assert "Legal first name" in text and "Vaccinator (e-mail)" in text
+        assert all(form_number_display(other) not in text for other in numbers if other != number)
+
+
+def test_a_batch_of_blank_forms_carries_the_laid_out_form_once():
+    def size(count):
+        pages = [documents.RegistrationPage(form_number_new()) for _ in range(count)]
+        return len(documents.registration_forms_pdf(pages, heading=HEADING))
+
+    # Twenty forms: the form's text, lines and fonts once, then a number and a QR code a page.
+    assert size(20) < 2 * size(1)
 
 
 def test_spanish_forms_are_rendered_in_spanish():

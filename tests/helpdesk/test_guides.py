@@ -1,10 +1,14 @@
 import io
+import os
 import re
 
 import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from pypdf import PdfReader
 
+from cvms.models import OutboxTask
 from helpdesk.guides import GUIDES, GUIDES_DIR
 
 
@@ -35,15 +39,54 @@ def test_guide_list_links_every_guide_and_its_pdf(client, db):
 
 
 @pytest.mark.parametrize("slug", ["provider", "helpdesk"])
-def test_guide_downloads_as_a_pdf_with_its_text_and_screenshots(client, db, slug):
-    response = client.get(reverse("help:guide.pdf", args=[slug]))
-
-    assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+def test_guide_downloads_as_a_pdf_with_its_text_and_screenshots(guide_pdf, slug):
+    reader = PdfReader(io.BytesIO(guide_pdf(slug)))
     text = " ".join(page.extract_text() for page in reader.pages)
     title = GUIDES[slug].markdown().splitlines()[0].lstrip("# ")
     assert title in text
     assert sum(len(page.images) for page in reader.pages) >= 1
+
+
+def test_the_guide_pdf_is_typeset_by_a_pdf_worker_not_in_the_request(client, db, commit):
+    url = reverse("help:guide.pdf", args=["state"])
+    with commit() as published:
+        response = client.get(url)
+
+    # The request answers with a page that waits and refreshes, never with the PDF.
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert b"%PDF" not in response.content
+    assert "The PDF of this guide is being prepared." in response.content.decode()
+    assert '<meta http-equiv="refresh" content="3; url=?wait=1">' in response.content.decode()
+    task = OutboxTask.objects.get()
+    assert (task.task, task.queue, task.kwargs) == (
+        "helpdesk.tasks.guide_pdf_make",
+        settings.PDF_QUEUE,
+        {"slug": "state", "language": "en"},
+    )
+    # Readers who ask meanwhile wait for the same job.
+    client.get(url)
+    assert OutboxTask.objects.count() == 1
+    assert not default_storage.exists(GUIDES["state"].pdf_name("en"))
+
+    for callback in published:
+        callback()  # the worker typesets it
+    ready = client.get(url, {"wait": "1"}).content.decode()
+    assert "Download the PDF" in ready and "refresh" not in ready
+    assert client.get(url)["Content-Type"] == "application/pdf"
+
+
+def test_an_edited_guide_is_typeset_again_and_its_old_pdf_removed(guide_pdf, settings):
+    guide = GUIDES["employer"]
+    guide_pdf("employer")
+    old = guide.pdf_name("en")
+    stat = guide.path.stat()
+    try:
+        os.utime(guide.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        assert guide.pdf_name("en") != old
+        guide_pdf("employer")
+        assert default_storage.exists(guide.pdf_name("en")) and not default_storage.exists(old)
+    finally:
+        os.utime(guide.path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_an_unknown_guide_is_not_found(client, db):

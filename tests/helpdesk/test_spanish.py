@@ -66,11 +66,18 @@ def test_every_spanish_guide_has_the_english_ones_images():
         assert images.findall(spanish.read_text()) == images.findall(english.read_text()), spanish.name
 
 
-def test_the_spanish_guide_downloads_as_a_spanish_pdf(client, db):
-    response = client.get(reverse("help:guide.pdf", args=["recipient"]), HTTP_ACCEPT_LANGUAGE="es")
+def test_the_spanish_guide_downloads_as_a_spanish_pdf(guide_pdf):
+    pdf = guide_pdf("recipient", HTTP_ACCEPT_LANGUAGE="es")
 
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Guía del portal para personas vacunadas" in text
+
+
+def test_the_guide_pdfs_waiting_page_is_in_spanish(client, db):
+    page = client.get(reverse("help:guide.pdf", args=["recipient"]), HTTP_ACCEPT_LANGUAGE="es")
+
+    assert "Se está preparando el PDF de esta guía." in page.content.decode()
+    assert "Esta página se actualiza sola." in page.content.decode()
 
 
 # --- the knowledge base --------------------------------------------------------------------------

@@ -23,6 +23,10 @@ class ProviderJobs:
     back = "provider:administration.offline"
     download = "provider:administration.offline.download"
 
+    def back_for(self, job: ExportJob) -> str:
+        # The wasted/expired report is asked for on inventory's wastage page: back there.
+        return "provider:inventory.wastage" if job.kind == ExportKind.WASTAGE_REPORT else self.back
+
     def jobs(self):
         # The forms of the locations the person may work at: a clinic's forms list its people.
         return ExportJob.objects.filter(
