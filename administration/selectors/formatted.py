@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from administration.models import AdministrationRecord
 from administration.reporting import cvrs, cvrs_sql
-from administration.selectors.reporting import REPORT_FIELDS, ReportRow, day_bounds, dose_report
+from administration.selectors.reporting import (
+    REPORT_FIELDS,
+    ReportRow,
+    day_bounds,
+    dose_report,
+    reported_before,
+)
 from enrollment.models import Location
 from inventory.models import Product
 
@@ -123,8 +129,9 @@ def cvrs_record_lines(
     extract_type: cvrs.ExtractType,
     report: cvrs.Report,
     day: date | None = None,
-) -> Iterator[str]:
-    """The records' CVRS lines (no header), as `cvrs.cvrs_line` writes them with `report`.
+) -> Iterator[str | None]:
+    """The records' CVRS lines (no header), as `cvrs.cvrs_line` writes them with `report`: one
+    item per record, None for a record left out (noted in the report).
 
     PostgreSQL writes each plainly valid line; a record that breaks a rule, or has a value to
     leave empty, goes through `cvrs.cvrs_line`, which notes it in the report. For a daily file
@@ -137,16 +144,12 @@ def cvrs_record_lines(
     plain = plain_condition(records, checks)
     for item in formatted_rows(records, fields=fields, plain=plain):
         if isinstance(item, bytes):
-            text = cvrs_sql.copied_line(item, report=report)
-            if text is not None:
-                yield text
+            yield cvrs_sql.copied_line(item, report=report)
             continue
-        if day is not None and timezone.localdate(item["created_at"]) < day:
+        if day is not None and reported_before(item, day=day):
             report.note(
                 "updates",
                 f"CVMS-{item['id']}: changed on {day} (corrected, or the person's details), first reported "
                 f"on {timezone.localdate(item['created_at'])}",
             )
-        text = cvrs.cvrs_line(dose_report(item), extract_type=extract_type, report=report)
-        if text is not None:
-            yield text
+        yield cvrs.cvrs_line(dose_report(item), extract_type=extract_type, report=report)

@@ -141,7 +141,8 @@ def _cvrs_record_lines(
     else:
         records = report_selectors.records_of_day(day=day)
     lines = formatted.cvrs_record_lines(records, extract_type=extract_type, report=report, day=day)
-    yield from _counted(lines, progress)
+    # Every record counts as done, the ones left out (None, in the report) too.
+    yield from (line for line in _counted(lines, progress) if line is not None)
     if day is None:
         return
     for pk, created_at in report_selectors.records_voided_after_reporting(day=day).values_list(

@@ -111,6 +111,8 @@ def test_sql_lines_are_the_python_formatters_byte_for_byte_and_report_the_same(v
         report = cvrs.Report()
 
         lines = list(formatted.cvrs_record_lines(_today_records(), extract_type=extract_type, report=report))
+        assert lines.count(None) == len(report.left_out)
+        lines = [line for line in lines if line is not None]
 
         assert lines == expected_lines
         assert report.text() == expected_report
@@ -159,10 +161,15 @@ def test_the_period_and_daily_files_are_the_reference_files(varied):
     expected_lines, expected_report = _reference(_today_records(), cvrs.ExtractType.IDENTIFIED)
     out = io.StringIO()
 
-    result = files.cvrs_write(out, start=today, end=today, extract_type=cvrs.ExtractType.IDENTIFIED)
+    done = []
+
+    result = files.cvrs_write(
+        out, start=today, end=today, extract_type=cvrs.ExtractType.IDENTIFIED, progress=done.append
+    )
 
     assert out.getvalue() == cvrs.cvrs_header() + "".join(expected_lines)
     assert result.records == len(expected_lines)
+    assert done[-1] == len(varied) - 1  # every record counts as done, those left out too
     assert result.report.text() == expected_report
 
     # The daily file: a record first reported three days ago, its person changed today, goes
