@@ -78,19 +78,12 @@ def _failing(queryset: QuerySet, *, prefix: str, checks: list[str]) -> str:
 
 def plain_condition(records: QuerySet[AdministrationRecord], checks: dict[str, list[str]]) -> str:
     """The SQL condition of a plain row: its own `checks["row"]`, and its location and product
-    not among those that fail theirs (checked here, in one query, once each: not once per dose)."""
-    scopes = {"location": Location.objects.using(records.db), "product": Product.objects.using(records.db)}
-    failing = [
-        _failing(queryset, prefix=f"{scope}__", checks=checks[scope]) for scope, queryset in scopes.items()
-    ]
-    with connections[records.db].cursor() as cursor:
-        # The SQL is ours (the checks) and Django's, its values quoted by psycopg: nothing typed in.
-        cursor.execute(f"SELECT {', '.join(failing)}")
-        pks = dict(zip(scopes, cursor.fetchone(), strict=True))
+    not among those that fail theirs. Those are uncorrelated subqueries: PostgreSQL runs each
+    once (an InitPlan) in the COPY's own snapshot, not once per dose."""
     conditions = list(checks["row"])
-    for scope, failed in pks.items():
-        if failed:
-            conditions.append(f"r.k_{scope} <> ALL('{{{','.join(str(pk) for pk in failed)}}}'::bigint[])")
+    for scope, model in (("location", Location), ("product", Product)):
+        failing = _failing(model.objects.using(records.db), prefix=f"{scope}__", checks=checks[scope])
+        conditions.append(f"r.k_{scope} <> ALL({failing})")
     return cvrs_sql.all_of(conditions)
 
 
