@@ -5,7 +5,8 @@ row with the 45 variable names in order (all of them, even when empty), one line
 or refusal, dates `YYYY-MM-DD`, at most 200,000 records per file named `yyyymmdd_NN_AAA.txt`.
 
 `cvrs_lines` is a generator: it holds one row at a time, so a million doses export in constant
-memory (bench/administration_export.py measures it).
+memory. The exports themselves have PostgreSQL write the lines (cvrs_sql.py) and use this module
+for the rows the SQL doesn't write plainly, and as the reference the SQL is tested against.
 
 Over 450 lines: most of it is the specification's table of 45 variables with each one's
 format rule, kept beside the code that applies them so that one reads against the other.
@@ -399,7 +400,11 @@ def cvrs_record(
     one, a "required if known" value that can't be expressed is left empty, and a dose that still
     breaks a rule is left out (None); both are noted in the report.
     """
-    values = cvrs_values(dose, extract_type=extract_type)
+    return cvrs_checked(cvrs_values(dose, extract_type=extract_type), event_id=dose.event_id, report=report)
+
+
+def cvrs_checked(values: dict[str, str], *, event_id: str, report: Report | None = None) -> list[str] | None:
+    """`cvrs_record` of a dose's 45 cleaned values (`cvrs_values`), by variable name."""
     if report is not None:
         unexpressible = {
             name: what for name, what in _format_failures(values).items() if name in EMPTY_IF_UNEXPRESSIBLE
@@ -407,12 +412,12 @@ def cvrs_record(
         for name in unexpressible:
             values[name] = ""
         if unexpressible:
-            report.note("emptied", f"{dose.event_id}: " + "; ".join(unexpressible.values()) + " (left empty)")
+            report.note("emptied", f"{event_id}: " + "; ".join(unexpressible.values()) + " (left empty)")
     problems = cvrs_problems(values)
     if problems:
         if report is None:
-            raise CVRSError(f"Dose {dose.event_id}: " + "; ".join(problems))
-        report.note("left_out", f"{dose.event_id}: " + "; ".join(problems))
+            raise CVRSError(f"Dose {event_id}: " + "; ".join(problems))
+        report.note("left_out", f"{event_id}: " + "; ".join(problems))
         return None
     return [values[name] for name in COLUMNS]
 
@@ -421,7 +426,8 @@ def cvrs_header() -> str:
     return "\t".join(COLUMNS) + "\n"
 
 
-def _line(dose: DoseReport, *, extract_type: ExtractType, report: Report | None) -> str | None:
+def cvrs_line(dose: DoseReport, *, extract_type: ExtractType, report: Report | None) -> str | None:
+    """One dose's line (ending with LF), or None when `cvrs_record` leaves it out."""
     record = cvrs_record(dose, extract_type=extract_type, report=report)
     return None if record is None else "\t".join(record) + "\n"
 
@@ -436,7 +442,7 @@ def cvrs_lines(
     be expressed is handled as `cvrs_record` says and listed there; without, it raises."""
     yield cvrs_header()
     for dose in doses:
-        line = _line(dose, extract_type=extract_type, report=report)
+        line = cvrs_line(dose, extract_type=extract_type, report=report)
         if line is not None:
             yield line
 
@@ -462,8 +468,16 @@ def cvrs_split(
 
     Consume each file before asking for the next (they share one iterator over `doses`).
     """
-    records = (_line(dose, extract_type=extract_type, report=report) for dose in doses)
-    source = (line for line in records if line is not None)
+    records = (cvrs_line(dose, extract_type=extract_type, report=report) for dose in doses)
+    return cvrs_split_lines((line for line in records if line is not None), per_file=per_file)
+
+
+def cvrs_split_lines(
+    lines: Iterable[str], *, per_file: int = MAX_RECORDS_PER_FILE
+) -> Iterator[Iterator[str]]:
+    """Record lines (formatted already) as consecutive files of at most `per_file`, each a
+    generator of lines, header first; consume each before asking for the next."""
+    source = iter(lines)
     while True:
         try:
             first = next(source)

@@ -95,7 +95,7 @@ def _reported(records: QuerySet[AdministrationRecord]) -> QuerySet[Administratio
     return records.order_by("pk")
 
 
-def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """From the start of `start` to the start of the day after `end`, in the state's time."""
     since = timezone.make_aware(datetime.combine(start, time.min))
     until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
@@ -104,7 +104,7 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def records_between(*, start: date, end: date) -> QuerySet[AdministrationRecord]:
     """The standing doses and refusals given from `start` to `end` (both included, state time)."""
-    since, until = _day_bounds(start, end)
+    since, until = day_bounds(start, end)
     return _reported(
         AdministrationRecord.objects.filter(administered_at__gte=since, administered_at__lt=until).exclude(
             status=RecordStatus.VOIDED
@@ -116,7 +116,7 @@ def records_of_day(*, day: date) -> QuerySet[AdministrationRecord]:
     """What the daily CVRS file of `day` carries: the standing records created that day, whenever
     they were given (a back-filled paper form reports on the day it is entered), and those
     changed that day (corrected, or the person's details changed), sent again."""
-    since, until = _day_bounds(day, day)
+    since, until = day_bounds(day, day)
     return _reported(
         AdministrationRecord.objects.filter(
             Q(created_at__gte=since, created_at__lt=until)
@@ -131,7 +131,7 @@ def records_of_day(*, day: date) -> QuerySet[AdministrationRecord]:
 
 def records_voided_after_reporting(*, day: date) -> QuerySet[AdministrationRecord]:
     """The records voided on `day` that an earlier daily file carried: a CVRS file can't delete."""
-    since, until = _day_bounds(day, day)
+    since, until = day_bounds(day, day)
     return AdministrationRecord.objects.filter(
         status=RecordStatus.VOIDED, changed_at__gte=since, changed_at__lt=until, created_at__lt=since
     ).order_by("pk")

@@ -1,8 +1,9 @@
 """Files made from the records: the registry exports (CVRS, HL7), the printed offline forms and
 reports (printouts.py).
 
-The writers stream: rows come from a server-side cursor (`selectors.reporting.dose_reports`) and go
-straight to the file, so a million doses take the memory of a few thousand. The state portal
+The writers stream, so a million doses take the memory of a few thousand: the CVRS lines come
+from PostgreSQL's `COPY (...) TO STDOUT` (`selectors.formatted`), the HL7 rows from a server-side
+cursor (`selectors.reporting.dose_reports`), straight to the file. The state portal
 and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
 outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
 expiry. The management commands call the same writers.
@@ -51,6 +52,7 @@ from administration.models import (
 from administration.offline import documents
 from administration.offline.numbers import form_number_new
 from administration.reporting import cvrs, hl7
+from administration.selectors import formatted
 from administration.selectors import reporting as report_selectors
 from administration.services import printouts
 from cvms import outbox
@@ -122,23 +124,29 @@ class CvrsResult:
     report: cvrs.Report = field(default_factory=cvrs.Report)
 
 
-def _cvrs_doses(*, start: date | None, end: date | None, day: date | None, report: cvrs.Report):
-    """The doses of a range (by the day given) or of a daily file (created or changed that day),
-    noting in the report what a daily file sends again and what it can't carry."""
+def _cvrs_record_lines(
+    *,
+    start: date | None,
+    end: date | None,
+    day: date | None,
+    extract_type: cvrs.ExtractType,
+    report: cvrs.Report,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[str]:
+    """The lines of a range's doses (by the day given) or of a daily file (created or changed
+    that day), formatted by PostgreSQL, noting in the report what can't go as recorded, what a
+    daily file sends again and what it can't carry."""
     if day is None:
         # A period's extract only reads: from the replica when there is one (cvms/dbrouter.py).
         # A day's file stays on the primary: it must see every change of the day.
         records = for_reports(report_selectors.records_between(start=start, end=end))
-        yield from report_selectors.dose_reports(records)
+    else:
+        records = report_selectors.records_of_day(day=day)
+    lines = formatted.cvrs_record_lines(records, extract_type=extract_type, report=report, day=day)
+    # Every record counts as done, the ones left out (None, in the report) too.
+    yield from (line for line in _counted(lines, progress) if line is not None)
+    if day is None:
         return
-    for row in report_selectors.report_rows(report_selectors.records_of_day(day=day)):
-        if report_selectors.reported_before(row, day=day):
-            report.note(
-                "updates",
-                f"CVMS-{row['id']}: changed on {day} (corrected, or the person's details), first reported "
-                f"on {timezone.localdate(row['created_at'])}",
-            )
-        yield report_selectors.dose_report(row)
     for pk, created_at in report_selectors.records_voided_after_reporting(day=day).values_list(
         "pk", "created_at"
     ):
@@ -167,11 +175,13 @@ def cvrs_write(
     if (day is None) == (start is None or end is None):
         raise ValueError("Give a day, or a start and an end.")
     result = CvrsResult(records=0)
-    doses = _cvrs_doses(start=start, end=end, day=day, report=result.report)
-    for line in cvrs.cvrs_lines(_counted(doses, progress), extract_type=extract_type, report=result.report):
+    out.write(cvrs.cvrs_header())
+    lines = _cvrs_record_lines(
+        start=start, end=end, day=day, extract_type=extract_type, report=result.report, progress=progress
+    )
+    for line in lines:
         out.write(line)
         result.records += 1
-    result.records -= 1  # the header
     return result
 
 
@@ -228,8 +238,8 @@ def cvrs_daily_write(
         parts[-1][1] -= 1  # the header
 
     try:
-        doses = _cvrs_doses(start=None, end=None, day=day, report=report)
-        for lines in cvrs.cvrs_split(doses, extract_type=extract_type, report=report):
+        records = _cvrs_record_lines(start=None, end=None, day=day, extract_type=extract_type, report=report)
+        for lines in cvrs.cvrs_split_lines(records):
             write_part(lines)
         if not parts:
             write_part([cvrs.cvrs_header()])
