@@ -148,7 +148,7 @@ def measure(rows: int) -> None:
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         settings.STORAGES["default"]["OPTIONS"]["location"] = tmp
-        warm_up(Path(tmp), group_ids)
+        warm_up(Path(tmp), group_ids, rows)
         for run in range(REPEATS):
             organization, admin = bench_organization(rows, run)
             roster, stored_rows = write_files(Path(tmp), rows, group_ids, organization.pk)
@@ -169,19 +169,19 @@ def measure(rows: int) -> None:
     report(rows, size_mb, runs, memory_before)
 
 
-def warm_up(tmp: Path, group_ids: dict) -> None:
+def warm_up(tmp: Path, group_ids: dict, rows: int) -> None:
     """One small import, not measured: a worker or web process is long-lived, and a fresh one's
     first import also pays once for loading modules and finalizing the Celery app (0.1-0.4 s,
     a third of a 10,000-row import), which is not a cost of importing."""
     folder = tmp / "warm-up"
     folder.mkdir()
-    organization, admin = bench_organization(100, -1)
+    organization, admin = bench_organization(100, f"warm-up-{rows}")  # one per size measured
     roster, _stored = write_files(folder, 100, group_ids, organization.pk)
     real_path(roster, organization, admin, 100)
     roster_empty()
 
 
-def bench_organization(rows: int, run: int):
+def bench_organization(rows: int, run: int | str):
     from cvms.roles import Role
     from cvms.services import membership_grant, user_create
     from enrollment.models import Organization
