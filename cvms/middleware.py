@@ -159,12 +159,16 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not is_connection_lost(exception):
-            return None
-        page = loader.render_to_string("503.html", {"site_name": settings.SITE_NAME})
-        response = HttpResponse(page, status=503)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable() if is_connection_lost(exception) else None
+
+
+def database_unavailable() -> HttpResponse:
+    """The 503 page for a database gone away: also the 500 handler's answer to such an error
+    raised outside a view, by a middleware reading the session (cvms.views.server_error)."""
+    page = loader.render_to_string("503.html", {"site_name": settings.SITE_NAME})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(DatabaseUnavailableMiddleware.RETRY_AFTER_SECONDS)
+    return response
 
 
 class RequestOriginMiddleware:

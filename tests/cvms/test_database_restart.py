@@ -15,6 +15,7 @@ from django.utils import translation
 from cvms.dbbackend.base import DatabaseWrapper, is_connection_lost
 from cvms.locking import LockTimeout
 from cvms.middleware import DatabaseUnavailableMiddleware
+from cvms.views import server_error
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -155,3 +156,23 @@ def test_other_errors_are_left_to_their_own_pages():
         )
         is None
     )
+
+
+def test_a_database_gone_before_the_view_is_please_try_again_too():
+    """Raised by a middleware (reading the session) rather than the view, the error reaches
+    the 500 handler, which answers the same 503."""
+    error = cut_connection_error()
+    try:
+        raise error
+    except OperationalError:
+        response = server_error(RequestFactory().get("/"))
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert "The service was briefly unavailable and nothing was changed." in response.content.decode()
+
+
+def test_any_other_error_is_still_the_500_page():
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
