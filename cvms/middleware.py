@@ -10,12 +10,15 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from cvms.dbbackend.base import is_connection_lost
 from cvms.hooks import contributions
 from cvms.locking import LockTimeout, is_lock_timeout
 from cvms.roles import Role
@@ -138,6 +141,34 @@ class LockTimeoutMiddleware:
         response = render(request, "cvms/lock_timeout.html", {"back_url": _back_url(request)}, status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """The database went away during the request (stopped, restarting: its transaction rolled
+    back, nothing was changed): "please try again in a moment" (503, `Retry-After`) rather than
+    a server error. Rendered without the request, like the 500 page: its context processors
+    would ask the database again. Opening a connection waits out a restart first
+    (cvms/dbbackend), so this is the few requests a restart cuts short."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        return database_unavailable() if is_connection_lost(exception) else None
+
+
+def database_unavailable() -> HttpResponse:
+    """The 503 page for a database gone away: also the 500 handler's answer to such an error
+    raised outside a view, by a middleware reading the session (cvms.views.server_error)."""
+    page = loader.render_to_string("503.html", {"site_name": settings.SITE_NAME})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(DatabaseUnavailableMiddleware.RETRY_AFTER_SECONDS)
+    return response
 
 
 class RequestOriginMiddleware:

@@ -84,8 +84,10 @@ MIDDLEWARE = [
     "cvms.middleware.PrivatePagesMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that every middleware above sees its answers (headers, no-store): the apps'
-    # `request_check` contributions (cvms/hooks.py), and "please try again" for a lock timeout.
+    # `request_check` contributions (cvms/hooks.py), and "please try again" for a lock timeout
+    # or a database gone away mid-request.
     "cvms.middleware.HookedChecksMiddleware",
+    "cvms.middleware.DatabaseUnavailableMiddleware",
     "cvms.middleware.LockTimeoutMiddleware",
 ]
 
@@ -128,11 +130,17 @@ READ_FROM_REPLICA = bool(_replica_url)
 DATABASE_ROUTERS = ["cvms.dbrouter.ReplicaRouter"]
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, waiting out a database restart when it connects (cvms/dbbackend).
+        _database["ENGINE"] = "cvms.dbbackend"
         # No JIT compilation for the web's and workers' connections: pages run short queries,
         # and PostgreSQL's JIT spent up to 1.5 s compiling the plan of a list over millions of
         # rows (issue 18). A job that wants it can `SET LOCAL jit = on`. (Behind PgBouncer in
         # transaction mode, which drops startup options, set it on the role: docs/scaling.md.)
         _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# How long opening a connection waits for a restarting PostgreSQL (refused, or "starting up")
+# before the request fails: a restart takes a few seconds, and the requests of those seconds are
+# served late rather than refused (cvms/dbbackend/base.py).
+DATABASE_CONNECT_WAIT = env_int("DATABASE_CONNECT_WAIT", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
 # answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.

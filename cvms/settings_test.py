@@ -30,7 +30,7 @@ WHITENOISE_AUTOREFRESH = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # The audit tables refuse TRUNCATE (cvms migration 0005) unless the session says it is the test
 # runner emptying its database between transactional tests; production never sets this.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "cvms.dbbackend":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c cvms.flushing_test_database=on".strip()
 # A second alias for the replica router's tests (tests/cvms/test_replica.py): the test database

@@ -1,4 +1,5 @@
 import json
+import sys
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,9 +24,11 @@ from cvms.access import (
     portals_for,
 )
 from cvms.audit import audit
+from cvms.dbbackend.base import is_connection_lost
 from cvms.dbrouter import ReplicaReadsMixin
 from cvms.forms import AuditFilterForm
 from cvms.hooks import dashboard_panels, portal_menu
+from cvms.middleware import database_unavailable
 from cvms.models import AuditEvent
 from cvms.selectors import audit_events
 from cvms.spreadsheets import csv_download
@@ -189,5 +192,8 @@ class FaviconView(PublicView, RedirectView):
 
 def server_error(request):
     """The 500 page in the site's layout, rendered without the request's context processors:
-    whatever failed (the database, a context processor) must not fail the error page too."""
+    whatever failed (the database, a context processor) must not fail the error page too. A
+    database gone away (restarting, stopped) is "please try again" (503) instead."""
+    if is_connection_lost(sys.exc_info()[1]):  # Django calls this while handling the error
+        return database_unavailable()
     return HttpResponseServerError(loader.render_to_string("500.html", {"site_name": settings.SITE_NAME}))
