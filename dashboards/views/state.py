@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -32,6 +33,7 @@ TABS = [
     ("lag", gettext_lazy("Reporting lag"), "state:dashboards.lag"),
 ]
 ROWS_SHOWN = 30
+LAG_PAGE_SIZE = 100
 
 
 class DashboardNavigation:
@@ -187,14 +189,22 @@ class ReportingLagView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, county, silent_days = self.form()
-        key = f"dashboards:lag:{tables.summaries_version()}:{county.pk if county else ''}:{silent_days}"
+        key = (
+            f"dashboards:lag:{tables.summaries_version()}:{translation.get_language()}:"
+            f"{county.pk if county else ''}:{silent_days}"
+        )
         lags, lagging = cache.get_or_set(
             key, lambda: selectors.reporting_lag(county=county, silent_days=silent_days), tables.CACHE_SECONDS
         )
         today = timezone.localdate()
+        # A state has thousands of locations: a page of them at a time, the lagging ones (never
+        # reported, then silent longest) first.
+        page = Paginator(lags, LAG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        lagging_ids = set(lagging)
         return super().get_context_data(**kwargs) | {
             "form": form,
-            "rows": [(lag, lag.days_silent(today), lag.location.pk in lagging) for lag in lags],
+            "rows": [(lag, lag.days_silent(today), lag.location.pk in lagging_ids) for lag in page],
+            "page_obj": page,
             "lagging_count": len(lagging),
             "tabs": TABS,
             "current_page": "lag",
