@@ -24,6 +24,8 @@ Rows (the limit is measured beside each, on this machine, in this run):
   PostgreSQL's `COPY (the export's own query) TO STDOUT`; peak memory of the CVRS export;
 - offline forms (one PDF job of blank forms) against WeasyPrint on a trivial page;
 - the roster import (bench/employers_roster_import.py) against a COPY into the roster table;
+- the state's dashboards (bench/dashboards.py): the summaries' full build, then each dashboard at
+  8 users beside the raw SQL of its aggregate, against 50 ms and the no-op page's p95;
 - rows this run could not measure say why (`met` is null).
 """
 
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 
-from bench import booking, exports, forms, pages, roster  # noqa: E402
+from bench import booking, dashboards, exports, forms, pages, roster  # noqa: E402
 from bench.harness import (  # noqa: E402
     QUICK,
     SCALE,
@@ -166,6 +168,8 @@ def main() -> int:
             rows += pages.state_page_rows(official_cookie, limits[8])
         if wanted("booking"):
             rows += booking.booking_rows(clinics, cookies, limits[64])
+        if wanted("dashboards"):
+            rows += dashboards.dashboard_rows(official_cookie, limits[8])
     if wanted("exports"):
         rows += exports.export_rows(env)
     if wanted("forms"):
