@@ -68,6 +68,12 @@ def summaries_refresh(*, full: bool = False, now: datetime | None = None) -> dic
             written += _doses_rebuild(days)
             written += _people_rebuild(days)
             written += _supply_rebuild(days)
+        if days is None and connection.vendor == "postgresql":
+            # Millions of rows replaced at once: the planner's statistics of the day before
+            # would misjudge every dashboard's query until autovacuum comes round.
+            with connection.cursor() as cursor:
+                for model in (DoseDay, PeopleDay, SupplyDay):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         watermark.refreshed_at = now
         watermark.last_movement_id = (
             StockMovement.objects.order_by("-id").values_list("id", flat=True).first() or 0
