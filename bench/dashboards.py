@@ -9,6 +9,7 @@ The pages are measured as officials use them: the default range (the last four w
 after its first request comes from the cache (the charts are drawn once per summaries' version);
 and the doses page with a different county at each request, which mostly misses the cache (each
 of the 4 gunicorn workers keeps its own), so that the cost of drawing from the summaries shows.
+Each page is requested 8 times at once before it is measured (each worker's first drawing).
 """
 
 import statistics
@@ -166,7 +167,11 @@ def dashboard_rows(cookie: str, noop8: Load) -> list:
     rows = [summaries]
     for name, url_name, query, raw in PAGES:
         path = reverse(url_name, kwargs={"chart": "doses-day"} if url_name.endswith("csv") else None)
-        load = Load(_request(path, query, cookie, counties), clients=USERS).run()
+        request = _request(path, query, cookie, counties)
+        # Each gunicorn worker draws the page once before it is measured (8 at once reach all 4):
+        # steady state, as officials see it; the county row shows what drawing it costs.
+        Load(request, clients=USERS, count=USERS).run()
+        load = Load(request, clients=USERS).run()
         bad = [status for status in load.statuses if status != 200]
         raw_p95 = _raw_p95(RAW[raw], params)
         ratio = load.p95_ms / noop8.p95_ms
