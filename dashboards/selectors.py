@@ -233,8 +233,20 @@ def adverse_events(filters: Filters, *, severity: str = ""):
 
 
 @dataclass(frozen=True)
+class LagPlace:
+    """What the reporting lag shows of a location: plain values, so that the list of a state's
+    thousands of locations is cheap to keep in the cache and to read back from it (model
+    instances with their organization and county took most of the page's time to unpickle)."""
+
+    pk: int
+    name: str
+    organization: str
+    county: str  # its name in the language of the time the list was made
+
+
+@dataclass(frozen=True)
 class LocationLag:
-    location: Location
+    location: LagPlace
     delivered: int
     administered: int
     wasted: int
@@ -276,7 +288,15 @@ def reporting_lag(
         totals[row["location_id"]][row["kind"]] = row["n"]
         if row["kind"] == SupplyKind.ADMINISTERED:
             last_dose[row["location_id"]] = row["last"]
-    locations = Location.objects.filter(pk__in=list(totals)).select_related("organization", "county")
+    locations = [
+        LagPlace(
+            pk=location.pk,
+            name=location.name,
+            organization=location.organization.name,
+            county=str(location.county),
+        )
+        for location in Location.objects.filter(pk__in=list(totals)).select_related("organization", "county")
+    ]
     on_hand = dict(
         Stock.objects.filter(location_id__in=list(totals))
         .values("location_id")

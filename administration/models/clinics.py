@@ -113,7 +113,11 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["slot__starts_at", "id"]
-        indexes = [models.Index(fields=["slot", "status"], name="appointment_slot_status")]
+        indexes = [
+            models.Index(fields=["slot", "status"], name="appointment_slot_status"),
+            # The dashboards' minute refresh asks what was booked since its last run.
+            models.Index(fields=["created_at"], name="appointment_created"),
+        ]
         constraints = [
             # One active appointment per person and dose, whatever the number of requests.
             models.UniqueConstraint(

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -32,6 +33,7 @@ TABS = [
     ("lag", gettext_lazy("Reporting lag"), "state:dashboards.lag"),
 ]
 ROWS_SHOWN = 30
+LAG_PAGE_SIZE = 100
 
 
 class DashboardNavigation:
@@ -173,6 +175,20 @@ class AdverseEventCsvView(AdverseEventListView):
         return csv_download(f"adverse-events-{timezone.localdate():%Y%m%d}.csv", self.HEADER, rows)
 
 
+def lag_filters(form) -> SafeString:
+    """The reporting lag's filters (a select of the 100 counties, slow to draw with Django's
+    widgets): drawn once per query string, as the dashboards' filters are."""
+
+    def draw() -> str:
+        return render_to_string("dashboards/_lag_filters.html", {"form": form})
+
+    if form.is_bound and form.errors:
+        return mark_safe(draw())  # our own template, its values escaped there
+    query = form.data.urlencode() if form.is_bound else ""
+    key = f"dashboards:lag-filters:{tables.summaries_version()}:{translation.get_language()}:{query}"
+    return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+
+
 class ReportingLagView(StatePortalView, TemplateView):
     """Per location: doses delivered against doses recorded, and when it last reported;
     the lagging ones are ticked and reminded in one step."""
@@ -187,14 +203,32 @@ class ReportingLagView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, county, silent_days = self.form()
-        key = f"dashboards:lag:{tables.summaries_version()}:{county.pk if county else ''}:{silent_days}"
+        key = (
+            f"dashboards:lag:{tables.summaries_version()}:{translation.get_language()}:"
+            f"{county.pk if county else ''}:{silent_days}"
+        )
         lags, lagging = cache.get_or_set(
             key, lambda: selectors.reporting_lag(county=county, silent_days=silent_days), tables.CACHE_SECONDS
         )
         today = timezone.localdate()
+        # A state has thousands of locations: a page of them at a time, the lagging ones (never
+        # reported, then silent longest) first.
+        page = Paginator(lags, LAG_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        lagging_ids = set(lagging)
+
+        def draw() -> str:
+            rows = [(lag, lag.days_silent(today), lag.location.pk in lagging_ids) for lag in page]
+            return render_to_string("dashboards/_lag_rows.html", {"rows": rows})
+
+        # The rows are drawn once per page of the list (100 rows of ten cells were most of a
+        # request's time once the list came from the cache); the day is in the key for "days
+        # silent".
+        rows_html = cache.get_or_set(f"{key}:{today}:{page.number}", draw, tables.CACHE_SECONDS)
         return super().get_context_data(**kwargs) | {
             "form": form,
-            "rows": [(lag, lag.days_silent(today), lag.location.pk in lagging) for lag in lags],
+            "filters_html": lag_filters(form),
+            "rows_html": mark_safe(rows_html),  # our own template, its values escaped there
+            "page_obj": page,
             "lagging_count": len(lagging),
             "tabs": TABS,
             "current_page": "lag",

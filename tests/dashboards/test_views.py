@@ -139,6 +139,27 @@ def test_lagging_locations_are_listed_and_reminded_in_one_step(
     )
 
 
+def test_the_reporting_lag_shows_a_page_of_locations_at_a_time(state_client, monkeypatch):
+    scene()
+    monkeypatch.setattr("dashboards.views.state.LAG_PAGE_SIZE", 1)
+    url = reverse("state:dashboards.lag")
+
+    pages = [state_client.get(url, {"silent_days": 1, "page": number}) for number in (1, 2)]
+
+    shown = [
+        {
+            name
+            for name in ("Wake Clinic", "Durham Clinic")
+            if f'fw-normal">{name}<br>' in page.content.decode()
+        }
+        for page in pages
+    ]
+    assert shown == [{"Durham Clinic"}, {"Wake Clinic"}]  # never reported first, then the longest silent
+    assert "Page 1 of 2" in pages[0].content.decode()
+    # The count of lagging locations is the whole state's, whatever the page.
+    assert [page.context["lagging_count"] for page in pages] == [1, 1]
+
+
 def test_a_reminder_to_a_location_that_doesnt_lag_is_refused(state_client):
     the_scene = scene()
     mail.outbox.clear()

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cvms.models import User
-from enrollment.models import County, Location, Organization
+from enrollment.models import County, Location, Organization, PriorityGroup
 from inventory.models import Lot, Product
 from recipients.models import normalized
 
@@ -51,7 +51,7 @@ RECIPIENTS_SQL = """
 INSERT INTO recipients_recipient (
     first_name, middle_name, last_name, date_of_birth, sex, races, ethnicity, email, phone,
     street, street_2, city, state, zip_code, county_id, language, occupation, comorbidity,
-    screening_answers, source, created_at, updated_at, name_key, email_key, phone_key)
+    screening_answers, source, priority_group_id, created_at, updated_at, name_key, email_key, phone_key)
 SELECT
     (%(first)s::text[])[1 + g %% cardinality(%(first)s::text[])],
     CASE WHEN g %% 3 = 0 THEN 'Marie' ELSE '' END,
@@ -68,7 +68,10 @@ SELECT
     'Raleigh', 'NC', '276' || lpad((g %% 100)::text, 2, '0'),
     (%(counties)s::varchar[])[1 + g %% cardinality(%(counties)s::varchar[])],
     CASE WHEN g %% 3 = 0 THEN 'es' ELSE 'en' END,
-    '', (ARRAY['YES', 'NO', 'UNK'])[1 + g %% 3], '{}', 'self', now(), now(),
+    '', (ARRAY['YES', 'NO', 'UNK'])[1 + g %% 3], '{}', 'self',
+    (%(groups)s::bigint[])[1 + g %% greatest(cardinality(%(groups)s::bigint[]), 1)],
+    -- Registered over the year, a few days before the first dose (the pipeline's weeks).
+    now() - INTERVAL '405 days' + (g %% 360) * INTERVAL '1 day', now(),
     -- The duplicate finder's keys, as Recipient.save() would set them (recipients.models).
     (%(last_key)s::text[])[1 + (g / 7) %% cardinality(%(last_key)s::text[])]
         || CASE WHEN g %% 5 = 0 THEN (g %% 997)::text ELSE '' END
@@ -261,6 +264,8 @@ def seed(*, recipients: int, doses: int, locations: int) -> dict:
             "last_key": [normalized(name) for name in LAST_NAMES],
             "base": after,
             "counties": counties,
+            # The dashboards break doses down by priority group (none when no group exists).
+            "groups": list(PriorityGroup.objects.order_by("pk").values_list("pk", flat=True)),
             "recipients": recipients,
             "after": after,
             "after_record": after_record,
