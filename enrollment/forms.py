@@ -339,6 +339,7 @@ class QueueFilterForm(FilterForm):
         queryset=PriorityGroup.objects.all(),
         to_field_name="code",
         empty_label=_("Any phase"),
+        widget=QuickSelect,
     )
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django import forms
+from django.db import connection
 
 from cvms.widgets import QuickSelect
 from enrollment.models import County
@@ -52,3 +53,33 @@ def test_quick_select_draws_a_model_choice_as_djangos_select():
 
     assert _same_markup(quick) == _same_markup(django_)
     assert f'<option value="{county.pk}" selected>{county.name}</option>' in str(quick)
+
+
+def _cursors_used(widget) -> list:
+    """The database cursors a model choice field's select is drawn with."""
+
+    class Filter(forms.Form):
+        county = forms.ModelChoiceField(County.objects.all(), required=False, widget=widget)
+
+    cursors = []
+
+    def spy(execute, sql, params, many, context):
+        cursors.append(context["cursor"].cursor)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(spy):
+        html = str(Filter()["county"])
+    assert html.count("<option") == County.objects.count() + 1
+    return cursors
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors are PostgreSQL's")
+def test_quick_select_reads_a_model_choice_field_without_a_server_side_cursor():
+    import psycopg
+
+    quick, django_ = _cursors_used(QuickSelect), _cursors_used(forms.Select)
+
+    assert len(quick) == 1 and not isinstance(quick[0], psycopg.ServerCursor)
+    # The control: Django's own Select reads the same rows through a server-side cursor.
+    assert any(isinstance(cursor, psycopg.ServerCursor) for cursor in django_)
