@@ -145,6 +145,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How long a request waits for rows another transaction holds locked (cvms/locking.py) before it
 # answers "please try again"; a bounded wait keeps a rush from piling up stuck workers.
 LOCK_TIMEOUT_MS = env_int("LOCK_TIMEOUT_MS", 5000)
+# The state's long lists count at most this many rows for their "Page 1 of N" (cvms/pagination.py):
+# past it they say "of more than N pages" rather than count a million people on every view.
+LIST_COUNT_LIMIT = env_int("LIST_COUNT_LIMIT", 10_000)
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "cvms.User"

@@ -30,6 +30,7 @@ from cvms.forms import AuditFilterForm
 from cvms.hooks import dashboard_panels, portal_menu
 from cvms.middleware import database_unavailable
 from cvms.models import AuditEvent
+from cvms.pagination import BoundedPaginator
 from cvms.selectors import audit_events
 from cvms.spreadsheets import csv_download
 
@@ -117,6 +118,7 @@ class AuditLogView(StatePortalView, ListView):
     template_name = "cvms/audit_log.html"
     context_object_name = "events"
     paginate_by = 50
+    paginator_class = BoundedPaginator
 
     def get(self, request, *args, **kwargs):
         # Always bound: every filter is optional, so no filter at all is a valid search.

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cvms.widgets import QuickSelect
 from enrollment.enums import ApplicationStatus, OrganizationKind, OrganizationStatus
 from enrollment.models import (
     ApplicationLocation,
@@ -326,7 +327,11 @@ class QueueFilterForm(FilterForm):
         label=_("Type"), required=False, choices=[("", _("Any type")), *OrganizationKind.choices]
     )
     county = forms.ModelChoiceField(
-        label=_("County"), required=False, queryset=County.objects.all(), empty_label=_("Any county")
+        label=_("County"),
+        required=False,
+        queryset=County.objects.all(),
+        empty_label=_("Any county"),
+        widget=QuickSelect,
     )
     phase = forms.ModelChoiceField(
         label=_("Phase"),
@@ -334,6 +339,7 @@ class QueueFilterForm(FilterForm):
         queryset=PriorityGroup.objects.all(),
         to_field_name="code",
         empty_label=_("Any phase"),
+        widget=QuickSelect,
     )
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cvms.inputs import is_ascii_digits
+from cvms.widgets import QuickSelect
 from enrollment.models import County, Location
 from inventory import selectors
 from inventory.enums import MovementKind, WasteReason
@@ -78,8 +79,12 @@ class ProductForm(forms.ModelForm):
 
 
 class StateStockFilterForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.all(), required=False)
-    county = forms.ModelChoiceField(label=_("County"), queryset=County.objects.all(), required=False)
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), required=False, widget=QuickSelect
+    )
+    county = forms.ModelChoiceField(
+        label=_("County"), queryset=County.objects.all(), required=False, widget=QuickSelect
+    )
     lot = forms.CharField(label=_("Lot number"), required=False, max_length=30)
 
 

@@ -303,7 +303,12 @@ class DuplicateCandidate(models.Model):
             models.UniqueConstraint(fields=["recipient", "other"], name="duplicatecandidate_pair_once"),
             models.CheckConstraint(condition=Q(recipient__lt=F("other")), name="duplicatecandidate_ordered"),
         ]
-        indexes = [models.Index(fields=["other"], name="duplicatecandidate_other")]
+        indexes = [
+            models.Index(fields=["other"], name="duplicatecandidate_other"),
+            # The state's list, newest first (Meta.ordering): a page read from the index, not
+            # every pair sorted on each view.
+            models.Index(fields=["found_at", "id"], name="duplicatecandidate_found"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient_id} ~ {self.other_id}"

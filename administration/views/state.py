@@ -18,6 +18,7 @@ from administration.selectors.registry import refused_messages
 from administration.services import files, registry
 from administration.views import RECENT_JOBS, JobDownload, JobPage
 from cvms.access import StatePortalView
+from cvms.pagination import BoundedPaginator
 
 
 class StateJobs:
@@ -72,6 +73,7 @@ class RefusedMessagesView(StatePortalView, ListView):
     template_name = "administration/state_refused.html"
     context_object_name = "refusals"
     paginate_by = 50
+    paginator_class = BoundedPaginator
 
     def get_queryset(self):
         return refused_messages()

@@ -12,6 +12,7 @@ from django.views.generic import CreateView, ListView, TemplateView, View
 from cvms.access import StatePortalView
 from cvms.dbrouter import ReplicaReadsMixin
 from cvms.inputs import search_text
+from cvms.pagination import BoundedPaginator
 from inventory import selectors
 from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
 from inventory.models import Product
@@ -26,6 +27,7 @@ class StateStockView(StatePortalView, ReplicaReadsMixin, ListView):
 
     template_name = "inventory/state/stock.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     context_object_name = "stocks"
 
     def get_queryset(self):
@@ -48,6 +50,7 @@ class StateStockView(StatePortalView, ReplicaReadsMixin, ListView):
 class AllocationListView(StatePortalView, ListView):
     template_name = "inventory/state/allocations.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     context_object_name = "allocations"
 
     def get_queryset(self):

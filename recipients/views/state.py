@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
 from cvms.access import StatePortalView
+from cvms.pagination import BoundedPaginator
 from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
@@ -103,6 +104,7 @@ class RecipientsView(PostedSearchMixin, StatePortalView, ListView):
 
     template_name = "recipients/state_recipients.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     context_object_name = "recipients"
     search_form_class = SearchForm
 
@@ -147,6 +149,7 @@ class DuplicatesView(StatePortalView, ListView):
 
     template_name = "recipients/state_duplicates.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     context_object_name = "pairs"
 
     def get_queryset(self):
@@ -203,6 +206,7 @@ class MergesView(StatePortalView, ListView):
 
     template_name = "recipients/state_merges.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     context_object_name = "merges"
 
     def get_queryset(self):

@@ -149,8 +149,8 @@ def test_roster_page_runs_a_fixed_number_of_queries(
     client.get(reverse("employer:employers.roster"))  # warm the session and the caches
 
     # session, user, membership (gate), count, page, prefetched invitations, status counts,
-    # menu's portals (3), the audit row of the people shown
-    with django_assert_num_queries(11):
+    # menu's portals (2), the audit row of the people shown
+    with django_assert_num_queries(10):
         response = client.get(reverse("employer:employers.roster"))
 
     assert response.status_code == 200

@@ -68,8 +68,8 @@ def test_queue_runs_a_fixed_number_of_queries(official_client, django_assert_num
     official_client.get(QUEUE)  # warm the session and the caches
 
     # session, user, roles, TOTP check, the count, the page of applications, the filter form's
-    # county and phase choices, the menu's portals (2): the same for 5 or 200 applications.
-    with django_assert_num_queries(10):
+    # county and phase choices, the menu's portals: the same for 5 or 200 applications.
+    with django_assert_num_queries(9):
         response = official_client.get(QUEUE, {"status": "submitted"})
 
     assert response.status_code == 200
@@ -197,5 +197,5 @@ def test_organization_list_runs_a_fixed_number_of_queries(official_client, djang
     OrganizationFactory.create_batch(count)
     official_client.get(reverse("state:enrollment.organizations"))
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         official_client.get(reverse("state:enrollment.organizations"), {"kind": "provider"})

@@ -5,6 +5,7 @@ fields searched and the people found but not the terms."""
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from cvms.models import AuditEvent
@@ -99,3 +100,28 @@ def test_a_state_official_viewing_possible_duplicates_is_audited(client, officia
     assert "Ana Ruiz" in page.content.decode()
     event = AuditEvent.objects.get(action="recipients.duplicate.searched")
     assert (event.actor, event.data) == (official, {"fields": [], "found": sorted([a.pk, b.pk])})
+
+
+def test_a_search_lists_the_people_found_by_name_whatever_their_case(client, official):
+    for last, first in [("okafor", "Zoë"), ("Okafor", "Ana"), ("Okaforson", "Lin"), ("Smith", "Okafor")]:
+        RecipientFactory(last_name=last, first_name=first)
+    RecipientFactory(last_name="García", first_name="Ana")
+
+    response, _urls = search(client, "okaf")
+
+    names = [(r.last_name, r.first_name) for r in response.context["recipients"]]
+    assert names == [("Okafor", "Ana"), ("okafor", "Zoë"), ("Okaforson", "Lin"), ("Smith", "Okafor")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_a_search_of_a_name_or_e_mail_can_use_the_trigram_index():
+    from recipients.selectors import recipients_search
+
+    with connection.cursor() as cursor:
+        # Over a few rows the planner would rather read them all (or walk the primary key) than
+        # use any index: leave it only the ways that narrow by the words.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = recipients_search(query="Quintero").explain()
+
+    assert "recipient_search_trgm" in plan
