@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ('recipients', '0009_recipient_country'),
+        ('recipients', '0010_created_at_index_for_dashboards'),
     ]
 
     operations = [

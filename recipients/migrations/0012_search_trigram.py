@@ -30,6 +30,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("recipients", "0010_scale_list_indexes")]
+    dependencies = [("recipients", "0011_scale_list_indexes")]
 
     operations = [migrations.RunPython(create, drop)]
