@@ -1,11 +1,11 @@
 """Sending a batch of invitations: claimed at once, e-mailed over one SMTP connection, each marked
 sent as soon as the mail server has it.
 
-What one e-mail costs is what a mail server's own client would pay plus one round trip to the
-database: the batch is claimed and read in two queries, its e-mails made from one rendering
-(employers/services/invitation_mail.py), and after each e-mail one statement marks it sent, shows
-its person invited and renews the claim on the next. The audit rows of a batch are written
-together at its end.
+What one e-mail costs is about what a mail server's own client would pay: the batch is claimed
+and read in two queries, its e-mails made from one rendering (employers/services/
+invitation_mail.py), and as soon as the server has an e-mail one statement marks it sent and shows
+its person invited, answered while the next e-mail goes (`_Marks`). The audit rows of a batch are
+written together at its end.
 
 The mark stays per e-mail, not per batch, so that a worker killed mid-batch leaves nothing it sent
 to be sent again: of what it held, only the e-mail in hand at the kill can go twice (as with any
@@ -14,15 +14,17 @@ loses the audit rows of the batch's e-mails sent so far (the invitations themsel
 """
 
 import logging
+import select
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
+from psycopg import pq
 
 from cvms.audit import audit, audit_many
-from cvms.emails import RETRY_PAUSES, smtp_error_is_transient
+from cvms.emails import CLAIM_TIMEOUT, RETRY_PAUSES, smtp_error_is_transient
 from employers.enums import DeliveryStatus, InviteeStatus
 from employers.models import Invitation, Invitee
 from employers.services.invitation_mail import InvitationEmails
@@ -38,21 +40,28 @@ _INVITABLE_SQL = ", ".join(f"'{status}'" for status in INVITABLE)
 # One round trip, one implicit transaction (a multi-statement query: Django's psycopg cursor binds
 # on the client). The person's row before the invitation's, the order in which a resend takes
 # them: the other order deadlocked with a resend of the same person (seen in its thread test).
-# The last statement renews this worker's claim on the next invitation of the batch, or says
-# that the sweep took it back meanwhile.
 _MARK_SENT = f"""
 UPDATE {INVITEES} SET status = '{InviteeStatus.INVITED}', updated_at = %(now)s
  WHERE id = %(invitee)s AND status IN ({_INVITABLE_SQL})
    AND EXISTS (SELECT 1 FROM {INVITATIONS} WHERE id = %(sent)s AND status = '{DeliveryStatus.SENDING}'
-                                             AND claimed_at = %(sent_claim)s);
+                                             AND claimed_at = %(claim)s);
 UPDATE {INVITATIONS} SET status = '{DeliveryStatus.SENT}', sent_at = %(now)s, attempts = attempts + 1,
        last_error = ''
- WHERE id = %(sent)s AND status = '{DeliveryStatus.SENDING}' AND claimed_at = %(sent_claim)s
-RETURNING id;
-UPDATE {INVITATIONS} SET claimed_at = %(now)s
- WHERE id = %(next)s AND status = '{DeliveryStatus.SENDING}' AND claimed_at = %(next_claim)s
+ WHERE id = %(sent)s AND status = '{DeliveryStatus.SENDING}' AND claimed_at = %(claim)s
 RETURNING id;
 """  # noqa: S608 - table names and statuses are ours; the values are bound
+
+# The mark's commit doesn't wait for the disk (for that one transaction): waiting took about 10 ms
+# an e-mail on a busy machine, more than the e-mail itself. A killed worker can't lose the mark
+# (the database has it); only a crash of PostgreSQL itself in the next fraction of a second
+# (wal_writer_delay, three times over) could, and then that e-mail would go again once its claim
+# timed out.
+_COMMIT_WITHOUT_WAITING = "SELECT set_config('synchronous_commit', 'off', true);"
+
+# A claim younger than this can't have been taken back by the sweep (it takes those older than
+# CLAIM_TIMEOUT): until then the worker sends without asking; after, it renews each claim before
+# its e-mail goes (a slow mail server), and skips those the sweep took back.
+RENEW_AFTER = CLAIM_TIMEOUT / 2
 
 
 def _claim(invitation_ids: list[int], now) -> list[int]:
@@ -76,9 +85,10 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
     """E-mail each pending invitation among `invitation_ids` once, over one SMTP connection;
     return how many were sent.
 
-    The batch is claimed (pending → sending) before its e-mails go out, each claim is renewed
-    just before its e-mail goes (so a slow mail server holds one e-mail past the claim timeout,
-    never a whole batch), and each invitation is marked sent as soon as its e-mail is: a worker
+    The batch is claimed (pending → sending) before its e-mails go out; once the batch is older
+    than half the claim timeout, each claim is renewed just before its e-mail goes (so a slow
+    mail server holds one e-mail past the claim timeout, never a whole batch); and each
+    invitation is marked sent as soon as its e-mail is: a worker
     killed mid-batch leaves the ones it hadn't sent claimed, and the sweep (`invitations_sweep`)
     hands them to another worker once the claim is older than a live worker's could be; a claim
     the sweep took back is this worker's no more. Each invitation ends on its own, as the
@@ -110,27 +120,25 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
 
 def _send_all(invitations: list[Invitation], mail, sent: list[Invitation], *, now) -> None:
     emails = InvitationEmails()
-    # True: this worker's claim, checked a moment ago; False: the sweep took it back; absent:
-    # not checked since the batch was claimed (renewed before its e-mail goes).
-    mine = {invitations[0].pk: True}  # claimed a moment ago
-    for position, invitation in enumerate(invitations):
-        following = invitations[position + 1] if position + 1 < len(invitations) else None
-        checked = mine.get(invitation.pk)
-        if checked is False or (checked is None and not _still_mine(invitation)):
-            continue  # the sweep took it back: another worker sends it
-        try:
-            mail.send_messages([emails.email(invitation)])
-        except Exception as error:
-            _failed_attempt(invitation, error, now=now)
-            # A fresh connection for the next one: after a dropped connection or a refusal
-            # mid-conversation, the old one can't be trusted.
-            _reopen(mail)
-            continue
-        marked, next_mine = _mark_sent(invitation, following)
-        if marked:
-            sent.append(invitation)
-        if following is not None:
-            mine[following.pk] = next_mine
+    marks = _Marks(sent)
+    try:
+        for invitation in invitations:
+            if timezone.now() - invitation.claimed_at > RENEW_AFTER:
+                marks.collect()
+                if not _still_mine(invitation):
+                    continue  # the sweep took it back: another worker sends it
+            try:
+                mail.send_messages([emails.email(invitation)])
+            except Exception as error:
+                marks.collect()
+                _failed_attempt(invitation, error, now=now)
+                # A fresh connection for the next one: after a dropped connection or a refusal
+                # mid-conversation, the old one can't be trusted.
+                _reopen(mail)
+                continue
+            marks.send(invitation)
+    finally:
+        marks.collect()
 
 
 def _reopen(mail) -> None:
@@ -154,43 +162,61 @@ def _still_mine(invitation: Invitation) -> bool:
     return renewed_now == 1
 
 
-# The mark's commit doesn't wait for the disk (for that one transaction): waiting took about 10 ms
-# an e-mail on a busy machine, more than the e-mail itself. A killed worker can't lose the mark
-# (the database has it); only a crash of PostgreSQL itself in the next fraction of a second
-# (wal_writer_delay, three times over) could, and then that e-mail would go again once its claim
-# timed out. Inside a caller's transaction (the tests) the caller's commit decides.
-_COMMIT_WITHOUT_WAITING = "SELECT set_config('synchronous_commit', 'off', true);"
+class _Marks:
+    """Each e-mail's mark (sent, its person invited), on its way to PostgreSQL as soon as the mail
+    server has the e-mail, and answered while the next e-mail goes: the worker doesn't wait a
+    round trip to the database per e-mail. Not at the batch's end: a worker killed after an
+    e-mail must not leave it to be sent again. Whether the mark took (the claim was still this
+    worker's) is read before anything else uses the connection."""
 
+    def __init__(self, sent: list[Invitation]):
+        self.sent = sent
+        self.waiting: Invitation | None = None
 
-def _mark_sent(invitation: Invitation, following: Invitation | None) -> tuple[bool, bool]:
-    """Mark one sent invitation at once (not at the batch's end: a worker killed after it must
-    not leave it to be sent again), show its person invited, and renew the claim on the next;
-    whether the mark and the renewal took."""
-    now = timezone.now()
-    prefix = "" if connection.in_atomic_block else _COMMIT_WITHOUT_WAITING
-    with connection.cursor() as cursor:
-        cursor.execute(
-            prefix + _MARK_SENT,
-            {
-                "now": now,
-                "invitee": invitation.invitee_id,
-                "sent": invitation.pk,
-                "sent_claim": invitation.claimed_at,
-                "next": following.pk if following else None,
-                "next_claim": following.claimed_at if following else None,
-            },
-        )
-        raw = cursor.cursor
-        if prefix:
-            raw.nextset()  # past the setting's SELECT
-        raw.nextset()
-        marked = raw.fetchone() is not None
-        raw.nextset()
-        renewed = raw.fetchone() is not None
-    if following is not None and renewed:
-        following.claimed_at = now
-    invitation.status = DeliveryStatus.SENT
-    return marked, renewed
+    def send(self, invitation: Invitation) -> None:
+        self.collect()
+        params = {
+            "now": timezone.now(),
+            "invitee": invitation.invitee_id,
+            "sent": invitation.pk,
+            "claim": invitation.claimed_at,
+        }
+        if connection.in_atomic_block:  # inside a caller's transaction (the tests): at once
+            with connection.cursor() as cursor:
+                cursor.execute(_MARK_SENT, params)
+                cursor.cursor.nextset()
+                if cursor.cursor.fetchone() is not None:
+                    self.sent.append(invitation)
+            return
+        with connection.cursor() as cursor:
+            query = cursor.mogrify(_COMMIT_WITHOUT_WAITING + _MARK_SENT, params)
+        pgconn = connection.connection.pgconn
+        pgconn.send_query(query.encode())
+        while pgconn.flush():
+            select.select([], [pgconn.socket], [])
+        self.waiting = invitation
+
+    def collect(self) -> None:
+        if self.waiting is None:
+            return
+        invitation, self.waiting = self.waiting, None
+        pgconn = connection.connection.pgconn
+        marked, error = False, None
+        while True:
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            if result.status == pq.ExecStatus.FATAL_ERROR:
+                error = result.error_message.decode(errors="replace")
+            elif result.command_status.startswith(b"UPDATE") and result.status == pq.ExecStatus.TUPLES_OK:
+                marked = result.ntuples == 1
+        if error:
+            raise DatabaseError(f"Marking invitation {invitation.pk} sent failed: {error}")
+        if marked:
+            self.sent.append(invitation)
 
 
 def _audit_sent(sent: list[Invitation]) -> None:
