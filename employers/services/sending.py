@@ -88,13 +88,13 @@ def invitations_send(*, invitation_ids: list[int], now=None) -> int:
     The batch is claimed (pending → sending) before its e-mails go out; once the batch is older
     than half the claim timeout, each claim is renewed just before its e-mail goes (so a slow
     mail server holds one e-mail past the claim timeout, never a whole batch); and each
-    invitation is marked sent as soon as its e-mail is: a worker
-    killed mid-batch leaves the ones it hadn't sent claimed, and the sweep (`invitations_sweep`)
-    hands them to another worker once the claim is older than a live worker's could be; a claim
-    the sweep took back is this worker's no more. Each invitation ends on its own, as the
-    core's e-mails do (cvms.emails): an answer that retrying can't cure (550, no such mailbox)
-    marks that one failed and the batch goes on; a transient one (4xx, a dropped connection)
-    puts it back in line, to be sent again after a pause."""
+    invitation is marked sent as soon as its e-mail is: a worker killed mid-batch leaves the ones
+    it hadn't sent claimed, and the sweep (`invitations_sweep`) hands them to another worker once
+    the claim is older than a live worker's could be; a claim the sweep took back is this
+    worker's no more. Each invitation ends on its own, as the core's e-mails do (cvms.emails): an
+    answer that retrying can't cure (550, no such mailbox) marks that one failed and the batch
+    goes on; a transient one (4xx, a dropped connection) puts it back in line, to be sent again
+    after a pause."""
     now = now or timezone.now()
     claimed = _claim(list(invitation_ids), now)
     if not claimed:
