@@ -29,7 +29,11 @@ def broker(settings):
     app.conf.update(broker_url=url, task_always_eager=False)
     queues = redis.Redis.from_url(url)
     queues.delete(*queue_names())
+    # A worker's queues (`-Q uploads`) are chosen on the app itself: put back what it had, or a
+    # later test's worker would listen to "uploads" only (tests/cvms/test_celery.py).
+    consumed = app.amqp.queues._consume_from
     yield queues
+    app.amqp.queues._consume_from = consumed
     queues.delete(*queue_names())
     app.conf.update(task_always_eager=True)
 
