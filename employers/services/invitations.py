@@ -1,33 +1,24 @@
-"""Making, sending, resending and revoking the invitations of a roster's people."""
+"""Making, resending and revoking the invitations of a roster's people; sending a batch of them
+is employers/services/sending.py."""
 
-import logging
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
-from django.db.models import Exists, Q
-from django.urls import reverse
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cvms import outbox
 from cvms.audit import audit
-from cvms.emails import CLAIM_TIMEOUT, RETRY_PAUSES, render_email, smtp_error_is_transient
+from cvms.emails import CLAIM_TIMEOUT
 from cvms.locking import lock_all
 from cvms.models import User
-from cvms.sites import absolute_url
 from employers.enums import DeliveryStatus, InviteeStatus, UploadStatus
 from employers.models import Invitation, Invitee, RosterUpload
-from employers.selectors import invitation_token
 from employers.services.errors import RosterRefused
+from employers.services.sending import INVITABLE, invitations_send
 from enrollment.models import Organization
-
-logger = logging.getLogger(__name__)
-
-# A person who has gone further than an invitation is never invited again.
-INVITABLE = (InviteeStatus.ADDED, InviteeStatus.INVITED, InviteeStatus.OPENED, InviteeStatus.REVOKED)
 
 
 def invitee_batches(*, upload_id: int) -> list[list[int]]:
@@ -128,150 +119,6 @@ def _invitations_make(*, upload_id: int, invitee_ids: list[int]) -> None:
             if pk not in have
         ],
         ignore_conflicts=True,  # the constraint invitation_one_per_import, the last guard
-    )
-
-
-def _claim(invitation_ids: list[int], now) -> list[int]:
-    """Move pending invitations to `sending` and return those this call got: a conditional
-    UPDATE, so that of two workers given the same batch only one sends each invitation. The
-    claim's time lets the sweep tell a dead worker's claim from a live one's."""
-    if not invitation_ids:
-        return []
-    expires = now + timedelta(days=settings.EMPLOYERS_INVITATION_DAYS)
-    placeholders = ", ".join(["%s"] * len(invitation_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {Invitation._meta.db_table} SET status = %s, expires_at = %s, claimed_at = %s
-                WHERE id IN ({placeholders}) AND status = %s AND revoked_at IS NULL
-                RETURNING id""",  # noqa: S608
-            [DeliveryStatus.SENDING, expires, now, *invitation_ids, DeliveryStatus.PENDING],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
-
-
-def invitations_send(*, invitation_ids: list[int], now=None) -> int:
-    """E-mail each pending invitation among `invitation_ids` once, over one SMTP connection;
-    return how many were sent.
-
-    The batch is claimed (pending → sending) before its e-mails go out, each claim is renewed
-    just before its e-mail goes (so a slow mail server holds one e-mail past the claim timeout,
-    never a whole batch), and each invitation is marked sent as soon as its e-mail is: a worker
-    killed mid-batch leaves the ones it hadn't sent claimed, and the sweep (`invitations_sweep`)
-    hands them to another worker once the claim is older than a live worker's could be; a claim
-    the sweep took back is this worker's no more. Each invitation ends on its own, as the
-    core's e-mails do (cvms.emails): an answer that retrying can't cure (550, no such mailbox)
-    marks that one failed and the batch goes on; a transient one (4xx, a dropped connection)
-    puts it back in line, to be sent again after a pause."""
-    now = now or timezone.now()
-    claimed = _claim(list(invitation_ids), now)
-    if not claimed:
-        return 0
-    invitations = (
-        Invitation.objects.filter(pk__in=claimed)
-        .select_related("invitee__organization", "upload__uploaded_by")
-        .order_by("pk")
-    )
-    mail = get_connection()
-    sent = 0
-    try:
-        for invitation in invitations:
-            if not _still_mine(invitation):
-                continue  # the sweep took it back: another worker sends it
-            try:
-                message = _invitation_message(invitation)
-                message.connection = mail
-                message.send()
-            except Exception as error:
-                _failed_attempt(invitation, error, now=now)
-                # A fresh connection for the next one: after a dropped connection or a refusal
-                # mid-conversation, the old one can't be trusted.
-                mail.close()
-                continue
-            _mark_sent(invitation)
-            sent += 1
-    finally:
-        mail.close()
-    return sent
-
-
-def _still_mine(invitation: Invitation) -> bool:
-    """Renew this worker's claim on the invitation before its e-mail goes out; False when the
-    sweep has taken it back meanwhile. The claim's time is its token: renewed only if it is
-    still the one this worker read."""
-    now = timezone.now()
-    renewed = Invitation.objects.filter(
-        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
-    ).update(claimed_at=now)
-    invitation.claimed_at = now
-    return renewed == 1
-
-
-def _failed_attempt(invitation: Invitation, error: Exception, *, now) -> str:
-    """The mail server refused this invitation's e-mail: back in line after a pause when it may
-    take it later, else failed for good (with the server's answer, for the organization)."""
-    attempts = invitation.attempts + 1
-    mine = Invitation.objects.filter(
-        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
-    )
-    if smtp_error_is_transient(error) and attempts <= len(RETRY_PAUSES):
-        mine.update(
-            status=DeliveryStatus.PENDING,
-            attempts=attempts,
-            claimed_at=None,
-            next_attempt_at=now + RETRY_PAUSES[attempts - 1],
-            last_error=str(error)[:1000],
-        )
-        logger.warning("Invitation %s not sent yet (attempt %d): %s", invitation.pk, attempts, error)
-        return "retry"
-    mine.update(status=DeliveryStatus.FAILED, attempts=attempts, last_error=str(error)[:1000])
-    audit(
-        action="employers.invitation.failed",
-        by=None,
-        target=invitation,
-        data={"invitee": invitation.invitee_id, "error": str(error)[:300]},
-    )
-    logger.error("Invitation %s failed for good: %s", invitation.pk, error)
-    return "failed"
-
-
-def _invitation_message(invitation: Invitation) -> EmailMultiAlternatives:
-    invitee = invitation.invitee
-    link = absolute_url(reverse("me:employers.invitation", kwargs={"token": invitation_token(invitation)}))
-    rendered = render_email(
-        "employers/invitation",
-        {
-            "name": invitee.first_name,
-            "organization": invitee.organization.name,
-            "link": link,
-            "expires_at": invitation.expires_at,
-            "days": settings.EMPLOYERS_INVITATION_DAYS,
-        },
-        language=invitee.language,
-    )
-    message = EmailMultiAlternatives(subject=rendered["subject"], body=rendered["text"], to=[invitee.email])
-    message.attach_alternative(rendered["html"], "text/html")
-    return message
-
-
-@transaction.atomic
-def _mark_sent(invitation: Invitation) -> None:
-    """Mark one sent invitation at once (not at the batch's end: a worker killed after it must
-    not leave it to be sent again), and show its person invited."""
-    now = timezone.now()
-    mine = Invitation.objects.filter(
-        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
-    )
-    # The person's row before the invitation's, the order in which a resend takes them: the
-    # other order deadlocked with a resend of the same person (seen in its thread test).
-    Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).filter(Exists(mine)).update(
-        status=InviteeStatus.INVITED, updated_at=now
-    )
-    mine.update(status=DeliveryStatus.SENT, sent_at=now, attempts=invitation.attempts + 1, last_error="")
-    audit(
-        action="employers.invitation.sent",
-        by=None,  # a worker sends them, for the organization that uploaded the roster
-        target=invitation,
-        data={"invitee": invitation.invitee_id, "organization": invitation.invitee.organization_id},
     )
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.files.base import ContentFile
@@ -301,13 +302,18 @@ def test_a_worker_slower_than_the_claim_timeout_sends_at_most_the_email_in_hand_
 ):
     settings.EMAIL_BACKEND = "tests.mail_backends.StallingBackend"
     invitations = pending(5)
+    stalled = time_machine.travel(timezone.now() + LATER, tick=True)
 
     def the_sweep_runs_meanwhile():
+        stalled.start()  # the mail server answers only after the claim timeout
         with django_capture_on_commit_callbacks(execute=True):
-            invitations_sweep(now=timezone.now() + LATER)  # another worker takes the batch back
+            invitations_sweep()  # another worker takes the batch back
 
     mail_backends.STALL.append(the_sweep_runs_meanwhile)
-    invitations_send(invitation_ids=[i.pk for i in invitations])
+    try:
+        invitations_send(invitation_ids=[i.pk for i in invitations])
+    finally:
+        stalled.stop()
 
     # The first e-mail was in hand when the sweep took the batch back: it goes twice. The slow
     # worker sends none of the others, whose claims it no longer holds.
@@ -315,3 +321,13 @@ def test_a_worker_slower_than_the_claim_timeout_sends_at_most_the_email_in_hand_
     assert counts[invitations[0].invitee.email] == 2
     assert [counts[i.invitee.email] for i in invitations[1:]] == [1, 1, 1, 1]
     assert set(Invitation.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_a_batch_younger_than_half_the_claim_timeout_is_sent_without_asking_for_its_claims_again(
+    db, django_assert_max_num_queries
+):
+    invitations = pending(10)
+
+    # The claim, the batch's read, one mark per e-mail, the audit rows: no renewal of a claim.
+    with django_assert_max_num_queries(10 + 3):
+        assert invitations_send(invitation_ids=[i.pk for i in invitations]) == 10
