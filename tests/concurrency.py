@@ -10,9 +10,12 @@ test built on `run_together`, and a control test that runs the same race with th
 A race whose window is a few microseconds wide happens only by chance; `pause_before` widens it
 (a function of the code under test waits a moment before it runs), and `after` starts a work a
 moment later than the others, so that the control goes wrong every time, not now and then.
+`after` counts its moment from when a thread reached a pause of the test (not from the start):
+on a loaded machine a thread can take longer to start than the moment itself.
 """
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +24,13 @@ import pytest
 from django.db import close_old_connections, connection
 
 JOIN_SECONDS = 120
+# The longest `after` waits for a pause to be reached before it goes anyway (a pause on a path
+# the race doesn't take).
+REACH_SECONDS = 20
+
+# One event per pause the running test installed (`pause_before`/`pause_after` replace this list
+# through monkeypatch, so that it is empty again after the test).
+_pauses_reached: list[threading.Event] = []
 
 
 def run_together(works: list[Callable[[], object]]) -> list:
@@ -64,13 +74,38 @@ def outcomes(results: list) -> dict[str, int]:
 
 
 def after(seconds: float, work: Callable[[], object]) -> Callable[[], object]:
-    """`work`, started `seconds` after the others (inside the window `pause_before` opened)."""
+    """`work`, started `seconds` after the others — after a thread reached one of the test's
+    pauses when it has any, so inside the window the pause opened however slow the start was."""
+    pauses = list(_pauses_reached)
 
     def late():
+        if pauses:
+            _first_reached(pauses).wait(timeout=REACH_SECONDS)
         time.sleep(seconds)
         return work()
 
     return late
+
+
+def _first_reached(pauses: list[threading.Event]) -> threading.Event:
+    """An event set as soon as any of `pauses` is."""
+    if len(pauses) == 1:
+        return pauses[0]
+    anyone = threading.Event()
+
+    def watch(pause):
+        if pause.wait(timeout=REACH_SECONDS):
+            anyone.set()
+
+    for pause in pauses:
+        threading.Thread(target=watch, args=(pause,), daemon=True).start()
+    return anyone
+
+
+def _pause_installed(monkeypatch) -> threading.Event:
+    reached = threading.Event()
+    monkeypatch.setattr(sys.modules[__name__], "_pauses_reached", [*_pauses_reached, reached])
+    return reached
 
 
 def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
@@ -78,21 +113,31 @@ def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
     `seconds` before it runs: the thread that reaches it sits inside its race window long enough
     for the others to act there."""
     original = getattr(owner, name)
+    reached = _pause_installed(monkeypatch)
 
     def paused(*args, **kwargs):
+        reached.set()
         time.sleep(seconds)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, paused)
 
 
-def pause_after(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
+def pause_after(monkeypatch, owner, name: str, seconds: float = 0.5, *, meet: int = 0) -> None:
     """As `pause_before`, with the wait after `owner.name` returned (after a read, before the
-    write that depends on it)."""
+    write that depends on it). `meet=N`: the first N threads to get there also wait for each
+    other (for a control where every thread must have read before any writes: on a loaded
+    machine one can start later than the pause lasts)."""
     original = getattr(owner, name)
+    reached = _pause_installed(monkeypatch)
+    meeting = threading.Barrier(meet) if meet else None
 
     def paused(*args, **kwargs):
         result = original(*args, **kwargs)
+        reached.set()
+        if meeting is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meeting.wait(timeout=REACH_SECONDS)
         time.sleep(seconds)
         return result
 

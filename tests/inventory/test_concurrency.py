@@ -388,7 +388,7 @@ def test_an_offer_answered_twice_at_once_is_answered_once():
 def test_without_the_plans_lock_an_offer_is_answered_twice(monkeypatch):
     from inventory.services import planning
 
-    pause_after(monkeypatch, planning, "_plan_locked")
+    pause_after(monkeypatch, planning, "_plan_locked", meet=2)
     with locks_disabled():
         results = run_together(_decline_twice())
 
