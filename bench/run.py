@@ -156,7 +156,7 @@ def main() -> int:
     from cvms.roles import Role
     from tests.factories import UserFactory
 
-    clinics, cookies = booking.booking_setup(clinics=booking.BOOKING_CLINICS, people=800 if QUICK else 3000)
+    clinics, cookies = booking.booking_setup(clinics=booking.BOOKING_CLINICS, people=booking.BOOKING_PEOPLE)
     # Signed in last: a state official's session times out (cvms.middleware) like a real one.
     official_cookie = signed_in(UserFactory(roles=[Role.STATE_OFFICIAL]))
     with Gunicorn(env):
