@@ -46,8 +46,8 @@ def dose_take(*, location_id: int, product_id: int) -> bool:
 
 def doses_give_back(counts: Counter) -> None:
     """Give back doses reserved by appointments no longer booked: `counts` maps (location id,
-    product id) to how many. The counters are changed in primary-key order (location, then
-    product), the order every caller of several uses, so two such changes can't deadlock."""
+    product id) to how many. The counters are changed in (location, product) order, the order
+    every change of several takes them in (a move, the day's sweep), so two can't deadlock."""
     for (location_id, product_id), doses in sorted(counts.items()):
         if doses:
             DoseReservation.objects.filter(location_id=location_id, product_id=product_id).update(
