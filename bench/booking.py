@@ -2,10 +2,12 @@
 each followed by the database's invariants (slots and the locations' doses reserved), and the
 PostgreSQL time a booking costs, measured in the rush (`pg_stat_database.active_time`)."""
 
+import os
 import random
 import statistics
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.harness import CSRF, QUICK, Load, Row, signed_in
@@ -123,20 +125,44 @@ def postgres_active_ms() -> float:
         return float(cursor.fetchone()[0] or 0)
 
 
-def pg_note(pg_ms: float) -> str:
-    how = (
-        "pg_stat_database.active_time over the rush: every statement of the requests, refusals "
-        "included, divided by the bookings; on a loaded machine it includes a statement's wait "
-        "for a CPU"
-    )
-    if pg_ms < 3:
-        return (
-            f"PostgreSQL {pg_ms:.1f} ms a booking ({how}): under 3 ms, so one database serves over "
-            "300 bookings/s once web processes scale out"
+def backend_cpu_seconds() -> dict[int, float]:
+    """CPU seconds (user and system) each PostgreSQL backend of the bench database has used, by
+    pid, from /proc (PostgreSQL runs on this machine): unlike a statement's time, not lengthened
+    by waiting for a CPU on a loaded machine. The web processes keep their connections
+    (CONN_MAX_AGE), so the rush's backends are there before and after it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+        pids = [row[0] for row in cursor.fetchall()]
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile, or another machine's PostgreSQL
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def cpu_ms_between(before: dict[int, float], after: dict[int, float]) -> float:
+    return 1000 * sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def pg_note(cpu_ms: float, active_ms: float) -> str:
+    how = (
+        f"PostgreSQL CPU {cpu_ms:.1f} ms a booking: the bench database's backends' CPU time "
+        "(/proc, user + system) over the rush, every statement of the requests, refusals included, "
+        f"divided by the bookings; their statements' wall time (pg_stat_database.active_time, with "
+        f"the waits for a CPU of this loaded machine) {active_ms:.1f} ms"
+    )
+    if cpu_ms < 3:
+        return f"{how}: under 3 ms, so one database serves over 300 bookings/s once web processes scale out"
     return (
-        f"PostgreSQL {pg_ms:.1f} ms a booking ({how}): one database core serves about "
-        f"{1000 / pg_ms:,.0f} bookings/s once web processes scale out"
+        f"{how}: one database core serves about {1000 / cpu_ms:,.0f} bookings/s once web processes scale out"
     )
 
 
@@ -157,10 +183,11 @@ def booking_rows(clinics, cookies, noop64: Load) -> list:
         clinic_pk, slot_pk = random.choice(slots)  # noqa: S311 - spreading load, not secrets
         return booking_post(clinic_pk, slot_pk, cookie)
 
-    active_before = postgres_active_ms()
+    active_before, cpu_before = postgres_active_ms(), backend_cpu_seconds()
     load = Load(rush, clients=64).run()
-    pg_ms = (postgres_active_ms() - active_before) / max(load.statuses.count(302), 1)
     booked = load.statuses.count(302)
+    cpu_ms = cpu_ms_between(cpu_before, backend_cpu_seconds()) / max(booked, 1)
+    active_ms = (postgres_active_ms() - active_before) / max(booked, 1)
     rate = booked / load.elapsed
     ratio = rate / noop64.rate
     overbooked, _mismatched = booking_invariants()
@@ -172,8 +199,8 @@ def booking_rows(clinics, cookies, noop64: Load) -> list:
             round(noop64.rate),
             round(ratio, 3),
             "40% of the no-op page; PostgreSQL under 3 ms a booking; p95 under 150 ms; 0 overbooked",
-            ratio >= 0.4 and pg_ms < 3 and load.p95_ms < 150 and overbooked == 0,
-            f"p95 {load.p95_ms:.0f} ms; {overbooked} overbooked; {pg_note(pg_ms)}",
+            ratio >= 0.4 and cpu_ms < 3 and load.p95_ms < 150 and overbooked == 0,
+            f"p95 {load.p95_ms:.0f} ms; {overbooked} overbooked; {pg_note(cpu_ms, active_ms)}",
         )
     )
     invariants_hold("the rush")
