@@ -17,6 +17,14 @@ def send_next_dose_reminders() -> int:
     return notifications.next_dose_reminders_send()
 
 
+@shared_task(name="administration.tasks.appointment_booked_follow_up", acks_late=True)
+def appointment_booked_follow_up(*, appointment_id: int, by_id: int | None = None) -> bool:
+    """After a booking committed: its confirmation e-mail (once) and the person's roster status."""
+    from administration.services import booking
+
+    return booking.appointment_booked_follow_up(appointment_id=appointment_id, by_id=by_id)
+
+
 @shared_task(name="administration.tasks.export_run")
 def export_run(*, job_id: int) -> None:
     """Make a requested file (a registry export, printed forms); a job already taken is skipped."""

@@ -151,7 +151,7 @@ def main() -> int:
     # Only when booking is measured: on a kept database (BENCH_KEEP) its factories' numbers
     # collide with the last run's (a provider's PIN is unique).
     clinics, cookies = (
-        booking.booking_setup(clinics=booking.BOOKING_CLINICS, people=800 if QUICK else 3000)
+        booking.booking_setup(clinics=booking.BOOKING_CLINICS, people=booking.BOOKING_PEOPLE)
         if wanted("booking")
         else ([], [])
     )

@@ -87,24 +87,34 @@ def lock_one_or_none(queryset: QuerySet, **lookup) -> Model | None:
     return _locking(lambda: queryset.select_for_update(of=("self",)).filter(**lookup).first())
 
 
-def _hold_for_share(model: type[Model], pk) -> None:
-    if connection.vendor != "postgresql":
-        return
-    table, column = (
-        connection.ops.quote_name(model._meta.db_table),
-        connection.ops.quote_name(model._meta.pk.column),
-    )
+def _hold_for_share(model: type[Model], pk, equal: dict | None = None) -> bool:
+    quote = connection.ops.quote_name
+    conditions, params = [f"{quote(model._meta.pk.column)} = %s"], [pk]
+    for field, value in (equal or {}).items():
+        conditions.append(f"{quote(model._meta.get_field(field).column)} = %s")
+        params.append(value)
+    # SQLite has no row locks: there the read alone.
+    share = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE {column} = %s FOR SHARE", [pk])  # noqa: S608
+        cursor.execute(
+            f"SELECT 1 FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}{share}",  # noqa: S608
+            params,
+        )
+        return cursor.fetchone() is not None
 
 
-def hold_one(model: type[Model], pk) -> None:
+def hold_one(model: type[Model], pk, **equal) -> bool:
     """Keep the row of `model` with primary key `pk` from changing until the transaction ends
     (`FOR SHARE`): any number of transactions may hold it at once, one that would change or lock
     it for update waits for them all, and they wait for it. Read the row after holding it: what
     you read stays true. (A booking holds its clinic's row this way: bookings don't queue for each
-    other, and a cancellation waits for the bookings in flight.)"""
-    _locking(lambda: _hold_for_share(model, pk))
+    other, and a cancellation waits for the bookings in flight.)
+
+    With `equal` (field=value), the row is held only if it has those values once the writers
+    before us committed (PostgreSQL checks them again on the row it waited for): one statement
+    that holds the row and says whether it is still as the caller read it. Returns whether a row
+    was held."""
+    return _locking(lambda: _hold_for_share(model, pk, equal))
 
 
 def lock_all(queryset: QuerySet) -> list[Model]:

@@ -155,6 +155,6 @@ def locks_disabled():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(locking, "_locking", unlocked)
-        patch.setattr(locking, "_hold_for_share", lambda model, pk: None)
+        patch.setattr(locking, "_hold_for_share", lambda model, pk, equal=None: True)
         patch.setattr(locking.QuerySet, "select_for_update", lambda self, *a, **k: self)
         yield

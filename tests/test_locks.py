@@ -36,13 +36,9 @@ LOCK_TESTS = {
         f"{R}::test_two_doses_from_a_card_entered_at_once_are_doses_1_and_2",
         f"{R}::test_without_the_lock_two_doses_from_a_card_are_both_taken_for_dose_1",
     ),
-    "administration/services/booking.py::_bookable_slot": (
+    "administration/services/booking.py::_clinic_held_open": (
         f"{A}::test_a_booking_while_its_clinic_is_cancelled_is_cancelled_with_the_others",
         f"{A}::test_a_booking_without_the_clinic_lock_lands_in_a_cancelled_clinic",
-    ),
-    "administration/services/booking.py::_take_place": (
-        f"{A}::test_bookings_at_two_clinics_of_one_location_take_turns_on_its_doses",
-        f"{A}::test_bookings_without_the_locks_promise_more_doses_than_the_location_has",
     ),
     "administration/services/booking.py::appointment_reschedule": (
         f"{A}::test_one_appointment_moved_twice_at_once_moves_once",
@@ -257,7 +253,7 @@ def _names_used(function: ast.FunctionDef) -> set[str]:
 def test_the_scan_finds_the_locks_it_is_meant_to_find():
     sites = lock_sites()
 
-    assert "administration/services/booking.py::_bookable_slot" in sites  # hold_one
+    assert "administration/services/booking.py::_clinic_held_open" in sites  # hold_one
     assert "inventory/services/allocations.py::_location_locked_allocatable" in sites  # select_for_update()
     assert not [site for site in sites if site.startswith(("tests/", "cvms/locking.py"))]
 
@@ -288,3 +284,26 @@ def test_each_listed_thread_test_races_threads_and_its_control_disables_the_lock
     assert _names_used(controlling) & {"run_together", "run_many"}, f"{control} runs no threads"
     assert "locks_disabled" in _names_used(controlling), f"{control} doesn't take the locks away"
     assert "locks_disabled" not in _names_used(racing), f"{thread_test} takes the locks away"
+
+
+# The scarce counters a booking takes by a conditional UPDATE rather than under a lock (the
+# location's doses reserved): each with a thread test, and a control that replaces the UPDATE's
+# condition by a read then a write and shows the race going wrong.
+COUNTER_TESTS = {
+    "administration/services/reservations.py::dose_take": (
+        f"{A}::test_twice_as_many_bookings_as_doses_left_across_slots_book_exactly_the_doses",
+        f"{A}::test_bookings_without_the_conditional_update_promise_more_doses_than_the_location_has",
+    ),
+}
+
+
+@pytest.mark.parametrize("site", sorted(COUNTER_TESTS))
+def test_each_counter_has_a_thread_test_and_a_control_that_races_threads(site):
+    path, function = site.split("::")
+    thread_test, control = COUNTER_TESTS[site]
+    racing, controlling = _test_function(thread_test), _test_function(control)
+
+    assert f"def {function}(" in (ROOT / path).read_text(encoding="utf-8"), f"{site} is gone"
+    assert racing is not None and controlling is not None, (thread_test, control)
+    assert _names_used(racing) & {"run_together", "run_many"}, f"{thread_test} runs no threads"
+    assert _names_used(controlling) & {"run_together", "run_many"}, f"{control} runs no threads"

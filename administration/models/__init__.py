@@ -3,7 +3,7 @@
 Django finds an app's models by importing this package, so every model is imported here.
 """
 
-from administration.models.clinics import Appointment, Clinic, Slot
+from administration.models.clinics import Appointment, Clinic, DoseReservation, Slot
 from administration.models.files import ExportJob, OfflineForm
 from administration.models.records import AdministrationRecord, AdverseEvent
 from administration.models.registry import CvrsFile, Hl7Batch, Hl7Message
@@ -14,6 +14,7 @@ __all__ = [
     "Appointment",
     "Clinic",
     "CvrsFile",
+    "DoseReservation",
     "ExportJob",
     "Hl7Batch",
     "Hl7Message",

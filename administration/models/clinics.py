@@ -103,6 +103,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the booking's confirmation e-mail was claimed (after commit, by its task: once).
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     # For an attended first dose of a two-dose product: when the person was reminded to book the
     # second (so the daily task reminds once).
     next_dose_reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -134,3 +136,27 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == AppointmentStatus.BOOKED
+
+
+class DoseReservation(models.Model):
+    """The doses of a product promised to booked appointments at a location: `reserved` is the
+    number of its appointments with status booked, at any of its clinics of that product.
+
+    The second scarce thing of a booking after the slot's place: a booking takes a dose with a
+    conditional UPDATE (`reserved = reserved + 1 WHERE reserved < the doses usable there`, see
+    services.reservations), and every change that ends or moves a booked appointment gives it
+    back, so no booking counts the appointments under a lock on the location.
+    """
+
+    location = models.ForeignKey("enrollment.Location", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    reserved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["location", "product"], name="dose_reservation_unique"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="dose_reservation_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id}/{self.product_id}: {self.reserved}"

@@ -4,18 +4,17 @@ to an appointment (for booking, and for inventory, which asks how many are booke
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from administration.clinical import DoseGiven, SeriesRule, add_months, evaluate
 from administration.enums import AppointmentStatus, ClinicStatus
-from administration.models import Appointment, Clinic, Slot
+from administration.models import Appointment, Clinic, DoseReservation, Slot
 from administration.selectors.clinical import doses_given, evaluations_of, series_rules
 from enrollment.interface import counties_for_zip
 from enrollment.models import Location
-from inventory.enums import ShipmentStatus
-from inventory.interface import doses_expected, stock_usable
+from inventory.enums import SHIPMENT_IN_FLIGHT
 from inventory.models import Product, Shipment, Stock
 from recipients.models import Recipient
 
@@ -32,21 +31,8 @@ def booked_ahead(*, location: Location, product: Product, since: date) -> int:
     ).count()
 
 
-def doses_available(*, location: Location, product: Product, on: date | None = None) -> int:
-    """Doses of `product` usable at `location` (on hand in unexpired lots, plus shipments still
-    expected) not yet promised to a booked appointment: the places clinics may still offer."""
-    today = on or timezone.localdate()
-    supply = stock_usable(location=location, product=product, on=today) + doses_expected(
-        location=location, product=product
-    )
-    return max(supply - booked_ahead(location=location, product=product, since=today), 0)
-
-
-# --- A person's clinics and appointments ----------------------------------------------------
-
-
-def _sum_per_clinic(queryset: QuerySet, field: str) -> Coalesce:
-    """The sum of `field` over `queryset` (already correlated with the outer clinic)."""
+def _sum_of(queryset: QuerySet, field: str) -> Coalesce:
+    """The sum of `field` over `queryset` (of one location, or correlated with the outer clinic's)."""
     return Coalesce(
         Subquery(
             queryset.order_by().values("location_id").annotate(total=Sum(field)).values("total"),
@@ -56,42 +42,59 @@ def _sum_per_clinic(queryset: QuerySet, field: str) -> Coalesce:
     )
 
 
-def _doses_left_per_clinic(today: date):
-    """`doses_available` as SQL, per clinic (its location and product): unexpired stock on hand
-    plus shipments expected, less the appointments booked from today. One subquery each."""
-    stock = _sum_per_clinic(
-        Stock.objects.filter(
-            location_id=OuterRef("location_id"),
-            lot__product_id=OuterRef("product_id"),
-            lot__expires_on__gte=today,
-        ),
+def usable_supply(*, location_id, product_id, on: date | None = None):
+    """The doses of the product usable at the location, as one SQL expression (for the booking's
+    conditional UPDATE): on hand in lots not expired on `on` (default today), plus shipments in
+    flight (expected or on their way), as inventory's `stock_usable` and `doses_expected` count."""
+    today = on or timezone.localdate()
+    on_hand = _sum_of(
+        Stock.objects.filter(location_id=location_id, lot__product_id=product_id, lot__expires_on__gte=today),
         "on_hand",
     )
-    expected = _sum_per_clinic(
+    expected = _sum_of(
         Shipment.objects.filter(
-            location_id=OuterRef("location_id"),
-            product_id=OuterRef("product_id"),
-            status=ShipmentStatus.EXPECTED,
+            location_id=location_id, product_id=product_id, status__in=SHIPMENT_IN_FLIGHT
         ),
         "doses_expected",
     )
-    booked = Coalesce(
+    return on_hand + expected
+
+
+def _reserved(*, location_id, product_id) -> Coalesce:
+    """The location's counter of doses reserved for the product (services.reservations)."""
+    return Coalesce(
         Subquery(
-            Appointment.objects.filter(
-                status=AppointmentStatus.BOOKED,
-                slot__clinic__location_id=OuterRef("location_id"),
-                slot__clinic__product_id=OuterRef("product_id"),
-                slot__starts_at__date__gte=today,
-            )
-            .order_by()
-            .values("status")
-            .annotate(n=Count("id"))
-            .values("n"),
+            DoseReservation.objects.filter(location_id=location_id, product_id=product_id).values("reserved")[
+                :1
+            ],
             output_field=IntegerField(),
         ),
         Value(0),
     )
-    return stock + expected - booked
+
+
+def doses_available(*, location: Location, product: Product, on: date | None = None) -> int:
+    """Doses of `product` usable at `location` (on hand in unexpired lots, plus shipments still
+    expected) not yet promised to a booked appointment: the places clinics may still offer. One
+    query: the supply less the location's counter of doses reserved."""
+    where = {"location_id": location.pk, "product_id": product.pk}
+    left = (
+        Location.objects.filter(pk=location.pk)
+        .annotate(left=usable_supply(**where, on=on) - _reserved(**where))
+        .values_list("left", flat=True)
+        .first()
+    )
+    return max(left or 0, 0)
+
+
+# --- A person's clinics and appointments ----------------------------------------------------
+
+
+def _doses_left_per_clinic(today: date):
+    """`doses_available` as SQL, per clinic (its location and product): its supply less its
+    location's counter of doses reserved."""
+    where = {"location_id": OuterRef("location_id"), "product_id": OuterRef("product_id")}
+    return usable_supply(**where, on=today) - _reserved(**where)
 
 
 def clinics_open_for_booking(

@@ -9,6 +9,8 @@ minimum interval, dose volume): no age limits, no booster.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from django.db.models import Prefetch
@@ -51,8 +53,37 @@ def rule_of(product: Product, row: SeriesRuleRow | None = None) -> SeriesRule:
     )
 
 
+# Within `series_rules_kept()`: the rules read once, for the rest of the block.
+_kept: ContextVar[dict | None] = ContextVar("series_rules_kept", default=None)
+
+
+@contextmanager
+def series_rules_kept():
+    """Within the block, `series_rules()` reads the catalogue's rules once: a booking asks the
+    forecaster and the age limits several times in one request, and the rules don't change
+    under it (an edit in the admin is seen by the next request)."""
+    if _kept.get() is not None:
+        yield
+        return
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def series_rules() -> dict[int, SeriesRule]:
-    """Every product's rules, by product id (three queries; the catalogue is small)."""
+    """Every product's rules, by product id (three queries; the catalogue is small; once per
+    `series_rules_kept` block)."""
+    kept = _kept.get()
+    if kept is None:
+        return _series_rules_read()
+    if not kept:
+        kept.update(_series_rules_read())
+    return kept
+
+
+def _series_rules_read() -> dict[int, SeriesRule]:
     rows = {
         row.product_id: row
         for row in SeriesRuleRow.objects.prefetch_related(

@@ -1,30 +1,62 @@
 """Rules that change appointments: book, reschedule, cancel, check in, mark a no-show.
 
-Booking is the scarce path. `appointment_book` takes a place with a conditional UPDATE of the
-slot's counter (`booked = booked + 1 WHERE booked < capacity`) and checks the row count, so any
-number of people booking at once can't overbook a slot; a CHECK constraint on the slot is the
-last guard, and a partial unique constraint keeps one active appointment per person and dose.
+Booking is the scarce path, at the database's own pace. `appointment_book` checks the person
+and the slot by plain reads (a full slot answers at once), then writes in one short transaction
+and takes its two scarce things last, each by a conditional UPDATE whose row count says whether
+it won: a place in the slot (`booked = booked + 1 WHERE booked < capacity`) and a dose of the
+location's (services.reservations: `reserved + 1 WHERE reserved < the doses usable there`). No
+lock on the location: bookings there wait on its counter's row only for that one statement and
+the commit. CHECK constraints on the slot and the counter are the last guards, and a partial
+unique constraint keeps one active appointment per person and dose. The e-mail and the roster's
+status follow after commit (the outbox).
+
+Everything that ends or moves a booked appointment gives its place and its dose back in the
+same transaction, the slot's row before the counter's, as a booking takes them.
 """
 
+# Names the views and the other services use, from where they are defined.
+__all__ = [
+    "AlreadyBooked",
+    "BookingError",
+    "NotEligible",
+    "SlotFull",
+    "TooEarly",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_no_show",
+    "appointment_reschedule",
+    "no_shows_close",
+]
+
 import secrets
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
 from administration.selectors import booking as selectors
-from administration.selectors.clinical import series_rules
-from administration.services import notifications
+from administration.selectors.clinical import series_rules_kept
+from administration.services import notifications, reservations
+from administration.services.booking_checks import (
+    AlreadyBooked,
+    BookingError,
+    NotEligible,
+    SlotFull,
+    TooEarly,
+    check_dose,
+    check_later_doses,
+)
 from administration.services.roster import roster_follow, roster_people
+from cvms import outbox
 from cvms.audit import audit, audit_many
 from cvms.locking import hold_one, lock_one, lock_one_or_none
 from cvms.models import User
-from enrollment.models import Location
 from recipients.interface import eligibility
 from recipients.models import Recipient
 
@@ -32,155 +64,43 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 CODE_LENGTH = 8
 
 
-class BookingError(Exception):
-    """A refused booking or change; the message is for the person who asked."""
-
-
-class SlotFull(BookingError):
-    pass
-
-
-class NotEligible(BookingError):
-    pass
-
-
-class TooEarly(BookingError):
-    pass
-
-
-class AlreadyBooked(BookingError):
-    pass
-
-
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def _check_dose(*, recipient: Recipient, clinic: Clinic, slot: Slot, dose_number: int) -> None:
-    """Refuse a dose the forecaster doesn't offer the person at this clinic: not the dose due
-    next, a vaccine that can't continue their series, a day before it is due, or a vaccine the
-    person is too young or too old for on that day. (The appointments booked for later doses
-    are checked afterwards, by `_check_later_doses`.)"""
-    rule = selectors.rule_for(clinic.product)
-    doses_of_product = rule.primary_doses + (1 if rule.booster_interval_days else 0) if rule else 1
-    if dose_number > doses_of_product:
-        raise BookingError(
-            ngettext(
-                "%(product)s is given in %(n)s dose; there is no dose %(dose)s.",
-                "%(product)s is given in %(n)s doses; there is no dose %(dose)s.",
-                doses_of_product,
-            )
-            % {"product": clinic.product.name, "n": doses_of_product, "dose": dose_number}
-        )
-    day = timezone.localtime(slot.starts_at).date()
-    old_enough, too_old = selectors.age_limits(recipient, clinic.product)
-    if old_enough is not None and day < old_enough:
-        raise NotEligible(
-            _(
-                "You are too young for %(product)s until %(date)s. Choose a day from then on, or "
-                "another vaccine."
-            )
-            % {"product": clinic.product.name, "date": formats.date_format(old_enough, "DATE_FORMAT")}
-        )
-    if too_old is not None and day >= too_old:
-        raise NotEligible(
-            _("%(product)s is not for people of your age. Choose a clinic with another vaccine.")
-            % {"product": clinic.product.name}
-        )
-    due = selectors.next_dose(recipient, before_dose=dose_number)
-    if due is None:
-        raise BookingError(_("Your vaccination series is complete: there is no dose left to book."))
-    if dose_number != due["dose_number"]:
-        if due["dose_number"] == 1:
-            raise BookingError(_("Book your first dose before your second."))
-        raise BookingError(_("The dose you can book next is dose %(n)s.") % {"n": due["dose_number"]})
-    if due["products"] and clinic.product_id not in due["products"]:
-        raise BookingError(
-            _(
-                "Dose %(n)s must be the same vaccine as your first (%(product)s), or one that may "
-                "complete its series. Choose a clinic that offers it."
-            )
-            % {"n": dose_number, "product": due["product"].name if due["product"] else ""}
-        )
-    if day < due["earliest"]:
-        raise TooEarly(
-            _("Dose %(n)s can't be given before %(date)s. Choose a day from then on.")
-            % {"n": dose_number, "date": formats.date_format(due["earliest"], "DATE_FORMAT")}
-        )
+def _open_slot(slot_id: int, *, clinic_id: int | None = None) -> Slot:
+    """The slot with its clinic, by a plain read: a closed clinic, a time passed or a slot
+    already full (`booked >= capacity`) is refused here, before any lock or write, so a sold-out
+    slot answers at once however many are booking it."""
+    slot = Slot.objects.select_related("clinic__location", "clinic__product").filter(pk=slot_id).first()
+    if slot is not None and clinic_id is not None and slot.clinic_id != clinic_id:
+        raise BookingError(_("Choose a time."))
+    if slot is None or slot.clinic.status != ClinicStatus.SCHEDULED:
+        raise BookingError(_("This clinic is no longer taking bookings."))
+    if slot.starts_at <= timezone.now():
+        raise BookingError(_("This time has passed. Choose another time."))
+    if slot.booked >= slot.capacity:
+        raise SlotFull(_("This time is full. Choose another time."))
+    return slot
 
 
-def _check_later_doses(recipient: Recipient) -> None:
-    """After a first-dose appointment was booked, moved or cancelled: refuse when a booked later dose
-    would be left without a first dose, of another vaccine, or too soon after it. The caller's
-    transaction then rolls back, so nothing changes."""
-    later = (
-        Appointment.objects.filter(recipient=recipient, dose_number__gt=1, status=AppointmentStatus.BOOKED)
-        .select_related("slot__clinic__product")
-        .order_by("slot__starts_at")
-        .first()
-    )
-    if later is None:
-        return
-    later_on = timezone.localtime(later.slot.starts_at).date()
-    product = later.slot.clinic.product
-    params = {"dose": later.dose_number, "date": formats.date_format(later_on, "DATE_FORMAT")}
-    first = selectors.first_dose(recipient)
-    if first is None:
-        raise BookingError(
-            _(
-                "Your dose %(dose)s appointment on %(date)s needs this first dose before it. "
-                "Cancel that appointment first."
-            )
-            % params
-        )
-    if product.pk not in _accepted_after(first["product"]):
-        raise BookingError(
-            _(
-                "Your dose %(dose)s appointment on %(date)s is for another vaccine than this clinic "
-                "offers. Cancel that appointment first, or choose a clinic with the same vaccine."
-            )
-            % params
-        )
-    rule = series_rules().get(first["product"])
-    earliest = first["on"] + timedelta(days=rule.interval() if rule and later.dose_number == 2 else 0)
-    if later_on < earliest:
-        raise TooEarly(
-            _(
-                "Your dose %(dose)s appointment on %(date)s would then be too soon after the first: "
-                "it can't be before %(earliest)s. Choose an earlier time, or move that appointment first."
-            )
-            % {**params, "earliest": formats.date_format(earliest, "DATE_FORMAT")}
-        )
+def _clinic_held_open(clinic_id: int) -> None:
+    """A booking's or a move's first lock: the clinic's row held (shared, so bookings don't queue for
+    each other) if it is still scheduled. A clinic being cancelled at this moment finishes first
+    and is then seen cancelled; a cancellation waits for the bookings in flight, then cancels
+    their appointments with the others."""
+    if not hold_one(Clinic, clinic_id, status=ClinicStatus.SCHEDULED):
+        raise BookingError(_("This clinic is no longer taking bookings."))
 
 
-def _accepted_after(first_product_id: int) -> set[int]:
-    """The products that may continue a series started with `first_product_id`."""
-    rules = series_rules()
-    first = rules.get(first_product_id)
-    if first is None:
-        return {first_product_id}
-    return {
-        pid
-        for pid, rule in rules.items()
-        if pid == first_product_id or rule.cvx == first.cvx or first_product_id in rule.completes
-    }
-
-
-def _take_place(
+def _appointment_insert(
     *, slot: Slot, recipient: Recipient, dose_number: int, replacing: Appointment | None
 ) -> Appointment:
-    """The booking itself, inside the caller's transaction."""
-    clinic = slot.clinic
-    # The stock cap spans every clinic of the location with this product, so bookings there take
-    # turns on the location's row; the slot's own places are taken by the conditional UPDATE.
-    lock_one(Location.objects, pk=clinic.location_id)
-    if selectors.doses_available(location=clinic.location, product=clinic.product) < 1:
-        raise SlotFull(_("This clinic has no doses left to offer. Choose another clinic or day."))
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
-    if not taken:
-        raise SlotFull(_("This time is full. Choose another time."))
+    """The appointment's row; a second active one for the dose is refused by the partial unique
+    constraint (`AlreadyBooked`). No savepoint of its own: the refusal leaves the caller's atomic
+    block (the booking's or the move's), which rolls back whole, a caller's around it unharmed."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             return Appointment.objects.create(
                 recipient=recipient,
                 slot=slot,
@@ -195,41 +115,73 @@ def _take_place(
         ) from None
 
 
-def _bookable_slot(slot_id: int) -> Slot:
-    """The slot, its clinic's row held for the booking's transaction (first, before any other
-    row; shared, so bookings don't queue for each other): a clinic being cancelled at this
-    moment finishes first and is then seen cancelled, and a cancellation waits for the bookings
-    in flight, then cancels their appointments with the others."""
-    clinic_id = Slot.objects.filter(pk=slot_id).values_list("clinic_id", flat=True).first()
-    if clinic_id is not None:
-        hold_one(Clinic, clinic_id)
-    slot = Slot.objects.select_related("clinic__location", "clinic__product").filter(pk=slot_id).first()
-    if slot is None or slot.clinic.status != ClinicStatus.SCHEDULED:
-        raise BookingError(_("This clinic is no longer taking bookings."))
-    if slot.starts_at <= timezone.now():
-        raise BookingError(_("This time has passed. Choose another time."))
-    return slot
+def _slot_take(slot: Slot) -> None:
+    if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
+        raise SlotFull(_("This time is full. Choose another time."))
 
 
-@transaction.atomic
+def _dose_take(clinic: Clinic) -> None:
+    if not reservations.dose_take(location_id=clinic.location_id, product_id=clinic.product_id):
+        raise SlotFull(_("This clinic has no doses left to offer. Choose another clinic or day."))
+
+
+def _take_place(*, slot: Slot) -> None:
+    """The two scarce things, by conditional UPDATEs, last in the booking's transaction so their
+    rows stay locked only until the commit that follows: the slot's place, then a dose of the
+    location's (its counter is shared by every slot there: the hotter row, taken last)."""
+    _slot_take(slot)
+    _dose_take(slot.clinic)
+
+
+def _move_place(*, old: Appointment, slot: Slot) -> None:
+    """A move: the old place and dose given back, the new ones taken; the slots in id order, then
+    the counters in (location, product) order, as every change of several takes them, so two
+    moves crossing each other wait instead of deadlocking. Within one location and product
+    the person keeps their dose."""
+    for slot_id in sorted((old.slot_id, slot.pk)):
+        if slot_id == old.slot_id:
+            Slot.objects.filter(pk=old.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+        else:
+            _slot_take(slot)
+    was, now = old.slot.clinic, slot.clinic
+    pairs = {(was.location_id, was.product_id): "give", (now.location_id, now.product_id): "take"}
+    if len(pairs) == 1:
+        return
+    for pair, change in sorted(pairs.items()):
+        if change == "give":
+            reservations.doses_give_back(Counter({pair: 1}))
+        else:
+            _dose_take(now)
+
+
+@series_rules_kept()
 def appointment_book(
     *,
     recipient: Recipient,
     slot_id: int,
-    dose_number: int,
+    dose_number: int | None,
     by: User,
     request=None,
     check_admission: bool = True,
+    clinic_id: int | None = None,
 ) -> Appointment:
-    """Book a place in a slot for one dose. Refuses a full slot (`SlotFull`), a clinic the
-    person may not book (`NotEligible`), a second dose too early (`TooEarly`) and a second
-    active appointment for the same dose (`AlreadyBooked`); nothing changes when refused.
-    `check_admission=False`: a vaccinator books the next dose of a series the person began
-    (services.visits), so whether the clinic admits them isn't asked again."""
+    """Book a place in a slot for one dose. Refuses a full slot or a location without doses left
+    (`SlotFull`), a clinic the person may not book (`NotEligible`), a second dose too early
+    (`TooEarly`) and a second active appointment for the same dose (`AlreadyBooked`); nothing
+    changes when refused. `check_admission=False`: a vaccinator books the next dose of a series
+    the person began (services.visits), so whether the clinic admits them isn't asked again.
+    `dose_number` None: the dose due next, as the forecaster says. `clinic_id`: the slot must be
+    one of this clinic's (the page the person booked from).
+
+    The person and the slot are checked by plain reads first; then one short transaction: the
+    clinic held open, the appointment, its audit row (one INSERT, kept with the booking so the
+    trail can't miss one) and the promise of its follow-up (the outbox), and last the two
+    counters. The confirmation e-mail and the person's roster status follow after commit
+    (`appointment_booked_follow_up`, a task)."""
     # Re-read the person with their group: whether it is open is decided now, not when the
     # caller loaded them.
     recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
-    slot = _bookable_slot(slot_id)
+    slot = _open_slot(slot_id, clinic_id=clinic_id)
     clinic = slot.clinic
     if check_admission and not selectors.clinic_admits(clinic=clinic, recipient=recipient):
         raise NotEligible(
@@ -237,29 +189,55 @@ def appointment_book(
             if not clinic.is_public
             else eligibility(recipient)["message"]
         )
-    if Appointment.objects.filter(
-        recipient=recipient, dose_number=dose_number, status=AppointmentStatus.BOOKED
-    ).exists():
-        raise AlreadyBooked(
-            _("You already have an appointment for dose %(dose)s. Reschedule or cancel it instead.")
-            % {"dose": dose_number}
+    dose_number = check_dose(recipient=recipient, clinic=clinic, slot=slot, dose_number=dose_number)
+    with transaction.atomic():
+        _clinic_held_open(clinic.pk)
+        appointment = _appointment_insert(
+            slot=slot,
+            recipient=recipient,
+            dose_number=dose_number,
+            replacing=None,
         )
-    _check_dose(recipient=recipient, clinic=clinic, slot=slot, dose_number=dose_number)
-    appointment = _take_place(slot=slot, recipient=recipient, dose_number=dose_number, replacing=None)
-    if dose_number == 1:  # a second dose may still be booked when a cancelled clinic took the first
-        _check_later_doses(recipient)
-    audit(
-        action="administration.appointment.booked",
-        by=by,
-        target=appointment,
-        request=request,
-        data={"recipient": recipient.pk, "slot": slot.pk, "dose": dose_number},
-    )
-    roster_follow(recipient, by=by)
-    notifications.appointment_email(appointment, "appointment_booked")
+        if dose_number == 1:  # a second dose may still be booked when a cancelled clinic took the first
+            check_later_doses(recipient)
+        audit(
+            action="administration.appointment.booked",
+            by=by,
+            target=appointment,
+            request=request,
+            data={"recipient": recipient.pk, "slot": slot.pk, "dose": dose_number},
+        )
+        _follow_up_after_commit(appointment, by=by)
+        _take_place(slot=slot)
     return appointment
 
 
+def _follow_up_after_commit(appointment: Appointment, *, by: User | None) -> None:
+    from administration.tasks import appointment_booked_follow_up as task
+
+    outbox.enqueue(task, appointment_id=appointment.pk, by_id=by.pk if by else None)
+
+
+def appointment_booked_follow_up(*, appointment_id: int, by_id: int | None) -> bool:
+    """After a booking committed (its outbox task): the person's status on the rosters they are
+    on, and the confirmation e-mail, sent once (claimed with `confirmation_sent_at`, so a task
+    delivered twice sends one). False when it was done already."""
+    with transaction.atomic():
+        claimed = Appointment.objects.filter(pk=appointment_id, confirmation_sent_at__isnull=True).update(
+            confirmation_sent_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        appointment = Appointment.objects.select_related(
+            "recipient", "slot__clinic__location__county", "slot__clinic__product"
+        ).get(pk=appointment_id)
+        roster_follow(appointment.recipient, by=User.objects.filter(pk=by_id).first() if by_id else None)
+        if appointment.status == AppointmentStatus.BOOKED:  # not cancelled in the meantime
+            notifications.appointment_email(appointment, "appointment_booked")
+    return True
+
+
+@series_rules_kept()
 @transaction.atomic
 def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, request=None) -> Appointment:
     """Move an appointment to another slot: the old place is given back and the new one taken
@@ -267,8 +245,11 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
     second dose needs) leaves the old appointment as it was."""
     # The new clinic's row before the appointment's, in the order a clinic's cancellation takes
     # them (clinic, then its appointments): a move within a clinic being cancelled can't deadlock.
-    slot = _bookable_slot(slot_id)
-    old = lock_one(Appointment.objects.select_related("slot", "recipient__priority_group"), pk=appointment.pk)
+    slot = _open_slot(slot_id)
+    _clinic_held_open(slot.clinic_id)
+    old = lock_one(
+        Appointment.objects.select_related("slot__clinic", "recipient__priority_group"), pk=appointment.pk
+    )
     if old.status != AppointmentStatus.BOOKED:
         raise BookingError(_("Only a booked appointment can be rescheduled."))
     if slot.pk == old.slot_id:
@@ -278,10 +259,10 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
             _("This clinic is only for invited people or priority groups that you are not part of.")
         )
     _release(old, AppointmentStatus.CANCELLED)
-    _check_dose(recipient=old.recipient, clinic=slot.clinic, slot=slot, dose_number=old.dose_number)
-    new = _take_place(slot=slot, recipient=old.recipient, dose_number=old.dose_number, replacing=old)
+    check_dose(recipient=old.recipient, clinic=slot.clinic, slot=slot, dose_number=old.dose_number)
+    new = _appointment_insert(slot=slot, recipient=old.recipient, dose_number=old.dose_number, replacing=old)
     if old.dose_number == 1:
-        _check_later_doses(old.recipient)
+        check_later_doses(old.recipient)
     audit(
         action="administration.appointment.rescheduled",
         by=by,
@@ -290,26 +271,34 @@ def appointment_reschedule(*, appointment: Appointment, slot_id: int, by: User, 
         data={"from_appointment": old.pk, "from_slot": old.slot_id, "to_slot": slot.pk},
     )
     notifications.appointment_email(new, "appointment_rescheduled")
+    _move_place(old=old, slot=slot)
     return new
 
 
 def _release(appointment: Appointment, status: str) -> None:
-    """End an active appointment and give its place back (the caller holds the row lock)."""
+    """A booked appointment ends (the caller holds its row lock); its place and dose are given
+    back by the caller (`_give_back`, or `_move_place` for a move)."""
     Appointment.objects.filter(pk=appointment.pk).update(status=status, changed_at=timezone.now())
-    Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(booked=F("booked") - 1)
     appointment.status = status
+
+
+def _give_back(appointment: Appointment) -> None:
+    """The place and the dose of an appointment no longer booked: the slot, then the counter."""
+    Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    reservations.appointment_gives_back(appointment)
 
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, by: User, request=None) -> Appointment:
     # The appointment's row alone: a dose being recorded holds the person's row, then asks for
     # this one; locking the person here too could deadlock with it.
-    appointment = lock_one(Appointment.objects.select_related("recipient"), pk=appointment.pk)
+    appointment = lock_one(Appointment.objects.select_related("recipient", "slot__clinic"), pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise BookingError(_("This appointment is not booked any more."))
     _release(appointment, AppointmentStatus.CANCELLED)
+    _give_back(appointment)
     if appointment.dose_number == 1:
-        _check_later_doses(appointment.recipient)
+        check_later_doses(appointment.recipient)
     audit(action="administration.appointment.cancelled", by=by, target=appointment, request=request)
     roster_follow(appointment.recipient, by=by)
     notifications.appointment_email(appointment, "appointment_cancelled")
@@ -326,7 +315,7 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
     only the row's id after waiting, not its status. Their place isn't given back: the slot has
     passed."""
     now = timezone.now()
-    current = lock_one(Appointment.objects.select_related("slot"), pk=appointment.pk)
+    current = lock_one(Appointment.objects.select_related("slot__clinic"), pk=appointment.pk)
     if current.status != AppointmentStatus.BOOKED:
         raise BookingError(
             _("Only a booked appointment can be marked as a no-show; this one is %(status)s.")
@@ -339,6 +328,7 @@ def appointment_no_show(*, appointment: Appointment, by: User, request=None) -> 
             % {"time": formats.date_format(timezone.localtime(current.slot.starts_at), "DATETIME_FORMAT")}
         )
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.NO_SHOW, changed_at=now)
+    reservations.appointment_gives_back(current)  # the dose, not the place: the slot has passed
     appointment.status = AppointmentStatus.NO_SHOW
     audit(action="administration.appointment.no_show", by=by, target=appointment, request=request)
     roster_follow(appointment.recipient, by=by)
@@ -377,6 +367,7 @@ def no_shows_close(*, now: datetime) -> int:
         .order_by("pk")
         .values_list("pk", "recipient_id")
     )
+    reservations.appointments_give_back([pk for pk, _recipient in closed])
     audit_many(
         action="administration.appointment.no_show",
         by=None,
@@ -393,7 +384,7 @@ def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -
     code = code.strip().upper().replace(" ", "").replace("-", "")
     # The appointment's row alone (as appointment_cancel).
     appointment = lock_one_or_none(
-        Appointment.objects.filter(slot__clinic=clinic).select_related("recipient", "slot"),
+        Appointment.objects.filter(slot__clinic=clinic).select_related("recipient", "slot__clinic"),
         confirmation_code=code,
     )
     if appointment is None:
@@ -406,6 +397,9 @@ def appointment_check_in(*, clinic: Clinic, code: str, by: User, request=None) -
     Appointment.objects.filter(pk=appointment.pk).update(
         status=AppointmentStatus.ATTENDED, changed_at=timezone.now()
     )
+    # Checked in, the person is no longer counted among the booked: their dose is given back
+    # (as `doses_available` always counted), their place in the slot kept.
+    reservations.appointment_gives_back(appointment)
     appointment.status = AppointmentStatus.ATTENDED
     audit(action="administration.appointment.checked_in", by=by, target=appointment, request=request)
     return appointment

@@ -1,5 +1,6 @@
 """Rules that change clinics: schedule one (its slots made from its opening hours), cancel one."""
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from administration.enums import AppointmentStatus, ClinicStatus
 from administration.models import Appointment, Clinic, Slot
-from administration.services import notifications
+from administration.services import notifications, reservations
 from cvms.audit import audit
 from cvms.locking import lock_all, lock_one
 from cvms.models import User
@@ -89,6 +90,7 @@ def clinic_create(
     Slot.objects.bulk_create(
         [Slot(clinic=clinic, starts_at=start, ends_at=end, capacity=slot_capacity) for start, end in times]
     )
+    reservations.reservation_ensure(location_id=location.pk, product_id=product.pk)
     audit(
         action="administration.clinic.created",
         by=by,
@@ -123,6 +125,7 @@ def clinic_cancel(*, clinic: Clinic, by: User, reason: str = "", request=None) -
         status=AppointmentStatus.CANCELLED, changed_at=now
     )
     Slot.objects.filter(clinic=clinic).update(booked=0)
+    reservations.doses_give_back(Counter({(clinic.location_id, clinic.product_id): len(appointments)}))
     for appointment in appointments:
         notifications.appointment_email(appointment, "clinic_cancelled", clinic=clinic, reason=reason)
     audit(

@@ -38,6 +38,7 @@ from administration.enums import (
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from administration.reporting.rows import COVID_19_CVX
 from administration.selectors.clinical import doses_given, series_rules
+from administration.services import reservations
 from administration.services.roster import roster_follow
 from cvms.audit import audit
 from cvms.locking import lock_one
@@ -244,8 +245,12 @@ def _appointment_open(appointment: Appointment, *, recipient: Recipient, locatio
 
 
 def _appointment_close(appointment: Appointment, status: AppointmentStatus) -> None:
-    """The visit ends: the appointment is vaccinated or refused (the caller holds its lock)."""
+    """The visit ends: the appointment is vaccinated or refused (the caller holds its lock). A
+    person recorded without checking in first was still counted among the booked: their dose
+    reserved at the location is given back (the ledger has just taken it out of stock)."""
     Appointment.objects.filter(pk=appointment.pk).update(status=status, changed_at=timezone.now())
+    if appointment.status == AppointmentStatus.BOOKED:
+        reservations.appointment_gives_back(appointment)
     appointment.status = status
 
 

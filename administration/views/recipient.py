@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView, View
 
@@ -15,6 +16,7 @@ from administration.reporting import shc
 from administration.selectors import booking as booking_selectors
 from administration.selectors import clinical as clinical_selectors
 from administration.selectors import records as record_selectors
+from administration.selectors.clinical import series_rules_kept
 from administration.services import booking
 from cvms.access import RecipientPortalView
 from cvms.inputs import id_or_none
@@ -106,11 +108,12 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
         )
         return context
 
+    @method_decorator(series_rules_kept())
     def post(self, request, *args, **kwargs):
         clinic = self.get_clinic()
         appointment = _rescheduling(self)
         slot_id = id_or_none(request.POST.get("slot", ""))
-        if slot_id is None or not clinic.slots.filter(pk=slot_id).exists():
+        if slot_id is None or (appointment is not None and not clinic.slots.filter(pk=slot_id).exists()):
             messages.error(request, _("Choose a time."))
             return self.render_to_response(self.get_context_data())
         try:
@@ -120,15 +123,15 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
                 )
                 messages.success(request, _("Your appointment is moved. We sent you an e-mail."))
             else:
-                next_dose = booking_selectors.next_dose(self.recipient)
-                if next_dose is None:
-                    raise booking.BookingError(_("You have no dose left to book."))
+                # The dose due next, and the slot among this clinic's: asked by the service,
+                # in the reads it makes anyway.
                 booked = booking.appointment_book(
                     recipient=self.recipient,
                     slot_id=slot_id,
-                    dose_number=next_dose["dose_number"],
+                    dose_number=None,
                     by=request.user,
                     request=request,
+                    clinic_id=clinic.pk,
                 )
                 messages.success(request, _("Your appointment is booked. We sent you an e-mail."))
         except booking.BookingError as refused:

@@ -19,6 +19,7 @@ from administration.models import (
     Appointment,
     Clinic,
     CvrsFile,
+    DoseReservation,
     ExportJob,
     Hl7Batch,
     Hl7Message,
@@ -27,7 +28,7 @@ from administration.models import (
 )
 from administration.offline.numbers import form_number_new
 from administration.services import clinics as services
-from administration.services import recording
+from administration.services import recording, reservations
 from cvms.roles import Role
 from tests.factories import LocationFactory, UserFactory, member
 from tests.inventory.factories import LotFactory, ProductFactory, stock
@@ -85,7 +86,30 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
         if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED):
             Slot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") + 1)
             appointment.slot.refresh_from_db()
+        if appointment.status == AppointmentStatus.BOOKED:
+            reserve_dose(appointment)
         return appointment
+
+
+def reserve_dose(appointment: Appointment) -> None:
+    """Count a booked appointment made here in its location's doses reserved, as booking does
+    (without asking whether a dose is left: the test chose the data)."""
+    clinic = appointment.slot.clinic
+    reservations.reservation_ensure(location_id=clinic.location_id, product_id=clinic.product_id)
+    DoseReservation.objects.filter(location_id=clinic.location_id, product_id=clinic.product_id).update(
+        reserved=F("reserved") + 1
+    )
+
+
+class DoseReservationFactory(factory.django.DjangoModelFactory):
+    """A location's counter of doses reserved for a product (none reserved)."""
+
+    class Meta:
+        model = DoseReservation
+        django_get_or_create = ("location", "product")
+
+    location = factory.SubFactory(LocationFactory)
+    product = factory.SubFactory(ProductFactory)
 
 
 class AdministrationRecordFactory(factory.django.DjangoModelFactory):
@@ -240,12 +264,14 @@ def appointment_at(clinic: Clinic, *, recipient=None, dose_number: int = 1) -> A
     slot = Slot.objects.create(
         clinic=clinic, starts_at=starts, ends_at=starts + timedelta(minutes=15), capacity=5, booked=1
     )
-    return Appointment.objects.create(
+    appointment = Appointment.objects.create(
         recipient=recipient or RecipientFactory(),
         slot=slot,
         dose_number=dose_number,
         confirmation_code=f"C{Appointment.objects.count():07d}",
     )
+    reserve_dose(appointment)
+    return appointment
 
 
 def clinic(

@@ -13,7 +13,7 @@ from administration.enums import AppointmentStatus
 from administration.models import Appointment
 from administration.selectors import booking as selectors
 from administration.services import booking as services
-from administration.services import recording
+from administration.services import booking_checks, recording
 from cvms.roles import Role
 from tests.administration.factories import AdministrationRecordFactory, clinic
 from tests.factories import LocationFactory, UserFactory
@@ -103,7 +103,7 @@ def test_booking_a_vaccine_the_person_is_too_young_for_is_refused_naming_the_day
     rule = SeriesRuleFactory(min_age_months=144)
     kids_clinic = clinic(product=rule.product, days_ahead=3)
     with pytest.raises(services.NotEligible, match="You are too young for"):
-        services._check_dose(
+        booking_checks.check_dose(
             recipient=child, clinic=kids_clinic, slot=kids_clinic.slots.first(), dose_number=1
         )
     assert not Appointment.objects.filter(recipient=child).exists()

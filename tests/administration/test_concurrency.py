@@ -7,12 +7,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from administration.enums import AppointmentStatus, ClinicStatus
-from administration.models import AdministrationRecord, Appointment, Clinic, Slot
+from administration.models import AdministrationRecord, Appointment, Clinic, DoseReservation, Slot
+from administration.selectors import booking as selectors
 from administration.services import booking as services
-from administration.services import clinics, recording
+from administration.services import clinics, recording, reservations
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from enrollment.models import PriorityGroup
@@ -141,20 +143,60 @@ def test_the_end_of_day_sweep_never_marks_a_no_show_someone_whose_dose_is_being_
     assert AuditEvent.objects.filter(action="administration.appointment.no_show").count() == len(no_shows)
 
 
-def test_bookings_without_the_locks_promise_more_doses_than_the_location_has(monkeypatch):
-    """The control of the location's lock (and of the one above): this test exists to show
-    that the harness catches bookings that read the doses left without waiting their turn."""
+def _doses_left_across_slots(doses: int):
+    """`doses` left at a location across two clinics of one product (the second has none of its
+    own), and twice as many people each booking a slot of their own, five places each."""
     PriorityGroup.objects.filter(code="2").update(is_open=True)
-    first = clinic(slot_capacity=10, doses=3)
-    second = clinic(location=first.location, product=first.product, slot_capacity=10, doses=0)
-    slots = [first.slots.first(), second.slots.first()]
-    people = [RecipientFactory(group="2") for _ in range(6)]
-    pause_before(monkeypatch, services, "_new_code", 0.2)  # the place is taken, not yet booked
+    first = clinic(slot_minutes=15, doses=doses)
+    second = clinic(location=first.location, product=first.product, slot_minutes=15, doses=0)
+    slots = [*first.slots.all(), *second.slots.all()][: 2 * doses]
+    people = [RecipientFactory(group="2") for _ in range(2 * doses)]
+    return first, _bookings(people, slots)
+
+
+def test_twice_as_many_bookings_as_doses_left_across_slots_book_exactly_the_doses(monkeypatch):
+    """The doses a location can promise span its clinics of one product: eight bookings at once
+    over eight slots of two clinics, for four doses, book four; no lock on the location (the
+    counter's conditional UPDATE decides), and the counter ends at the booked appointments."""
+    first, works = _doses_left_across_slots(4)
+    pause_before(monkeypatch, services, "_new_code", 0.2)  # all past their checks at once
+
+    results = run_together(works)
+
+    assert outcomes(results) == {"Appointment": 4, "SlotFull": 4}, results
+    assert {str(r) for r in results if isinstance(r, services.SlotFull)} == {
+        "This clinic has no doses left to offer. Choose another clinic or day."
+    }
+    booked = Appointment.objects.filter(
+        slot__clinic__location=first.location, status=AppointmentStatus.BOOKED
+    )
+    assert booked.count() == 4
+    assert DoseReservation.objects.get(location=first.location, product=first.product).reserved == 4
+    assert selectors.doses_available(location=first.location, product=first.product) == 0
+
+
+def test_bookings_without_the_conditional_update_promise_more_doses_than_the_location_has(monkeypatch):
+    """The control of the counter: a booking that reads the doses left, then adds one to the
+    counter without the UPDATE's condition, promises more doses than the location has. This
+    test exists to show that the harness catches it."""
+    first, works = _doses_left_across_slots(4)
+
+    def read_then_write(*, location_id, product_id):
+        left = selectors.doses_available(location=first.location, product=first.product)
+        time.sleep(0.3)  # the others read the same count meanwhile
+        if left < 1:
+            return False
+        DoseReservation.objects.filter(location_id=location_id, product_id=product_id).update(
+            reserved=F("reserved") + 1
+        )
+        return True
+
+    monkeypatch.setattr(reservations, "dose_take", read_then_write)
 
     with locks_disabled():
-        results = run_together(_bookings(people, slots))
+        results = run_together(works)
 
-    assert sum(isinstance(r, Appointment) for r in results) > 3, results
+    assert sum(isinstance(r, Appointment) for r in results) > 4, results
 
 
 def _bookings(people, slots):
@@ -166,22 +208,6 @@ def _bookings(people, slots):
         )
         for n, p in enumerate(people)
     ]
-
-
-def test_bookings_at_two_clinics_of_one_location_take_turns_on_its_doses(monkeypatch):
-    """The doses a location can promise span its clinics of one product: bookings at two of
-    them at once take turns on the location's row (one clinic's row isn't enough)."""
-    PriorityGroup.objects.filter(code="2").update(is_open=True)
-    first = clinic(slot_capacity=10, doses=3)
-    second = clinic(location=first.location, product=first.product, slot_capacity=10, doses=0)
-    slots = [first.slots.first(), second.slots.first()]
-    people = [RecipientFactory(group="2") for _ in range(6)]
-    pause_before(monkeypatch, services, "_new_code", 0.2)
-
-    results = run_together(_bookings(people, slots))
-
-    assert outcomes(results) == {"Appointment": 3, "SlotFull": 3}, results
-    assert Appointment.objects.filter(slot__in=slots, status=AppointmentStatus.BOOKED).count() == 3
 
 
 def _book_while_the_clinic_is_cancelled(monkeypatch):
@@ -311,14 +337,16 @@ def test_one_code_checked_in_twice_at_once_is_checked_in_once(monkeypatch):
 
 
 def test_without_the_lock_one_code_is_checked_in_twice(monkeypatch):
-    """The control of the appointment's lock at check-in."""
+    """The control of the appointment's lock at check-in: both pass the status check and mark the
+    person arrived; each gives the appointment's dose back, and only the counter's CHECK
+    constraint (reserved not below zero) stops the second from committing."""
     works = _check_in_twice(monkeypatch)
 
     with locks_disabled():
         results = run_together(works)
 
-    assert outcomes(results) == {"Appointment": 2}, results
-    assert AuditEvent.objects.filter(action="administration.appointment.checked_in").count() == 2
+    assert outcomes(results) == {"Appointment": 1, "IntegrityError": 1}, results
+    assert "administration_dosereservation" in str(next(r for r in results if not isinstance(r, Appointment)))
 
 
 def _cancel_the_clinic_twice(monkeypatch):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from administration.enums import AppointmentStatus, RecordStatus
@@ -110,9 +111,9 @@ def test_without_the_lock_an_appointment_is_cancelled_while_its_dose_is_recorded
     with locks_disabled():
         recorded, cancelled = run_together(works)
 
-    assert isinstance(recorded, AdministrationRecord), recorded
-    assert isinstance(cancelled, Appointment), cancelled
-    assert AuditEvent.objects.filter(action="administration.appointment.cancelled").count() == 1
+    # Both passed the status check and gave the appointment's dose back: only the CHECK
+    # constraint of the location's doses reserved (not below zero) refused the second.
+    assert _refused_by_the_counter(recorded, cancelled), (recorded, cancelled)
 
 
 def _void_twice(monkeypatch):
@@ -247,9 +248,16 @@ def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypa
             ]
         )
 
-    assert isinstance(recorded, AdministrationRecord), recorded
-    assert isinstance(marked, Appointment), marked
-    assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.NO_SHOW
+    # Both passed the status check and gave the appointment's dose back: only the CHECK
+    # constraint of the location's doses reserved (not below zero) refused the second.
+    assert _refused_by_the_counter(recorded, marked), (recorded, marked)
+
+
+def _refused_by_the_counter(*results) -> bool:
+    """One of `results` succeeded, the other is the database refusing a counter below zero."""
+    errors = [r for r in results if isinstance(r, IntegrityError)]
+    done = [r for r in results if isinstance(r, AdministrationRecord | Appointment)]
+    return len(errors) == 1 and len(done) == 1 and "administration_dosereservation" in str(errors[0])
 
 
 def _two_cards_for_one_person(monkeypatch):

@@ -292,7 +292,7 @@ def test_the_visit_offers_times_at_the_vaccinators_clinics_from_the_day_dose_2_i
 
 
 def test_the_vaccinator_books_dose_2_and_the_person_leaves_with_the_code(
-    client, first_dose_given, vaccinator
+    client, first_dose_given, vaccinator, django_capture_on_commit_callbacks
 ):
     record = first_dose_given
     invitee = InviteeFactory(recipient_id=record.recipient_id, status=InviteeStatus.REGISTERED)
@@ -300,7 +300,8 @@ def test_the_vaccinator_books_dose_2_and_the_person_leaves_with_the_code(
     slot = due_day.slots.first()
     client.force_login(vaccinator)
 
-    page = client.post(visit_url(record), {"slot": slot.pk}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the roster follows after commit
+        page = client.post(visit_url(record), {"slot": slot.pk}, follow=True)
 
     appointment = Appointment.objects.get(recipient=record.recipient, status=AppointmentStatus.BOOKED)
     assert (appointment.dose_number, appointment.slot) == (2, slot)
