@@ -254,7 +254,7 @@ def test_the_migration_fills_the_counters_from_the_booked_appointments(open_grou
     services.appointment_cancel(appointment=appointments[0], by=appointments[0].recipient.user)
     DoseReservation.objects.all().delete()
 
-    migration = importlib.import_module("administration.migrations.0010_dose_reservation")
+    migration = importlib.import_module("administration.migrations.0012_dose_reservation")
     with connection.cursor() as cursor:
         cursor.execute(migration.FILL)
 
