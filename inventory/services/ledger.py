@@ -109,7 +109,6 @@ def _take(*, location: Location, lot: Lot, doses: int) -> bool:
     return taken == 1
 
 
-@transaction.atomic(savepoint=False)
 def stock_administer(
     *,
     location: Location,
@@ -124,39 +123,42 @@ def stock_administer(
     """Take `doses` given to a person out of stock (an `administered` movement).
 
     For the administration app, inside its own transaction: it commits or rolls back with the
-    record of the dose (no savepoint: a refusal here rolls the caller's transaction back). Refuses
-    an expired lot (on the day `at`, default now) and stock below zero (`InsufficientStock`),
-    under any number of concurrent callers. The balance is taken last, so that its row, which
-    every vaccinator of the location giving this lot shares, stays locked only until the commit.
+    record of the dose. Refuses an expired lot (on the day `at`, default now) and stock below
+    zero (`InsufficientStock`), under any number of concurrent callers, before writing anything:
+    the caller's transaction stays usable, and no savepoint is spent. The caller takes the
+    balance as late as it can, since its row, which every vaccinator of the location giving this
+    lot shares, stays locked from here until the commit.
     """
     if doses < 1:
         raise InventoryError(_("At least one dose must be administered."))
     at = at or timezone.now()
     refuse_expired(lot, timezone.localdate(at))
-    movement = StockMovement.objects.create(
-        location=location,
-        lot=lot,
-        kind=MovementKind.ADMINISTERED,
-        quantity=-doses,
-        note=reason,
-        reference=reference,
-        at=at,
-        by=by,
+    with transaction.atomic(savepoint=False):
+        taken = _take(location=location, lot=lot, doses=doses)
+        if taken:
+            movement = StockMovement.objects.create(
+                location=location,
+                lot=lot,
+                kind=MovementKind.ADMINISTERED,
+                quantity=-doses,
+                note=reason,
+                reference=reference,
+                at=at,
+                by=by,
+            )
+            audit(
+                action="inventory.stock.administered",
+                by=by,
+                target=movement,
+                request=request,
+                data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
+            )
+            return movement
+    on_hand = Stock.objects.filter(location=location, lot=lot).values_list("on_hand", flat=True).first()
+    raise InsufficientStock(
+        _("Only %(on_hand)s doses of lot %(lot)s are on hand at %(location)s; %(wanted)s were asked for.")
+        % {"on_hand": on_hand or 0, "lot": lot.number, "location": location.name, "wanted": doses}
     )
-    audit(
-        action="inventory.stock.administered",
-        by=by,
-        target=movement,
-        request=request,
-        data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
-    )
-    if not _take(location=location, lot=lot, doses=doses):
-        on_hand = Stock.objects.filter(location=location, lot=lot).values_list("on_hand", flat=True).first()
-        raise InsufficientStock(
-            _("Only %(on_hand)s doses of lot %(lot)s are on hand at %(location)s; %(wanted)s were asked for.")
-            % {"on_hand": on_hand or 0, "lot": lot.number, "location": location.name, "wanted": doses}
-        )
-    return movement
 
 
 @transaction.atomic
