@@ -11,7 +11,7 @@ Recording takes the person's row lock first (so two vaccinators can't record the
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
 the same transaction: the dose and its `administered` movement commit or roll back together.
 The transaction is kept short (issue 18): what needs no lock is read before it, the balance is
-taken last by a conditional UPDATE (no read of it, no lock wait but the row's own), and the
+taken at the end by a conditional UPDATE (no read of it, no lock wait but the row's own), and the
 audit rows of the dose and of its movement go in one INSERT.
 
 Over 450 lines: a dose record's whole life (recorded, refused, voided, corrected, adverse
