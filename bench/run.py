@@ -2,7 +2,8 @@
 the same run, printed as one table and written to bench/results/latest.json.
 
 One process that owns its server, its load and its table; each benchmark is a module of its own
-(bench/booking.py, pages.py, exports.py, forms.py, roster.py) returning its rows, on the shared
+(bench/booking.py, recording.py, pages.py, dashboards.py, exports.py, forms.py,
+invitations.py, roster.py, pg_restart.py) returning its rows, on the shared
 harness of bench/harness.py (Row, Gunicorn, Load, signed-in sessions).
 
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... make bench [QUICK=1]
@@ -16,13 +17,17 @@ loopback (threads, keep-alive connections, sessions made as a login makes them).
 Rows (the limit is measured beside each, on this machine, in this run):
 - the authenticated no-op page: the ceiling of any page;
 - the state's pages at 8 users: p95 against the no-op page's p95 at 8 users (target within 3x);
-- the booking rush over many slots, one hot slot, and a sell-out race, over HTTP, as booking is
-  today: their rate against the no-op page's at the same concurrency. Afterwards the database
-  must hold no overbooked slot and every slot's count must equal its appointments; a broken
-  invariant fails the run (exit 1);
+- the booking rush over many slots, one hot slot, and a sell-out race, over HTTP: their rate
+  against the no-op page's at the same concurrency, and PostgreSQL's time per booking. Afterwards
+  the database must hold no overbooked slot, every slot's count must equal its appointments and
+  every location's reserved doses its booked ones; a broken invariant fails the run (exit 1);
 - the CVRS and HL7 exports (`manage.py export_cvrs` / `export_hl7`, child processes) against
   PostgreSQL's `COPY (the export's own query) TO STDOUT`; peak memory of the CVRS export;
-- offline forms (one PDF job of blank forms; prefilled ones in the note) against WeasyPrint on a trivial page;
+- dose recording over HTTP, 32 vaccinators across 8 locations and 16 lots (bench/recording.py)
+  against the no-op page at 32 clients; afterwards every balance must equal its ledger and the
+  doses recorded the ledger's doses administered, or the run fails (exit 1);
+- offline forms (one PDF job of blank forms; prefilled ones in the note) against WeasyPrint on
+  a trivial page;
 - invitations (bench/invitations.py): 100,000 (QUICK: 10,000) through real Celery workers, one
   per queue as docker-compose.yml runs them, into an SMTP sink, against raw smtplib into the same
   sink; a 1-row upload made meanwhile must be imported within 10 s; every invitee must get
@@ -32,7 +37,6 @@ Rows (the limit is measured beside each, on this machine, in this run):
   the share of bookings that failed, how soon it serves again, the invariants afterwards;
 - the state's dashboards (bench/dashboards.py): the summaries' full build, then each dashboard at
   8 users beside the raw SQL of its aggregate, against 50 ms and the no-op page's p95;
-- rows this run could not measure say why (`met` is null).
 """
 
 import json
@@ -44,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 
-from bench import booking, dashboards, exports, forms, invitations, pages, pg_restart, roster  # noqa: E402
+from bench import booking, dashboards, exports, forms, invitations, pages, pg_restart, recording, roster  # noqa: E402
 from bench.harness import (  # noqa: E402
     QUICK,
     SCALE,
@@ -56,20 +60,6 @@ from bench.harness import (  # noqa: E402
     recreate_database,
     signed_in,
 )
-
-
-def not_measured() -> list:
-    return [
-        Row(
-            "dose recording over HTTP across lots",
-            None,
-            "records/s",
-            target="40% of the no-op page",
-            note="not measured by this harness yet: recording is being reworked on another branch; "
-            "the ledger's invariant (records == stock decrements) is checked by seed_scale's tests",
-        ),
-    ]
-
 
 # --- The run -----------------------------------------------------------------------------------
 
@@ -155,6 +145,7 @@ def main() -> int:
         if wanted("booking")
         else ([], [])
     )
+    sites = recording.recording_setup() if wanted("recording") else []
     # Signed in last: a state official's session times out (cvms.middleware) like a real one.
     official_cookie = signed_in(
         UserFactory(roles=[Role.STATE_OFFICIAL], email=f"official-{os.getpid()}@bench.example.org")
@@ -166,6 +157,8 @@ def main() -> int:
             rows += pages.state_page_rows(official_cookie, limits[8])
         if wanted("booking"):
             rows += booking.booking_rows(clinics, cookies, limits[64])
+        if wanted("recording"):
+            rows += recording.recording_rows(sites, official_cookie)
         if wanted("dashboards"):
             rows += dashboards.dashboard_rows(official_cookie, limits[8])
     if wanted("exports"):
@@ -180,7 +173,6 @@ def main() -> int:
         rows += roster.roster_rows()
     if wanted("restart"):
         rows += pg_restart.restart_rows()
-    rows += not_measured()
 
     if not ONLY and not KEEP:  # a partial run prints its rows but leaves the last whole table in place
         RESULTS.parent.mkdir(exist_ok=True)

@@ -1,7 +1,11 @@
 """Writing the audit trail. Every service that changes something that matters calls `audit` (or,
-for a batch of rows changed at once, `audit_many`): nothing else writes `AuditEvent` rows."""
+for a batch of rows changed at once, `audit_many`): nothing else writes `AuditEvent` rows. A flow
+whose one change is audited by several services (a dose recorded and the stock it took) wraps
+them in `audits_together`, so that their rows go in one INSERT."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import models
 from django.http import HttpRequest
@@ -32,6 +36,25 @@ def _event(
     )
 
 
+# The rows `audit` keeps for the enclosing `audits_together` block (None: write each at once).
+_held: ContextVar[list[AuditEvent] | None] = ContextVar("audits_held", default=None)
+
+
+@contextmanager
+def audits_together() -> Iterator[None]:
+    """The `audit` calls made inside the block write their rows in one INSERT when it ends
+    (nothing, when it ends with an error). For a short transaction that would otherwise spend a
+    round trip on each row: open the block inside the transaction, so the rows commit with it."""
+    held: list[AuditEvent] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    if held:
+        AuditEvent.objects.bulk_create(held)
+
+
 def audit(
     *,
     action: str,
@@ -41,9 +64,14 @@ def audit(
     data: dict | None = None,
     actor_email: str = "",
 ) -> AuditEvent:
-    """Record `action` (a dotted name such as `inventory.lot.received`) done by `by`."""
+    """Record `action` (a dotted name such as `inventory.lot.received`) done by `by` (inside
+    `audits_together`, when the block ends)."""
     event = _event(action=action, by=by, target=target, request=request, data=data, actor_email=actor_email)
-    event.save(force_insert=True)
+    held = _held.get()
+    if held is not None:
+        held.append(event)
+    else:
+        event.save(force_insert=True)
     return event
 
 

@@ -5,12 +5,13 @@ and errors of inventory that other apps use, gathered from where they live. An a
 the apps above to it (pyproject.toml).
 
 Administration moves stock when it records or voids a dose (`stock_administer`, `stock_return`,
-refused with `InventoryError`; `stock_rows_lock` first when a correction moves a dose between
-lots), reads stock for booking, recording, back-fill and the registry exports, and records the
-demo's shipments, and makes the printable wasted/expired report in its export jobs
-(`wasted_movements`, `wastage_report_pdf`: inventory's wastage page asks through the
-`wastage_report_request` hook point). (It tells inventory how many appointments are booked ahead through the
-`booked_appointments` hook point of cvms/hooks.py, not through this module.)
+refused with `InventoryError`, or `InsufficientStock` when the lot has too few doses;
+`stock_rows_lock` first when a correction moves a dose between lots), reads stock for booking,
+recording, back-fill and the registry exports, and records the demo's shipments, and makes the
+printable wasted/expired report in its export jobs (`wasted_movements`, `wastage_report_pdf`:
+inventory's wastage page asks through the `wastage_report_request` hook point). (It tells
+inventory how many appointments are booked ahead through the `booked_appointments` hook point
+of cvms/hooks.py, not through this module.)
 """
 
 from inventory.exports import wastage_report_pdf
@@ -26,12 +27,13 @@ from inventory.selectors import (
 )
 from inventory.services.bulk import DoseOut, stock_administer_many
 from inventory.services.counts import inventory_report_submit
-from inventory.services.errors import InventoryError
+from inventory.services.errors import InsufficientStock, InventoryError
 from inventory.services.ledger import stock_administer, stock_return, stock_rows_lock
 from inventory.services.shipments import shipment_record
 
 __all__ = [
     "DoseOut",
+    "InsufficientStock",
     "InventoryError",
     "doses_expected",
     "inventory_report_submit",

@@ -97,7 +97,7 @@ LOCK_TESTS = {
         f"{INV}::test_without_the_lock_two_allocations_overfill_the_location",
     ),
     "inventory/services/ledger.py::move": (
-        f"{INV}::test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals",
+        f"{INV}::test_twenty_threads_moving_one_dose_out_of_ten_leave_zero_and_ten_refusals",
         f"{INV}::test_without_the_lock_threads_taking_the_last_doses_hit_the_databases_check",
     ),
     "inventory/services/transfers.py::_transfer_execute": (

@@ -10,6 +10,9 @@ message, unless the vaccinator gives a documented reason; then the dose is kept,
 Recording takes the person's row lock first (so two vaccinators can't record the same dose at
 once; the unique constraint is the last guard), then moves stock through inventory's ledger in
 the same transaction: the dose and its `administered` movement commit or roll back together.
+The transaction is kept short (issue 18): what needs no lock is read before it, the balance is
+taken at the end by a conditional UPDATE (no read of it, no lock wait but the row's own), and the
+audit rows of the dose and of its movement go in one INSERT.
 
 Over 450 lines: a dose record's whole life (recorded, refused, voided, corrected, adverse
 events) under one order of locks (the person, then the record or appointment, then stock).
@@ -20,10 +23,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from administration.clinical import DoseEvaluation, DoseGiven, dose_check
+from administration.clinical import DoseEvaluation, DoseGiven, SeriesRule, dose_check
 from administration.enums import (
     OPEN_FOR_RECORDING,
     VFC_ELIGIBLE,
@@ -37,15 +41,23 @@ from administration.enums import (
 )
 from administration.models import AdministrationRecord, AdverseEvent, Appointment
 from administration.reporting.rows import COVID_19_CVX
-from administration.selectors.clinical import doses_given, series_rules
+from administration.selectors.clinical import dose_of, series_rules
 from administration.services import reservations
 from administration.services.roster import roster_follow
-from cvms.audit import audit
+from cvms.audit import audit, audits_together
 from cvms.locking import lock_one
 from cvms.models import Membership, User
 from cvms.roles import Role
+from employers.models import Invitee
 from enrollment.models import Location
-from inventory.interface import InventoryError, stock_administer, stock_on_hand, stock_return, stock_rows_lock
+from inventory.interface import (
+    InsufficientStock,
+    InventoryError,
+    stock_administer,
+    stock_on_hand,
+    stock_return,
+    stock_rows_lock,
+)
 from inventory.models import Lot, Product
 from recipients.models import Recipient, age_on
 
@@ -146,6 +158,14 @@ def _standing_doses(recipient: Recipient):
 
 
 def _check_lot(*, location: Location, details: DoseDetails) -> None:
+    """The lot is of the product, not expired, and has a dose on hand here."""
+    _check_lot_product(details=details)
+    if stock_on_hand(location=location, lot=details.lot) < 1:
+        raise _no_doses(location=location, lot=details.lot)
+
+
+def _check_lot_product(*, details: DoseDetails) -> None:
+    """The lot is of the product and not expired on the day of the dose (no query)."""
     lot = details.lot
     if lot.product_id != details.product.pk:
         raise RecordingError(
@@ -157,29 +177,36 @@ def _check_lot(*, location: Location, details: DoseDetails) -> None:
             _("Lot %(lot)s expired on %(date)s and can't be used.")
             % {"lot": lot.number, "date": lot.expires_on}
         )
-    if stock_on_hand(location=location, lot=lot) < 1:
-        raise RecordingError(
-            _("Lot %(lot)s has no doses on hand at %(location)s.")
-            % {"lot": lot.number, "location": location.name}
-        )
+
+
+def _no_doses(*, location: Location, lot: Lot) -> RecordingError:
+    return RecordingError(
+        _("Lot %(lot)s has no doses on hand at %(location)s.")
+        % {"lot": lot.number, "location": location.name}
+    )
 
 
 def check_series(
-    *, recipient: Recipient, details: DoseDetails, exclude_pk: int | None = None
+    *,
+    recipient: Recipient,
+    details: DoseDetails,
+    exclude_pk: int | None = None,
+    rules: dict[int, SeriesRule] | None = None,
 ) -> DoseEvaluation:
     """The evaluator's verdict on the dose, given the person's other doses: refused when not
     valid unless a reason is given; the same dose twice, or another product than dose 1's without
-    the allowed exception, are refused whatever the verdict."""
-    doses = _standing_doses(recipient).exclude(pk=exclude_pk).select_related("product")
-    if details.dose_number is not None and doses.filter(dose_number=details.dose_number, valid=True).exists():
+    the allowed exception, are refused whatever the verdict. One read of the person's doses (and
+    three of the series rules, unless the caller read them before its transaction)."""
+    doses = [record for record in _standing_doses(recipient).order_by("pk") if record.pk != exclude_pk]
+    number = details.dose_number
+    if number is not None and any(dose.dose_number == number and dose.valid for dose in doses):
         raise DuplicateDose(
-            _("Dose %(n)s is already on %(name)s's record.")
-            % {"n": details.dose_number, "name": recipient.full_name}
+            _("Dose %(n)s is already on %(name)s's record.") % {"n": number, "name": recipient.full_name}
         )
-    first = doses.filter(dose_number=1, valid=True).first()
+    first = next((dose for dose in doses if dose.dose_number == 1 and dose.valid), None)
     if (
-        details.dose_number is not None
-        and details.dose_number > 1
+        number is not None
+        and number > 1
         and first is not None
         and first.product_id != details.product.pk
         and not details.product_exception.strip()
@@ -193,13 +220,13 @@ def check_series(
         )
     evaluation = dose_check(
         date_of_birth=recipient.date_of_birth,
-        doses=doses_given(recipient, exclude_pk=exclude_pk),
-        rules=series_rules(),
+        doses=[dose_of(dose) for dose in doses],
+        rules=rules if rules is not None else series_rules(),
         candidate=DoseGiven(
             given_on=timezone.localdate(details.administered_at),
             product_id=details.product.pk,
             volume_ml=details.volume_ml,
-            dose_number=details.dose_number,
+            dose_number=number,
             historical=details.historical,
         ),
     )
@@ -254,7 +281,6 @@ def _appointment_close(appointment: Appointment, status: AppointmentStatus) -> N
     appointment.status = status
 
 
-@transaction.atomic
 def dose_record(
     *,
     recipient: Recipient,
@@ -267,48 +293,68 @@ def dose_record(
     vaccinator: User | None = None,
     request=None,
 ) -> AdministrationRecord:
-    """Record a dose given at `location`, take it out of stock, and complete the appointment."""
-    recipient = lock_one(Recipient.objects, pk=recipient.pk)  # one recording at a time
+    """Record a dose given at `location`, take it out of stock, and complete the appointment.
+
+    What needs no lock is read and checked first (the time, the lot, the series rules); then one
+    short transaction writes the record, its ledger line and the balance's decrement, closes the
+    appointment, and writes both audit rows in one INSERT (`audits_together`). The balance, which
+    every vaccinator giving this lot here shares, is taken by a conditional UPDATE near the end,
+    so its row stays locked only until the commit; an empty lot is refused there."""
     if details.administered_at > timezone.now() + timedelta(minutes=5):
         raise RecordingError(_("A dose can't be recorded in the future."))
-    _check_lot(location=location, details=details)
-    evaluation = check_series(recipient=recipient, details=details)
+    _check_lot_product(details=details)
+    rules = series_rules()
+    with transaction.atomic(), audits_together():
+        # One recording at a time for the person; whether they are on a roster, in the same read.
+        on_roster = Exists(Invitee.objects.filter(recipient_id=OuterRef("pk")))
+        return _dose_write(
+            recipient=lock_one(Recipient.objects.annotate(on_roster=on_roster), pk=recipient.pk),
+            location=location,
+            details=details,
+            by=by,
+            appointment=appointment,
+            rules=rules,
+            fields={
+                "source": source,
+                "form_number": form_number,
+                "vaccinator": vaccinator or by,
+                "recorded_by": by,
+            },
+            request=request,
+        )
+
+
+def _dose_write(
+    *, recipient, location, details, by, appointment, rules, fields, request
+) -> AdministrationRecord:
+    """`dose_record`'s transaction, the person's row locked: then the appointment, then stock
+    (the order of docs/architecture.md, "Locks")."""
+    evaluation = check_series(recipient=recipient, details=details, rules=rules)
     if appointment is not None:
         appointment = _appointment_open(appointment, recipient=recipient, location=location)
+        _appointment_close(appointment, AppointmentStatus.VACCINATED)
     try:
-        with transaction.atomic():
-            record = AdministrationRecord.objects.create(
-                recipient=recipient,
-                location=location,
-                appointment=appointment,
-                product=details.product,
-                lot=details.lot,
-                dose_number=details.dose_number,
-                administered_at=details.administered_at,
-                route=details.route,
-                site=details.site,
-                volume_ml=details.volume_ml,
-                vaccinator=vaccinator or by,
-                screening_answers=details.screening_answers or {},
-                product_exception=details.product_exception.strip(),
-                source=source,
-                form_number=form_number,
-                recorded_by=by,
-                **_funding_fields(recipient=recipient, details=details),
-                **validity_fields(evaluation, details),
-            )
+        record = AdministrationRecord.objects.create(
+            recipient=recipient,
+            location=location,
+            appointment=appointment,
+            product=details.product,
+            lot=details.lot,
+            dose_number=details.dose_number,
+            administered_at=details.administered_at,
+            route=details.route,
+            site=details.site,
+            volume_ml=details.volume_ml,
+            screening_answers=details.screening_answers or {},
+            product_exception=details.product_exception.strip(),
+            **fields,
+            **_funding_fields(recipient=recipient, details=details),
+            **validity_fields(evaluation, details),
+        )
     except IntegrityError as clash:  # a concurrent recording of the same dose won
         raise DuplicateDose(
             _("Dose %(n)s is already on this person's record.") % {"n": details.dose_number}
         ) from clash
-    try:
-        stock_administer(
-            location=location, lot=details.lot, by=by, reference=record.event_id, at=details.administered_at
-        )
-    except InventoryError as refused:
-        raise RecordingError(str(refused)) from refused
-    if appointment is not None:
-        _appointment_close(appointment, AppointmentStatus.VACCINATED)
     audit(
         action="administration.dose.recorded",
         by=by,
@@ -318,12 +364,21 @@ def dose_record(
             "recipient": recipient.pk,
             "lot": details.lot.number,
             "dose": details.dose_number,
-            "source": source,
+            "source": fields["source"],
             "valid": evaluation.valid,
             "findings": list(evaluation.codes),
         },
     )
-    roster_follow(recipient, by=by)
+    if recipient.on_roster:  # their roster entries show the dose (a fact of this transaction)
+        roster_follow(recipient, by=by)
+    try:
+        stock_administer(
+            location=location, lot=details.lot, by=by, reference=record.event_id, at=details.administered_at
+        )
+    except InsufficientStock as empty:
+        raise _no_doses(location=location, lot=details.lot) from empty
+    except InventoryError as refused:
+        raise RecordingError(str(refused)) from refused
     return record
 
 

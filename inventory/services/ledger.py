@@ -1,6 +1,7 @@
-"""The ledger: the one way stock moves (`move`, under the balance's row lock), and the doses given
-or given back. `move`, `refuse_expired` and `stock_rows_ensure` are for this package's services
-only; other apps call `stock_administer` and `stock_return` (through `inventory.interface`)."""
+"""The ledger: the one way stock moves (`move`, under the balance's row lock; a dose given, by a
+conditional UPDATE of the balance, `_take`), and the doses given or given back. `move`,
+`refuse_expired` and `stock_rows_ensure` are for this package's services only; other apps call
+`stock_administer` and `stock_return` (through `inventory.interface`)."""
 
 from datetime import date, datetime
 
@@ -97,7 +98,17 @@ def refuse_expired(lot: Lot, on: date) -> None:
         )
 
 
-@transaction.atomic
+def _take(*, location: Location, lot: Lot, doses: int) -> bool:
+    """Take `doses` off the balance if it holds them: one conditional UPDATE, whose row lock lasts
+    only until the caller commits. Concurrent takers of the last doses queue on the row, and each
+    re-checks `on_hand >= doses` on the balance the previous one left (the filter is on the row's
+    own columns, which PostgreSQL re-evaluates after the wait): no read, no SELECT … FOR UPDATE."""
+    taken = Stock.objects.filter(location=location, lot=lot, on_hand__gte=doses).update(
+        on_hand=F("on_hand") - doses
+    )
+    return taken == 1
+
+
 def stock_administer(
     *,
     location: Location,
@@ -113,30 +124,41 @@ def stock_administer(
 
     For the administration app, inside its own transaction: it commits or rolls back with the
     record of the dose. Refuses an expired lot (on the day `at`, default now) and stock below
-    zero (`InsufficientStock`), under any number of concurrent callers.
+    zero (`InsufficientStock`), under any number of concurrent callers, before writing anything:
+    the caller's transaction stays usable, and no savepoint is spent. The caller takes the
+    balance as late as it can, since its row, which every vaccinator of the location giving this
+    lot shares, stays locked from here until the commit.
     """
     if doses < 1:
         raise InventoryError(_("At least one dose must be administered."))
     at = at or timezone.now()
     refuse_expired(lot, timezone.localdate(at))
-    movement = move(
-        location=location,
-        lot=lot,
-        kind=MovementKind.ADMINISTERED,
-        quantity=-doses,
-        by=by,
-        note=reason,
-        reference=reference,
-        at=at,
+    with transaction.atomic(savepoint=False):
+        taken = _take(location=location, lot=lot, doses=doses)
+        if taken:
+            movement = StockMovement.objects.create(
+                location=location,
+                lot=lot,
+                kind=MovementKind.ADMINISTERED,
+                quantity=-doses,
+                note=reason,
+                reference=reference,
+                at=at,
+                by=by,
+            )
+            audit(
+                action="inventory.stock.administered",
+                by=by,
+                target=movement,
+                request=request,
+                data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
+            )
+            return movement
+    on_hand = Stock.objects.filter(location=location, lot=lot).values_list("on_hand", flat=True).first()
+    raise InsufficientStock(
+        _("Only %(on_hand)s doses of lot %(lot)s are on hand at %(location)s; %(wanted)s were asked for.")
+        % {"on_hand": on_hand or 0, "lot": lot.number, "location": location.name, "wanted": doses}
     )
-    audit(
-        action="inventory.stock.administered",
-        by=by,
-        target=movement,
-        request=request,
-        data={"location": location.pk, "lot": lot.number, "doses": doses, "reference": reference},
-    )
-    return movement
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@
 person, recording against an appointment the person cancels, voiding, corrections that swap lots,
 back-fill. Each lock's test, and its control without the lock (tests/test_locks.py)."""
 
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +18,15 @@ from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors as inventory_selectors
 from tests.administration.factories import appointment_at, clinic_with_stock
-from tests.concurrency import after, locks_disabled, outcomes, pause_after, pause_before, run_together
+from tests.concurrency import (
+    JOIN_SECONDS,
+    after,
+    locks_disabled,
+    outcomes,
+    pause_after,
+    pause_before,
+    run_together,
+)
 from tests.factories import LocationFactory, member
 from tests.inventory.factories import LotFactory, stock
 from tests.recipients.factories import RecipientFactory
@@ -72,6 +82,38 @@ def test_without_the_lock_two_first_doses_both_pass_the_series_check(monkeypatch
 
     refused = [r for r in results if isinstance(r, recording.DuplicateDose)]
     assert [str(r) for r in refused] == ["Dose 1 is already on this person's record."], results
+
+
+def test_recording_the_last_doses_of_a_lot_at_once_makes_exactly_that_many_records():
+    """Twelve vaccinators record twelve people's doses from a lot with five left: the balance's
+    conditional decrement lets five through, one after another, and refuses the rest; the
+    balance ends at zero, equal to its ledger, never below it."""
+    location = LocationFactory()
+    lot = LotFactory()
+    stock(location=location, lot=lot, doses=5)
+    vaccinators = [member(location.organization, Role.VACCINATOR) for _ in range(3)]
+    people = [RecipientFactory() for _ in range(12)]
+
+    results = run_together(
+        [
+            (
+                lambda p=p, v=vaccinators[n % 3]: recording.dose_record(
+                    recipient=p, location=location, details=_details(lot), by=v
+                )
+            )
+            for n, p in enumerate(people)
+        ]
+    )
+
+    assert outcomes(results) == {"AdministrationRecord": 5, "RecordingError": 7}, results
+    assert {str(r) for r in results if isinstance(r, Exception)} == {
+        f"Lot {lot.number} has no doses on hand at {location.name}."
+    }
+    assert AdministrationRecord.objects.filter(lot=lot).count() == 5
+    assert inventory_selectors.stock_on_hand(location=location, lot=lot) == 0
+    assert inventory_selectors.ledger_total(location=location, lot=lot) == 0
+    assert AuditEvent.objects.filter(action="administration.dose.recorded").count() == 5
+    assert AuditEvent.objects.filter(action="inventory.stock.administered").count() == 5
 
 
 def _record_while_the_person_cancels(monkeypatch):
@@ -199,6 +241,30 @@ def test_without_the_locks_two_corrections_swapping_lots_deadlock(monkeypatch):
     assert len(failed) == 1 and "deadlock detected" in str(failed[0]), results
 
 
+def _once_reached(monkeypatch, name: str, seconds: float = 0.5) -> threading.Event:
+    """As `pause_before(recording, name)`, and an event set when a thread gets there: the work
+    raced against it starts once the recording is inside its window, however loaded the machine
+    (a fixed head start of 0.1 s isn't one under a load of 20 on two cores)."""
+    reached = threading.Event()
+    original = getattr(recording, name)
+
+    def paused(*args, **kwargs):
+        reached.set()
+        time.sleep(seconds)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(recording, name, paused)
+    return reached
+
+
+def _once(reached: threading.Event, work):
+    def late():
+        assert reached.wait(JOIN_SECONDS), "the recording never reached its window"
+        return work()
+
+    return late
+
+
 def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(monkeypatch):
     """Issue 13, finding 12: the no-show is a conditional UPDATE of a booked appointment; it
     waits for the recording's lock on the appointment, then finds it arrived, not booked."""
@@ -206,7 +272,7 @@ def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(
     appointment = appointment_at(clinic)
     Slot.objects.filter(pk=appointment.slot_id).update(starts_at=timezone.now() - timedelta(hours=1))
     staff = member(clinic.location.organization, Role.VACCINATOR)
-    pause_before(monkeypatch, recording, "_funding_fields")
+    reached = _once_reached(monkeypatch, "_funding_fields")  # the appointment is locked and closed
 
     recorded, marked = run_together(
         [
@@ -217,7 +283,7 @@ def test_a_no_show_marked_while_the_dose_is_recorded_never_overwrites_the_visit(
                 appointment=appointment,
                 by=staff,
             ),
-            after(0.1, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
+            _once(reached, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
         ]
     )
 
@@ -232,7 +298,7 @@ def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypa
     appointment = appointment_at(clinic)
     Slot.objects.filter(pk=appointment.slot_id).update(starts_at=timezone.now() - timedelta(hours=1))
     staff = member(clinic.location.organization, Role.VACCINATOR)
-    pause_before(monkeypatch, recording, "audit")  # the appointment is marked arrived, not committed
+    reached = _once_reached(monkeypatch, "audit")  # the appointment is closed, not committed
 
     with locks_disabled():
         recorded, marked = run_together(
@@ -244,7 +310,7 @@ def test_without_the_lock_a_no_show_overwrites_the_visit_being_recorded(monkeypa
                     appointment=appointment,
                     by=staff,
                 ),
-                after(0.1, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
+                _once(reached, lambda: booking.appointment_no_show(appointment=appointment, by=staff)),
             ]
         )
 

@@ -5,13 +5,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cvms.models import AuditEvent
 from cvms.roles import Role
 from inventory import selectors
-from inventory.enums import MovementKind, StorageClass
+from inventory.enums import MovementKind, StorageClass, WasteReason
 from inventory.models import StockMovement
 from inventory.services import counts, ledger, shipments, transfers
 from inventory.services.allocations import allocation_create
@@ -31,7 +31,33 @@ pytestmark = [
 ]
 
 
+def _waste_one(location, lot):
+    """One dose out through the ledger's `move` (a broken vial), in a transaction of its own."""
+    with transaction.atomic():
+        return ledger.move(
+            location=location,
+            lot=lot,
+            kind=MovementKind.WASTED,
+            quantity=-1,
+            reason=WasteReason.BROKEN_VIAL,
+            by=None,
+        )
+
+
+def test_twenty_threads_moving_one_dose_out_of_ten_leave_zero_and_ten_refusals():
+    location, lot = stock(doses=10)
+
+    results = run_many(20, lambda: _waste_one(location, lot))
+
+    refusals = [r for r in results if isinstance(r, InsufficientStock)]
+    taken = [r for r in results if isinstance(r, StockMovement)]
+    assert (len(taken), len(refusals)) == (10, 10), results
+    assert selectors.stock_on_hand(location=location, lot=lot) == 0
+    assert selectors.ledger_total(location=location, lot=lot) == 0
+
+
 def test_twenty_threads_taking_one_dose_from_ten_leave_zero_and_ten_refusals():
+    """A dose given takes the balance by a conditional UPDATE (no lock read): the same result."""
     location, lot = stock(doses=10)
 
     results = run_many(20, lambda: stock_administer(location=location, lot=lot, by=None))
@@ -113,7 +139,7 @@ def test_without_the_lock_threads_taking_the_last_doses_hit_the_databases_check(
     pause_after(monkeypatch, ledger, "lock_one_or_none", 0.3)
 
     with locks_disabled():
-        results = run_many(12, lambda: stock_administer(location=location, lot=lot, by=None))
+        results = run_many(12, lambda: _waste_one(location, lot))
 
     assert sum(isinstance(r, StockMovement) for r in results) == 10, results
     assert sum(isinstance(r, IntegrityError) for r in results) == 2, results
