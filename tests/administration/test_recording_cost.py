@@ -21,9 +21,10 @@ pytestmark = pytest.mark.django_db
 
 # The gate (session, user, groups, membership, role: 5), the page's clinic, appointment and lot
 # (3), the series rules (3), then the transaction: the person locked (2, with its lock_timeout),
-# their doses (1), the appointment locked and closed (3), the record, the ledger line, the
-# balance's decrement, the audit rows (4). In a test the transaction is a savepoint (+2).
-RECORDING_STATEMENTS = 23
+# their doses (1), the appointment locked and closed (3), the booking's reserved dose given back
+# (1), the record, the ledger line, the balance's decrement, the audit rows (4). In a test the
+# transaction is a savepoint (+2).
+RECORDING_STATEMENTS = 24
 
 
 def _url(clinic, appointment):
