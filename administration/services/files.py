@@ -1,15 +1,15 @@
 """Files made from the records: the registry exports (CVRS, HL7), the printed offline forms and
 reports (printouts.py).
 
-The writers stream, so a million doses take the memory of a few thousand: the CVRS lines come
-from PostgreSQL's `COPY (...) TO STDOUT` (`selectors.formatted`), the HL7 rows from a server-side
-cursor (`selectors.reporting.dose_reports`), straight to the file. The state portal
+The writers stream, so a million doses take the memory of a few thousand: the CVRS lines and
+the HL7 messages come from PostgreSQL's `COPY (...) TO STDOUT` (`selectors.formatted`), straight
+to the file; Python formats only the records whose values need its care. The state portal
 and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
 outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
 expiry. The management commands call the same writers.
 
 The HL7 export keeps track of what was sent: each record's `version` written to the file is
-noted in a side file (one line per record, so memory stays flat), and only once the batch file
+noted in a side file (its Hl7Message row, so memory stays flat), and only once the batch file
 is complete are those records marked sent (`hl7_sent_version`), in one transaction, and only at
 the version written: a record corrected meanwhile stays due and goes in the next run.
 
@@ -298,18 +298,21 @@ def hl7_write(
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
     sent_line = f"{batch.pk}\t{batch.label}-{{n}}\t{{pk}}\t{{version}}\t\t\n"
 
-    def noted():
-        for n, row in enumerate(report_selectors.report_rows(records), start=1):
-            sent.write(sent_line.format(n=_base36(n), pk=row["id"], version=row["version"]))
-            yield report_selectors.dose_report(row, for_hl7=True)
-
+    sender = hl7_sender()
     count = 0
-    for piece in hl7.vxu_batch_lines(
-        _counted(noted(), progress), batch_id=batch.label, now=now, sender=hl7_sender(), number=_base36
-    ):
+
+    def noted():
+        nonlocal count
+        messages = formatted.hl7_record_messages(
+            records, sender=sender, now=now, control_id=lambda n: f"{batch.label}-{_base36(n)}"
+        )
+        for count, (pk, version, message) in enumerate(messages, start=1):
+            sent.write(sent_line.format(n=_base36(count), pk=pk, version=version))
+            yield message
+
+    pieces = hl7.vxu_batch_wrapped(_counted(noted(), progress), batch_id=batch.label, now=now, sender=sender)
+    for piece in pieces:
         out.write(piece)
-        if piece.startswith("MSH|"):
-            count += 1
     return Hl7Result(messages=count, batch=batch, sent_file=sent)
 
 
