@@ -20,7 +20,11 @@ from administration.reporting.cvrs import US_STATES
 from administration.reporting.cvrs_sql import WHITESPACE, literal, one_of
 from administration.reporting.rows import COVID_19_CVX, COVID_19_VACCINE_GROUP, INFLUENZA_VACCINE_GROUP
 
-EMPTY, LETTER_L = "''", "'L'"  # SQL literals
+EMPTY, LETTER_L, CR = "''", "'L'", "'\r'"  # SQL literals
+MAX_RACES = 6  # what CVRS allows
+# How each OBX starts in a plain message, its set id (OBX-1) left for Python to number: no value
+# of a plain row holds a CR or a "|", so nothing else in the message reads so.
+OBX_START = "\rOBX||"
 SEPARATOR = "\x01"  # between the values of a row's text check: no value is plain with it beside a space
 # A delimiter, any whitespace but a space, two spaces, a space at a value's start or end.
 _NOT_PLAIN = "[|^~&\\\\" + WHITESPACE.replace(" ", "") + f"]|  |{SEPARATOR} | {SEPARATOR}"
@@ -67,18 +71,26 @@ def _case(expression: str, names: dict[str, str], *, suffix: str) -> str:
     return f"CASE {expression} {whens} END"
 
 
+def _joined(separator: str, parts: list[str]) -> str:
+    """The parts (SQL text; concat() takes NULL as empty) joined by `separator`, by one concat():
+    a chain of "||" copies the text so far at each step, which cost more than the rest did."""
+    between = [part for each in parts for part in (each, literal(separator))][:-1]
+    return f"concat({', '.join(between)})"
+
+
 def _components(*parts: str) -> str:
     """`hl7._components` of plain values (no "^" in them): joined, trailing "^" trimmed."""
-    return "rtrim(" + " || '^' || ".join(parts) + ", '^')"
+    return f"rtrim({_joined('^', parts)}, '^')"
 
 
 def _segment(name: str, *fields: str) -> str:
-    return "rtrim(" + " || '|' || ".join([literal(name), *fields]) + ", '|')"
+    return f"rtrim({_joined('|', [literal(name), *fields])}, '|')"
 
 
 def _text_check(column: Callable[[str], str], names: tuple[str, ...]) -> str:
-    joined = f" || {literal(SEPARATOR)} || ".join(f"coalesce({column(name)}::text, '')" for name in names)
-    return f"({literal(SEPARATOR)} || {joined} || {literal(SEPARATOR)}) !~ {literal(_NOT_PLAIN)}"
+    """None of the values (NULL as empty) needs escaping: one regular expression over them all."""
+    values = _joined(SEPARATOR, [EMPTY, *(column(name) for name in names), EMPTY])
+    return f"{values} !~ {literal(_NOT_PLAIN)}"
 
 
 def _sender_plain(sender: hl7.Sender) -> bool:
@@ -94,10 +106,11 @@ def _sender_plain(sender: hl7.Sender) -> bool:
 
 def message_sql(
     column: Callable[[str], str], *, sender: hl7.Sender, now: datetime, time_zone: str
-) -> tuple[list[str], dict[str, list[str]]]:
+) -> tuple[list[str], dict[str, list[str]], dict[str, str]]:
     """The message of one row of REPORT_FIELDS as two SQL expressions (before and after MSH-10;
-    MSH-1 and MSH-2 left out), and the conditions under which the row is plain, by what they
-    read ("row", "location", "product", as `cvrs_sql.line_sql` gives them)."""
+    MSH-1 and MSH-2 left out), the conditions under which the row is plain, by what they read
+    ("row", "location", "product", as `cvrs_sql.line_sql` gives them), and the values the
+    expressions read as `v.<name>`, computed once per row (the day is in nine places)."""
 
     def text(name: str) -> str:
         return f"coalesce({column(name)}::text, '')"
@@ -107,7 +120,7 @@ def message_sql(
 
     refused, given = column("refused"), f"NOT {column('refused')}"
     app = literal(sender.application)
-    day = f"to_char({column('administered_at')} AT TIME ZONE {literal(time_zone)}, 'YYYYMMDD')"
+    day = "v.day"  # computed once per row
     pin = text("location__organization__pin")
     org = text("location__organization__name")
     event_id = f"('CVMS-' || {column('id')})"
@@ -118,7 +131,7 @@ def message_sql(
         literal(hl7._ts(now)),
     ]
     organization = f"coalesce(nullif({pin}, ''), {literal(sender.facility)})"
-    head = " || '|' || ".join([app, organization, *receiver, EMPTY, "'VXU^V04^VXU_V04'", EMPTY])
+    head = _joined("|", [app, organization, *receiver, EMPTY, "'VXU^V04^VXU_V04'", EMPTY])
     msh_tail = [
         sender.processing_id,
         "2.5.1",
@@ -138,10 +151,11 @@ def message_sql(
 
     # PID
     races = column("recipient__races")
-    race_names = _case("code", hl7.RACE_NAMES, suffix="CDCREC")
+    # Each of the first six codes, named, or NULL (skipped by concat_ws, as Python skips an
+    # unknown code); a longer list goes through Python.
+    race_names = (_case(f"{races} ->> {n}", hl7.RACE_NAMES, suffix="CDCREC") for n in range(MAX_RACES))
     race_field = (
-        f"coalesce(CASE WHEN jsonb_typeof({races}) = 'array' THEN (SELECT string_agg({race_names}, '~' "  # noqa: S608
-        f"ORDER BY n) FROM jsonb_array_elements_text({races}) WITH ORDINALITY AS e(code, n)) END, '')"
+        f"CASE WHEN jsonb_typeof({races}) = 'array' THEN concat_ws('~', {', '.join(race_names)}) ELSE '' END"
     )
     address_parts = [
         text(f"recipient__{name}") for name in ("street", "street_2", "city", "state", "zip_code")
@@ -153,13 +167,12 @@ def message_sql(
         f"THEN {_components(*address_parts, country, LETTER_L, EMPTY, county)} ELSE '' END"
     )
     phone = text("recipient__phone")
-    digits = f"translate({phone}, translate({phone}, '0123456789', ''), '')"
-    ten = f"CASE WHEN length({digits}) = 11 AND left({digits}, 1) = '1' THEN right({digits}, 10) "
-    ten += f"ELSE {digits} END"
+    # `reporting._digits`: ten digits, or eleven with the country's 1 first.
     phone_field = (
-        f"CASE WHEN length({ten}) = 10 THEN '^PRN^PH^^^' || left({ten}, 3) || '^' || right({ten}, 7) "
+        "CASE length(v.digits) WHEN 10 THEN '^PRN^PH^^^' || left(v.digits, 3) || '^' || right(v.digits, 7) "
+        "WHEN 11 THEN CASE WHEN left(v.digits, 1) = '1' "
+        "THEN '^PRN^PH^^^' || substr(v.digits, 2, 3) || '^' || right(v.digits, 7) ELSE '' END ELSE '' END"
     )
-    phone_field += "ELSE '' END"
     sex = text("recipient__sex")
     pid = _segment(
         "PID",
@@ -213,17 +226,15 @@ def message_sql(
         )
         + " || '\r' ELSE '' END"
     )
-    tail = (
-        f"{msh} || '\r' || {pid} || '\r' || {pd1} || '\r' || {nk1} || {orc} || '\r' || {rxa} || '\r' "
-        f"|| {rxr} "
-        f"|| {_obx(column, text, day_of, day=day)}"
-    )
+    # NK1, RXR and the OBXs end with their own CR (NK1 and RXR are empty when absent).
+    segments = [msh, CR, pid, CR, pd1, CR, nk1, orc, CR, rxa, CR, rxr, _obx(column, text, day_of, day=day)]
+    tail = f"concat({', '.join(segments)})"
     description = text("product__cvx_description")
     checks = {
         "row": [
             "true" if _sender_plain(sender) else "false",
             _text_check(column, _ROW_TEXT),
-            f"coalesce(jsonb_typeof({races}) = 'array', true)",
+            f"coalesce(jsonb_typeof({races}) = 'array' AND jsonb_array_length({races}) <= {MAX_RACES}, true)",
             # Python's isdigit() takes other digits than ASCII's.
             f"octet_length({phone}) = char_length({phone})",
             *(
@@ -238,7 +249,11 @@ def message_sql(
             f"octet_length({description}) = char_length({description})",
         ],
     }
-    return [head, tail], checks
+    computed = {
+        "day": f"to_char({column('administered_at')} AT TIME ZONE {literal(time_zone)}, 'YYYYMMDD')",
+        "digits": f"translate({phone}, translate({phone}, '0123456789', ''), '')",
+    }
+    return [head, tail], checks, computed
 
 
 def _rxa(column, text, day_of, *, sender: hl7.Sender, day: str) -> str:
@@ -259,7 +274,7 @@ def _rxa(column, text, day_of, *, sender: hl7.Sender, day: str) -> str:
     common = f"'0|1|' || {day} || '|' || {day} || '|' || {code}"
     reason = f"coalesce(nullif({text('refusal_reason')}, ''), '03')"
     reason_name = f"coalesce({_case(reason, hl7.REFUSAL_REASONS, suffix='NIP002')}, {reason} || '^^NIP002')"
-    refusal = f"'RXA|' || {common} || '|999' || repeat('|', 12) || {reason_name} || '||RE|' || {action}"
+    refusal = f"concat('RXA|', {common}, '|999', repeat('|', 12), {reason_name}, '||RE|', {action})"
 
     volume = column("volume_ml")
     manufacturer = _components(mvx, text("product__manufacturer"), literal("MVX"))
@@ -287,7 +302,8 @@ def _rxa(column, text, day_of, *, sender: hl7.Sender, day: str) -> str:
         f"AND {volume} < {column('product__dose_volume_ml')}, false)"
     )
     historical = column("historical")
-    given = " || '|' || ".join(
+    given = _joined(
+        "|",
         [
             f"coalesce(trim_scale({volume})::text, '999')",
             f"CASE WHEN {volume} IS NULL THEN '' ELSE 'mL^mL^UCUM' END",
@@ -306,9 +322,9 @@ def _rxa(column, text, day_of, *, sender: hl7.Sender, day: str) -> str:
             "''",
             f"CASE WHEN {sub_potent} THEN 'PA' ELSE 'CP' END",
             action,
-        ]
+        ],
     )
-    return f"CASE WHEN {refused} THEN {refusal} ELSE 'RXA|' || {common} || '|' || {given} END"
+    return f"CASE WHEN {refused} THEN {refusal} ELSE concat('RXA|', {common}, '|', {given}) END"
 
 
 def _yes_no(expression: str) -> str:
@@ -331,7 +347,7 @@ def _obx(column, text, day_of, *, day: str) -> str:
         f"ELSE {cvx} END"
     )
     presented = f"'DT|29769-7^Date vaccine information statement presented^LN|6|' || {given_on}"
-    vis_given = f"NOT {refused} AND {given_on} <> ''"
+    vis_given = f"NOT {refused} AND {column('vis_given_on')} IS NOT NULL"
     by_edition = f"{vis_given} AND {barcode} = '' AND {column('vis_edition')} IS NOT NULL AND {group} <> ''"
     primary = (
         f"coalesce(nullif({column('product__series_rule__primary_doses')}, 0), "
@@ -388,7 +404,5 @@ def _obx(column, text, day_of, *, day: str) -> str:
         f"CASE WHEN {when} THEN rtrim({body} || {rest} || {literal('|||' + method)}, '|') END"
         for when, body, method in observations
     )
-    return (
-        f"(SELECT string_agg('OBX|' || n || '|' || o, '\r' ORDER BY n) || '\r' "  # noqa: S608
-        f"FROM unnest(array_remove(ARRAY[{items}], NULL)) WITH ORDINALITY AS x(o, n))"
-    )
+    # concat_ws skips the observations absent (NULL); Python numbers them (OBX_START).
+    return f"concat({literal(OBX_START[1:])}, concat_ws({literal(OBX_START)}, {items}), '\r')"

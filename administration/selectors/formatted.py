@@ -89,12 +89,17 @@ def plain_condition(records: QuerySet[AdministrationRecord], checks: dict[str, l
 
 
 def formatted_rows(
-    records: QuerySet[AdministrationRecord], *, fields: list[str], plain: str
+    records: QuerySet[AdministrationRecord],
+    *,
+    fields: list[str],
+    plain: str,
+    computed: dict[str, str] | None = None,
 ) -> Iterator[bytes | ReportRow]:
     """Each record as PostgreSQL writes it: the SQL `fields` (over `report_column`s) in COPY's
     text format (separated by tabs, LF at the end); or, for a record where the SQL condition
     `plain` isn't true, its REPORT_FIELDS row (as `report_rows` gives it) for Python to handle.
-    In the records' order, streamed by `COPY (...) TO STDOUT`: one row in memory at a time."""
+    In the records' order, streamed by `COPY (...) TO STDOUT`: one row in memory at a time.
+    `computed` names SQL values the fields read as `v.<name>`, computed once per record."""
     query = _sql(
         records.values(
             **{f"c{n}": F(name) for n, name in enumerate(REPORT_FIELDS)},
@@ -106,7 +111,12 @@ def formatted_rows(
     # The records' order is their query's (a sorted subquery, scanned as it comes). As in
     # `_failing`, the SQL is ours and Django's, with values quoted by psycopg.
     first = f"CASE WHEN ({plain}) IS TRUE THEN '' ELSE row_to_json(r)::text END"
-    copy_sql = f"COPY (SELECT {first}, {', '.join(fields)} FROM ({query}) AS r) TO STDOUT"  # noqa: S608
+    source = f"({query}) AS r"
+    if computed:
+        # OFFSET 0 keeps the planner from folding the values back into every place they're read.
+        values = ", ".join(f"{expression} AS {name}" for name, expression in computed.items())
+        source += f" CROSS JOIN LATERAL (SELECT {values} OFFSET 0) AS v"
+    copy_sql = f"COPY (SELECT {first}, {', '.join(fields)} FROM {source}) TO STDOUT"  # noqa: S608
     converters = _json_converters()
     with connection.connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for block in copy:
@@ -164,15 +174,19 @@ def hl7_record_messages(
 
     PostgreSQL writes each plain record's message (`hl7_sql`) but MSH-1, MSH-2 and MSH-10;
     the others go through `hl7.vxu_message`."""
-    pieces, checks = hl7_sql.message_sql(report_column, sender=sender, now=now, time_zone=settings.TIME_ZONE)
+    pieces, checks, computed = hl7_sql.message_sql(
+        report_column, sender=sender, now=now, time_zone=settings.TIME_ZONE
+    )
     fields = [report_column("id"), report_column("version"), *pieces]
     plain = plain_condition(records, checks)
-    for n, item in enumerate(formatted_rows(records, fields=fields, plain=plain), start=1):
+    items = formatted_rows(records, fields=fields, plain=plain, computed=computed)
+    for n, item in enumerate(items, start=1):
         if isinstance(item, bytes):
             pk, version, head, tail = item.split(b"\t")
             # A plain message has no backslash but its segments' CRs, which COPY writes as "\r".
-            rest = tail[:-1].replace(b"\\r", b"\r").decode()
-            yield int(pk), int(version), _MSH_START + head.decode() + control_id(n) + rest
+            rest, *observations = tail[:-1].replace(b"\\r", b"\r").decode().split(hl7_sql.OBX_START)
+            numbered = "".join(f"\rOBX|{i}|{text}" for i, text in enumerate(observations, start=1))
+            yield int(pk), int(version), _MSH_START + head.decode() + control_id(n) + rest + numbered
         else:
             dose = dose_report(item, for_hl7=True)
             message = hl7.vxu_message(dose, control_id=control_id(n), now=now, sender=sender)

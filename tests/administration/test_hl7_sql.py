@@ -129,11 +129,12 @@ def test_sql_messages_are_the_python_builders_byte_for_byte(varied, sender):
 
 
 def _plain_ids() -> set[int]:
-    fields, checks = hl7_sql.message_sql(
+    fields, checks, computed = hl7_sql.message_sql(
         formatted.report_column, sender=hl7.Sender(), now=NOW, time_zone="America/New_York"
     )
     plain = formatted.plain_condition(_records(), checks)
-    items = formatted.formatted_rows(_records(), fields=[formatted.report_column("id"), *fields], plain=plain)
+    fields = [formatted.report_column("id"), *fields]
+    items = formatted.formatted_rows(_records(), fields=fields, plain=plain, computed=computed)
     return {int(item.split(b"\t")[0]) for item in items if isinstance(item, bytes)}
 
 
