@@ -504,13 +504,25 @@ def vxu_batch_lines(
 
     Message control ids are `<batch_id>-<number(n)>`, unique as long as batch ids are.
     """
+    messages = (
+        vxu_message(dose, control_id=f"{batch_id}-{number(n)}", now=now, sender=sender)
+        for n, dose in enumerate(doses, start=1)
+    )
+    return vxu_batch_wrapped(messages, batch_id=batch_id, now=now, sender=sender)
+
+
+def vxu_batch_wrapped(
+    messages: Iterable[str], *, batch_id: str, now: datetime, sender: Sender = Sender()
+) -> Iterator[str]:
+    """The batch file of messages already written: FHS, BHS, the messages, BTS, FTS."""
     yield (
         _header("FHS", sender=sender, now=now, control_id=batch_id, batch_name=f"{batch_id}.hl7")
         + SEGMENT_END
     )
     yield _header("BHS", sender=sender, now=now, control_id=batch_id) + SEGMENT_END
     count = 0
-    for count, dose in enumerate(doses, start=1):
-        yield vxu_message(dose, control_id=f"{batch_id}-{number(count)}", now=now, sender=sender)
+    for message in messages:
+        count += 1
+        yield message
     yield _segment("BTS", str(count)) + SEGMENT_END
     yield _segment("FTS", "1") + SEGMENT_END

@@ -1,12 +1,13 @@
 """Registry rows formatted by PostgreSQL: `COPY (SELECT <the line's fields> ...) TO STDOUT`
 streamed from the records' query, so that an export of a million doses costs little more than
-PostgreSQL's own COPY of them. Python handles only the rows the SQL says it can't write plainly
-(they come back as their `REPORT_FIELDS` row, for the reference formatter and its report).
+PostgreSQL's own COPY of them: CVRS lines (`cvrs_sql`), HL7 messages (`hl7_sql`). Python handles
+only the rows the SQL says it can't write plainly (they come back as their `REPORT_FIELDS` row,
+for the reference formatter and its report).
 """
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from administration.models import AdministrationRecord
-from administration.reporting import cvrs, cvrs_sql
+from administration.reporting import cvrs, cvrs_sql, hl7, hl7_sql
 from administration.selectors.reporting import (
     REPORT_FIELDS,
     ReportRow,
@@ -88,12 +89,17 @@ def plain_condition(records: QuerySet[AdministrationRecord], checks: dict[str, l
 
 
 def formatted_rows(
-    records: QuerySet[AdministrationRecord], *, fields: list[str], plain: str
+    records: QuerySet[AdministrationRecord],
+    *,
+    fields: list[str],
+    plain: str,
+    computed: dict[str, str] | None = None,
 ) -> Iterator[bytes | ReportRow]:
     """Each record as PostgreSQL writes it: the SQL `fields` (over `report_column`s) in COPY's
     text format (separated by tabs, LF at the end); or, for a record where the SQL condition
     `plain` isn't true, its REPORT_FIELDS row (as `report_rows` gives it) for Python to handle.
-    In the records' order, streamed by `COPY (...) TO STDOUT`: one row in memory at a time."""
+    In the records' order, streamed by `COPY (...) TO STDOUT`: one row in memory at a time.
+    `computed` names SQL values the fields read as `v.<name>`, computed once per record."""
     query = _sql(
         records.values(
             **{f"c{n}": F(name) for n, name in enumerate(REPORT_FIELDS)},
@@ -105,7 +111,12 @@ def formatted_rows(
     # The records' order is their query's (a sorted subquery, scanned as it comes). As in
     # `_failing`, the SQL is ours and Django's, with values quoted by psycopg.
     first = f"CASE WHEN ({plain}) IS TRUE THEN '' ELSE row_to_json(r)::text END"
-    copy_sql = f"COPY (SELECT {first}, {', '.join(fields)} FROM ({query}) AS r) TO STDOUT"  # noqa: S608
+    source = f"({query}) AS r"
+    if computed:
+        # OFFSET 0 keeps the planner from folding the values back into every place they're read.
+        values = ", ".join(f"{expression} AS {name}" for name, expression in computed.items())
+        source += f" CROSS JOIN LATERAL (SELECT {values} OFFSET 0) AS v"
+    copy_sql = f"COPY (SELECT {first}, {', '.join(fields)} FROM {source}) TO STDOUT"  # noqa: S608
     converters = _json_converters()
     with connection.connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
         for block in copy:
@@ -146,3 +157,37 @@ def cvrs_record_lines(
                 f"on {timezone.localdate(item['created_at'])}",
             )
         yield cvrs.cvrs_line(dose_report(item), extract_type=extract_type, report=report)
+
+
+_MSH_START = "MSH|" + hl7.ENCODING_CHARACTERS + "|"
+
+
+def hl7_record_messages(
+    records: QuerySet[AdministrationRecord],
+    *,
+    sender: hl7.Sender,
+    now: datetime,
+    control_id: Callable[[int], str],
+) -> Iterator[tuple[int, int, str]]:
+    """The records' VXU messages, as `hl7.vxu_message` writes them from `dose_report(for_hl7)`,
+    the n-th with `control_id(n)`: (record id, version, message) in the records' order.
+
+    PostgreSQL writes each plain record's message (`hl7_sql`) but MSH-1, MSH-2 and MSH-10;
+    the others go through `hl7.vxu_message`."""
+    pieces, checks, computed = hl7_sql.message_sql(
+        report_column, sender=sender, now=now, time_zone=settings.TIME_ZONE
+    )
+    fields = [report_column("id"), report_column("version"), *pieces]
+    plain = plain_condition(records, checks)
+    items = formatted_rows(records, fields=fields, plain=plain, computed=computed)
+    for n, item in enumerate(items, start=1):
+        if isinstance(item, bytes):
+            pk, version, head, tail = item.split(b"\t")
+            # A plain message has no backslash but its segments' CRs, which COPY writes as "\r".
+            rest, *observations = tail[:-1].replace(b"\\r", b"\r").decode().split(hl7_sql.OBX_START)
+            numbered = "".join(f"\rOBX|{i}|{text}" for i, text in enumerate(observations, start=1))
+            yield int(pk), int(version), _MSH_START + head.decode() + control_id(n) + rest + numbered
+        else:
+            dose = dose_report(item, for_hl7=True)
+            message = hl7.vxu_message(dose, control_id=control_id(n), now=now, sender=sender)
+            yield item["id"], item["version"], message

@@ -1,15 +1,15 @@
 """Files made from the records: the registry exports (CVRS, HL7), the printed offline forms and
 reports (printouts.py).
 
-The writers stream, so a million doses take the memory of a few thousand: the CVRS lines come
-from PostgreSQL's `COPY (...) TO STDOUT` (`selectors.formatted`), the HL7 rows from a server-side
-cursor (`selectors.reporting.dose_reports`), straight to the file. The state portal
+The writers stream, so a million doses take the memory of a few thousand: the CVRS lines and
+the HL7 messages come from PostgreSQL's `COPY (...) TO STDOUT` (`selectors.formatted`), straight
+to the file; Python formats only the records whose values need its care. The state portal
 and the provider portal request a file as an `ExportJob`; a Celery task (promised through the
 outbox, cvms/outbox.py) runs it, updating its progress, and stores the file privately with an
 expiry. The management commands call the same writers.
 
 The HL7 export keeps track of what was sent: each record's `version` written to the file is
-noted in a side file (one line per record, so memory stays flat), and only once the batch file
+noted in a side file (its Hl7Message row, so memory stays flat), and only once the batch file
 is complete are those records marked sent (`hl7_sent_version`), in one transaction, and only at
 the version written: a record corrected meanwhile stays due and goes in the next run.
 
@@ -294,56 +294,55 @@ def hl7_write(
         batch.label = f"C{_base36(batch.pk)}"
         batch.save(update_fields=["label"])
     records = report_selectors.records_for_hl7(since_last=since_last)
+    # The side file holds the batch's Hl7Message rows in COPY's text format, for hl7_mark_sent.
     sent = tempfile.TemporaryFile("w+", encoding="ascii")  # noqa: SIM115 - closed by hl7_mark_sent
+    sent_line = f"{batch.pk}\t{batch.label}-{{n}}\t{{pk}}\t{{version}}\t\t\n"
+
+    sender = hl7_sender()
+    count = 0
 
     def noted():
-        for n, row in enumerate(report_selectors.report_rows(records), start=1):
-            sent.write(f"{row['id']} {row['version']} {n}\n")
-            yield report_selectors.dose_report(row, for_hl7=True)
+        nonlocal count
+        messages = formatted.hl7_record_messages(
+            records, sender=sender, now=now, control_id=lambda n: f"{batch.label}-{_base36(n)}"
+        )
+        for count, (pk, version, message) in enumerate(messages, start=1):
+            sent.write(sent_line.format(n=_base36(count), pk=pk, version=version))
+            yield message
 
-    count = 0
-    for piece in hl7.vxu_batch_lines(
-        _counted(noted(), progress), batch_id=batch.label, now=now, sender=hl7_sender(), number=_base36
-    ):
+    pieces = hl7.vxu_batch_wrapped(_counted(noted(), progress), batch_id=batch.label, now=now, sender=sender)
+    for piece in pieces:
         out.write(piece)
-        if piece.startswith("MSH|"):
-            count += 1
     return Hl7Result(messages=count, batch=batch, sent_file=sent)
+
+
+_HL7_MESSAGE_COLUMNS = ("batch_id", "control_id", "record_id", "version", "ack_code", "errors")
 
 
 @transaction.atomic
 def hl7_mark_sent(result: Hl7Result) -> None:
     """Keep each message written (its control id, record and version, for the acknowledgements)
-    and mark the records sent at the version written, in batches, in one transaction. A record
-    changed since it was written stays due; a record refused at this version waits no more."""
+    and mark the records sent at the version written, in one transaction. A record changed since
+    it was written stays due; a record refused at this version waits no more.
+
+    Two statements for the whole batch, however large: the messages COPied from the side file,
+    then one UPDATE of the records joined to them (a bulk_create and an UPDATE per version per
+    chunk took longer than writing the messages)."""
     batch = result.batch
     result.sent_file.seek(0)
-    pending: list[tuple[int, int, int]] = []
-
-    def flush():
-        Hl7Message.objects.bulk_create(
-            [
-                Hl7Message(
-                    batch=batch, control_id=f"{batch.label}-{_base36(n)}", record_id=pk, version=version
-                )
-                for pk, version, n in pending
-            ]
+    messages = connection.ops.quote_name(Hl7Message._meta.db_table)
+    records = connection.ops.quote_name(AdministrationRecord._meta.db_table)
+    columns = ", ".join(_HL7_MESSAGE_COLUMNS)
+    with connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(f"COPY {messages} ({columns}) FROM STDIN") as copy:
+            while block := result.sent_file.read(1 << 16):
+                copy.write(block)
+        # Only at the version written: a record changed since stays due.
+        cursor.execute(
+            f"UPDATE {records} AS r SET hl7_sent_version = m.version, hl7_sent_at = %s "  # noqa: S608
+            f"FROM {messages} AS m WHERE m.batch_id = %s AND r.id = m.record_id AND r.version = m.version",
+            [batch.created_at, batch.pk],
         )
-        by_version: dict[int, list[int]] = {}
-        for pk, version, _n in pending:
-            by_version.setdefault(version, []).append(pk)
-        for version, pks in by_version.items():
-            AdministrationRecord.objects.filter(pk__in=pks, version=version).update(
-                hl7_sent_version=version, hl7_sent_at=batch.created_at
-            )
-        pending.clear()
-
-    for line in result.sent_file:
-        pk, version, n = (int(part) for part in line.split())
-        pending.append((pk, version, n))
-        if len(pending) == report_selectors.CHUNK:
-            flush()
-    flush()
     result.sent_file.close()
     Hl7Batch.objects.filter(pk=batch.pk).update(messages=result.messages, marked_sent_at=timezone.now())
 
