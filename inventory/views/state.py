@@ -35,7 +35,7 @@ class StateStockView(StatePortalView, ReplicaReadsMixin, ListView):
         data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
         county = data.get("county")
         self.county_id = county.pk if county else None
-        return selectors.stock_levels(
+        return selectors.stock_level_rows(
             product=data.get("product"), county_id=self.county_id, lot_number=data.get("lot", "")
         )
 
