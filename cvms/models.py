@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -169,6 +170,15 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_email or '-'}"
+
+    @property
+    def details(self) -> str:
+        """The event's data as the audit log shows it, `key: value; key: value`, each value
+        written as a template writes it (localized): one string per row rather than a template
+        loop over every pair of fifty rows."""
+        if not isinstance(self.data, dict):
+            return ""
+        return "; ".join(f"{key}: {localize(value)}" for key, value in self.data.items())
 
 
 class AuditSeal(AppendOnlyModel):

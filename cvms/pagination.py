@@ -13,6 +13,12 @@ from django.utils.functional import cached_property
 
 
 class BoundedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *args, count_rows=None, **kwargs):
+        """`count_rows`: the same rows without what the page shows of them (a queryset with fewer
+        joins), counted in place of `object_list`."""
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_rows = object_list if count_rows is None else count_rows
+
     @cached_property
     def count_limit(self) -> int:
         return settings.LIST_COUNT_LIMIT
@@ -20,11 +26,11 @@ class BoundedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """The number of rows, or `count_limit + 1` when there are more (`count_is_exact`)."""
-        if not hasattr(self.object_list, "query"):
+        if not hasattr(self.count_rows, "query"):
             return super().count
         # Unordered: any rows past the limit will do, so the database stops at the limit
         # instead of sorting everything first.
-        return self.object_list.order_by()[: self.count_limit + 1].count()
+        return self.count_rows.order_by()[: self.count_limit + 1].count()
 
     @cached_property
     def count_is_exact(self) -> bool:

@@ -53,6 +53,21 @@ def test_audit_log_lists_the_newest_events_first(client, official):
     ]
 
 
+def test_audit_log_shows_each_events_details_escaped(client, official):
+    event(
+        "inventory.lot.received", data={"lot": "EL9261", "doses": 975, "note": "<b>damaged</b>", "ok": True}
+    )
+    event("account.login", data={})
+
+    page = client.get(URL, {"action": "inventory."}).content.decode()
+
+    # In the order PostgreSQL keeps a jsonb object's keys (shortest first).
+    assert (
+        '<td class="small">ok: True; lot: EL9261; note: &lt;b&gt;damaged&lt;/b&gt;; doses: 975</td>' in page
+    )
+    assert "<b>damaged" not in page
+
+
 @pytest.mark.parametrize(
     "query,expected",
     [

@@ -115,3 +115,14 @@ def test_pagination_of_a_list_too_long_to_count_says_how_many_on_its_last_page(s
 
     assert "Page 4 of 4" in html
     assert "Next" not in html
+
+
+@override_settings(LIST_COUNT_LIMIT=10)
+def test_bounded_paginator_counts_the_rows_it_is_given_to_count(seven_events, django_assert_num_queries):
+    shown = seven_events.values("action", "actor__email")
+    paginator = BoundedPaginator(shown, 2, count_rows=seven_events.values("pk"))
+
+    with django_assert_num_queries(1) as captured:
+        assert (paginator.count, paginator.num_pages) == (7, 4)
+    assert "cvms_user" not in captured.captured_queries[0]["sql"]  # the shown join, not counted
+    assert [row["action"] for row in paginator.page(4)] == ["test.event.6"]

@@ -152,7 +152,7 @@ def test_state_stock_filters_by_county_and_lot(client, home):
 
     response = client.get(reverse("state:inventory.stock"), {"county": "37183", "lot": lot.number})
 
-    assert [s.lot for s in response.context["stocks"]] == [lot]
+    assert [s["lot_id"] for s in response.context["stocks"]] == [lot.pk]
     assert sum(row["doses"] for row in response.context["totals"]) == 12
 
 
@@ -162,3 +162,44 @@ def test_expiring_lots_are_highlighted_in_the_state_view(client, home):
     stock(lot=LotFactory(number="SOON9", expires_on=timezone.localdate() + timedelta(days=13)), doses=5)
     client.force_login(home.state)
     assert "Expires soon" in client.get(reverse("state:inventory.stock")).content.decode()
+
+
+def test_state_stock_rows_show_each_column_and_flag_expired_lots(client, home):
+    _location, lot = stock(
+        location=LocationFactory(name="Oak Clinic", organization=home.organization, county_id="37183"),
+        lot=LotFactory(number="OLD1"),
+        doses=1250,
+    )
+    # Received while good, expired since.
+    lot.expires_on = timezone.localdate() - timedelta(days=1)
+    lot.save(update_fields=["expires_on"])
+    client.force_login(home.state)
+
+    page = client.get(reverse("state:inventory.stock")).content.decode()
+
+    row = page[page.index('<tr class="table-danger">') :].split("</tr>")[0]
+    cells = [cell.split("</td>")[0] for cell in row.split("<td")[1:]]
+    assert cells == [
+        f'>Oak Clinic <span class="text-body-secondary">({home.organization.name})</span>',
+        ">Wake County",
+        f">{lot.product.name}",
+        ">OLD1",
+        f">{lot.expires_on.strftime('%Y-%m-%d')}",
+        ' class="text-end">1,250',
+        """><span class="badge text-bg-danger">Expired — can't be used</span>""",
+    ]
+
+
+def test_state_stock_filter_refuses_an_unknown_product_and_says_so_beside_it(client, home):
+    stock(location=LocationFactory(county_id="37183"), doses=5)
+    client.force_login(home.state)
+
+    response = client.get(reverse("state:inventory.stock"), {"product": "not-a-product", "county": "37183"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="form-select is-invalid" id="id_product"' in page
+    assert 'aria-describedby="id_product_error" aria-invalid="true"' in page
+    assert '<div id="id_product_error" class="invalid-feedback"><p>Select a valid choice.' in page
+    assert '<option value="37183" selected>Wake County</option>' in page
+    assert len(response.context["stocks"]) == 1  # an invalid filter filters nothing
