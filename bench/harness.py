@@ -137,51 +137,71 @@ class Gunicorn:
 
 class Load:
     """`clients` threads, each with its own keep-alive connection, calling `request(client, n)`
-    (which returns (method, path, body, headers)) for `seconds`; latencies and statuses kept."""
+    (which returns (method, path, body, headers), or None to stop) for `seconds`; each call kept
+    as (sent, answered, status) on the monotonic clock. `run()` waits for the end; `start()` and
+    `join()` let the caller act while the load runs (bench/pg_restart.py restarts PostgreSQL)."""
 
     def __init__(self, request, *, clients: int, seconds: float = SECONDS, count: int | None = None):
         self.request, self.clients, self.seconds, self.count = request, clients, seconds, count
-        self.latencies: list[float] = []
-        self.statuses: list[int] = []
+        self.calls: list[tuple[float, float, int]] = []
         self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
 
     def run(self) -> "Load":
+        return self.start().join()
+
+    def start(self) -> "Load":
         stop = time.monotonic() + self.seconds
         counter = iter(range(10**9))
-        started = time.perf_counter()
-
-        def client(number):
-            connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
-            while time.monotonic() < stop:
-                with self.lock:
-                    n = next(counter)
-                if self.count is not None and n >= self.count:
-                    return
-                call = self.request(number, n)
-                if call is None:
-                    return
-                method, path, body, headers = call
-                began = time.perf_counter()
-                try:
-                    connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **headers})
-                    response = connection.getresponse()
-                    response.read()
-                    status = response.status
-                except OSError:
-                    connection.close()
-                    connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
-                    status = 0
-                with self.lock:
-                    self.latencies.append(time.perf_counter() - began)
-                    self.statuses.append(status)
-
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(self.clients)]
-        for thread in threads:
+        self.started = time.monotonic()
+        self.threads = [
+            threading.Thread(target=self._client, args=(n, stop, counter)) for n in range(self.clients)
+        ]
+        for thread in self.threads:
             thread.start()
-        for thread in threads:
-            thread.join()
-        self.elapsed = time.perf_counter() - started
         return self
+
+    def join(self) -> "Load":
+        for thread in self.threads:
+            thread.join()
+        self.elapsed = time.monotonic() - self.started
+        return self
+
+    @property
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self.threads)
+
+    def _client(self, number: int, stop: float, counter) -> None:
+        connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
+        while time.monotonic() < stop:
+            with self.lock:
+                n = next(counter)
+            if self.count is not None and n >= self.count:
+                return
+            call = self.request(number, n)
+            if call is None:
+                return
+            method, path, body, headers = call
+            sent = time.monotonic()
+            try:
+                connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **headers})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except OSError:
+                connection.close()
+                connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
+                status = 0
+            with self.lock:
+                self.calls.append((sent, time.monotonic(), status))
+
+    @property
+    def latencies(self) -> list[float]:
+        return [answered - sent for sent, answered, _status in self.calls]
+
+    @property
+    def statuses(self) -> list[int]:
+        return [status for _sent, _answered, status in self.calls]
 
     @property
     def rate(self) -> float:

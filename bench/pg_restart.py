@@ -31,13 +31,12 @@ import sys
 import tempfile
 import threading
 import time
-from http.client import HTTPConnection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import PORT, QUICK, Gunicorn, Row, _free_port, child_env, manage  # noqa: E402
+from bench.harness import QUICK, Gunicorn, Load, Row, _free_port, child_env, manage  # noqa: E402
 
 CLIENTS = 24
 PEOPLE = 400 if QUICK else 1000  # one booking each: the load's length in requests
@@ -133,46 +132,24 @@ def main() -> None:
 
 def load_with_restart(cluster: PrivateCluster, slots: list, cookies: list) -> dict:
     """CLIENTS threads book, one person each time, until the people run out; the cluster
-    restarts once RESTART_AFTER are answered. Each request: (sent, answered, status)."""
+    restarts once RESTART_AFTER are answered."""
     from bench.booking import booking_post
 
-    calls, lock = [], threading.Lock()
-    pool = iter(cookies)
-    stop = time.monotonic() + LOAD_SECONDS
+    pool, pool_lock = iter(cookies), threading.Lock()
 
-    def client():
-        connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
-        while time.monotonic() < stop:
-            with lock:
-                cookie = next(pool, None)
-            if cookie is None:
-                return
-            method, path, body, headers = booking_post(*random.choice(slots), cookie)  # noqa: S311
-            sent = time.monotonic()
-            try:
-                connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **headers})
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except OSError:
-                connection.close()
-                connection = HTTPConnection("127.0.0.1", PORT, timeout=60)
-                status = 0
-            with lock:
-                calls.append((sent, time.monotonic(), status))
+    def book(client, n):
+        with pool_lock:
+            cookie = next(pool, None)
+        return cookie and booking_post(*random.choice(slots), cookie)  # noqa: S311
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    while len(calls) < RESTART_AFTER and any(thread.is_alive() for thread in threads):
+    load = Load(book, clients=CLIENTS, seconds=LOAD_SECONDS).start()
+    while len(load.calls) < RESTART_AFTER and load.running:
         time.sleep(0.05)
     restart_at = time.monotonic()
     cluster.pg_ctl("restart", "-m", "fast")
     up_at = time.monotonic()
-    for thread in threads:
-        thread.join()
-    return summary(calls, started, restart_at, up_at)
+    load.join()
+    return summary(load.calls, load.started, restart_at, up_at)
 
 
 def summary(calls: list, started: float, restart_at: float, up_at: float) -> dict:
