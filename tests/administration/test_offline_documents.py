@@ -210,8 +210,11 @@ def test_a_batch_of_blank_forms_carries_the_laid_out_form_once():
         pages = [documents.RegistrationPage(form_number_new()) for _ in range(count)]
         return len(documents.registration_forms_pdf(pages, heading=HEADING))
 
-    # Twenty forms: the form's text, lines and fonts once, then a number and a QR code a page.
-    assert size(20) < 2 * size(1)
+    # Twenty forms: the form's text, lines and fonts once, then a number and a QR code a page
+    # (about 1.2 KB each, against 22 KB for the form itself: a form laid out again per page
+    # would add its own size each time).
+    one = size(1)
+    assert (size(20) - one) / 19 < one / 10
 
 
 def test_spanish_forms_are_rendered_in_spanish():
