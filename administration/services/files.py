@@ -334,9 +334,16 @@ def hl7_mark_sent(result: Hl7Result) -> None:
     records = connection.ops.quote_name(AdministrationRecord._meta.db_table)
     columns = ", ".join(_HL7_MESSAGE_COLUMNS)
     with connection.cursor() as cursor:
-        with cursor.connection.cursor().copy(f"COPY {messages} ({columns}) FROM STDIN") as copy:
-            while block := result.sent_file.read(1 << 16):
-                copy.write(block)
+        if connection.vendor == "postgresql":
+            with cursor.connection.cursor().copy(f"COPY {messages} ({columns}) FROM STDIN") as copy:
+                while block := result.sent_file.read(1 << 16):
+                    copy.write(block)
+        else:  # SQLite (`make run`): the side file's rows inserted one statement each
+            marks = ", ".join(["%s"] * len(_HL7_MESSAGE_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO {messages} ({columns}) VALUES ({marks})",  # noqa: S608
+                [line.rstrip("\n").split("\t") for line in result.sent_file],
+            )
         # Only at the version written: a record changed since stays due.
         cursor.execute(
             f"UPDATE {records} AS r SET hl7_sent_version = m.version, hl7_sent_at = %s "  # noqa: S608

@@ -19,7 +19,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from psycopg import pq
 
@@ -71,6 +72,8 @@ def _claim(invitation_ids: list[int], now) -> list[int]:
     if not invitation_ids:
         return []
     expires = now + timedelta(days=settings.EMPLOYERS_INVITATION_DAYS)
+    if connection.vendor != "postgresql":
+        return _claim_portably(invitation_ids, now=now, expires=expires)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {INVITATIONS} SET status = %s, expires_at = %s, claimed_at = %s
@@ -79,6 +82,20 @@ def _claim(invitation_ids: list[int], now) -> list[int]:
             [DeliveryStatus.SENDING, expires, now, list(invitation_ids), DeliveryStatus.PENDING],
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _claim_portably(invitation_ids: list[int], *, now, expires) -> list[int]:
+    """`_claim` without UPDATE ... RETURNING (SQLite under `make run`, where writes take turns
+    on the whole database): the pending ones read, then moved, in one transaction."""
+    pending = Invitation.objects.filter(
+        pk__in=invitation_ids, status=DeliveryStatus.PENDING, revoked_at__isnull=True
+    )
+    with transaction.atomic():
+        claimed = sorted(pending.select_for_update().values_list("pk", flat=True))
+        Invitation.objects.filter(pk__in=claimed).update(
+            status=DeliveryStatus.SENDING, expires_at=expires, claimed_at=now
+        )
+    return claimed
 
 
 def invitations_send(*, invitation_ids: list[int], now=None) -> int:
@@ -162,6 +179,24 @@ def _still_mine(invitation: Invitation) -> bool:
     return renewed_now == 1
 
 
+def _mark_sent_portably(invitation: Invitation, *, now) -> bool:
+    """`_MARK_SENT` through the ORM, in one transaction: the person invited, then the invitation
+    sent, only while the claim is still this worker's (the same lock order)."""
+    claim = Invitation.objects.filter(
+        pk=invitation.pk, status=DeliveryStatus.SENDING, claimed_at=invitation.claimed_at
+    )
+    with transaction.atomic():
+        if not claim.exists():
+            return False
+        Invitee.objects.filter(pk=invitation.invitee_id, status__in=INVITABLE).update(
+            status=InviteeStatus.INVITED, updated_at=now
+        )
+        return (
+            claim.update(status=DeliveryStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+            == 1
+        )
+
+
 class _Marks:
     """Each e-mail's mark (sent, its person invited), on its way to PostgreSQL as soon as the mail
     server has the e-mail, and answered while the next e-mail goes: the worker doesn't wait a
@@ -181,6 +216,10 @@ class _Marks:
             "sent": invitation.pk,
             "claim": invitation.claimed_at,
         }
+        if connection.vendor != "postgresql":  # SQLite (`make run`): one plain statement each
+            if _mark_sent_portably(invitation, now=params["now"]):
+                self.sent.append(invitation)
+            return
         if connection.in_atomic_block:  # inside a caller's transaction (the tests): at once
             with connection.cursor() as cursor:
                 cursor.execute(_MARK_SENT, params)

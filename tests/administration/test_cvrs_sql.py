@@ -203,3 +203,20 @@ def test_a_row_for_python_comes_back_as_the_orm_gives_it():
     (expected,) = report_selectors.report_rows(records)
 
     assert returned == dict(expected)
+
+
+def test_without_postgresql_every_line_comes_from_the_python_formatter_the_same(varied, monkeypatch):
+    """`make run` (SQLite) has no COPY: the export takes the Python path for every record and
+    writes the same file and report."""
+    today = timezone.localdate()
+    copied, copied_result = io.StringIO(), None
+    copied_result = files.cvrs_write(copied, start=today, end=today, extract_type=cvrs.ExtractType.IDENTIFIED)
+    monkeypatch.setattr(formatted, "_copies", lambda records: False)
+    monkeypatch.setattr(formatted, "formatted_rows", None)  # never asked for
+    python = io.StringIO()
+
+    result = files.cvrs_write(python, start=today, end=today, extract_type=cvrs.ExtractType.IDENTIFIED)
+
+    assert python.getvalue() == copied.getvalue()
+    assert result.records == copied_result.records
+    assert result.report.text() == copied_result.report.text()

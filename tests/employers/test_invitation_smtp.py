@@ -108,3 +108,20 @@ def test_a_refused_address_fails_alone_and_is_not_retried(db, smtp_server):
 
     assert invitations_send(invitation_ids=[gone.pk]) == 0  # a failed one is not sent again
     assert smtp_server.received[gone.invitee.email] == 0
+
+
+def test_without_postgresql_a_batch_is_claimed_and_marked_through_the_orm_alike(db, smtp_server, monkeypatch):
+    """`make run` (SQLite) has no UPDATE ... RETURNING nor libpq pipelining: the portable claim
+    and marks send each invitation once and mark it sent, the person invited."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    invitations = pending(3)
+    ids = [i.pk for i in invitations]
+
+    assert invitations_send(invitation_ids=ids) == 3
+    assert invitations_send(invitation_ids=ids) == 0  # each claimed once
+
+    assert smtp_server.received == Counter({i.invitee.email: 1 for i in invitations})
+    assert set(Invitation.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    assert set(Invitee.objects.values_list("status", flat=True)) == {InviteeStatus.INVITED}
