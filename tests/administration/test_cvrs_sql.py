@@ -105,6 +105,7 @@ def _today_records():
     return report_selectors.records_between(start=today, end=today)
 
 
+@pytest.mark.postgres
 def test_sql_lines_are_the_python_formatters_byte_for_byte_and_report_the_same(varied):
     for extract_type in cvrs.ExtractType:
         expected_lines, expected_report = _reference(_today_records(), extract_type)
@@ -191,6 +192,7 @@ def test_the_period_and_daily_files_are_the_reference_files(varied):
     assert expected_report in result.report.text()
 
 
+@pytest.mark.postgres
 def test_a_row_for_python_comes_back_as_the_orm_gives_it():
     dose = _record(record={"valid": False, "invalid_findings": "wrong_volume", "invalid_reason": "Half"})
     AdministrationRecord.objects.filter(pk=dose.pk).update(volume_ml=Decimal("0.15"))

@@ -138,6 +138,7 @@ def _plain_ids() -> set[int]:
     return {int(item.split(b"\t")[0]) for item in items if isinstance(item, bytes)}
 
 
+@pytest.mark.postgres
 def test_plain_records_are_written_by_postgresql_and_the_others_by_python(varied):
     plain = _plain_ids()
 

@@ -58,6 +58,7 @@ def recording_page(client, personas):
     return clinic, lot, stock_row
 
 
+@pytest.mark.postgres
 def test_recording_a_dose_through_the_page_runs_a_fixed_number_of_statements(
     client, recording_page, django_assert_num_queries
 ):

@@ -70,6 +70,7 @@ def pending(count: int) -> list[Invitation]:
     ]
 
 
+@pytest.mark.postgres
 def test_a_batch_goes_over_one_connection_with_one_statement_per_email(
     db, smtp_server, django_assert_max_num_queries
 ):
