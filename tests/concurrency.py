@@ -28,9 +28,9 @@ JOIN_SECONDS = 120
 # the race doesn't take).
 REACH_SECONDS = 20
 
-# One event per pause the running test installed (`pause_before`/`pause_after` replace this list
-# through monkeypatch, so that it is empty again after the test).
-_pauses_reached: list[threading.Event] = []
+# Set when a thread reaches any pause the running test installed (`pause_before`/`pause_after`
+# put a fresh one in place through monkeypatch; None when the test has no pause).
+_pause_reached: threading.Event | None = None
 
 
 def run_together(works: list[Callable[[], object]]) -> list:
@@ -76,36 +76,22 @@ def outcomes(results: list) -> dict[str, int]:
 def after(seconds: float, work: Callable[[], object]) -> Callable[[], object]:
     """`work`, started `seconds` after the others — after a thread reached one of the test's
     pauses when it has any, so inside the window the pause opened however slow the start was."""
-    pauses = list(_pauses_reached)
+    reached = _pause_reached
 
     def late():
-        if pauses:
-            _first_reached(pauses).wait(timeout=REACH_SECONDS)
+        if reached is not None:
+            reached.wait(timeout=REACH_SECONDS)
         time.sleep(seconds)
         return work()
 
     return late
 
 
-def _first_reached(pauses: list[threading.Event]) -> threading.Event:
-    """An event set as soon as any of `pauses` is."""
-    if len(pauses) == 1:
-        return pauses[0]
-    anyone = threading.Event()
-
-    def watch(pause):
-        if pause.wait(timeout=REACH_SECONDS):
-            anyone.set()
-
-    for pause in pauses:
-        threading.Thread(target=watch, args=(pause,), daemon=True).start()
-    return anyone
-
-
 def _pause_installed(monkeypatch) -> threading.Event:
-    reached = threading.Event()
-    monkeypatch.setattr(sys.modules[__name__], "_pauses_reached", [*_pauses_reached, reached])
-    return reached
+    """The test's one 'a pause was reached' event, made with its first pause."""
+    if _pause_reached is None:
+        monkeypatch.setattr(sys.modules[__name__], "_pause_reached", threading.Event())
+    return _pause_reached
 
 
 def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
