@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from administration.enums import Severity
+from cvms.widgets import QuickSelect
 from dashboards.selectors import Filters
 from enrollment.models import County, PriorityGroup
 from inventory.models import Product
@@ -20,13 +21,17 @@ class FiltersForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     county = forms.ModelChoiceField(
-        County.objects.all(), label=_("County"), required=False, empty_label=_("All")
+        County.objects.all(), label=_("County"), required=False, empty_label=_("All"), widget=QuickSelect
     )
     product = forms.ModelChoiceField(
-        Product.objects.all(), label=_("Product"), required=False, empty_label=_("All")
+        Product.objects.all(), label=_("Product"), required=False, empty_label=_("All"), widget=QuickSelect
     )
     group = forms.ModelChoiceField(
-        PriorityGroup.objects.all(), label=_("Priority group"), required=False, empty_label=_("All")
+        PriorityGroup.objects.all(),
+        label=_("Priority group"),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -65,7 +70,7 @@ class FiltersForm(forms.Form):
 
 class AdverseEventFiltersForm(FiltersForm):
     severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("All")), *Severity.choices]
+        label=_("Severity"), required=False, choices=[("", _("All")), *Severity.choices], widget=QuickSelect
     )
 
 
@@ -75,7 +80,7 @@ class LagForm(forms.Form):
         label=_("County"),
         required=False,
         empty_label=_("All"),
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
     )
     silent_days = forms.IntegerField(
         label=_("Silent for at least (days)"),

@@ -91,6 +91,9 @@ class SummaryWatermark(models.Model):
 
     name = models.CharField(max_length=32, unique=True)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    # When a refresh last rebuilt anything: the dashboards' cache keys hold it, so that a
+    # minute's refresh that found nothing new keeps every drawn chart.
+    changed_at = models.DateTimeField(default=timezone.now)
     last_movement_id = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -75,6 +75,8 @@ def summaries_refresh(*, full: bool = False, now: datetime | None = None) -> dic
                 for model in (DoseDay, PeopleDay, SupplyDay):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         watermark.refreshed_at = now
+        if days is None or days:
+            watermark.changed_at = now
         watermark.last_movement_id = (
             StockMovement.objects.order_by("-id").values_list("id", flat=True).first() or 0
         )

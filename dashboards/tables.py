@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.utils import translation
-from django.utils.safestring import SafeString
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -484,15 +486,39 @@ PAGES: dict[str, tuple[str, list[str]]] = {
 }
 
 
-# A chart's table is kept in the cache until the summaries change: the key holds the time of
-# their last refresh (one small query), so a refresh is seen at once, and between refreshes
-# every reader of the same chart and filters shares one computation.
+# A chart's table is kept in the cache until the summaries change: the key holds the time a
+# refresh last rebuilt something (one small query), so a change is seen at once, and between
+# changes every reader of the same chart and filters shares one computation.
 CACHE_SECONDS = 15 * 60
 
 
 def summaries_version() -> str:
-    refreshed = SummaryWatermark.objects.values_list("refreshed_at", flat=True).first()
-    return refreshed.isoformat() if refreshed else "none"
+    changed = SummaryWatermark.objects.values_list("changed_at", flat=True).first()
+    return changed.isoformat() if changed else "none"
+
+
+def rows_html(found: Table, shown: int) -> SafeString:
+    """The first `shown` rows of a table's body, written here rather than by a template loop (a
+    county chart's table is a few hundred cells, drawn on every new filter): the first cell a
+    row heading, the others figures (— for none), localized as the template would."""
+
+    def cells(row: tuple) -> str:
+        head, *figures = row
+        return "".join(
+            [
+                f'<th scope="row" class="fw-normal">{conditional_escape(localize(head))}</th>',
+                *(
+                    f'<td class="text-end">{"—" if cell is None else conditional_escape(localize(cell))}</td>'
+                    for cell in figures
+                ),
+            ]
+        )
+
+    if not found.rows:
+        return format_html(
+            '<tr><td colspan="{}">{}</td></tr>', len(found.columns), _("Nothing in this range.")
+        )
+    return mark_safe("".join(f"<tr>{cells(row)}</tr>" for row in found.rows[:shown]))  # escaped above
 
 
 def table(slug: str, filters: Filters, *, version: str | None = None) -> Table:

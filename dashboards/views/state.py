@@ -41,10 +41,10 @@ class DashboardNavigation:
 
     page = ""
 
-    def dashboard_context(self, form, filters) -> dict:
+    def dashboard_context(self, form, filters, *, version: str) -> dict:
         return {
             "form": form,
-            "filters_form": filters_form(form, filters),
+            "filters_form": filters_form(form, filters, version=version),
             "filters": filters,
             "query": filters.query_string(),
             "tabs": TABS,
@@ -60,18 +60,34 @@ class DashboardPageView(DashboardNavigation, StatePortalView, TemplateView):
         form = FiltersForm(self.request.GET or None)
         filters = form.filters()
         title, slugs = PAGES[self.page]
+        return super().get_context_data(**kwargs) | {"title": title, "body": self.body(form, filters, slugs)}
+
+    def body(self, form, filters, slugs) -> SafeString:
+        """The tabs, the filters and every chart: the same for every official asking for the same
+        figures, so drawn once per summaries' version, page, language and filters, and read back
+        in one look-up (the page around it is the account's own)."""
         version = tables.summaries_version()
-        return (
-            super().get_context_data(**kwargs)
-            | self.dashboard_context(form, filters)
-            | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]}
-        )
+
+        def draw() -> str:
+            return render_to_string(
+                "dashboards/_state_body.html",
+                self.dashboard_context(form, filters, version=version)
+                | {
+                    "title": PAGES[self.page][0],
+                    "sections": [chart_section(slug, filters, version=version) for slug in slugs],
+                },
+            )
+
+        if form.is_bound and form.errors:
+            return mark_safe(draw())  # our own template, its values escaped there
+        key = f"dashboards:page:{version}:{translation.get_language()}:{self.page}:{filters.query_string()}"
+        return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
 
 
-def filters_form(form, filters) -> SafeString:
-    """The filters' form: its selects list the 100 counties, the catalogue and the groups, which
-    Django's widgets draw slowly; a form without errors is drawn once per query string (and
-    summaries' version, so that a new product appears within the minute)."""
+def filters_form(form, filters, *, version: str) -> SafeString:
+    """The filters' form: its selects list the 100 counties, the catalogue and the groups; a
+    form without errors is drawn once per query string (and summaries' version, so that a new
+    product appears as soon as it has doses)."""
 
     def draw() -> str:
         return render_to_string("dashboards/_filters.html", {"form": form, "filters": filters})
@@ -79,7 +95,7 @@ def filters_form(form, filters) -> SafeString:
     if form.is_bound and form.errors:
         return mark_safe(draw())  # our own template, its values escaped there
     query = form.data.urlencode() if form.is_bound else ""
-    key = f"dashboards:filters:{tables.summaries_version()}:{translation.get_language()}:{query}"
+    key = f"dashboards:filters:{version}:{translation.get_language()}:{query}"
     return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
 
 
@@ -90,9 +106,10 @@ def chart_section(slug: str, filters, *, version: str) -> SafeString:
     key = f"dashboards:html:{version}:{translation.get_language()}:{slug}:{filters.query_string()}"
     html = cache.get(key)
     if html is None:
+        found = tables.table(slug, filters, version=version)
         html = render_to_string(
             "dashboards/_table.html",
-            {"table": tables.table(slug, filters, version=version), "query": filters.query_string(),
+            {"table": found, "rows": tables.rows_html(found, ROWS_SHOWN), "query": filters.query_string(),
              "rows_shown": ROWS_SHOWN},
         )  # fmt: skip
         cache.set(key, html, tables.CACHE_SECONDS)
@@ -147,7 +164,11 @@ class AdverseEventListView(DashboardNavigation, StatePortalView, ListView):
         form = self.form()
         filters = form.filters()
         query = filters.query_string() + (f"&severity={self.severity()}" if self.severity() else "")
-        return super().get_context_data(**kwargs) | self.dashboard_context(form, filters) | {"query": query}
+        return (
+            super().get_context_data(**kwargs)
+            | self.dashboard_context(form, filters, version=tables.summaries_version())
+            | {"query": query}
+        )
 
 
 class AdverseEventCsvView(AdverseEventListView):
@@ -175,7 +196,7 @@ class AdverseEventCsvView(AdverseEventListView):
         return csv_download(f"adverse-events-{timezone.localdate():%Y%m%d}.csv", self.HEADER, rows)
 
 
-def lag_filters(form) -> SafeString:
+def lag_filters(form, *, version: str) -> SafeString:
     """The reporting lag's filters (a select of the 100 counties, slow to draw with Django's
     widgets): drawn once per query string, as the dashboards' filters are."""
 
@@ -185,7 +206,7 @@ def lag_filters(form) -> SafeString:
     if form.is_bound and form.errors:
         return mark_safe(draw())  # our own template, its values escaped there
     query = form.data.urlencode() if form.is_bound else ""
-    key = f"dashboards:lag-filters:{tables.summaries_version()}:{translation.get_language()}:{query}"
+    key = f"dashboards:lag-filters:{version}:{translation.get_language()}:{query}"
     return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
 
 
@@ -203,14 +224,15 @@ class ReportingLagView(StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         form, county, silent_days = self.form()
+        version = tables.summaries_version()
+        today = timezone.localdate()  # in the key: who is silent moves on at midnight
         key = (
-            f"dashboards:lag:{tables.summaries_version()}:{translation.get_language()}:"
+            f"dashboards:lag:{version}:{translation.get_language()}:{today}:"
             f"{county.pk if county else ''}:{silent_days}"
         )
         lags, lagging = cache.get_or_set(
             key, lambda: selectors.reporting_lag(county=county, silent_days=silent_days), tables.CACHE_SECONDS
         )
-        today = timezone.localdate()
         # A state has thousands of locations: a page of them at a time, the lagging ones (never
         # reported, then silent longest) first.
         page = Paginator(lags, LAG_PAGE_SIZE).get_page(self.request.GET.get("page"))
@@ -223,10 +245,10 @@ class ReportingLagView(StatePortalView, TemplateView):
         # The rows are drawn once per page of the list (100 rows of ten cells were most of a
         # request's time once the list came from the cache); the day is in the key for "days
         # silent".
-        rows_html = cache.get_or_set(f"{key}:{today}:{page.number}", draw, tables.CACHE_SECONDS)
+        rows_html = cache.get_or_set(f"{key}:{page.number}", draw, tables.CACHE_SECONDS)
         return super().get_context_data(**kwargs) | {
             "form": form,
-            "filters_html": lag_filters(form),
+            "filters_html": lag_filters(form, version=version),
             "rows_html": mark_safe(rows_html),  # our own template, its values escaped there
             "page_obj": page,
             "lagging_count": len(lagging),

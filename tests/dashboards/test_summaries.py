@@ -97,3 +97,24 @@ def test_a_refresh_with_nothing_new_rebuilds_no_day():
     summaries_refresh(now=timezone.now() + timedelta(hours=1))
     assert summaries_refresh(now=timezone.now() + timedelta(hours=2)) == {"days": 0, "rows": 0}
     assert DoseDay.objects.count() == rows
+
+
+def test_a_refresh_that_finds_nothing_new_keeps_the_charts_drawn_and_a_change_redraws_them():
+    import time_machine
+
+    from dashboards.tables import summaries_version
+
+    the_scene = scene()
+    start = timezone.now()
+    for minutes in (0, 10):  # the second run looks back over the first's last minutes again
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            summaries_refresh()
+    drawn = summaries_version()
+    # Past that overlap nothing has changed: the version stays, and with it every chart drawn.
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        summaries_refresh()
+    assert summaries_version() == drawn
+    with time_machine.travel(start + timedelta(minutes=21), tick=False):
+        AdministrationRecordFactory(location=the_scene.wake, administered_at=at_noon(1))
+        summaries_refresh()
+    assert summaries_version() != drawn

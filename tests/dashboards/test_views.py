@@ -59,6 +59,19 @@ def test_coverage_page_shows_the_county_map_and_the_share_of_people_vaccinated(s
     assert float(wake[3]) == round(100 * 2 / population, 2)
 
 
+def test_a_charts_table_shows_its_rows_with_figures_localized_and_a_note_when_empty(state_client):
+    scene()
+    page = state_client.get(reverse("state:dashboards.doses"), {"county": DURHAM}).content.decode()
+    assert '<tr><th scope="row" class="fw-normal">Durham County</th><td class="text-end">1</td></tr>' in page
+    coverage = state_client.get(
+        reverse("state:dashboards.coverage"), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    wake = coverage.split('<th scope="row" class="fw-normal">Condado de Wake</th>', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="text-end">50,0</td>' in wake  # Spanish writes 50,0 where English writes 50.0
+    empty = state_client.get(reverse("state:dashboards.doses"), {"start": "2020-01-01", "end": "2020-01-31"})
+    assert empty.content.decode().count("Nothing in this range.") >= 1
+
+
 def test_equity_counts_hispanic_people_as_minority(state_client):
     scene()
     rows = _csv(state_client.get(reverse("state:dashboards.chart.csv", args=["equity-county"])))
