@@ -80,6 +80,10 @@ def child_env(database_url: str) -> dict:
         "GUNICORN_ACCESS_LOG": "",
         "GUNICORN_BIND": f"127.0.0.1:{PORT}",
         "GUNICORN_WORKERS": "4",
+        # The cache production has (docker-compose.yml: Redis), shared by the four workers: a
+        # dashboard drawn by one is read by the others. The broker's Redis: Django's keys
+        # (":1:…") never meet Celery's.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL") or os.environ.get("CELERY_BROKER_URL", ""),
     }
 
 
