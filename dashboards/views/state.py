@@ -4,6 +4,7 @@ reach them (the portal's gate)."""
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -58,30 +59,47 @@ class DashboardPageView(DashboardNavigation, StatePortalView, TemplateView):
 
     def get_context_data(self, **kwargs):
         form = FiltersForm(self.request.GET or None)
-        filters = form.filters()
-        title, slugs = PAGES[self.page]
-        return super().get_context_data(**kwargs) | {"title": title, "body": self.body(form, filters, slugs)}
+        return super().get_context_data(**kwargs) | {
+            "title": PAGES[self.page][0],
+            "body": page_body(self.page, form, form.filters()),
+        }
 
-    def body(self, form, filters, slugs) -> SafeString:
-        """The tabs, the filters and every chart: the same for every official asking for the same
-        figures, so drawn once per summaries' version, page, language and filters, and read back
-        in one look-up (the page around it is the account's own)."""
-        version = tables.summaries_version()
 
-        def draw() -> str:
-            return render_to_string(
-                "dashboards/_state_body.html",
-                self.dashboard_context(form, filters, version=version)
-                | {
-                    "title": PAGES[self.page][0],
-                    "sections": [chart_section(slug, filters, version=version) for slug in slugs],
-                },
-            )
+def page_body(page: str, form, filters, *, version: str | None = None) -> SafeString:
+    """A dashboard's tabs, filters and charts: the same for every official asking for the same
+    figures, so drawn once per summaries' version, page, language and filters, and read back in
+    one look-up (the page around it is the account's own)."""
+    version = version or tables.summaries_version()
+    title, slugs = PAGES[page]
 
-        if form.is_bound and form.errors:
-            return mark_safe(draw())  # our own template, its values escaped there
-        key = f"dashboards:page:{version}:{translation.get_language()}:{self.page}:{filters.query_string()}"
-        return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+    def draw() -> str:
+        navigation = DashboardNavigation()
+        navigation.page = page
+        return render_to_string(
+            "dashboards/_state_body.html",
+            navigation.dashboard_context(form, filters, version=version)
+            | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]},
+        )
+
+    if form.is_bound and form.errors:
+        return mark_safe(draw())  # our own template, its values escaped there
+    key = f"dashboards:page:{version}:{translation.get_language()}:{page}:{filters.query_string()}"
+    return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+
+
+def default_pages_draw() -> int:
+    """Draw every dashboard as it first opens (the last four weeks, nothing filtered), in each
+    language, into the shared cache: run by the worker after a refresh that changed the
+    summaries, so that no official waits for the first drawing. Returns the pages drawn."""
+    version = tables.summaries_version()
+    drawn = 0
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for page in PAGES:
+                form = FiltersForm(None)
+                page_body(page, form, form.filters(), version=version)
+                drawn += 1
+    return drawn
 
 
 def filters_form(form, filters, *, version: str) -> SafeString:

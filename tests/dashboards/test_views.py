@@ -269,3 +269,23 @@ def test_the_providers_dashboard_runs_a_bounded_number_of_queries(client_for, dj
     with django_assert_max_num_queries(25):
         page = client.get(reverse("provider:dashboards.own")).content.decode()
     assert page.count("Doses given per day") >= 1
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_after_a_refresh_that_changed_the_summaries_the_first_official_finds_the_pages_drawn(
+    state_client, language
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboards import tasks
+
+    scene()
+    assert tasks.summaries_refresh()["pages"] == 2 * 4  # four dashboards, two languages
+    for name in ("doses", "coverage", "supply", "pipeline"):
+        with CaptureQueriesContext(connection) as queries:
+            page = state_client.get(reverse(f"state:dashboards.{name}"), HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 200 and 'class="chart"' in page.content.decode()
+        tables = ("dashboards_doseday", "dashboards_peopleday", "dashboards_supplyday")
+        summaries = [query["sql"] for query in queries if any(table in query["sql"] for table in tables)]
+        assert summaries == []  # drawn by the worker, not by this request
