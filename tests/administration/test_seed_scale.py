@@ -55,6 +55,19 @@ def test_seed_scale_gives_each_person_each_dose_number_once():
     assert Invitee.objects.filter(recipient_id__isnull=False).count() == 40
 
 
+def test_seed_scale_follows_one_given_dose_in_500_with_an_adverse_event_reported_as_the_form_would():
+    from administration.models import AdverseEvent
+
+    _seed(recipients=1500, doses=3000, locations=4)
+
+    events = AdverseEvent.objects.select_related("record")
+    given = AdministrationRecord.objects.filter(refused=False, id__in=[event.record_id for event in events])
+    assert 3 <= events.count() == given.count() <= 7
+    for event in events:
+        assert event.onset_at > event.record.administered_at
+        assert event.reported_to_vaers == bool(event.vaers_number)  # the form's rule (a check constraint)
+
+
 def test_seed_scale_adds_to_what_is_there():
     _seed(recipients=50, doses=60, locations=2)
     _seed(recipients=50, doses=60, locations=2)

@@ -157,6 +157,19 @@ LEDGER_SQL = [
     "DROP TABLE seed_given",
 ]
 
+# One dose in 500 is followed by an adverse event (the state's list and its filters): most mild,
+# one in ten severe and reported to VAERS with its number.
+ADVERSE_EVENTS_SQL = """
+INSERT INTO administration_adverseevent (
+    record_id, onset_at, description, severity, reported_to_vaers, vaers_number, recorded_by_id, created_at)
+SELECT id, administered_at + interval '6 hours', 'Sore arm and a low fever the next morning',
+       CASE WHEN id %% 10 = 0 THEN 'severe' WHEN id %% 3 = 0 THEN 'moderate' ELSE 'mild' END,
+       id %% 10 = 0, CASE WHEN id %% 10 = 0 THEN 'S' || id ELSE '' END, recorded_by_id,
+       administered_at + interval '8 hours'
+FROM administration_administrationrecord
+WHERE id > %(after_record)s AND id %% 500 = 0 AND NOT refused
+"""
+
 # One person in five is on an employer's roster, already registered (the roster page's join).
 ROSTER_SQL = """
 INSERT INTO employers_invitee (
@@ -197,6 +210,7 @@ class Command(BaseCommand):
                 "inventory_stockmovement",
                 "inventory_stock",
                 "employers_invitee",
+                "administration_adverseevent",
             ):
                 cursor.execute(f"{maintenance} {table}")
         self.stdout.write(
@@ -282,6 +296,7 @@ def seed(*, recipients: int, doses: int, locations: int) -> dict:
         for statement in LEDGER_SQL:
             cursor.execute(statement, params)
         cursor.execute(ROSTER_SQL, params)
+        cursor.execute(ADVERSE_EVENTS_SQL, params)
         cursor.execute("SELECT count(*) FROM inventory_stockmovement")
         (movements_after,) = cursor.fetchone()
     return {"recipients": recipients, "doses": doses, "movements": movements_after - movements_before}
