@@ -71,7 +71,7 @@ SELECT
     '', (ARRAY['YES', 'NO', 'UNK'])[1 + g %% 3], '{}', 'self',
     (%(groups)s::bigint[])[1 + g %% greatest(cardinality(%(groups)s::bigint[]), 1)],
     -- Registered over the year, a few days before the first dose (the pipeline's weeks).
-    now() - INTERVAL '405 days' + (g %% 360) * INTERVAL '1 day', now(),
+    now() - INTERVAL '387 days' + (g %% 360) * INTERVAL '1 day', now(),
     -- The duplicate finder's keys, as Recipient.save() would set them (recipients.models).
     (%(last_key)s::text[])[1 + (g / 7) %% cardinality(%(last_key)s::text[])]
         || CASE WHEN g %% 5 = 0 THEN (g %% 997)::text ELSE '' END
@@ -81,7 +81,8 @@ SELECT
 FROM generate_series(1, %(recipients)s) AS g
 """
 
-# Dose d (1 or 2) of the n-th new person, 21 days apart, over the last year. One second dose in
+# Dose d (1 or 2) of the n-th new person, 21 days apart, over the last year up to yesterday (so
+# that the dashboards' default four weeks hold a state's recent doses). One second dose in
 # a hundred is a refusal (no lot, no dose number). The location follows the person, the lot the
 # location and the dose, so that each (location, lot) pair's doses are known to the ledger below.
 RECORDS_SQL = """
@@ -99,7 +100,7 @@ SELECT
              1 + (p.n %% 2) * %(lots_per_product)s + (p.n / 2 + d) %% %(lots_per_product)s]
     END,
     CASE WHEN refused THEN NULL ELSE d END,
-    now() - INTERVAL '400 days' + (p.n %% 360) * INTERVAL '1 day'
+    now() - INTERVAL '382 days' + (p.n %% 360) * INTERVAL '1 day'
         + (p.n * 7 %% 36000) * INTERVAL '1 second' + (d - 1) * INTERVAL '21 days',
     CASE WHEN refused THEN '' ELSE 'C28161' END,
     CASE WHEN refused THEN '' WHEN p.n %% 2 = 0 THEN 'LD' ELSE 'RD' END,
