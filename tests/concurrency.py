@@ -94,15 +94,19 @@ def _pause_installed(monkeypatch) -> threading.Event:
     return _pause_reached
 
 
-def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5) -> None:
+def pause_before(monkeypatch, owner, name: str, seconds: float = 0.5, *, meet: int = 0) -> None:
     """Make `owner.name` (a function of the code under test, looked up at call time) wait
     `seconds` before it runs: the thread that reaches it sits inside its race window long enough
-    for the others to act there."""
+    for the others to act there. `meet=N`: as `pause_after`'s."""
     original = getattr(owner, name)
     reached = _pause_installed(monkeypatch)
+    meeting = threading.Barrier(meet) if meet else None
 
     def paused(*args, **kwargs):
         reached.set()
+        if meeting is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meeting.wait(timeout=REACH_SECONDS)
         time.sleep(seconds)
         return original(*args, **kwargs)
 
