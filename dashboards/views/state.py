@@ -83,8 +83,14 @@ def page_body(page: str, form, filters, *, version: str | None = None) -> SafeSt
 
     if form.is_bound and form.errors:
         return mark_safe(draw())  # our own template, its values escaped there
-    key = f"dashboards:page:{version}:{translation.get_language()}:{page}:{filters.query_string()}"
+    key = f"dashboards:page:{version}:{translation.get_language()}:{page}:{_asked(form, filters)}"
     return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
+
+
+def _asked(form, filters) -> str:
+    """What a drawing depends on: the filters in force (the default range moves at midnight)
+    and the query string as typed (the form shows it back)."""
+    return f"{filters.query_string()}|{form.data.urlencode() if form.is_bound else ''}"
 
 
 def default_pages_draw() -> int:
@@ -112,8 +118,7 @@ def filters_form(form, filters, *, version: str) -> SafeString:
 
     if form.is_bound and form.errors:
         return mark_safe(draw())  # our own template, its values escaped there
-    query = form.data.urlencode() if form.is_bound else ""
-    key = f"dashboards:filters:{version}:{translation.get_language()}:{query}"
+    key = f"dashboards:filters:{version}:{translation.get_language()}:{_asked(form, filters)}"
     return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
 
 

@@ -289,3 +289,18 @@ def test_after_a_refresh_that_changed_the_summaries_the_first_official_finds_the
         tables = ("dashboards_doseday", "dashboards_peopleday", "dashboards_supplyday")
         summaries = [query["sql"] for query in queries if any(table in query["sql"] for table in tables)]
         assert summaries == []  # drawn by the worker, not by this request
+
+
+def test_the_default_range_moves_on_at_midnight_even_when_the_summaries_havent_changed(state_client):
+    import time_machine
+
+    scene()
+    now = timezone.localtime()
+    today, tomorrow = now.date(), now.date() + timedelta(1)
+    first = state_client.get(reverse("state:dashboards.doses")).content.decode()
+    assert f"to {today:%Y-%m-%d}" in first
+    official = state_client.get(reverse("state:dashboards.doses")).wsgi_request.user
+    with time_machine.travel(now + timedelta(days=1), tick=False):
+        state_client.force_login(official)  # a day idle has signed the first session out
+        later = state_client.get(reverse("state:dashboards.doses"))
+    assert f"to {tomorrow:%Y-%m-%d}" in later.content.decode()
