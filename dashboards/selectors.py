@@ -5,7 +5,7 @@ doses. `Filters` is what every dashboard is filtered by.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Max, Q, Sum
@@ -212,8 +212,12 @@ def wastage(filters: Filters, key: str) -> list[tuple[object, int]]:
 
 def adverse_events(filters: Filters, *, severity: str = ""):
     """The adverse events reported with a dose given in the range (newest first)."""
+    # The range's bounds as instants of the state's time zone, compared with the dose's time as
+    # it is stored (`__date` would convert every joined record's time first: twice the work).
+    zone = timezone.get_current_timezone()
     events = AdverseEvent.objects.filter(
-        record__administered_at__date__gte=filters.start, record__administered_at__date__lte=filters.end
+        record__administered_at__gte=datetime.combine(filters.start, time.min, tzinfo=zone),
+        record__administered_at__lt=datetime.combine(filters.end + timedelta(1), time.min, tzinfo=zone),
     )
     if filters.county:
         events = events.filter(

@@ -126,6 +126,25 @@ def test_adverse_events_list_filters_by_severity_and_exports_the_vaers_number(st
     assert rows[1][1:5] == ["Moderate", "Fever and chills", "yes", "2021-0001234"]
 
 
+def test_adverse_events_follow_the_dose_given_within_the_ranges_days_in_the_states_time_zone(state_client):
+    from datetime import datetime, time
+
+    from tests.administration.factories import AdverseEventFactory
+
+    zone = timezone.get_current_timezone()
+    day = timezone.localdate() - timedelta(3)
+    late = AdverseEventFactory(
+        record__administered_at=datetime.combine(day, time(23, 30), tzinfo=zone), description="Late dose"
+    )
+    next_day = AdverseEventFactory(
+        record__administered_at=datetime.combine(day + timedelta(1), time(0, 30), tzinfo=zone),
+        description="Next morning's dose",
+    )
+    page = state_client.get(reverse("state:dashboards.adverse_events"), {"start": day, "end": day})
+    assert late.description in page.content.decode()
+    assert next_day.description not in page.content.decode()
+
+
 def test_lagging_locations_are_listed_and_reminded_in_one_step(
     state_client, django_capture_on_commit_callbacks
 ):
