@@ -50,6 +50,34 @@ class Hl7Message(models.Model):
         return f"{self.control_id} {self.ack_code or '-'}"
 
 
+class Hl7Sent(models.Model):
+    """A record's sent mark: the version last written to an HL7 batch (`hl7_mark_sent`), which
+    batch, and when it was made. A record without one was never sent.
+
+    A narrow table of its own, written by one INSERT ... SELECT per batch, so that marking a
+    million records sent adds a million small rows (one index) instead of rewriting a million
+    dose records and their many indexes (bench: marking was most of an export's time). The
+    export's "due" selection reads it as an anti-join (`selectors.reporting.records_for_hl7`).
+    A refused message puts the record back in the queue by lowering `version` to the version
+    the registry accepted (`services.registry`), 0 when it holds none.
+    """
+
+    record = models.OneToOneField(
+        "administration.AdministrationRecord",
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="hl7_sent",
+    )
+    version = models.PositiveIntegerField()
+    batch = models.ForeignKey(
+        Hl7Batch, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.version} {self.sent_at:%Y-%m-%d}"
+
+
 class CvrsFile(models.Model):
     """A CVRS file named `yyyymmdd_NN_AAA.txt`: its day and its number that day, taken once."""
 

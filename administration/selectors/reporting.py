@@ -11,11 +11,11 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from administration.enums import RecordStatus
-from administration.models import AdministrationRecord
+from administration.models import AdministrationRecord, Hl7Sent
 from administration.reporting.rows import Action, DoseReport, vaccine_group
 
 CHUNK = 2000
@@ -25,7 +25,7 @@ REPORT_FIELDS = (
     "id",
     "created_at",
     "version",
-    "hl7_sent_version",
+    "hl7_sent__version",  # None: never sent (a LEFT JOIN of the narrow Hl7Sent table)
     "status",
     "administered_at",
     "refused",
@@ -150,13 +150,15 @@ def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
     change of the person's details, or for the state to send it again (services.registry)."""
     if not since_last:
         return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
-    changed = Q(hl7_sent_version__lt=F("version")) & ~Q(hl7_rejected_version=F("version"))
-    person_changed = Q(
-        hl7_sent_at__isnull=False, hl7_sent_at__lt=F("recipient__registry_details_changed_at")
+    # Anti-joins on the sent marks (Hl7Sent, a narrow table: marking a batch sent doesn't
+    # rewrite the records): due unless marked at the record's version or later.
+    marks = Hl7Sent.objects.filter(record=OuterRef("pk"))
+    changed = ~Exists(marks.filter(version__gte=OuterRef("version"))) & ~Q(hl7_rejected_version=F("version"))
+    person_changed = Exists(
+        marks.filter(sent_at__lt=OuterRef("recipient__registry_details_changed_at"))
     ) & ~Q(status=RecordStatus.VOIDED)
-    due = AdministrationRecord.objects.filter(changed | person_changed).exclude(
-        status=RecordStatus.VOIDED, hl7_sent_version=0
-    )
+    never_sent_void = Q(status=RecordStatus.VOIDED) & ~Exists(marks.filter(version__gt=0))
+    due = AdministrationRecord.objects.filter(changed | person_changed).exclude(never_sent_void)
     return _reported(due)
 
 
@@ -171,7 +173,7 @@ def _action(row: ReportRow, *, for_hl7: bool) -> Action:
     if row["status"] == RecordStatus.VOIDED:
         return Action.DELETE
     if for_hl7:
-        return Action.UPDATE if row["hl7_sent_version"] > 0 else Action.ADD
+        return Action.UPDATE if (row["hl7_sent__version"] or 0) > 0 else Action.ADD
     return Action.UPDATE if row["status"] == RecordStatus.CORRECTED else Action.ADD
 
 
