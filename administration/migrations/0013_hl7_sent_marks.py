@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Hl7Sent',
             fields=[
-                ('record', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='hl7_sent', serialize=False, to='administration.administrationrecord')),
+                ('record', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='hl7_sent', serialize=False, to='administration.administrationrecord')),
                 ('version', models.PositiveIntegerField()),
                 ('sent_at', models.DateTimeField()),
             ],
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='hl7sent',
             name='batch',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='administration.hl7batch'),
+            field=models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='administration.hl7batch'),
         ),
         migrations.RunSQL(MARKS, UNMARKS),
         migrations.RemoveIndex(
