@@ -95,7 +95,11 @@ def _import_chunk(acks: list[Ack], result: AckImport, now) -> None:
         changes = _record_answered(record, message, ack.code, sent_version=sent.get(record.pk, 0))
         if "hl7_sent_version" in changes:  # back in the queue: its mark lowered
             sent[record.pk] = changes.pop("hl7_sent_version")
-            Hl7Sent.objects.filter(record_id=record.pk).update(version=sent[record.pk])
+            # Only if still at the refused version: a batch marked sent since (marks aren't
+            # under the records' lock) keeps its newer mark.
+            Hl7Sent.objects.filter(record_id=record.pk, version=message.version).update(
+                version=sent[record.pk]
+            )
         if changes:
             for name, value in changes.items():
                 setattr(record, name, value)
