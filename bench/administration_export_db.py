@@ -70,7 +70,7 @@ RECORDS_SQL = """
 INSERT INTO administration_administrationrecord (
     recipient_id, location_id, product_id, lot_id, dose_number, administered_at, route, site,
     volume_ml, vaccinator_id, screening_answers, refused, refusal_reason, product_exception,
-    source, form_number, status, status_reason, version, hl7_sent_version, recorded_by_id,
+    source, form_number, status, status_reason, version, recorded_by_id,
     created_at, changed_at)
 SELECT
     r.id,
@@ -92,7 +92,6 @@ SELECT
     CASE WHEN corrected THEN 'corrected' ELSE 'recorded' END,
     CASE WHEN corrected THEN 'Lot number misread' ELSE '' END,
     CASE WHEN corrected THEN 2 ELSE 1 END,
-    0,
     (%(users)s::bigint[])[1 + r.id %% cardinality(%(users)s::bigint[])],
     now(), now()
 FROM recipients_recipient AS r
@@ -305,7 +304,8 @@ def run(database_url: str) -> int:
             )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM administration_administrationrecord WHERE hl7_sent_version = version"
+            "SELECT count(*) FROM administration_administrationrecord AS r "
+            "JOIN administration_hl7sent AS s ON s.record_id = r.id AND s.version = r.version"
         )
         (sent,) = cursor.fetchone()
     if sent != DOSES:

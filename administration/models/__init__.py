@@ -6,7 +6,7 @@ Django finds an app's models by importing this package, so every model is import
 from administration.models.clinics import Appointment, Clinic, DoseReservation, Slot
 from administration.models.files import ExportJob, OfflineForm
 from administration.models.records import AdministrationRecord, AdverseEvent
-from administration.models.registry import CvrsFile, Hl7Batch, Hl7Message
+from administration.models.registry import CvrsFile, Hl7Batch, Hl7Message, Hl7Sent
 
 __all__ = [
     "AdministrationRecord",
@@ -18,6 +18,7 @@ __all__ = [
     "ExportJob",
     "Hl7Batch",
     "Hl7Message",
+    "Hl7Sent",
     "OfflineForm",
     "Slot",
 ]

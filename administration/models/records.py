@@ -2,7 +2,7 @@
 
 A dose record is never deleted: a provider administrator corrects or voids it with a reason, and
 `version` counts those changes so that the HL7 export sends a record again when it changed after it
-was sent (`hl7_sent_version`), and the registry's acknowledgements say which version it accepted
+was sent (its `Hl7Sent` row), and the registry's acknowledgements say which version it accepted
 or refused (`hl7_accepted_version`, `hl7_rejected_version`; the messages are `Hl7Message`s).
 """
 
@@ -28,7 +28,11 @@ class AdministrationRecord(models.Model):
     recipient = models.ForeignKey(
         "recipients.Recipient", on_delete=models.PROTECT, related_name="administration_records"
     )
-    location = models.ForeignKey("enrollment.Location", on_delete=models.PROTECT, related_name="+")
+    # Indexed by "adminrecord_location_at" (location, administered_at), which serves "by location"
+    # too: a single-column index beside it was one more index to write with every record.
+    location = models.ForeignKey(
+        "enrollment.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     appointment = models.OneToOneField(
         "administration.Appointment",
         null=True,
@@ -85,15 +89,15 @@ class AdministrationRecord(models.Model):
     # An allowed exception to "the same product as the first dose", confirmed by the vaccinator.
     product_exception = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=8, choices=RecordSource.choices, default=RecordSource.ONLINE)
-    form_number = models.CharField(_("form number"), max_length=11, null=True, blank=True, unique=True)
+    # Unique by a constraint below: unique=True adds a LIKE index on PostgreSQL that no query uses.
+    form_number = models.CharField(_("form number"), max_length=11, null=True, blank=True)  # noqa: DJ001 - NULLs repeat under UNIQUE, "" would not
     status = models.CharField(max_length=10, choices=RecordStatus.choices, default=RecordStatus.RECORDED)
     status_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
-    # The registry's view of the record: the version last written to an HL7 file (and when),
-    # the version it accepted (ACK AA), and the version it refused (AE/AR), which holds the
-    # record out of the next exports until it is corrected or the state sends it again.
-    hl7_sent_version = models.PositiveIntegerField(default=0)
-    hl7_sent_at = models.DateTimeField(null=True, blank=True)
+    # The registry's view of the record: the version it accepted (ACK AA), and the version it
+    # refused (AE/AR), which holds the record out of the next exports until it is corrected or
+    # the state sends it again. The version last written to an HL7 file, and when, is its
+    # `Hl7Sent` row (`hl7_sent`): marking a batch sent writes that narrow table, not this one.
     hl7_accepted_version = models.PositiveIntegerField(default=0, db_default=0)
     hl7_rejected_version = models.PositiveIntegerField(default=0, db_default=0)
     recorded_by = models.ForeignKey(
@@ -107,12 +111,12 @@ class AdministrationRecord(models.Model):
         indexes = [
             models.Index(fields=["administered_at"], name="adminrecord_at"),
             models.Index(fields=["location", "administered_at"], name="adminrecord_location_at"),
-            models.Index(fields=["hl7_sent_version", "version"], name="adminrecord_hl7"),
             # The daily CVRS file takes the records created or changed that day.
             models.Index(fields=["created_at"], name="adminrecord_created"),
             models.Index(fields=["changed_at"], name="adminrecord_changed"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["form_number"], name="adminrecord_one_record_per_form_number"),
             # One dose number per person, among the valid doses that stand (refusals, voids and
             # doses found not valid aside: a dose 2 given too early is repeated as dose 2).
             models.UniqueConstraint(

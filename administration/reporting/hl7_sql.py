@@ -269,7 +269,7 @@ def _rxa(column, text, day_of, *, sender: hl7.Sender, day: str) -> str:
         f"THEN {cvx} || '^' || {name} || '^CVX^' || {ndc} || '^' || {name} || '^NDC' "
         f"ELSE {cvx} || '^' || {name} || '^CVX' END"
     )
-    status, sent = column("status"), column("hl7_sent_version")
+    status, sent = column("status"), column("hl7_sent__version")  # NULL: never sent
     action = f"CASE WHEN {status} = 'voided' THEN 'D' WHEN {sent} > 0 THEN 'U' ELSE 'A' END"
     common = f"'0|1|' || {day} || '|' || {day} || '|' || {code}"
     reason = f"coalesce(nullif({text('refusal_reason')}, ''), '03')"

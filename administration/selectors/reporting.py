@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from administration.enums import RecordStatus
@@ -25,7 +26,7 @@ REPORT_FIELDS = (
     "id",
     "created_at",
     "version",
-    "hl7_sent_version",
+    "hl7_sent__version",  # None: never sent (a LEFT JOIN of the narrow Hl7Sent table)
     "status",
     "administered_at",
     "refused",
@@ -150,12 +151,17 @@ def records_for_hl7(*, since_last: bool) -> QuerySet[AdministrationRecord]:
     change of the person's details, or for the state to send it again (services.registry)."""
     if not since_last:
         return _reported(AdministrationRecord.objects.exclude(status=RecordStatus.VOIDED))
-    changed = Q(hl7_sent_version__lt=F("version")) & ~Q(hl7_rejected_version=F("version"))
-    person_changed = Q(
-        hl7_sent_at__isnull=False, hl7_sent_at__lt=F("recipient__registry_details_changed_at")
-    ) & ~Q(status=RecordStatus.VOIDED)
-    due = AdministrationRecord.objects.filter(changed | person_changed).exclude(
-        status=RecordStatus.VOIDED, hl7_sent_version=0
+    # The sent marks (Hl7Sent, a narrow table: marking a batch sent doesn't rewrite the records)
+    # by one LEFT JOIN, a record without one read as sent at version 0: conditions on the join
+    # rather than EXISTS subqueries, which in an OR PostgreSQL runs once per record.
+    due = (
+        AdministrationRecord.objects.annotate(sent_version=Coalesce("hl7_sent__version", 0))
+        .filter(
+            Q(sent_version__lt=F("version")) & ~Q(hl7_rejected_version=F("version"))
+            | Q(hl7_sent__sent_at__lt=F("recipient__registry_details_changed_at"))
+            & ~Q(status=RecordStatus.VOIDED)
+        )
+        .exclude(status=RecordStatus.VOIDED, sent_version=0)
     )
     return _reported(due)
 
@@ -171,7 +177,7 @@ def _action(row: ReportRow, *, for_hl7: bool) -> Action:
     if row["status"] == RecordStatus.VOIDED:
         return Action.DELETE
     if for_hl7:
-        return Action.UPDATE if row["hl7_sent_version"] > 0 else Action.ADD
+        return Action.UPDATE if (row["hl7_sent__version"] or 0) > 0 else Action.ADD
     return Action.UPDATE if row["status"] == RecordStatus.CORRECTED else Action.ADD
 
 

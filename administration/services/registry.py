@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from administration.enums import AckCode
-from administration.models import AdministrationRecord, Hl7Message
+from administration.models import AdministrationRecord, Hl7Message, Hl7Sent
 from administration.reporting.acks import Ack, AckFileError, acks_read
 from cvms.audit import audit
 from cvms.locking import lock_all, lock_one
@@ -40,8 +40,11 @@ class AckImport:
     unknown: list[str] = field(default_factory=list)  # control ids of no message sent from here
 
 
-def _record_answered(record: AdministrationRecord, message: Hl7Message, code: str) -> dict:
-    """The record's fields after the registry's answer to `message` (empty: nothing changes)."""
+def _record_answered(
+    record: AdministrationRecord, message: Hl7Message, code: str, *, sent_version: int
+) -> dict:
+    """The record's fields after the registry's answer to `message` (empty: nothing changes);
+    "hl7_sent_version" is its sent mark's (`Hl7Sent.version`), `sent_version` now."""
     if code == AckCode.ACCEPTED:
         changes = {}
         if message.version > record.hl7_accepted_version:
@@ -52,7 +55,7 @@ def _record_answered(record: AdministrationRecord, message: Hl7Message, code: st
     if message.version <= record.hl7_accepted_version:
         return {}  # a later version was accepted since: this refusal is history
     changes = {"hl7_rejected_version": message.version}
-    if record.hl7_sent_version == message.version:
+    if sent_version == message.version:
         changes["hl7_sent_version"] = record.hl7_accepted_version  # back in the queue
     return changes
 
@@ -71,6 +74,8 @@ def _import_chunk(acks: list[Ack], result: AckImport, now) -> None:
         )
     }
     messages = {m.control_id: m for m in Hl7Message.objects.filter(control_id__in=control_ids)}
+    # The sent marks of those records (locked with them: only hl7_mark_sent and this write them).
+    sent = dict(Hl7Sent.objects.filter(record_id__in=records).values_list("record_id", "version"))
     answered = []
     for ack in acks:
         message = messages.get(ack.control_id)
@@ -87,7 +92,14 @@ def _import_chunk(acks: list[Ack], result: AckImport, now) -> None:
         else:
             result.refused += 1
         record = records[message.record_id]
-        changes = _record_answered(record, message, ack.code)
+        changes = _record_answered(record, message, ack.code, sent_version=sent.get(record.pk, 0))
+        if "hl7_sent_version" in changes:  # back in the queue: its mark lowered
+            sent[record.pk] = changes.pop("hl7_sent_version")
+            # Only if still at the refused version: a batch marked sent since (marks aren't
+            # under the records' lock) keeps its newer mark.
+            Hl7Sent.objects.filter(record_id=record.pk, version=message.version).update(
+                version=sent[record.pk]
+            )
         if changes:
             for name, value in changes.items():
                 setattr(record, name, value)

@@ -23,6 +23,7 @@ from administration.models import (
     ExportJob,
     Hl7Batch,
     Hl7Message,
+    Hl7Sent,
     OfflineForm,
     Slot,
 )
@@ -227,6 +228,22 @@ class Hl7MessageFactory(factory.django.DjangoModelFactory):
     control_id = factory.LazyAttributeSequence(lambda o, n: f"{o.batch.label}-{n + 1}")
     record = factory.SubFactory(AdministrationRecordFactory)
     version = 1
+
+
+class Hl7SentFactory(factory.django.DjangoModelFactory):
+    """A record's sent mark: its first version written to a batch."""
+
+    class Meta:
+        model = Hl7Sent
+
+    record = factory.SubFactory(AdministrationRecordFactory)
+    version = 1
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+def hl7_sent_version(record) -> int:
+    """The version of `record` last written to an HL7 batch (its `Hl7Sent` mark), 0 if none."""
+    return Hl7Sent.objects.filter(record_id=record.pk).values_list("version", flat=True).first() or 0
 
 
 class CvrsFileFactory(factory.django.DjangoModelFactory):

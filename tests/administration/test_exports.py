@@ -20,7 +20,7 @@ from administration.services import files as exports
 from administration.services import recording
 from cvms.roles import Role
 from inventory.models import Product
-from tests.administration.factories import appointment_at, clinic_with_stock, works_at
+from tests.administration.factories import appointment_at, clinic_with_stock, hl7_sent_version, works_at
 from tests.administration.test_cvrs import _parse
 from tests.factories import LocationFactory, UserFactory
 from tests.inventory.factories import LotFactory, stock
@@ -210,7 +210,7 @@ def test_hl7_since_last_sends_only_new_and_corrected_records_and_keeps_track(dos
     first = exports.hl7_write(io.StringIO(), since_last=True, batch_id="B1")
     exports.hl7_mark_sent(first)
     assert first.messages == 2
-    assert set(AdministrationRecord.objects.values_list("hl7_sent_version", flat=True)) == {1}
+    assert {hl7_sent_version(record) for record in AdministrationRecord.objects.all()} == {1}
     nothing = exports.hl7_write(io.StringIO(), since_last=True, batch_id="B2")
     exports.hl7_mark_sent(nothing)
     assert nothing.messages == 0
@@ -223,7 +223,7 @@ def test_hl7_since_last_sends_only_new_and_corrected_records_and_keeps_track(dos
     assert again.messages == 1
     message = hl7.parse(out.getvalue().split("\rMSH", 1)[1].split("\rBTS")[0].join(["MSH", "\r"]))
     assert str(message.segment("RXA")[21]) == "D"
-    assert AdministrationRecord.objects.get(pk=doses["refusal"].pk).hl7_sent_version == 2
+    assert hl7_sent_version(doses["refusal"]) == 2
 
 
 def test_a_record_changed_after_it_was_written_stays_due(doses):
@@ -396,3 +396,31 @@ def test_another_organizations_pdf_is_404(client, personas):
     client.force_login(personas.other[Role.PROVIDER_ADMIN])
     for name in ("provider:administration.offline.job", "provider:administration.offline.download"):
         assert client.get(reverse(name, kwargs={"export_pk": job.pk})).status_code == 404
+
+
+def test_hl7_since_last_sends_a_record_again_as_an_update_when_its_persons_details_changed_since(doses):
+    exports.hl7_mark_sent(exports.hl7_write(io.StringIO(), since_last=True, batch_id="B1"))
+    person = doses["dose"].recipient
+    type(person).objects.filter(pk=person.pk).update(
+        registry_details_changed_at=timezone.now() + timedelta(minutes=1)
+    )
+
+    out = io.StringIO()
+    again = exports.hl7_write(out, since_last=True, batch_id="B2")
+
+    assert again.messages == 1  # the dose of that person, not the refusal of another
+    message = hl7.parse(out.getvalue().split("\rMSH", 1)[1].split("\rBTS")[0].join(["MSH", "\r"]))
+    assert (str(message.segment("ORC")[3]).split("^")[0], str(message.segment("RXA")[21])) == (
+        doses["dose"].event_id,
+        "U",
+    )
+
+
+def test_hl7_since_last_leaves_out_a_void_of_a_record_never_sent(doses, personas):
+    admin = personas.home[Role.PROVIDER_ADMIN]
+    recording.dose_void(record=doses["refusal"], reason="Entered in error", by=admin)
+
+    result = exports.hl7_write(io.StringIO(), since_last=True, batch_id="B1")
+
+    assert result.messages == 1
+    assert hl7_sent_version(doses["refusal"]) == 0

@@ -17,7 +17,7 @@ from administration.reporting import hl7, hl7_sql
 from administration.selectors import formatted
 from administration.selectors import reporting as report_selectors
 from administration.services import files
-from tests.administration.factories import HistoricalRecordFactory
+from tests.administration.factories import HistoricalRecordFactory, Hl7SentFactory
 from tests.administration.test_cvrs_sql import _record
 
 pytestmark = pytest.mark.django_db
@@ -82,13 +82,14 @@ def varied():
             record={
                 "status": RecordStatus.CORRECTED,
                 "status_reason": "Site",
-                "hl7_sent_version": 1,
                 "version": 2,
             }
         ),
-        _record(record={"status": RecordStatus.VOIDED, "status_reason": "Twice", "hl7_sent_version": 1}),
+        _record(record={"status": RecordStatus.VOIDED, "status_reason": "Twice"}),
         _record(person={"guardian_last_name": "Peña", "guardian_relationship": "ZZZ"}),
     ]
+    for sent in records[-3:-1]:  # the correction and the void were sent at version 1
+        Hl7SentFactory(record=sent)
     return [*records, HistoricalRecordFactory(administered_at=timezone.now() - timedelta(minutes=20))]
 
 

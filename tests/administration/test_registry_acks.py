@@ -16,7 +16,7 @@ from administration.reporting.acks import AckFileError, acks_read
 from administration.services import recording, registry
 from cvms.models import AuditEvent
 from cvms.roles import Role
-from tests.administration.factories import AdministrationRecordFactory, Hl7MessageFactory
+from tests.administration.factories import AdministrationRecordFactory, Hl7MessageFactory, hl7_sent_version
 from tests.administration.test_exports import _with_mfa
 from tests.factories import member
 
@@ -96,12 +96,16 @@ def test_an_ack_file_with_an_aa_and_an_ae_marks_one_accepted_and_puts_the_other_
     assert said.getvalue().startswith("1 accepted, 1 refused, 0 already imported, 0 unknown")
     accepted.refresh_from_db()
     refused.refresh_from_db()
-    assert (accepted.hl7_sent_version, accepted.hl7_accepted_version, accepted.hl7_rejected_version) == (
+    assert (hl7_sent_version(accepted), accepted.hl7_accepted_version, accepted.hl7_rejected_version) == (
         1,
         1,
         0,
     )
-    assert (refused.hl7_sent_version, refused.hl7_accepted_version, refused.hl7_rejected_version) == (0, 0, 1)
+    assert (hl7_sent_version(refused), refused.hl7_accepted_version, refused.hl7_rejected_version) == (
+        0,
+        0,
+        1,
+    )
     # Shown to the state, with the registry's error.
     official = personas.home[Role.STATE_OFFICIAL]
     _with_mfa(official)
@@ -188,7 +192,11 @@ def test_a_late_refusal_of_an_older_version_does_not_hold_a_record_accepted_sinc
     registry.hl7_acks_import(text=_ack(first_control, "AE"), by=None)
 
     refused.refresh_from_db()
-    assert (refused.hl7_sent_version, refused.hl7_accepted_version, refused.hl7_rejected_version) == (2, 2, 0)
+    assert (hl7_sent_version(refused), refused.hl7_accepted_version, refused.hl7_rejected_version) == (
+        2,
+        2,
+        0,
+    )
 
 
 def test_each_message_of_a_batch_is_kept_with_its_control_id_within_20_characters(sent):

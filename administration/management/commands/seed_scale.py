@@ -89,7 +89,7 @@ RECORDS_SQL = """
 INSERT INTO administration_administrationrecord (
     recipient_id, location_id, product_id, lot_id, dose_number, administered_at, route, site,
     volume_ml, vaccinator_id, screening_answers, refused, refusal_reason, product_exception,
-    source, form_number, status, status_reason, version, hl7_sent_version, recorded_by_id,
+    source, form_number, status, status_reason, version, recorded_by_id,
     created_at, changed_at)
 SELECT
     p.id,
@@ -107,7 +107,7 @@ SELECT
     CASE WHEN refused THEN NULL WHEN p.n %% 2 = 0 THEN 0.30 ELSE 0.50 END,
     (%(users)s::bigint[])[1 + p.n %% cardinality(%(users)s::bigint[])],
     '{}', refused, CASE WHEN refused THEN '03' ELSE '' END, '',
-    'online', NULL, 'recorded', '', 1, 0,
+    'online', NULL, 'recorded', '', 1,
     (%(users)s::bigint[])[1 + p.n %% cardinality(%(users)s::bigint[])],
     now(), now()
 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM recipients_recipient WHERE id > %(after)s) AS p
