@@ -41,6 +41,10 @@ class Raw:
     def as_string(self, linesep: str = "\n") -> str:
         return self.as_bytes(linesep).decode()
 
+    def get_charset(self):
+        """None: the console backend (make run) then reads the bytes as UTF-8, which they are."""
+        return None
+
 
 class PreparedEmail(EmailMultiAlternatives):
     """An invitation whose MIME form is made already (its subject, text and HTML are set too, for

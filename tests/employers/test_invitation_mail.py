@@ -88,3 +88,21 @@ def test_a_batch_in_two_languages_sends_each_person_their_own(db):
     bodies = {message.to[0]: message.body for message in mail.outbox}
     assert "Hola Rosa," in bodies[spanish.invitee.email]
     assert "Hello Mark," in bodies[english.invitee.email]
+
+
+@pytest.mark.parametrize("backend", ["console", "filebased"])
+def test_make_runs_mail_backends_write_the_invitation_and_mark_it_sent(
+    db, settings, tmp_path, capsys, backend
+):
+    """make run prints e-mail on the console: a batch's prepared message must suit it as well as
+    SMTP (it once failed every invitation 'for good' there)."""
+    settings.EMAIL_BACKEND = f"django.core.mail.backends.{backend}.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path
+    invitation = InvitationFactory(invitee__first_name="Rosa", invitee__language="es", status="pending")
+
+    assert invitations_send(invitation_ids=[invitation.pk]) == 1
+
+    written = capsys.readouterr().out if backend == "console" else next(tmp_path.iterdir()).read_text()
+    assert invitation.invitee.email in written and "Subject:" in written
+    invitation.refresh_from_db()
+    assert invitation.status == "sent"
