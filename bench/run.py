@@ -78,11 +78,14 @@ WHY_NOT = {
     "series rules, the evaluator) on 2 shared cores; its transaction is short (24 statements in "
     "all). Would meet it: the series rules cached per process, the form's rendering trimmed, more "
     "cores for the web processes.",
-    "dashboards:": "Not met: the raw SQL of each aggregate answers within a few ms (coverage sums "
-    "every day); the page around it (the gate, SVG charts and map, the table) costs the rest, on "
-    "2 shared cores, and each gunicorn worker draws its own cache. Would meet it: a shared Redis "
-    "cache (CACHE_URL), the default pages drawn right after each refresh, a running total per "
-    "county for coverage, weekly roll-ups for older weeks.",
+    "dashboards:": "Not met: this row draws what the cache hasn't seen (a new county each "
+    "request; the adverse events' list reads the records): every chart's aggregate from the "
+    "summaries, a few ms each at 2,000,000 doses, plus its SVG and table, many times the no-op "
+    "page's CPU on 2 cores shared with PostgreSQL and the load generator. A page once drawn (the "
+    "defaults, drawn by the worker after each refresh; any filter asked once since the summaries "
+    "last changed) is read back in one look-up of the shared cache. Would meet it: one grouped "
+    "query per page instead of one per chart, the adverse events' dose day kept on the event, web "
+    "processes on cores of their own.",
     "export_cvrs": "Not met on this size: the command's start (Django and its apps) is a fixed cost "
     "beside a COPY of a few thousand rows; the rate after the start is in this note. At 1,000,000 "
     "doses the start spreads out.",
