@@ -16,6 +16,7 @@ from enrollment.selectors import (
     CONTACT_NAME_NOT_A_NAME,
     ORGANIZATION_ROLES,
     counties_for_zip,
+    county_options,
     duplicate_tax_id_message,
     pin_taken,
     tax_id_holder,
@@ -337,7 +338,7 @@ class QueueFilterForm(FilterForm):
         required=False,
         queryset=County.objects.only("name", "name_es"),
         empty_label=_("Any county"),
-        widget=QuickSelect,
+        widget=QuickSelect(option_rows=county_options),
     )
     phase = forms.ModelChoiceField(
         label=_("Phase"),

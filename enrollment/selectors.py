@@ -10,9 +10,11 @@ from guardian.shortcuts import get_objects_for_user
 
 from cvms.models import Membership, User
 from cvms.roles import Role
+from cvms.translated import translated_values
 from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, ReadinessScope
 from enrollment.models import (
     ApplicationLocation,
+    County,
     EnrollmentApplication,
     IssuedPin,
     Location,
@@ -265,6 +267,12 @@ QUEUE_COLUMNS = (
     "priority_group__code",
     "applicant__email",
 )
+
+
+def county_options(counties: QuerySet[County]) -> list[tuple[str, str]]:
+    """A county select's options, named as `str(county)` names them, read as rows rather than
+    instances (QuickSelect's `option_rows`)."""
+    return translated_values(counties, "name")
 
 
 def review_queue(
