@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cvms.inputs import is_ascii_digits
 from cvms.widgets import QuickSelect
+from enrollment.interface import county_options
 from enrollment.models import County, Location
-from enrollment.selectors import county_options
 from inventory import selectors
 from inventory.enums import MovementKind, WasteReason
 from inventory.models import Product, Stock
