@@ -64,11 +64,16 @@ from bench.harness import (  # noqa: E402
 # Why a target is not met on this machine, and what would meet it: added to the note of each row
 # (by the start of its name) whose `met` is false. What profiling found (bench/README.md, issue 18).
 WHY_NOT = {
-    "state page": "Not met: at light load a page's p95 follows its CPU time, and a list page still "
-    "spends 15-30 ms of Python (the filter form, the rows' rendering) against about 5 ms for the "
-    "no-op page; its queries are bounded and indexed (tests/cvms/test_page_costs.py). Would meet "
-    "it: plain filter forms and cheaper row rendering (the next trim), web processes on cores of "
-    "their own.",
+    "state page": "Not met: at light load a page's p95 follows its CPU time. A list page now spends "
+    "about 9-13 ms of CPU in-process (cProfile, a full page of rows) against 3.5-4.5 ms for the "
+    "no-op page: its rows are written in Python (cvms/rows.py) and its filters' options read as "
+    "rows; what remains is the layout (about 2 ms: the menu, the portal switcher's query, the "
+    "account menu), the filter form (1-1.5 ms for 100 counties and 55 products), the ORM building "
+    "4-6 more queries than the no-op page (bounded and indexed: tests/cvms/test_page_costs.py), "
+    "and an audit row per page of people. On 2 cores shared with PostgreSQL, the load generator "
+    "and (this session) other engineers' work, p95 is mostly queueing. Would meet it: web "
+    "processes on cores of their own; next trims: the portal switcher's memberships read with the "
+    "gate's own query, the counties' options drawn once per process and language.",
     "booking": "Not met: a booking's CPU here is mostly Django's (the form, eligibility and the "
     "forecaster, the page), on 2 cores shared by gunicorn, PostgreSQL and the load generator; the "
     "database side is counters by conditional UPDATE with no location lock. Would meet it: the "

@@ -2,6 +2,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, resolve, reverse
+from django.utils import translation
 
 from cvms.access import portals_for
 from cvms.hooks import portal_menu
@@ -24,7 +25,21 @@ def _menu_links(request, portal: str) -> tuple[tuple[str, str, str], ...]:
     # once per process for each (portal, roles) rather than resolving every item's URL on every
     # page (a third of a light page's own time at state scale, issue 18).
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _menu_links_for(portal, acting_roles(request), urlconf, get_script_prefix())
+    language = translation.get_language()
+    return _translated_menu(portal, acting_roles(request), urlconf, get_script_prefix(), language)
+
+
+@lru_cache(maxsize=256)
+def _translated_menu(
+    portal: str, roles: frozenset[Role], urlconf: str, prefix: str, language: str | None
+) -> tuple:
+    """`_menu_links_for` with its labels translated into `language`: once per process, not
+    twenty lazy strings through gettext on every page."""
+    with translation.override(language):
+        return tuple(
+            (str(label), url_name, url)
+            for label, url_name, url in _menu_links_for(portal, roles, urlconf, prefix)
+        )
 
 
 @lru_cache(maxsize=256)
@@ -47,10 +62,13 @@ def portal(request):
     current = getattr(request, "portal", None)
     user = getattr(request, "user", None)
     links = _menu_links(request, current) if current and user is not None else ()
+    path = request.path
     return {
         "site_name": settings.SITE_NAME,
         "current_portal": current,
         "portal_menu": [(label, url_name) for label, url_name, _url in links],
-        "portal_menu_links": [(label, url) for label, _url_name, url in links],
+        # (label, URL, whether it is this page): compared here once, not twice per item in
+        # the layout.
+        "portal_menu_links": [(label, url, url == path) for label, _url_name, url in links],
         "available_portals": (lambda: portals_for(user)) if user is not None else [],
     }

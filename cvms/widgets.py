@@ -18,7 +18,16 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 
 class QuickSelect(forms.Select):
     """A single-choice `forms.Select` with the markup of Django's templates, written without
-    them: the first option whose value matches is selected, as Django's `optgroups` decides."""
+    them: the first option whose value matches is selected, as Django's `optgroups` decides.
+
+    `option_rows`, for a model choice field: a function from the field's queryset to its options'
+    (value, label) pairs read as plain rows (`translated_values`), where building an instance per
+    option costs more than the page around it; it must give the labels the instances give.
+    """
+
+    def __init__(self, attrs=None, choices=(), *, option_rows=None):
+        super().__init__(attrs, choices)
+        self.option_rows = option_rows
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         options = "".join(self._options(self.format_value(value)))
@@ -50,6 +59,8 @@ class QuickSelect(forms.Select):
             return choices
         # ModelChoiceIterator's own choices, from one plain query rather than .iterator()'s cursor.
         empty = [("", choices.field.empty_label)] if choices.field.empty_label is not None else []
+        if self.option_rows is not None:
+            return empty + list(self.option_rows(choices.queryset.all()))
         return empty + [choices.choice(instance) for instance in choices.queryset.all()]
 
 

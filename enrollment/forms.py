@@ -16,6 +16,7 @@ from enrollment.selectors import (
     CONTACT_NAME_NOT_A_NAME,
     ORGANIZATION_ROLES,
     counties_for_zip,
+    county_options,
     duplicate_tax_id_message,
     pin_taken,
     tax_id_holder,
@@ -316,27 +317,33 @@ class FilterForm(forms.Form):
 
 
 class QueueFilterForm(FilterForm):
+    # QuickSelect and only what the options show: the review queue's filters drew slower than
+    # its rows (issue 18).
     q = forms.CharField(label=_("Search by name"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any status"))]
         + [c for c in ApplicationStatus.choices if c[0] != ApplicationStatus.DRAFT],
+        widget=QuickSelect,
     )
     kind = forms.ChoiceField(
-        label=_("Type"), required=False, choices=[("", _("Any type")), *OrganizationKind.choices]
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Any type")), *OrganizationKind.choices],
+        widget=QuickSelect,
     )
     county = forms.ModelChoiceField(
         label=_("County"),
         required=False,
-        queryset=County.objects.all(),
+        queryset=County.objects.only("name", "name_es"),
         empty_label=_("Any county"),
-        widget=QuickSelect,
+        widget=QuickSelect(option_rows=county_options),
     )
     phase = forms.ModelChoiceField(
         label=_("Phase"),
         required=False,
-        queryset=PriorityGroup.objects.all(),
+        queryset=PriorityGroup.objects.only("code", "label", "label_es"),
         to_field_name="code",
         empty_label=_("Any phase"),
         widget=QuickSelect,
@@ -346,10 +353,16 @@ class QueueFilterForm(FilterForm):
 class OrganizationFilterForm(FilterForm):
     q = forms.CharField(label=_("Search by name or PIN"), required=False)
     kind = forms.ChoiceField(
-        label=_("Type"), required=False, choices=[("", _("Any type")), *OrganizationKind.choices]
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Any type")), *OrganizationKind.choices],
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *OrganizationStatus.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *OrganizationStatus.choices],
+        widget=QuickSelect,
     )
 
 

@@ -5,12 +5,14 @@ An app above imports `enrollment.interface` and nothing else of enrollment, apar
 choices). import-linter holds the apps above to it (pyproject.toml).
 
 The apps above scope a vaccinator's pages to the locations where they work (`locations_for`) and
-fill a county from a ZIP code (`counties_for_zip`).
+fill a county from a ZIP code (`counties_for_zip`); their filters list counties with
+`county_options`.
 """
 
-from enrollment.selectors import counties_for_zip, locations_for
+from enrollment.selectors import counties_for_zip, county_options, locations_for
 
 __all__ = [
     "counties_for_zip",
+    "county_options",
     "locations_for",
 ]

@@ -10,9 +10,11 @@ from guardian.shortcuts import get_objects_for_user
 
 from cvms.models import Membership, User
 from cvms.roles import Role
+from cvms.translated import translated_values
 from enrollment.enums import ApplicationStatus, DecisionAction, OrganizationKind, ReadinessScope
 from enrollment.models import (
     ApplicationLocation,
+    County,
     EnrollmentApplication,
     IssuedPin,
     Location,
@@ -253,6 +255,26 @@ def applications_of(user: User, kind: str) -> QuerySet[EnrollmentApplication]:
     return EnrollmentApplication.objects.filter(applicant=user, kind=kind).select_related("organization")
 
 
+# What the review queue shows of each application (an application, its applicant and its group
+# hold some sixty columns; a page of rows as whole instances cost more than its query, issue 18).
+QUEUE_COLUMNS = (
+    "legal_name",
+    "kind",
+    "status",
+    "submitted_at",
+    "county__name",
+    "county__name_es",
+    "priority_group__code",
+    "applicant__email",
+)
+
+
+def county_options(counties: QuerySet[County]) -> list[tuple[str, str]]:
+    """A county select's options, named as `str(county)` names them, read as rows rather than
+    instances (QuickSelect's `option_rows`)."""
+    return translated_values(counties, "name")
+
+
 def review_queue(
     *, status: str = "", kind: str = "", county: str = "", phase: str = "", search: str = ""
 ) -> QuerySet[EnrollmentApplication]:
@@ -261,6 +283,7 @@ def review_queue(
     applications = (
         EnrollmentApplication.objects.exclude(status=ApplicationStatus.DRAFT)
         .select_related("county", "priority_group", "applicant")
+        .only(*QUEUE_COLUMNS)
         .annotate(location_count=Count("locations"))
         .order_by("priority_group__position", "submitted_at", "id")
     )

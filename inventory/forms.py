@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cvms.inputs import is_ascii_digits
 from cvms.widgets import QuickSelect
+from enrollment.interface import county_options
 from enrollment.models import County, Location
 from inventory import selectors
 from inventory.enums import MovementKind, WasteReason
@@ -78,6 +79,11 @@ class ProductForm(forms.ModelForm):
         return ndc
 
 
+def product_options(products) -> list[tuple[int, str]]:
+    """The product select's options read as rows (QuickSelect's `option_rows`)."""
+    return [(pk, Product.label(name, ndc)) for pk, name, ndc in products.values_list("pk", "name", "ndc")]
+
+
 class StateStockFilterForm(forms.Form):
     """The state stock page's filters, drawn as plain fields with Bootstrap's classes rather than
     through crispy (a third of the page's CPU, issue 18); the selects read only what their
@@ -87,13 +93,13 @@ class StateStockFilterForm(forms.Form):
         label=_("Product"),
         queryset=Product.objects.only("name", "ndc"),
         required=False,
-        widget=QuickSelect(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}, option_rows=product_options),
     )
     county = forms.ModelChoiceField(
         label=_("County"),
         queryset=County.objects.only("name", "name_es"),
         required=False,
-        widget=QuickSelect(attrs={"class": "form-select"}),
+        widget=QuickSelect(attrs={"class": "form-select"}, option_rows=county_options),
     )
     lot = forms.CharField(
         label=_("Lot number"),

@@ -73,7 +73,12 @@ class Product(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (NDC {self.ndc})"
+        return self.label(self.name, self.ndc)
+
+    @staticmethod
+    def label(name: str, ndc: str) -> str:
+        """How a product is named in lists and choices (also from rows read without instances)."""
+        return f"{name} (NDC {ndc})"
 
 
 class SeriesRule(models.Model):

@@ -13,6 +13,7 @@ from cvms.access import StatePortalView
 from cvms.dbrouter import ReplicaReadsMixin
 from cvms.inputs import search_text
 from cvms.pagination import BoundedPaginator
+from cvms.rows import esc, intcomma, local_date, rows_html
 from inventory import selectors
 from inventory.forms import AllocationForm, ProductForm, StateStockFilterForm, TransferDecisionForm
 from inventory.models import Product
@@ -52,7 +53,39 @@ class StateStockView(StatePortalView, ReplicaReadsMixin, ListView):
         context["form"] = self.form
         context["totals"] = selectors.stock_totals(county_id=self.county_id)
         context["soon_days"] = selectors.EXPIRING_SOON_DAYS
+        # Both tables' rows written in Python (cvms/rows.py): their markup is in _total_row and
+        # _stock_row below.
+        context["total_rows"] = rows_html(context["totals"], _total_row)
+        # Written as `{% translate %}` writes them: the catalogue's text, not escaped.
+        expired = _("Expired — can't be used")
+        soon = _("Expires soon")
+        context["stock_rows"] = rows_html(context["stocks"], lambda stock: _stock_row(stock, expired, soon))
         return context
+
+
+def _total_row(row: dict) -> str:
+    return (
+        f"<tr><td>{esc(row['location__county__name'])}</td><td>{esc(row['lot__product__name'])}</td>"
+        f'<td class="text-end">{intcomma(row["doses"])}</td></tr>\n'
+    )
+
+
+def _stock_row(stock: dict, expired: str, soon: str) -> str:
+    """A `stock_level_rows` row; expired lots in red, lots expiring soon in yellow."""
+    if stock["is_expired"]:
+        tr, badge = ' class="table-danger"', f'<span class="badge text-bg-danger">{expired}</span>'
+    elif stock["expires_soon"]:
+        tr, badge = ' class="table-warning"', f'<span class="badge text-bg-warning">{soon}</span>'
+    else:
+        tr, badge = "", ""
+    return (
+        f"<tr{tr}>\n"
+        f'      <td>{esc(stock["location_name"])} <span class="text-body-secondary">'
+        f"({esc(stock['organization_name'])})</span></td><td>{esc(stock['county_name'])}</td>\n"
+        f"      <td>{esc(stock['product_name'])}</td><td>{esc(stock['lot_number'])}</td>"
+        f"<td>{esc(local_date(stock['expires_on'], 'Y-m-d'))}</td>\n"
+        f'      <td class="text-end">{intcomma(stock["on_hand"])}</td><td>{badge}</td></tr>\n'
+    )
 
 
 class AllocationListView(StatePortalView, ListView):

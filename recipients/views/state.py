@@ -8,6 +8,7 @@ from django.views.generic import ListView, TemplateView, View
 
 from cvms.access import StatePortalView
 from cvms.pagination import BoundedPaginator
+from cvms.rows import esc, local_date, or_dash, row_url, rows_html
 from cvms.searches import PostedSearchMixin, search_audit
 from enrollment.models import PriorityGroup
 from recipients import selectors, services
@@ -116,6 +117,8 @@ class RecipientsView(PostedSearchMixin, StatePortalView, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = self.search_form()
+        url = row_url("state:recipients.recipient")
+        context["recipient_rows"] = rows_html(context["recipients"], lambda row: _recipient_row(row, url))
         search_audit(
             action="recipients.recipient.searched",
             request=self.request,
@@ -123,6 +126,17 @@ class RecipientsView(PostedSearchMixin, StatePortalView, ListView):
             found=[recipient.pk for recipient in context["recipients"]],
         )
         return context
+
+
+def _recipient_row(person: Recipient, url) -> str:
+    """A row of the state's list of people (cvms/rows.py: written in Python, issue 18)."""
+    county = person.county.name if person.county is not None else ""
+    group = person.priority_group.code if person.priority_group is not None else ""
+    return (
+        f'<tr><td><a href="{url(person.pk)}">{esc(person.last_name)}, {esc(person.first_name)}</a></td>'
+        f"<td>{local_date(person.date_of_birth, 'Y-m-d')}</td><td>{or_dash(county)}</td>"
+        f"<td>{or_dash(group)}</td></tr>\n"
+    )
 
 
 class RecipientDetailView(StatePortalView, TemplateView):

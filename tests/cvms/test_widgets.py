@@ -83,3 +83,32 @@ def test_quick_select_reads_a_model_choice_field_without_a_server_side_cursor():
     assert len(quick) == 1 and not isinstance(quick[0], psycopg.ServerCursor)
     # The control: Django's own Select reads the same rows through a server-side cursor.
     assert any(isinstance(cursor, psycopg.ServerCursor) for cursor in django_)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_options_read_as_rows_are_the_options_instances_give(language):
+    from django.utils import translation
+
+    from enrollment.selectors import county_options
+    from inventory.forms import product_options
+    from inventory.models import Product
+    from tests.inventory.factories import ProductFactory
+
+    ProductFactory(name="Vacuna & <Co>")
+    chosen = County.objects.order_by("name")[3]
+
+    def bound(model, widget):
+        class Filter(forms.Form):
+            place = forms.ModelChoiceField(model.objects.all(), required=False, widget=widget)
+
+        return str(Filter({"place": model.objects.order_by("pk").last().pk})["place"])
+
+    with translation.override(language):
+        for model, rows in ((County, county_options), (Product, product_options)):
+            assert _same_markup(bound(model, QuickSelect(option_rows=rows))) == _same_markup(
+                bound(model, forms.Select)
+            )
+        assert f'<option value="{chosen.pk}">{chosen}</option>' in bound(
+            County, QuickSelect(option_rows=county_options)
+        )
