@@ -145,6 +145,17 @@ def test_adverse_events_follow_the_dose_given_within_the_ranges_days_in_the_stat
     assert next_day.description not in page.content.decode()
 
 
+def test_an_adverse_events_row_escapes_what_was_typed_shortens_it_and_says_not_reported(state_client):
+    from tests.administration.factories import AdverseEventFactory
+
+    AdverseEventFactory(
+        record__administered_at=timezone.now() - timedelta(1), description="<b>Hives</b> " + "x" * 200
+    )
+    page = state_client.get(reverse("state:dashboards.adverse_events")).content.decode()
+    assert "&lt;b&gt;Hives&lt;/b&gt; " + "x" * 106 + "…</td>" in page and "<b>Hives" not in page
+    assert '<span class="text-body-secondary">not reported</span>' in page
+
+
 def test_lagging_locations_are_listed_and_reminded_in_one_step(
     state_client, django_capture_on_commit_callbacks
 ):
