@@ -47,9 +47,9 @@ RAW = {
         "WHERE day BETWEEN %(start)s AND %(end)s GROUP BY priority_group_id, stage"
     ),
     "adverse events": (
-        "SELECT e.id FROM administration_adverseevent e "
+        "SELECT e.id, r.dose_number FROM administration_adverseevent e "
         "JOIN administration_administrationrecord r ON r.id = e.record_id "
-        "WHERE r.administered_at >= %(start)s AND r.administered_at < %(end)s::date + 1 "
+        "WHERE e.onset_at >= %(start)s AND e.onset_at < %(end)s::date + 1 "
         "ORDER BY e.onset_at DESC, e.id DESC LIMIT 50"
     ),
     "reporting lag": (

@@ -211,13 +211,13 @@ def wastage(filters: Filters, key: str) -> list[tuple[object, int]]:
 
 
 def adverse_events(filters: Filters, *, severity: str = ""):
-    """The adverse events reported with a dose given in the range (newest first)."""
-    # The range's bounds as instants of the state's time zone, compared with the dose's time as
-    # it is stored (`__date` would convert every joined record's time first: twice the work).
+    """The adverse events whose onset falls in the range (newest first)."""
+    # The range's bounds as instants of the state's time zone, compared with the onset as it is
+    # stored, by its index: a state's events of a few weeks, not every event joined to its dose.
     zone = timezone.get_current_timezone()
     events = AdverseEvent.objects.filter(
-        record__administered_at__gte=datetime.combine(filters.start, time.min, tzinfo=zone),
-        record__administered_at__lt=datetime.combine(filters.end + timedelta(1), time.min, tzinfo=zone),
+        onset_at__gte=datetime.combine(filters.start, time.min, tzinfo=zone),
+        onset_at__lt=datetime.combine(filters.end + timedelta(1), time.min, tzinfo=zone),
     )
     if filters.county:
         events = events.filter(

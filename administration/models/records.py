@@ -166,6 +166,8 @@ class AdverseEvent(models.Model):
 
     class Meta:
         ordering = ["onset_at", "id"]
+        # The state's list: a range of onsets, newest first.
+        indexes = [models.Index(fields=["onset_at", "id"], name="adverseevent_onset")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reported_to_vaers=False) | ~Q(vaers_number=""), name="adverseevent_vaers_number"

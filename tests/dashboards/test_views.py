@@ -126,19 +126,25 @@ def test_adverse_events_list_filters_by_severity_and_exports_the_vaers_number(st
     assert rows[1][1:5] == ["Moderate", "Fever and chills", "yes", "2021-0001234"]
 
 
-def test_adverse_events_follow_the_dose_given_within_the_ranges_days_in_the_states_time_zone(state_client):
+def test_adverse_events_are_listed_by_their_onset_within_the_ranges_days_in_the_states_time_zone(
+    state_client,
+):
     from datetime import datetime, time
 
     from tests.administration.factories import AdverseEventFactory
 
     zone = timezone.get_current_timezone()
     day = timezone.localdate() - timedelta(3)
+    dose = datetime.combine(day - timedelta(1), time(9), tzinfo=zone)  # the day before the range
     late = AdverseEventFactory(
-        record__administered_at=datetime.combine(day, time(23, 30), tzinfo=zone), description="Late dose"
+        record__administered_at=dose,
+        onset_at=datetime.combine(day, time(23, 30), tzinfo=zone),
+        description="Late evening",
     )
     next_day = AdverseEventFactory(
-        record__administered_at=datetime.combine(day + timedelta(1), time(0, 30), tzinfo=zone),
-        description="Next morning's dose",
+        record__administered_at=dose,
+        onset_at=datetime.combine(day + timedelta(1), time(0, 30), tzinfo=zone),
+        description="Next morning",
     )
     page = state_client.get(reverse("state:dashboards.adverse_events"), {"start": day, "end": day})
     assert late.description in page.content.decode()
