@@ -14,7 +14,9 @@ class AdministrationConfig(AppConfig):
         # The series rules are kept per process (administration.selectors.clinical): a saved
         # product or rule, or a rule's list of products it completes, forgets them.
         for model in (Product, SeriesRule):
-            post_save.connect(series_rules_forget, sender=model, dispatch_uid=f"series_rules_{model.__name__}")
+            post_save.connect(
+                series_rules_forget, sender=model, dispatch_uid=f"series_rules_saved_{model.__name__}"
+            )
             post_delete.connect(
                 series_rules_forget, sender=model, dispatch_uid=f"series_rules_deleted_{model.__name__}"
             )

@@ -56,12 +56,13 @@ def test_a_booking_through_the_page_runs_a_fixed_handful_of_queries(
 ):
     """14 statements, the request's whole cost: 4 for the gate (session, user, groups, the
     person, whom the booking doesn't read again), 1 the slot with its clinic (a full one is
-    refused here), 2 the forecaster (doses, appointments); then the booking's transaction: the clinic held, the
-    INSERT, the later doses, the audit row, the outbox row, and last the two conditional
-    UPDATEs (the slot, the location's doses). The series rules are the process's (read once,
-    not per request), and the connection's lock timeout was set when it was opened. The test's
-    own transaction adds the SAVEPOINT and RELEASE that are the booking's BEGIN and COMMIT in
-    production (16 here); the e-mail and the roster come after commit."""
+    refused here), 2 the forecaster (doses, appointments); then the booking's transaction:
+    the clinic held, the INSERT, the later doses, the audit row, the outbox row, and last the
+    two conditional UPDATEs (the slot, the location's doses). The series rules are the
+    process's (read once, not per request), and the connection's lock timeout was set when it
+    was opened. The test's own transaction adds the SAVEPOINT and RELEASE that are the
+    booking's BEGIN and COMMIT in production (16 here); the e-mail and the roster come after
+    commit."""
     person = RecipientFactory(group="2")
     the_clinic = clinic(slot_capacity=10)
     slot = the_clinic.slots.first()

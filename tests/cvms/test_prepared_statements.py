@@ -45,7 +45,9 @@ def test_the_web_service_asks_for_prepared_statements_and_others_do_not():
 
 def _prepared(wrapper) -> list[str]:
     with wrapper.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%cvms_user%"])
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%cvms_user%"]
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
