@@ -111,7 +111,8 @@ class Gunicorn:
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(  # noqa: S603
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "cvms.wsgi", "-c", str(ROOT / "gunicorn.conf.py")],
-            env=self.env,
+            # As docker-compose.yml's web service runs: its statements prepared on its connections.
+            env={"DATABASE_PREPARED_STATEMENTS": "1", **self.env},
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -52,23 +52,30 @@ def publish(row: OutboxTask, *, task=None, long_job: bool = False) -> bool:
     """Hand the row's task to Celery; True when the broker took it (or it ran in-process)."""
     task = task or current_app.tasks[row.task]
     options = {"queue": row.queue} if row.queue else {}
-    OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    # The attempt is counted with its outcome, one UPDATE (a booking's request pays for each
+    # statement; a process that dies while publishing leaves the row to the sweep uncounted).
     if long_job and settings.CELERY_TASK_ALWAYS_EAGER and settings.TASKS_LONG_IN_THREAD:
         run_in_thread(task, row.kwargs)
-        OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
+        _attempted(row, dispatched=True)
         return True
     try:
         task.apply_async(kwargs=row.kwargs, **options)
     except Exception:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             raise  # in-process: the task itself failed; let the caller see it, as before
+        _attempted(row, dispatched=False)
         # The broker is unreachable: the sweep will publish it once it's back.
         logger.warning(
             "Could not publish %s (outbox row %s); the sweep will retry", row.task, row.pk, exc_info=True
         )
         return False
-    OutboxTask.objects.filter(pk=row.pk).update(dispatched_at=timezone.now())
+    _attempted(row, dispatched=True)
     return True
+
+
+def _attempted(row: OutboxTask, *, dispatched: bool) -> None:
+    changes = {"dispatched_at": timezone.now()} if dispatched else {}
+    OutboxTask.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, **changes)
 
 
 THREAD_PREFIX = "cvms-task-"

@@ -137,6 +137,14 @@ for _database in DATABASES.values():
         # rows (issue 18). A job that wants it can `SET LOCAL jit = on`. (Behind PgBouncer in
         # transaction mode, which drops startup options, set it on the role: docs/scaling.md.)
         _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Web processes (DATABASE_PREPARED_STATEMENTS=1, docker-compose.yml's web service): the
+        # values bound by PostgreSQL, not pasted into the SQL by psycopg, so that a statement a
+        # connection ran 5 times is prepared there and PostgreSQL stops parsing and planning it
+        # on every request: half a booking's PostgreSQL CPU (issue 18, bench/profile_posts.py).
+        # Not for the workers: the invitations' sent marks send two statements at once, which
+        # bound parameters refuse. (Behind PgBouncer: 1.21 or later, max_prepared_statements.)
+        if env_bool("DATABASE_PREPARED_STATEMENTS", False):
+            _database["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 # How long opening a connection waits for a restarting PostgreSQL (refused, or "starting up")
 # before the request fails: a restart takes a few seconds, and the requests of those seconds are
 # served late rather than refused (cvms/dbbackend/base.py).

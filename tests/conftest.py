@@ -81,10 +81,19 @@ def _site_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache; each test starts with none. The process's copy of
+    the series rules too: a rolled-back test's products leave no signal behind."""
     cache.clear()
+    _forget_series_rules()
     yield
     cache.clear()
+    _forget_series_rules()
+
+
+def _forget_series_rules():
+    from administration.selectors import clinical
+
+    clinical._process_rules = None
 
 
 @pytest.fixture

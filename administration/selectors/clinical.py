@@ -8,11 +8,13 @@ A product without a `SeriesRule` row is read from its own catalogue fields (dose
 minimum interval, dose volume): no age limits, no booster.
 """
 
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -53,15 +55,25 @@ def rule_of(product: Product, row: SeriesRuleRow | None = None) -> SeriesRule:
     )
 
 
-# Within `series_rules_kept()`: the rules read once, for the rest of the block.
+# The catalogue's rules as this process read them last: (when, by product id). The catalogue is
+# small and changes rarely (an operator's edit in the admin), while every booking and every dose
+# recorded asks for it: reading it costs three queries and about a hundred model instances, so
+# a web process reads it once and keeps it. A change saved in this process forgets it at once
+# (`series_rules_forget`, connected to the models' signals in administration/apps.py) and again
+# when its transaction commits; another process's copy is read again once it is
+# SERIES_RULES_MAX_AGE seconds old, so an edit reaches every web process within that time.
+SERIES_RULES_MAX_AGE = 60.0
+_process_rules: tuple[float, dict[int, SeriesRule]] | None = None
+
+# Within `series_rules_kept()`: one copy of the rules for the whole block.
 _kept: ContextVar[dict | None] = ContextVar("series_rules_kept", default=None)
 
 
 @contextmanager
 def series_rules_kept():
-    """Within the block, `series_rules()` reads the catalogue's rules once: a booking asks the
-    forecaster and the age limits several times in one request, and the rules don't change
-    under it (an edit in the admin is seen by the next request)."""
+    """Within the block, `series_rules()` answers with one copy of the rules: a booking asks the
+    forecaster and the age limits several times in one request, and they all judge by the
+    same rules even if the process's copy is read again meanwhile."""
     if _kept.get() is not None:
         yield
         return
@@ -73,14 +85,40 @@ def series_rules_kept():
 
 
 def series_rules() -> dict[int, SeriesRule]:
-    """Every product's rules, by product id (three queries; the catalogue is small; once per
-    `series_rules_kept` block)."""
+    """Every product's rules, by product id: the process's copy (three queries when it is read
+    again; see SERIES_RULES_MAX_AGE). The dict is shared: read it, never change it."""
     kept = _kept.get()
-    if kept is None:
-        return _series_rules_read()
-    if not kept:
-        kept.update(_series_rules_read())
-    return kept
+    if kept:
+        return kept
+    rules = _rules_of_the_process()
+    if kept is not None:
+        kept.update(rules)
+    return rules
+
+
+def _rules_of_the_process() -> dict[int, SeriesRule]:
+    global _process_rules
+    now = time.monotonic()
+    held = _process_rules
+    if held is not None and now - held[0] < SERIES_RULES_MAX_AGE:
+        return held[1]
+    rules = _series_rules_read()
+    _process_rules = (now, rules)
+    return rules
+
+
+def series_rules_forget(**kwargs) -> None:
+    """Forget the process's copy of the rules, now and when the current transaction commits (a
+    read between the save and the commit could keep what a rollback then undoes). A receiver of
+    the catalogue's signals (administration/apps.py)."""
+    global _process_rules
+    _process_rules = None
+    transaction.on_commit(_forget_now, using=kwargs.get("using"))
+
+
+def _forget_now() -> None:
+    global _process_rules
+    _process_rules = None
 
 
 def _series_rules_read() -> dict[int, SeriesRule]:

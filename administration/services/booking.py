@@ -164,6 +164,7 @@ def appointment_book(
     request=None,
     check_admission: bool = True,
     clinic_id: int | None = None,
+    recipient_read_now: bool = False,
 ) -> Appointment:
     """Book a place in a slot for one dose. Refuses a full slot or a location without doses left
     (`SlotFull`), a clinic the person may not book (`NotEligible`), a second dose too early
@@ -171,16 +172,19 @@ def appointment_book(
     changes when refused. `check_admission=False`: a vaccinator books the next dose of a series
     the person began (services.visits), so whether the clinic admits them isn't asked again.
     `dose_number` None: the dose due next, as the forecaster says. `clinic_id`: the slot must be
-    one of this clinic's (the page the person booked from).
+    one of this clinic's (the page the person booked from). `recipient_read_now`: the caller read
+    `recipient` with its priority group in this request (the portal's gate), so it isn't read
+    again.
 
     The person and the slot are checked by plain reads first; then one short transaction: the
     clinic held open, the appointment, its audit row (one INSERT, kept with the booking so the
     trail can't miss one) and the promise of its follow-up (the outbox), and last the two
     counters. The confirmation e-mail and the person's roster status follow after commit
     (`appointment_booked_follow_up`, a task)."""
-    # Re-read the person with their group: whether it is open is decided now, not when the
-    # caller loaded them.
-    recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
+    # The person with their group as they are now: whether it is open is decided now, not when
+    # a caller loaded them some time ago.
+    if not recipient_read_now:
+        recipient = Recipient.objects.select_related("priority_group").get(pk=recipient.pk)
     slot = _open_slot(slot_id, clinic_id=clinic_id)
     clinic = slot.clinic
     if check_admission and not selectors.clinic_admits(clinic=clinic, recipient=recipient):

@@ -110,10 +110,13 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
 
     @method_decorator(series_rules_kept())
     def post(self, request, *args, **kwargs):
-        clinic = self.get_clinic()
         appointment = _rescheduling(self)
         slot_id = id_or_none(request.POST.get("slot", ""))
-        if slot_id is None or (appointment is not None and not clinic.slots.filter(pk=slot_id).exists()):
+        # A new booking doesn't read the clinic: the service reads the slot with its clinic and
+        # refuses a slot of another (a clinic that doesn't exist is the page's 404 on refusal).
+        if slot_id is None or (
+            appointment is not None and not self.get_clinic().slots.filter(pk=slot_id).exists()
+        ):
             messages.error(request, _("Choose a time."))
             return self.render_to_response(self.get_context_data())
         try:
@@ -131,7 +134,8 @@ class ClinicSlotsView(RecipientRecordMixin, RecipientPortalView, TemplateView):
                     dose_number=None,
                     by=request.user,
                     request=request,
-                    clinic_id=clinic.pk,
+                    clinic_id=self.kwargs["clinic_pk"],
+                    recipient_read_now=True,  # by the gate, with their group, in this request
                 )
                 messages.success(request, _("Your appointment is booked. We sent you an e-mail."))
         except booking.BookingError as refused:

@@ -212,9 +212,11 @@ def test_recipient_clinic_search_runs_a_fixed_number_of_queries(
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
+    few_queries = len(few.captured_queries)  # read now: the next request empties the log it reads
     for _ in range(8):
         clinic(location=location)
-    with django_assert_num_queries(len(few.captured_queries)):
+    client.get(url)  # the new clinics' products: the process reads the series rules once again
+    with django_assert_num_queries(few_queries):
         client.get(url)
 
 

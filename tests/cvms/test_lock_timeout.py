@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError, connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -119,13 +120,11 @@ def test_other_errors_are_left_to_django():
 @pytest.fixture
 def web_connection(settings, transactional_db):
     """The test's connection opened again, as a web process opens one, with a short lock wait;
-    it gets the usual wait back after the test."""
-    usual = settings.LOCK_TIMEOUT_MS
+    closed after the test, so the next test's opens with the usual wait."""
     settings.LOCK_TIMEOUT_MS = 200
     connection.close()
     yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = %s", [f"{usual}ms"])
+    connection.close()
 
 
 def _lock_timeout() -> str:
@@ -188,3 +187,29 @@ def test_a_wait_outside_the_lock_helpers_gives_up_too_and_answers_please_try_aga
 
     assert locking.is_lock_timeout(gave_up.value)
     assert (response.status_code, response["Retry-After"]) == (503, "2")
+
+
+@pytest.mark.postgres
+def test_a_lock_on_a_web_processs_connection_costs_no_statement_of_its_own(web_connection):
+    """The connection already waits at most LOCK_TIMEOUT_MS: the lock is its one statement."""
+    user = UserFactory()
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        lock_one(User.objects.all(), pk=user.pk)
+        timeout = _lock_timeout()
+
+    assert timeout == "200ms"
+    assert [q["sql"] for q in queries.captured_queries if "lock_timeout" in q["sql"]] == ["SHOW lock_timeout"]
+
+
+@pytest.mark.postgres
+def test_a_celery_workers_lock_waits_at_most_lock_timeout_ms_all_the_same(web_connection, monkeypatch):
+    monkeypatch.setattr(locking, "_bounded_connections", True)
+    _workers_wait_for_locks_unbounded()
+    connection.close()
+    user = UserFactory()
+
+    with transaction.atomic():
+        lock_one(User.objects.all(), pk=user.pk)
+        assert _lock_timeout() == "200ms"  # for the helper's transaction
+    assert _lock_timeout() == "0"  # and unbounded again after it

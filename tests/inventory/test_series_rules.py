@@ -80,3 +80,43 @@ def test_operators_edit_the_rules_in_the_admin(admin_client):
         None,
     )
     assert series_rules()[rule.product_id].min_age_months == 192
+
+
+def test_a_process_reads_the_rules_once_and_again_after_a_rule_is_saved(django_assert_num_queries):
+    rule = SeriesRule.objects.get(product__ndc="59267-1000-01")
+    with django_assert_num_queries(3):
+        series_rules()
+    with django_assert_num_queries(0):
+        assert series_rules()[rule.product_id].min_age_months == 144
+
+    rule.min_age_months = 192
+    rule.save()
+
+    with django_assert_num_queries(3):
+        assert series_rules()[rule.product_id].min_age_months == 192
+
+
+def test_a_change_to_what_a_rule_completes_or_to_a_product_is_seen_at_once():
+    rule = SeriesRule.objects.get(product__ndc="59267-1000-01")
+    other = ProductFactory()
+    series_rules()
+
+    rule.completes.add(other)
+    assert other.pk in series_rules()[rule.product_id].completes
+
+    other.name = "Renamed"
+    other.save()
+    assert series_rules()[other.pk].name == "Renamed"
+
+
+def test_another_processs_edit_is_seen_once_the_copy_is_older_than_its_max_age(monkeypatch):
+    from administration.selectors import clinical
+
+    rule = SeriesRule.objects.get(product__ndc="59267-1000-01")
+    series_rules()
+    # Another process's edit: no signal reaches this one.
+    SeriesRule.objects.filter(pk=rule.pk).update(min_age_months=192)
+    assert series_rules()[rule.product_id].min_age_months == 144
+
+    monkeypatch.setattr(clinical, "SERIES_RULES_MAX_AGE", 0.0)
+    assert series_rules()[rule.product_id].min_age_months == 192
