@@ -238,6 +238,7 @@ class Hl7SentFactory(factory.django.DjangoModelFactory):
 
     record = factory.SubFactory(AdministrationRecordFactory)
     version = 1
+    batch = factory.SubFactory(Hl7BatchFactory)
     sent_at = factory.LazyFunction(timezone.now)
 
 
