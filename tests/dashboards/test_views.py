@@ -328,15 +328,20 @@ def test_after_a_refresh_that_changed_the_summaries_the_first_official_finds_the
 
 
 def test_the_default_range_moves_on_at_midnight_even_when_the_summaries_havent_changed(state_client):
+    from datetime import datetime, time
+
     import time_machine
 
     scene()
-    now = timezone.localtime()
-    today, tomorrow = now.date(), now.date() + timedelta(1)
-    first = state_client.get(reverse("state:dashboards.doses")).content.decode()
-    assert f"to {today:%Y-%m-%d}" in first
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate()
+    tomorrow = today + timedelta(1)
     official = state_client.get(reverse("state:dashboards.doses")).wsgi_request.user
-    with time_machine.travel(now + timedelta(days=1), tick=False):
-        state_client.force_login(official)  # a day idle has signed the first session out
-        later = state_client.get(reverse("state:dashboards.doses"))
-    assert f"to {tomorrow:%Y-%m-%d}" in later.content.decode()
+    # Ten minutes apart, across midnight: well within what the cache keeps a drawing.
+    with time_machine.travel(datetime.combine(today, time(23, 55), tzinfo=zone), tick=False):
+        state_client.force_login(official)
+        first = state_client.get(reverse("state:dashboards.doses")).content.decode()
+    with time_machine.travel(datetime.combine(tomorrow, time(0, 5), tzinfo=zone), tick=False):
+        later = state_client.get(reverse("state:dashboards.doses")).content.decode()
+    assert f"to {today:%Y-%m-%d}" in first
+    assert f"to {tomorrow:%Y-%m-%d}" in later and f"to {today:%Y-%m-%d}" not in later
