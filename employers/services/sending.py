@@ -176,6 +176,10 @@ def _still_mine(invitation: Invitation) -> bool:
     return renewed_now == 1
 
 
+def _binds_on_server() -> bool:
+    return bool(connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"))
+
+
 def _mark_sent_portably(invitation: Invitation, *, now) -> bool:
     """`_MARK_SENT` through the ORM, in one transaction: the person invited, then the invitation
     sent, only while the claim is still this worker's (the same lock order)."""
@@ -213,7 +217,10 @@ class _Marks:
             "sent": invitation.pk,
             "claim": invitation.claimed_at,
         }
-        if connection.vendor != "postgresql":  # SQLite (`make run`): one plain statement each
+        # SQLite (`make run`), or a web process's connection that prepares its statements
+        # (DATABASE_PREPARED_STATEMENTS: one statement at a time, no mogrify) running the task
+        # in-process: one plain statement each. Workers send the marks pipelined.
+        if connection.vendor != "postgresql" or _binds_on_server():
             if _mark_sent_portably(invitation, now=params["now"]):
                 self.sent.append(invitation)
             return
