@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cvms import rows as markup
 from dashboards import charts, selectors
 from dashboards.enums import DoseDimension, Milestone, PipelineStage, SupplyKind
 from dashboards.geo import county_facts, county_map
@@ -501,24 +502,19 @@ def rows_html(found: Table, shown: int) -> SafeString:
     """The first `shown` rows of a table's body, written here rather than by a template loop (a
     county chart's table is a few hundred cells, drawn on every new filter): the first cell a
     row heading, the others figures (— for none), localized as the template would."""
-
-    def cells(row: tuple) -> str:
-        head, *figures = row
-        return "".join(
-            [
-                f'<th scope="row" class="fw-normal">{conditional_escape(localize(head))}</th>',
-                *(
-                    f'<td class="text-end">{"—" if cell is None else conditional_escape(localize(cell))}</td>'
-                    for cell in figures
-                ),
-            ]
-        )
-
     if not found.rows:
         return format_html(
             '<tr><td colspan="{}">{}</td></tr>', len(found.columns), _("Nothing in this range.")
         )
-    return mark_safe("".join(f"<tr>{cells(row)}</tr>" for row in found.rows[:shown]))  # escaped above
+    return markup.rows_html(found.rows[:shown], _table_row)
+
+
+def _table_row(row: tuple) -> str:
+    head, *figures = row
+    cells = "".join(
+        f'<td class="text-end">{"—" if cell is None else markup.esc(localize(cell))}</td>' for cell in figures
+    )
+    return f'<tr><th scope="row" class="fw-normal">{markup.esc(localize(head))}</th>{cells}</tr>'
 
 
 def table(slug: str, filters: Filters, *, version: str | None = None) -> Table:
