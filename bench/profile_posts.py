@@ -128,29 +128,13 @@ def booking_posts(n: int) -> list:
 
 
 def recording_posts(n: int) -> list:
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from administration.forms.records import dose_volume
     from bench import recording
 
     sites = recording.recording_setup()
     posts = []
     for number in range(n + WARM):
         site = sites[number % len(sites)]
-        appointment = site.next_appointment()
-        path = reverse(
-            "provider:administration.dose.record",
-            kwargs={"clinic_pk": site.clinic.pk, "appointment_pk": appointment.pk},
-        )
-        data = {
-            "stock": site.stocks[number % len(site.stocks)],
-            "dose_number": 1,
-            "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "route": "C28161",
-            "site": "LD",
-            "volume_ml": dose_volume(site.clinic.product) or "0.5",
-        }
+        path, data = recording.dose_form(site, site.next_appointment(), number)
         posts.append((site.cookies[number % len(site.cookies)], path, data))
     return posts
 

@@ -129,31 +129,34 @@ def recording_setup() -> list[Site]:
     return sites
 
 
-def _post(site: Site, client: int, n: int):
-    """The page's form as a vaccinator posts it: the next appointment, one of the lots in turn."""
+def dose_form(site: Site, appointment, n: int) -> tuple[str, dict]:
+    """The dose form's address and fields for `appointment`, the `n`-th lot of the site in turn."""
     from django.urls import reverse
     from django.utils import timezone
 
     from administration.forms.records import dose_volume
 
-    appointment = site.next_appointment()
-    if appointment is None:
-        return None
     path = reverse(
         "provider:administration.dose.record",
         kwargs={"clinic_pk": site.clinic.pk, "appointment_pk": appointment.pk},
     )
-    body = urlencode(
-        {
-            "csrfmiddlewaretoken": CSRF,
-            "stock": site.stocks[n % len(site.stocks)],
-            "dose_number": 1,
-            "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "route": "C28161",
-            "site": "LD",
-            "volume_ml": dose_volume(site.clinic.product) or "0.5",
-        }
-    )
+    return path, {
+        "stock": site.stocks[n % len(site.stocks)],
+        "dose_number": 1,
+        "administered_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "route": "C28161",
+        "site": "LD",
+        "volume_ml": dose_volume(site.clinic.product) or "0.5",
+    }
+
+
+def _post(site: Site, client: int, n: int):
+    """The page's form as a vaccinator posts it: the next appointment, one of the lots in turn."""
+    appointment = site.next_appointment()
+    if appointment is None:
+        return None
+    path, data = dose_form(site, appointment, n)
+    body = urlencode({"csrfmiddlewaretoken": CSRF, **data})
     cookie = site.cookies[client // LOCATIONS % len(site.cookies)]
     return ("POST", path, body, {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
 
