@@ -40,24 +40,20 @@ ROWS_SHOWN = 30
 LAG_PAGE_SIZE = 100
 
 
-class DashboardNavigation:
+def dashboard_context(page: str, form, filters, *, version: str) -> dict:
     """The dashboards' own tabs, and the filters' query string carried from one to the next."""
-
-    page = ""
-
-    def dashboard_context(self, form, filters, *, version: str) -> dict:
-        return {
-            "form": form,
-            "filters_form": filters_form(form, filters, version=version),
-            "filters": filters,
-            "query": filters.query_string(),
-            "tabs": TABS,
-            "current_page": self.page,
-            "rows_shown": ROWS_SHOWN,
-        }
+    return {
+        "form": form,
+        "filters_form": filters_form(form, filters, version=version),
+        "filters": filters,
+        "query": filters.query_string(),
+        "tabs": TABS,
+        "current_page": page,
+        "rows_shown": ROWS_SHOWN,
+    }
 
 
-class DashboardPageView(DashboardNavigation, StatePortalView, TemplateView):
+class DashboardPageView(StatePortalView, TemplateView):
     template_name = "dashboards/state_page.html"
 
     def get_context_data(self, **kwargs):
@@ -76,11 +72,9 @@ def page_body(page: str, form, filters, *, version: str | None = None) -> SafeSt
     title, slugs = PAGES[page]
 
     def draw() -> str:
-        navigation = DashboardNavigation()
-        navigation.page = page
         return render_to_string(
             "dashboards/_state_body.html",
-            navigation.dashboard_context(form, filters, version=version)
+            dashboard_context(page, form, filters, version=version)
             | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]},
         )
 
@@ -168,7 +162,7 @@ class ChartCsvView(StatePortalView, View):
         return csv_download(f"{chart}-{timezone.localdate():%Y%m%d}.csv", found.columns, found.rows)
 
 
-class AdverseEventListView(DashboardNavigation, StatePortalView, ListView):
+class AdverseEventListView(StatePortalView, ListView):
     template_name = "dashboards/state_adverse_events.html"
     context_object_name = "events"
     paginate_by = 50
@@ -207,7 +201,7 @@ class AdverseEventListView(DashboardNavigation, StatePortalView, ListView):
         )
         return (
             context
-            | self.dashboard_context(form, filters, version=tables.summaries_version())
+            | dashboard_context(self.page, form, filters, version=tables.summaries_version())
             | {"query": query}
         )
 
