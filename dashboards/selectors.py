@@ -48,6 +48,15 @@ class Filters:
         return [self.start + timedelta(days) for days in range((self.end - self.start).days + 1)]
 
 
+def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of `first` to the start of the day after `last`, in the state's time zone."""
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
 def _filtered(queryset, filters: Filters, *, since_start: bool = True, group: bool = True):
     queryset = queryset.filter(day__lte=filters.end)
     if since_start:
@@ -212,13 +221,10 @@ def wastage(filters: Filters, key: str) -> list[tuple[object, int]]:
 
 def adverse_events(filters: Filters, *, severity: str = ""):
     """The adverse events whose onset falls in the range (newest first)."""
-    # The range's bounds as instants of the state's time zone, compared with the onset as it is
-    # stored, by its index: a state's events of a few weeks, not every event joined to its dose.
-    zone = timezone.get_current_timezone()
-    events = AdverseEvent.objects.filter(
-        onset_at__gte=datetime.combine(filters.start, time.min, tzinfo=zone),
-        onset_at__lt=datetime.combine(filters.end + timedelta(1), time.min, tzinfo=zone),
-    )
+    # The range's bounds as instants, compared with the onset as it is stored, by its index: a
+    # state's events of a few weeks, not every event joined to its dose.
+    since, until = local_day_bounds(filters.start, filters.end)
+    events = AdverseEvent.objects.filter(onset_at__gte=since, onset_at__lt=until)
     if filters.county:
         events = events.filter(
             Q(record__recipient__county=filters.county)

@@ -8,7 +8,7 @@ rebuilds every day (nightly, and after the definitions change).
 """
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, Sum, Value, When
@@ -36,6 +36,7 @@ from cvms.roles import Role
 from cvms.sites import absolute_url
 from dashboards.enums import AGE_BANDS, DoseDimension, Milestone, PipelineStage, SupplyKind
 from dashboards.models import DoseDay, PeopleDay, SummaryWatermark, SupplyDay
+from dashboards.selectors import local_day_bounds
 from dashboards.series import completes_series, starts_series
 from employers.models import Invitation
 from enrollment.models import Location
@@ -90,14 +91,6 @@ def _local_day(field: str):
     return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
-def _day_bounds(days: set[date]) -> tuple[datetime, datetime]:
-    zone = timezone.get_current_timezone()
-    return (
-        datetime.combine(min(days), time.min, tzinfo=zone),
-        datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def _days_of(queryset, field: str) -> set[date]:
     return set(queryset.annotate(_day=_local_day(field)).values_list("_day", flat=True).distinct())
 
@@ -123,7 +116,7 @@ def _within(queryset, field: str, days: set[date] | None):
     queryset = queryset.annotate(day=_local_day(field))
     if days is None:
         return queryset
-    start, end = _day_bounds(days)
+    start, end = local_day_bounds(min(days), max(days))
     return queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end, "day__in": days})
 
 
