@@ -9,6 +9,7 @@ Everything here is geometry over a few dozen aggregated figures, never over reco
 from collections.abc import Sequence
 from datetime import date
 
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -183,4 +184,6 @@ def _key_label(key) -> str:
 
 
 def _figure(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A bar's figure as the reader's language writes numbers (1,234.5 in English, 1.234,5 in
+    Spanish)."""
+    return number_format(value, 0 if float(value).is_integer() else 1, force_grouping=True)

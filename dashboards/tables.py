@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.utils import translation
-from django.utils.formats import localize
+from django.utils.formats import localize, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -176,10 +176,14 @@ def coverage_by_county(filters: Filters) -> Table:
     rows.sort(key=lambda row: (-(row[6] or 0) if row[7] else 1, row[0]))
     shapes = county_map()
     labels = {
-        county.pk: f"{county.display_name}: {_percent(shares.get(county.pk, 0), 1, 2)} %"
+        county.pk: f"{county.display_name}: {number_format(_percent(shares.get(county.pk, 0), 1, 2), 2)} %"
         for county in counties
     }
-    svi_labels = {fips: f"{fact.name}: SVI {fact.svi:.2f}" for fips, fact in facts.items()}
+    names = {county.pk: county.display_name for county in counties}
+    svi_labels = {
+        fips: f"{names.get(fips, fact.name)}: SVI {number_format(fact.svi, 2)}"
+        for fips, fact in facts.items()
+    }
     return Table(
         slug="coverage-county",
         title=title,
@@ -216,7 +220,7 @@ def coverage_by_county(filters: Filters) -> Table:
             "Coverage counts every dose up to the end of the range. Flagged: SVI percentile of "
             "%(svi)s or more and a share below the state's (%(share)s %%)."
         )
-        % {"svi": VULNERABLE_SVI, "share": round(100 * state_ratio, 2)},
+        % {"svi": number_format(VULNERABLE_SVI, 2), "share": number_format(100 * state_ratio, 2)},
     )
 
 

@@ -4,6 +4,7 @@ number of queries."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,20 @@ def test_a_charts_table_shows_its_rows_with_figures_localized_and_a_note_when_em
     assert '<td class="text-end">50,0</td>' in wake  # Spanish writes 50,0 where English writes 50.0
     empty = state_client.get(reverse("state:dashboards.doses"), {"start": "2020-01-01", "end": "2020-01-31"})
     assert empty.content.decode().count("Nothing in this range.") >= 1
+
+
+def test_the_maps_in_spanish_name_counties_in_spanish_and_write_spanish_decimals(state_client):
+    scene()
+    coverage = state_client.get(
+        reverse("state:dashboards.coverage"), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    titles = re.findall(r'<path class="map-county [^"]*" d="[^"]*"><title>([^<]*)</title>', coverage)
+    wake = [title for title in titles if "Wake" in title]
+    assert len(wake) == 2  # on the coverage map and on the SVI map
+    assert all(title.startswith("Condado de Wake: ") for title in wake)
+    assert re.fullmatch(r"Condado de Wake: SVI \d,\d\d", wake[1])  # 0,85 where English writes 0.85
+    assert re.fullmatch(r"Condado de Wake: \d+,\d\d %", wake[0])
+    assert not any(re.search(r"\d\.\d", title) for title in titles)
 
 
 def test_equity_counts_hispanic_people_as_minority(state_client):
@@ -345,3 +360,17 @@ def test_the_default_range_moves_on_at_midnight_even_when_the_summaries_havent_c
         later = state_client.get(reverse("state:dashboards.doses")).content.decode()
     assert f"to {today:%Y-%m-%d}" in first
     assert f"to {tomorrow:%Y-%m-%d}" in later and f"to {today:%Y-%m-%d}" not in later
+
+
+def test_a_bar_charts_figures_are_written_as_the_readers_language_writes_numbers():
+    from django.utils import translation
+
+    from dashboards import charts
+
+    rows = [("Wake County", 12345), ("Durham County", 2.5)]
+    with translation.override("es"):
+        spanish = charts.horizontal_bars(rows, title="Dosis")
+    with translation.override("en"):
+        english = charts.horizontal_bars(rows, title="Doses")
+    assert ">12\xa0345</text>" in spanish and ">2,5</text>" in spanish  # Django's Spanish groups with a space
+    assert ">12,345</text>" in english and ">2.5</text>" in english
