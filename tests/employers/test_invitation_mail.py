@@ -106,3 +106,40 @@ def test_make_runs_mail_backends_write_the_invitation_and_mark_it_sent(
     assert invitation.invitee.email in written and "Subject:" in written
     invitation.refresh_from_db()
     assert invitation.status == "sent"
+
+
+@pytest.fixture
+def prepared_statements_connection():
+    """The default connection as a web process with DATABASE_PREPARED_STATEMENTS opens it: its
+    statements bound on the server, one command each (no mogrify, no two commands at once)."""
+    from django.db import connection
+
+    options = connection.settings_dict["OPTIONS"]
+    saved = dict(options)
+    connection.close()
+    options.update(server_side_binding=True, prepare_threshold=5)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        options.clear()
+        options.update(saved)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_invitations_sent_in_a_process_that_prepares_its_statements_are_marked_sent(
+    prepared_statements_connection,
+):
+    """A web process running the sending task in-process (tasks eager) binds on the server: the
+    worker's pipelined marks can't run there, and each mark goes as one plain statement."""
+    invitations = [InvitationFactory(status="pending") for _ in range(3)]
+
+    assert invitations_send(invitation_ids=[invitation.pk for invitation in invitations]) == 3
+
+    # The task really ran on such a connection (Django's cursor that binds on the server).
+    assert type(prepared_statements_connection.connection.cursor()).__name__ == "ServerBindingCursor"
+    for invitation in invitations:
+        invitation.refresh_from_db()
+        assert (invitation.status, invitation.invitee.status) == ("sent", "invited")
+    assert len(mail.outbox) == 3
