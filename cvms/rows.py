@@ -45,6 +45,8 @@ def local_date(value: date | datetime | None, format_string: str) -> str:
             return value.isoformat()
         if format_string == "Y-m-d H:i:s":
             return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value:%H:%M:%S}"
+        if format_string == "Y-m-d H:i":
+            return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value:%H:%M}"
     elif format_string == "Y-m-d":
         return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
     return formats.date_format(value, format_string)
