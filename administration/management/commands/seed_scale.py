@@ -41,6 +41,7 @@ from enrollment.enums import (
     ProviderType,
     SiteType,
 )
+from enrollment.interface import application_answers, readiness_items_for
 from enrollment.models import (
     ApplicationEvent,
     ApplicationLocation,
@@ -50,7 +51,6 @@ from enrollment.models import (
     Organization,
     PriorityGroup,
 )
-from enrollment.selectors import application_answers, readiness_items_for
 from inventory.models import Lot, Product
 from recipients.models import normalized
 
@@ -263,6 +263,7 @@ class Command(BaseCommand):
                 "administration_adverseevent",
                 "enrollment_enrollmentapplication",
                 "enrollment_applicationlocation",
+                "cvms_user",  # the applicants: thousands where there were a few people
             ):
                 cursor.execute(f"{maintenance} {table}")
         self.stdout.write(
