@@ -3,7 +3,8 @@
     manage.py seed_scale --recipients 1000000 --doses 2000000 --locations 300
 
 For benchmarks and for trying pages at scale: never on a database with real people. The small
-things (organizations, locations, lots, vaccinators, clinics) go through the ORM; the large ones
+things (organizations, locations, lots, vaccinators, clinics, and the enrollment applications: a
+few thousand, in bulk, about a second for 2,000) go through the ORM; the large ones
 (people, dose records, the ledger, stock balances, roster rows) are generated inside PostgreSQL
 by set-based SQL (`INSERT ... SELECT ... FROM generate_series`): nothing crosses the wire, which is
 faster than a COPY fed from Python (COPY's rate, about 70,000 rows/s here, is the floor this
