@@ -8,11 +8,12 @@ STATE_PAGES = [
     "state:inventory.wastage",
     "state:recipients.list",
     "state:administration.exports",
-    # The state's other lists that grow with the data. seed_scale fills none of them but the
-    # organizations (a provider per ten locations): duplicates, merges, applications, allocations
-    # and the audit trail hold what the run itself adds. Their sorts have indexes, their counts
-    # stop at LIST_COUNT_LIMIT (cvms/pagination.py), and tests/cvms/test_page_costs.py holds their
-    # queries constant as they grow.
+    # The state's other lists that grow with the data. seed_scale fills the organizations (a
+    # provider per ten locations) and the enrollment applications (one per 500 people, most
+    # waiting for review); duplicates, merges, allocations and the audit trail hold what the run
+    # itself adds. Their sorts have indexes, their counts stop at LIST_COUNT_LIMIT
+    # (cvms/pagination.py), and tests/cvms/test_page_costs.py holds their queries constant as
+    # they grow.
     "state:recipients.duplicates",
     "state:recipients.merges",
     "state:enrollment.organizations",

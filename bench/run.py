@@ -9,10 +9,11 @@ harness of bench/harness.py (Row, Gunicorn, Load, signed-in sessions).
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... make bench [QUICK=1]
 
 Makes its own database (`<name>_bench`, dropped and made again each run), migrates it and fills
-it with `manage.py seed_scale` (1,000,000 people and 2,000,000 doses; QUICK: 20,000 and
-40,000), then starts gunicorn (production settings, DEBUG off, 4 sync workers) with one more URL
-(`bench/urls.py`: an authenticated page that does nothing) and drives it from this process over
-loopback (threads, keep-alive connections, sessions made as a login makes them).
+it with `manage.py seed_scale` (1,000,000 people, 2,000,000 doses and 2,000 enrollment
+applications; QUICK: 20,000, 40,000 and 40), then starts gunicorn (production settings, DEBUG
+off, 4 sync workers) with one more URL (`bench/urls.py`: an authenticated page that does
+nothing) and drives it from this process over loopback (threads, keep-alive connections,
+sessions made as a login makes them).
 
 Rows (the limit is measured beside each, on this machine, in this run):
 - the authenticated no-op page: the ceiling of any page;

@@ -6,13 +6,23 @@ choices). import-linter holds the apps above to it (pyproject.toml).
 
 The apps above scope a vaccinator's pages to the locations where they work (`locations_for`) and
 fill a county from a ZIP code (`counties_for_zip`); their filters list counties with
-`county_options`.
+`county_options`. `manage.py seed_scale` (administration) makes enrollment applications as a
+submission leaves them: the readiness items answered (`readiness_items_for`), the answers kept
+with the submission (`application_answers`).
 """
 
-from enrollment.selectors import counties_for_zip, county_options, locations_for
+from enrollment.selectors import (
+    application_answers,
+    counties_for_zip,
+    county_options,
+    locations_for,
+    readiness_items_for,
+)
 
 __all__ = [
+    "application_answers",
     "counties_for_zip",
     "county_options",
     "locations_for",
+    "readiness_items_for",
 ]
