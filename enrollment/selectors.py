@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -275,6 +276,15 @@ def county_options(counties: QuerySet[County]) -> list[tuple[str, str]]:
     return translated_values(counties, "name")
 
 
+def _count_of(rows: QuerySet, field: str) -> Coalesce:
+    """How many of `rows` point at the outer query's row by `field`, as a correlated subquery:
+    PostgreSQL counts for the page's rows only, after ORDER BY … LIMIT, where a join and GROUP
+    BY counted for every row of the list before keeping a page (and two joined counts multiplied
+    each other's rows)."""
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
 def review_queue(
     *, status: str = "", kind: str = "", county: str = "", phase: str = "", search: str = ""
 ) -> QuerySet[EnrollmentApplication]:
@@ -284,7 +294,7 @@ def review_queue(
         EnrollmentApplication.objects.exclude(status=ApplicationStatus.DRAFT)
         .select_related("county", "priority_group", "applicant")
         .only(*QUEUE_COLUMNS)
-        .annotate(location_count=Count("locations"))
+        .annotate(location_count=_count_of(ApplicationLocation.objects, "application"))
         .order_by("priority_group__position", "submitted_at", "id")
     )
     if status:
@@ -308,7 +318,8 @@ def waiting_for_review_count() -> int:
 
 def organizations_for_state(*, search: str = "", kind: str = "", status: str = "") -> QuerySet[Organization]:
     organizations = Organization.objects.annotate(
-        location_count=Count("locations", distinct=True), people_count=Count("memberships", distinct=True)
+        location_count=_count_of(Location.objects, "organization"),
+        people_count=_count_of(Membership.objects, "organization"),
     ).order_by("name", "id")
     if search:
         organizations = organizations.filter(Q(name__icontains=search) | Q(pin__iexact=search))

@@ -10,11 +10,12 @@ from enrollment.enums import ApplicationStatus, OrganizationStatus
 from enrollment.models import PriorityGroup
 from tests.clients import SignInClient
 from tests.enrollment.factories import (
+    ApplicationLocationFactory,
     EmployerApplicationFactory,
     EnrollmentApplicationFactory,
     SubmittedApplicationFactory,
 )
-from tests.factories import OrganizationFactory, UserFactory, member
+from tests.factories import LocationFactory, OrganizationFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("state:enrollment.review")
@@ -199,3 +200,29 @@ def test_organization_list_runs_a_fixed_number_of_queries(official_client, djang
 
     with django_assert_num_queries(7):
         official_client.get(reverse("state:enrollment.organizations"), {"kind": "provider"})
+
+
+def _row_of(page: str, name: str) -> list[str]:
+    row = page.split(name, 1)[1].split("</tr>", 1)[0]
+    return [cell.split(">", 1)[1].strip() for cell in row.split("</td>")[1:-1]]
+
+
+def test_the_lists_count_each_rows_locations_and_people(official_client):
+    """The review queue and the organizations count for each row on their own (two counts joined
+    together once multiplied each other's rows)."""
+    two_sites = SubmittedApplicationFactory(legal_name="Two Sites Pharmacy", with_location=False)
+    ApplicationLocationFactory.create_batch(2, application=two_sites)
+    SubmittedApplicationFactory(legal_name="No Site Yet Clinic", with_location=False)
+    busy = OrganizationFactory(name="Busy Health")
+    LocationFactory.create_batch(3, organization=busy)
+    for role in (Role.PROVIDER_ADMIN, Role.VACCINATOR):
+        member(busy, role)
+    OrganizationFactory(name="Empty Health")
+
+    queue = official_client.get(QUEUE).content.decode()
+    organizations = official_client.get(reverse("state:enrollment.organizations")).content.decode()
+
+    assert _row_of(queue, "Two Sites Pharmacy")[2] == "2"
+    assert _row_of(queue, "No Site Yet Clinic")[2] == "0"
+    assert _row_of(organizations, "Busy Health")[-2:] == ["3", "2"]
+    assert _row_of(organizations, "Empty Health")[-2:] == ["0", "0"]
