@@ -44,9 +44,7 @@ def test_healthz_names_a_broker_that_is_down(client, db, settings, caplog):
 
 def test_healthz_names_a_cache_that_is_down(client, db, settings):
     settings.CELERY_BROKER_URL = ""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DOWN}
-    }
+    settings.CACHES = {"default": {"BACKEND": "cvms.cache.RedisCache", "LOCATION": DOWN}}
 
     response = client.get("/healthz")
 
