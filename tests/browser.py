@@ -25,7 +25,10 @@ def page(live_server, monkeypatch):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(locale=os.environ.get("BROWSER_LOCALE", "en-US"))
+        # Reduced motion: Bootstrap then draws no transitions, so axe never measures a button's
+        # colours halfway through one (a hovered CSV link once failed contrast mid-fade).
+        locale = os.environ.get("BROWSER_LOCALE", "en-US")
+        context = browser.new_context(locale=locale, reduced_motion="reduce")
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
