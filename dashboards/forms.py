@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from administration.enums import Severity
 from cvms.widgets import QuickSelect
 from dashboards.selectors import Filters
+from enrollment.interface import county_options
 from enrollment.models import County, PriorityGroup
 from inventory.models import Product
 
@@ -21,7 +22,11 @@ class FiltersForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     county = forms.ModelChoiceField(
-        County.objects.all(), label=_("County"), required=False, empty_label=_("All"), widget=QuickSelect
+        County.objects.all(),
+        label=_("County"),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect(option_rows=county_options),
     )
     product = forms.ModelChoiceField(
         Product.objects.all(), label=_("Product"), required=False, empty_label=_("All"), widget=QuickSelect
@@ -80,7 +85,7 @@ class LagForm(forms.Form):
         label=_("County"),
         required=False,
         empty_label=_("All"),
-        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}, option_rows=county_options),
     )
     silent_days = forms.IntegerField(
         label=_("Silent for at least (days)"),
