@@ -247,6 +247,14 @@ def hl7_sent_version(record) -> int:
     return Hl7Sent.objects.filter(record_id=record.pk).values_list("version", flat=True).first() or 0
 
 
+def earlier_today(*, minutes: int) -> datetime:
+    """`minutes` ago, or the day's first instant if that was yesterday: a moment of today (the
+    state's day) already past, for the records of a "today's records" test run just after
+    midnight."""
+    start_of_day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(timezone.now() - timedelta(minutes=minutes), start_of_day)
+
+
 class CvrsFileFactory(factory.django.DjangoModelFactory):
     """Today's first de-identified CVRS file, of one record."""
 

@@ -21,7 +21,7 @@ from administration.services import files
 from enrollment.models import Location, Organization
 from inventory.models import Lot, Product
 from recipients.models import Recipient
-from tests.administration.factories import AdministrationRecordFactory, HistoricalRecordFactory
+from tests.administration.factories import AdministrationRecordFactory, HistoricalRecordFactory, earlier_today
 from tests.administration.reporting_rows import VACCINATION
 from tests.recipients.factories import RecipientFactory
 
@@ -29,10 +29,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(*, person=None, record=None, location=None, organization=None, product=None, lot=None):
-    """A dose given half an hour ago, then the given columns of it and of what it points to set
+    """A dose given earlier today, then the given columns of it and of what it points to set
     as they are (bypassing forms: the export must cope with whatever the tables hold)."""
     dose = AdministrationRecordFactory(
-        recipient=RecipientFactory(**(person or {})), administered_at=timezone.now() - timedelta(minutes=30)
+        recipient=RecipientFactory(**(person or {})), administered_at=earlier_today(minutes=30)
     )
     for model, pk, values in (
         (AdministrationRecord, dose.pk, record),
@@ -88,7 +88,7 @@ def varied():
         _record(record={"status": RecordStatus.CORRECTED, "status_reason": "Wrong site"}),
         _record(record={"status": RecordStatus.VOIDED, "status_reason": "Entered twice"}),
     ]
-    historical = HistoricalRecordFactory(administered_at=timezone.now() - timedelta(minutes=20))
+    historical = HistoricalRecordFactory(administered_at=earlier_today(minutes=20))
     return [*records, historical]
 
 

@@ -5,7 +5,6 @@ import contextlib
 import io
 import resource
 import signal
-from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from administration.models import Hl7Sent
 from administration.reporting import cvrs
-from tests.administration.factories import AdministrationRecordFactory
+from tests.administration.factories import AdministrationRecordFactory, earlier_today
 from tests.administration.test_cvrs import _parse
 from tests.recipients.factories import RecipientFactory
 
@@ -45,7 +44,7 @@ def _export_cvrs(output, *extra) -> str:
 
 
 def test_export_cvrs_cut_short_leaves_no_file_at_the_output_path(tmp_path):
-    AdministrationRecordFactory.create_batch(3, administered_at=timezone.now() - timedelta(minutes=5))
+    AdministrationRecordFactory.create_batch(3, administered_at=earlier_today(minutes=5))
     output = tmp_path / "20210201_01_NCA.txt"
 
     with _file_size_limit(len(cvrs.cvrs_header()) + 200), pytest.raises(OSError):
@@ -55,7 +54,7 @@ def test_export_cvrs_cut_short_leaves_no_file_at_the_output_path(tmp_path):
 
 
 def test_export_cvrs_cut_short_leaves_the_previous_file_as_it_was(tmp_path):
-    AdministrationRecordFactory.create_batch(3, administered_at=timezone.now() - timedelta(minutes=5))
+    AdministrationRecordFactory.create_batch(3, administered_at=earlier_today(minutes=5))
     output = tmp_path / "20210201_01_NCA.txt"
     output.write_text("the file sent yesterday\n", encoding="utf-8")
 
@@ -66,7 +65,7 @@ def test_export_cvrs_cut_short_leaves_the_previous_file_as_it_was(tmp_path):
 
 
 def test_export_hl7_cut_short_leaves_no_file_and_marks_nothing_sent(tmp_path):
-    AdministrationRecordFactory.create_batch(3, administered_at=timezone.now() - timedelta(minutes=5))
+    AdministrationRecordFactory.create_batch(3, administered_at=earlier_today(minutes=5))
     output = tmp_path / "batch.hl7"
 
     with _file_size_limit(1000), pytest.raises(OSError):
@@ -80,9 +79,7 @@ def test_export_cvrs_carries_a_foreign_address_with_its_state_and_zip_empty_and_
     ottawa = RecipientFactory(
         street="1 Sussex Dr", city="Ottawa", state="ON", zip_code="K1M 1M4", county_id=None
     )
-    record = AdministrationRecordFactory(
-        recipient=ottawa, administered_at=timezone.now() - timedelta(minutes=5)
-    )
+    record = AdministrationRecordFactory(recipient=ottawa, administered_at=earlier_today(minutes=5))
     output = tmp_path / "out.txt"
 
     said = _export_cvrs(output, "--identified")
@@ -96,8 +93,8 @@ def test_export_cvrs_carries_a_foreign_address_with_its_state_and_zip_empty_and_
 
 
 def test_export_cvrs_leaves_out_a_record_missing_a_required_value_and_says_which(tmp_path):
-    good = AdministrationRecordFactory(administered_at=timezone.now() - timedelta(minutes=5))
-    bad = AdministrationRecordFactory(administered_at=timezone.now() - timedelta(minutes=4))
+    good = AdministrationRecordFactory(administered_at=earlier_today(minutes=5))
+    bad = AdministrationRecordFactory(administered_at=earlier_today(minutes=4))
     bad.location.organization.__class__.objects.filter(pk=bad.location.organization_id).update(name=" ")
     output = tmp_path / "out.txt"
 
@@ -108,7 +105,7 @@ def test_export_cvrs_leaves_out_a_record_missing_a_required_value_and_says_which
 
 
 def test_export_cvrs_is_deidentified_unless_asked_otherwise(tmp_path):
-    AdministrationRecordFactory(administered_at=timezone.now() - timedelta(minutes=5))
+    AdministrationRecordFactory(administered_at=earlier_today(minutes=5))
     output = tmp_path / "out.txt"
 
     _export_cvrs(output)

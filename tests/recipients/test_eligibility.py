@@ -34,6 +34,7 @@ def open_groups(*codes: str) -> None:
     PriorityGroup.objects.filter(code__in=codes).update(is_open=True, opened_at=timezone.now())
 
 
+@time_machine.travel("2026-12-01 12:00 -05:00")  # 36 then; 37 from June 2027
 def test_a_person_born_in_1990_choosing_65_or_older_is_refused_at_registration(
     client, self_registration_open
 ):
