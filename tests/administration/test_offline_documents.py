@@ -131,7 +131,9 @@ def test_a_batch_keeps_its_order_with_a_person_whose_details_need_more_than_a_li
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs pdftoppm (poppler-utils)")
-def test_a_stamped_form_prints_exactly_as_the_form_laid_out_whole(tmp_path, monkeypatch):
+# Two numbers whose stamp a place rounded to 0.01 px drew a pixel apart, and one drawn at random.
+@pytest.mark.parametrize("number", ["A1VW3H81Z2D", "5YQXMW0HW5P", None])
+def test_a_stamped_form_prints_exactly_as_the_form_laid_out_whole(tmp_path, monkeypatch, number):
     person = documents.PrefilledPerson(
         first_name="Ana",
         last_name="López",
@@ -141,7 +143,7 @@ def test_a_stamped_form_prints_exactly_as_the_form_laid_out_whole(tmp_path, monk
         appointment=datetime(2021, 2, 1, 9, 15),
         dose_number=2,
     )
-    pages = [documents.RegistrationPage(form_number_new(), person)]
+    pages = [documents.RegistrationPage(number or form_number_new(), person)]
     (tmp_path / "stamped.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
     monkeypatch.setattr(stamping, "WIDEST_CHARACTER_EM", 1000)  # no value fits: laid out whole
     (tmp_path / "whole.pdf").write_bytes(documents.registration_forms_pdf(pages, heading=HEADING))
