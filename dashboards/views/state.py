@@ -75,7 +75,7 @@ def page_body(page: str, form, filters, *, version: str | None = None) -> SafeSt
         return render_to_string(
             "dashboards/_state_body.html",
             dashboard_context(page, form, filters, version=version)
-            | {"title": title, "sections": [chart_section(slug, filters, version=version) for slug in slugs]},
+            | {"title": title, "sections": [chart_section(slug, filters) for slug in slugs]},
         )
 
     if form.is_bound and form.errors:
@@ -119,45 +119,52 @@ def filters_form(form, filters, *, version: str) -> SafeString:
     return mark_safe(cache.get_or_set(key, draw, tables.CACHE_SECONDS))
 
 
-def chart_section(slug: str, filters, *, version: str) -> SafeString:
+def chart_section(slug: str, filters) -> SafeString:
     """A chart with its table and its CSV link. The page's body around it is kept in the cache;
     the section is written here rather than by a template (a dashboard drawn for new filters has
     up to eleven, and the template was a quarter of the drawing)."""
     found = CHARTS[slug](filters)
-    query = esc(filters.query_string())
     download = _('Download CSV<span class="visually-hidden">: %(title)s</span>') % {"title": esc(found.title)}
+    csv_url = f"{reverse('state:dashboards.chart.csv', args=[slug])}?{esc(filters.query_string())}"
     note = f'<p class="small text-body-secondary">{esc(found.note)}</p>' if found.note else ""
-    if found.wide:
-        figures = "".join(
-            f'<figure class="col-md-6 mb-0">{chart}<figcaption class="small text-body-secondary">'
-            f"{esc(caption)}</figcaption></figure>"
-            for caption, chart in [(found.chart_caption, found.chart), *found.beside]
-        )
-    else:
-        figures = f'<div class="col-lg-7">{found.chart}</div>'
+    return mark_safe(  # every value escaped here; the charts are SafeStrings of dashboards/charts.py
+        f'<section class="card mb-4" aria-labelledby="chart-{slug}" id="{slug}"><div class="card-body">'
+        '<div class="d-flex flex-wrap justify-content-between align-items-baseline gap-2">'
+        f'<h2 class="h5" id="chart-{slug}">{esc(found.title)}</h2>'
+        f'<a class="btn btn-sm btn-outline-secondary" data-chart-csv="{slug}" href="{csv_url}">{download}</a>'
+        f'</div>{note}<div class="row g-3">{_figures_html(found)}{_table_html(found)}</div></div></section>'
+    )
+
+
+def _figures_html(found: tables.Table) -> str:
+    """The chart, or the charts side by side (the coverage map beside the SVI map)."""
+    if not found.wide:
+        return f'<div class="col-lg-7">{found.chart}</div>'
+    return "".join(
+        f'<figure class="col-md-6 mb-0">{chart}<figcaption class="small text-body-secondary">'
+        f"{esc(caption)}</figcaption></figure>"
+        for caption, chart in [(found.chart_caption, found.chart), *found.beside]
+    )
+
+
+def _table_html(found: tables.Table) -> str:
+    """The chart's figures as a table, its first ROWS_SHOWN rows (the CSV has them all)."""
     head, *figure_columns = found.columns
     headings = f'<th scope="col">{esc(head)}</th>' + "".join(
         f'<th scope="col" class="text-end">{esc(column)}</th>' for column in figure_columns
     )
-    rows = tables.rows_html(found, ROWS_SHOWN)
     more = ""
     if len(found.rows) > ROWS_SHOWN:
-        more = _("The first %(shown)s of %(total)s rows; the CSV has them all.") % {
+        shown = _("The first %(shown)s of %(total)s rows; the CSV has them all.") % {
             "shown": ROWS_SHOWN,
             "total": len(found.rows),
         }
-        more = f'<p class="small text-body-secondary">{esc(more)}</p>'
-    return mark_safe(  # every value escaped above; the charts are SafeStrings of dashboards/charts.py
-        f'<section class="card mb-4" aria-labelledby="chart-{slug}" id="{slug}"><div class="card-body">'
-        '<div class="d-flex flex-wrap justify-content-between align-items-baseline gap-2">'
-        f'<h2 class="h5" id="chart-{slug}">{esc(found.title)}</h2>'
-        f'<a class="btn btn-sm btn-outline-secondary" data-chart-csv="{slug}" '
-        f'href="{reverse("state:dashboards.chart.csv", args=[slug])}?{query}">{download}</a></div>'
-        f'{note}<div class="row g-3">{figures}'
+        more = f'<p class="small text-body-secondary">{esc(shown)}</p>'
+    return (
         f'<div class="{"col-12" if found.wide else "col-lg-5"}"><div class="table-responsive">'
-        f'<table class="table table-sm table-striped small mb-1">'
+        '<table class="table table-sm table-striped small mb-1">'
         f'<caption class="visually-hidden">{esc(found.title)}</caption><thead><tr>{headings}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div>{more}</div></div></div></section>"
+        f"<tbody>{tables.rows_html(found, ROWS_SHOWN)}</tbody></table></div>{more}</div>"
     )
 
 
