@@ -241,10 +241,12 @@ def test_without_the_lock_two_counts_of_one_lot_adjust_it_twice(monkeypatch):
     assert selectors.stock_on_hand(location=location, lot=lot) == 6  # eight were counted
 
 
-def _return_twice(monkeypatch):
+def _return_twice(monkeypatch, *, meet: int = 0):
     location, lot = stock(doses=10)
     stock_administer(location=location, lot=lot, by=None)
-    pause_after(monkeypatch, ledger, "lock_one")  # the balance is held; the doses given are read next
+    # The balance is held; the doses given are read next. The control has both returns meet
+    # there (meet=2): on a loaded machine one could start after the other's pause had ended.
+    pause_after(monkeypatch, ledger, "lock_one", meet=meet)
     return (
         location,
         lot,
@@ -270,7 +272,7 @@ def test_two_returns_of_the_one_dose_given_at_once_return_it_once(monkeypatch):
 
 def test_without_the_lock_the_one_dose_given_is_returned_twice(monkeypatch):
     """The control of the balance's lock when giving doses back."""
-    location, lot, works = _return_twice(monkeypatch)
+    location, lot, works = _return_twice(monkeypatch, meet=2)
 
     with locks_disabled():
         results = run_together(works)

@@ -150,11 +150,12 @@ def _merge() -> RecipientMerge:
     return RecipientMerge.objects.get()
 
 
-def _undo_twice(monkeypatch):
+def _undo_twice(monkeypatch, *, meet: int = 0):
     merge = _merge()
     officials = [UserFactory(roles=[Role.STATE_OFFICIAL]) for _ in range(2)]
-    # Both officials' undos have read the merge; neither has restored anything yet.
-    pause_after(monkeypatch, services.merging, "lock_one")
+    # Both officials' undos have read the merge; neither has restored anything yet. The control
+    # has both meet there (meet=2): on a loaded machine one could start after the other's pause.
+    pause_after(monkeypatch, services.merging, "lock_one", meet=meet)
     return merge, [
         (lambda o=o: services.recipient_merge_undo(merge=RecipientMerge.objects.get(pk=merge.pk), by=o))
         for o in officials
@@ -176,7 +177,7 @@ def test_two_officials_undoing_one_merge_at_once_restore_the_record_once(monkeyp
 def test_without_the_lock_the_second_undo_trips_over_the_first(monkeypatch):
     """The control of the merge's lock when undoing: both undos pass the check, and the second
     fails on the first's restored record instead of being told the merge was undone already."""
-    _merge_row, works = _undo_twice(monkeypatch)
+    _merge_row, works = _undo_twice(monkeypatch, meet=2)
 
     with locks_disabled():
         results = run_together(works)
