@@ -49,7 +49,6 @@ def dashboard_context(page: str, form, filters, *, version: str) -> dict:
         "query": filters.query_string(),
         "tabs": TABS,
         "current_page": page,
-        "rows_shown": ROWS_SHOWN,
     }
 
 

@@ -31,12 +31,7 @@ from django.utils import timezone
 
 from administration.management.seed_applications import FIRST_NAMES, LAST_NAMES, seed_applications
 from cvms.models import User
-from enrollment.models import (
-    County,
-    Location,
-    Organization,
-    PriorityGroup,
-)
+from enrollment.models import County, Location, Organization, PriorityGroup
 from inventory.models import Lot, Product
 from recipients.models import normalized
 
